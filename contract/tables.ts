@@ -1,0 +1,86 @@
+/**
+ * The one description of Rewind's DynamoDB tables. The CDK stack (infra/) and the local
+ * runtime (local/) both build their tables from this list, so the two cannot drift apart.
+ */
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  name: string;
+  type: AttributeType;
+}
+
+export interface GlobalIndex {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+}
+
+export interface TableSpec {
+  /** Logical id, also the suffix of the physical name and of the environment variable. */
+  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online';
+  /** Environment variable that carries the physical table name to every function. */
+  envVar: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  globalIndexes?: GlobalIndex[];
+  /** Streams are the outbox: a committed pointer change is never without its event. */
+  stream?: 'NEW_IMAGE';
+  purpose: string;
+}
+
+export const VIEW_CATALOG_INDEX = 'by-catalog';
+
+export const TABLES: readonly TableSpec[] = [
+  {
+    id: 'versions',
+    envVar: 'REWIND_VERSIONS_TABLE',
+    partitionKey: { name: 'view', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    // Only the per-view catalog item carries `catalog`, so this index is sparse: listing
+    // views reads one item per view, never the versions.
+    globalIndexes: [
+      {
+        indexName: VIEW_CATALOG_INDEX,
+        partitionKey: { name: 'catalog', type: 'S' },
+        sortKey: { name: 'view', type: 'S' },
+      },
+    ],
+    purpose: 'immutable version records, the per-view version counter, materialization state',
+  },
+  {
+    id: 'pointers',
+    envVar: 'REWIND_POINTERS_TABLE',
+    partitionKey: { name: 'view', type: 'S' },
+    purpose: 'one item per view: what is served, with a revision counter',
+  },
+  {
+    id: 'history',
+    envVar: 'REWIND_HISTORY_TABLE',
+    partitionKey: { name: 'view', type: 'S' },
+    sortKey: { name: 'revision', type: 'N' },
+    stream: 'NEW_IMAGE',
+    purpose: 'one entry per pointer change; its stream is the event outbox',
+  },
+  {
+    id: 'audit',
+    envVar: 'REWIND_AUDIT_TABLE',
+    partitionKey: { name: 'chain', type: 'S' },
+    sortKey: { name: 'seq', type: 'N' },
+    purpose: 'hash-chained audit log, one chain per view plus a global chain',
+  },
+  {
+    id: 'online',
+    envVar: 'REWIND_ONLINE_TABLE',
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'entity', type: 'S' },
+    purpose: 'online feature values keyed by (view, version, entity)',
+  },
+] as const;
+
+export const SNAPSHOT_BUCKET_ENV = 'REWIND_SNAPSHOT_BUCKET';
+
+export function tableSpec(id: TableSpec['id']): TableSpec {
+  const spec = TABLES.find((t) => t.id === id);
+  if (!spec) throw new Error(`unknown table ${id}`);
+  return spec;
+}

@@ -1,0 +1,121 @@
+/**
+ * Domain errors. Core code throws these; exactly one place (functions/http/errors.ts) maps
+ * them to HTTP statuses, so handlers never build error responses by hand.
+ */
+export abstract class RewindError extends Error {
+  /** Stable machine-readable code, returned to clients as `error.code`. */
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that does not fit the contract; `field` is a dotted path into the request. */
+export class ValidationError extends RewindError {
+  readonly code = 'ValidationError';
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${field}: ${message}`, options);
+  }
+}
+
+export class ViewNotFoundError extends RewindError {
+  readonly code = 'ViewNotFound';
+  constructor(readonly view: string) {
+    super(`view '${view}' does not exist`);
+  }
+}
+
+export class VersionNotFoundError extends RewindError {
+  readonly code = 'VersionNotFound';
+  constructor(
+    readonly view: string,
+    readonly version: number,
+  ) {
+    super(`view '${view}' has no version ${version}`);
+  }
+}
+
+/** The view exists but serves nothing yet (deployed, never activated). */
+export class NothingActiveError extends RewindError {
+  readonly code = 'NothingActive';
+  constructor(readonly view: string) {
+    super(`view '${view}' has no active version`);
+  }
+}
+
+/** Someone else changed the pointer first; carries what it is now. */
+export class RevisionConflictError extends RewindError {
+  readonly code = 'RevisionConflict';
+  constructor(
+    readonly view: string,
+    readonly expectedRevision: number,
+    readonly currentRevision: number,
+    readonly current?: unknown,
+  ) {
+    super(
+      `view '${view}' is at revision ${currentRevision}, not the expected ${expectedRevision}; read it again and retry`,
+    );
+  }
+}
+
+export class VersionRejectedError extends RewindError {
+  readonly code = 'VersionRejected';
+  constructor(
+    readonly view: string,
+    readonly version: number,
+  ) {
+    super(`version ${version} of '${view}' was rejected at deploy and can never be activated`);
+  }
+}
+
+export class NoRollbackTargetError extends RewindError {
+  readonly code = 'NoRollbackTarget';
+  constructor(
+    readonly view: string,
+    detail: string,
+  ) {
+    super(`cannot roll back '${view}': ${detail}`);
+  }
+}
+
+/** A state change that the current state does not allow (e.g. purging the served version). */
+export class InvalidStateError extends RewindError {
+  readonly code = 'InvalidState';
+}
+
+export class UnauthenticatedError extends RewindError {
+  readonly code = 'Unauthenticated';
+}
+
+export class ForbiddenError extends RewindError {
+  readonly code = 'Forbidden';
+  constructor(
+    message: string,
+    readonly actor: string,
+    readonly action: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A snapshot whose bytes no longer hash to the address they were stored under. */
+export class SnapshotIntegrityError extends RewindError {
+  readonly code = 'SnapshotIntegrity';
+  constructor(
+    readonly uri: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`snapshot ${uri} is corrupt: sha256 ${actual} does not match ${expected}`);
+  }
+}
+
+/** The backing store is throttling or unavailable; the caller may retry. */
+export class StoreUnavailableError extends RewindError {
+  readonly code = 'StoreUnavailable';
+}

@@ -1,0 +1,136 @@
+/** Rewind's domain types. Plain data: every one of them round-trips through JSON. */
+
+export const FEATURE_TYPES = ['int', 'float', 'string', 'bool'] as const;
+export type FeatureType = (typeof FEATURE_TYPES)[number];
+export type FeatureValue = number | string | boolean | null;
+
+export const TIERS = ['standard', 'critical'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export interface FeatureSpec {
+  name: string;
+  type: FeatureType;
+  default?: FeatureValue;
+  description?: string;
+}
+
+export interface ViewDefinition {
+  /** Name of the entity key column, e.g. `user_id`. */
+  entity: string;
+  features: FeatureSpec[];
+  tier: Tier;
+  owners: string[];
+}
+
+export interface Transformation {
+  kind: string;
+  ref: string;
+  code?: string;
+  /** sha256 of `code` when given, so two versions with the same logic are recognisable. */
+  codeSha256?: string;
+}
+
+export interface DataSource {
+  uri: string;
+  checksum?: string;
+  ingestedAt?: string;
+}
+
+export interface SnapshotRef {
+  uri: string;
+  sha256: string;
+  rows: number;
+  bytes: number;
+  format: 'parquet';
+}
+
+/** The decision taken at deploy time; it is part of the immutable record. */
+export type DeployOutcome = 'ready' | 'rejected';
+
+/** What the API reports a version to be: the deploy outcome combined with the pointer. */
+export type VersionStatus = 'deployed' | 'active' | 'candidate' | 'superseded' | 'rolled-back' | 'rejected';
+
+export interface VersionRecord {
+  view: string;
+  version: number;
+  definition: ViewDefinition;
+  definitionSha256: string;
+  transformation?: Transformation;
+  sources: DataSource[];
+  consumers: string[];
+  changelog?: string;
+  snapshot: SnapshotRef;
+  outcome: DeployOutcome;
+  /** Why the version was rejected, or warnings it was accepted with. */
+  validation?: unknown;
+  createdAt: string;
+  createdBy: string;
+}
+
+export interface Pointer {
+  view: string;
+  /** Version served to everyone; null before the first activation. */
+  stable: number | null;
+  /** Versions that were stable before, oldest first: the rollback path. */
+  previousStable: number[];
+  /** Versions rolled back from; never chosen again as an automatic rollback target. */
+  rolledBack: number[];
+  disabledFeatures: string[];
+  /** Incremented by every change; 0 means the view has never been activated. */
+  revision: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export type PointerAction = 'activate' | 'rollback';
+
+export interface HistoryEntry {
+  view: string;
+  revision: number;
+  action: PointerAction;
+  actor: string;
+  reason?: string;
+  at: string;
+  fromVersion: number | null;
+  toVersion: number | null;
+  before: Pointer | null;
+  after: Pointer;
+  auditId: string;
+}
+
+export type AuditOutcome = 'allowed' | 'denied';
+
+/** An audit entry before it is placed on its chain. */
+export interface AuditDraft {
+  actor: string;
+  action: string;
+  outcome: AuditOutcome;
+  view?: string;
+  reason?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEntry extends AuditDraft {
+  chain: string;
+  seq: number;
+  /** `${chain}/${seq}`: what history entries and responses cite. */
+  id: string;
+  at: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface Principal {
+  sub: string;
+  roles: string[];
+}
+
+export type MaterializationState = 'materialized' | 'purged';
+
+export interface Materialization {
+  view: string;
+  version: number;
+  state: MaterializationState;
+  rows: number;
+  updatedAt: string;
+}

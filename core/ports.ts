@@ -1,0 +1,89 @@
+/**
+ * The ports core/ needs from the outside world. store/ implements them over DynamoDB and
+ * S3; test/ has in-memory versions for unit tests.
+ */
+import type { FeatureRow } from './rows';
+import type {
+  AuditDraft,
+  AuditEntry,
+  FeatureValue,
+  HistoryEntry,
+  Materialization,
+  Pointer,
+  SnapshotRef,
+  VersionRecord,
+  ViewDefinition,
+} from './model';
+
+export interface PointerChange {
+  /** The pointer as read; the write is conditioned on its revision (0: no pointer yet). */
+  before: Pointer;
+  after: Pointer;
+  history: Omit<HistoryEntry, 'auditId'>;
+  audit: AuditDraft;
+}
+
+export interface CommittedChange {
+  pointer: Pointer;
+  history: HistoryEntry;
+  audit: AuditEntry;
+}
+
+export interface Registry {
+  /** Atomically takes the next version number of a view, registering the view if new. */
+  nextVersionNumber(view: string, at: string): Promise<number>;
+  /** Writes a version record and its audit entry together; a record is never overwritten. */
+  putVersion(record: VersionRecord, audit: AuditDraft): Promise<AuditEntry>;
+  getVersion(view: string, version: number): Promise<VersionRecord | undefined>;
+  listVersions(view: string): Promise<VersionRecord[]>;
+  listViews(): Promise<string[]>;
+  viewExists(view: string): Promise<boolean>;
+
+  getMaterialization(view: string, version: number): Promise<Materialization | undefined>;
+  putMaterialization(state: Materialization): Promise<void>;
+
+  getPointer(view: string): Promise<Pointer | undefined>;
+  /**
+   * The only way a pointer changes: pointer (conditioned on `before.revision`), history and
+   * audit entry in ONE transaction. Throws RevisionConflictError when the pointer moved.
+   */
+  commitPointerChange(change: PointerChange): Promise<CommittedChange>;
+  history(view: string, limit: number): Promise<HistoryEntry[]>;
+
+  appendAudit(draft: AuditDraft): Promise<AuditEntry>;
+  listAudit(options: { view?: string; limit: number }): Promise<AuditEntry[]>;
+  /** Every chain, each in seq order. */
+  auditChains(): AsyncIterable<AuditEntry[]>;
+}
+
+export interface OnlineStore {
+  /** Writes rows under (view, version); returns the number written. */
+  write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number>;
+  get(view: string, version: number, entity: string): Promise<Record<string, FeatureValue> | undefined>;
+  /** Deletes every row of (view, version); returns the number deleted. */
+  purge(view: string, version: number): Promise<number>;
+}
+
+/** Raw records read from a data file, before they are checked against a definition. */
+export interface SourceRecords {
+  records: Record<string, unknown>[];
+  /** Values are text (CSV) and need converting to the declared types. */
+  fromText: boolean;
+}
+
+export interface SnapshotStore {
+  /** Encodes rows as Parquet and stores them under a content-addressed key. */
+  write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef>;
+  /** Reads a snapshot back, refusing bytes whose sha256 differs from the reference. */
+  read(ref: SnapshotRef, definition: ViewDefinition): Promise<FeatureRow[]>;
+  /** Reads a user's data file (Parquet, JSON lines or CSV) from an s3:// URI. */
+  readSource(uri: string): Promise<SourceRecords>;
+  /** A short-lived URL to PUT a data file to, and the s3:// URI it will have. */
+  createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,17 @@
+import type { Deps } from './deps';
+import { InvalidStateError, VersionNotFoundError } from './errors';
+
+/**
+ * Free the online storage of a version nobody is served. Its snapshot stays, so a later
+ * rollback to it re-materializes it. Refused for the version being served.
+ */
+export async function purgeOnline(deps: Deps, actor: string, view: string, version: number): Promise<{ deleted: number; auditId: string }> {
+  const [record, pointer] = await Promise.all([deps.registry.getVersion(view, version), deps.registry.getPointer(view)]);
+  if (!record) throw new VersionNotFoundError(view, version);
+  if (pointer?.stable === version) throw new InvalidStateError(`version ${version} of '${view}' is being served; activate or roll back to another first`);
+  const deleted = await deps.online.purge(view, version);
+  const at = deps.clock.now().toISOString();
+  await deps.registry.putMaterialization({ view, version, state: 'purged', rows: 0, updatedAt: at });
+  const audit = await deps.registry.appendAudit({ actor, action: 'purge', outcome: 'allowed', view, detail: { version, deleted } });
+  return { deleted, auditId: audit.id };
+}

@@ -1,0 +1,61 @@
+/** Read-side use cases: what a view serves, its versions, its history, its audit trail. */
+import { verifyChain, type ChainVerdict } from './audit-chain';
+import type { Deps } from './deps';
+import { VersionNotFoundError, ViewNotFoundError } from './errors';
+import type { AuditEntry, HistoryEntry, Pointer, VersionRecord, VersionStatus } from './model';
+import { emptyPointer } from './pointer';
+import { versionStatus } from './status';
+
+export async function getView(deps: Deps, view: string): Promise<{ view: string; pointer: Pointer }> {
+  const [pointer, exists] = await Promise.all([deps.registry.getPointer(view), deps.registry.viewExists(view)]);
+  if (!exists) throw new ViewNotFoundError(view);
+  return { view, pointer: pointer ?? emptyPointer(view) };
+}
+
+export async function listViews(deps: Deps): Promise<{ view: string; stable: number | null; revision: number }[]> {
+  const views = await deps.registry.listViews();
+  const pointers = await Promise.all(views.map((v) => deps.registry.getPointer(v)));
+  return views.map((view, i) => ({ view, stable: pointers[i]?.stable ?? null, revision: pointers[i]?.revision ?? 0 }));
+}
+
+export type VersionView = VersionRecord & { status: VersionStatus };
+
+export async function listVersions(deps: Deps, view: string): Promise<VersionView[]> {
+  const { pointer } = await getView(deps, view);
+  const records = await deps.registry.listVersions(view);
+  return records.map((r) => ({ ...r, status: versionStatus(r, pointer) }));
+}
+
+export async function getVersion(deps: Deps, view: string, version: number): Promise<VersionView> {
+  const { pointer } = await getView(deps, view);
+  const record = await deps.registry.getVersion(view, version);
+  if (!record) throw new VersionNotFoundError(view, version);
+  const materialization = await deps.registry.getMaterialization(view, version);
+  return { ...record, status: versionStatus(record, pointer), ...(materialization ? { online: materialization.state } : {}) };
+}
+
+export async function getHistory(deps: Deps, view: string, limit: number): Promise<HistoryEntry[]> {
+  await getView(deps, view);
+  return deps.registry.history(view, limit);
+}
+
+export async function listAudit(deps: Deps, options: { view?: string; limit: number }): Promise<AuditEntry[]> {
+  return deps.registry.listAudit(options);
+}
+
+export interface AuditVerdict extends ChainVerdict {
+  chains: number;
+}
+
+/** Verify every chain; the first broken entry found is reported. */
+export async function verifyAudit(deps: Deps): Promise<AuditVerdict> {
+  let entries = 0;
+  let chains = 0;
+  for await (const chain of deps.registry.auditChains()) {
+    chains++;
+    const verdict = verifyChain(chain);
+    entries += verdict.entries;
+    if (!verdict.ok) return { ...verdict, entries, chains };
+  }
+  return { ok: true, entries, chains };
+}

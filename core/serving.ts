@@ -1,0 +1,79 @@
+/**
+ * The hot path. A request costs one GetItem when the pointer is cached: pointers are cached
+ * for a bounded time (invariant 4: after a rollback returns, every server serves the restored
+ * version within that bound), version definitions forever (they are immutable).
+ */
+import { LRUCache } from 'lru-cache';
+import { NothingActiveError, ViewNotFoundError } from './errors';
+import type { FeatureValue, Pointer, ViewDefinition } from './model';
+import type { OnlineStore, Registry } from './ports';
+import { withDefaults } from './rows';
+
+export const DEFAULT_POINTER_STALENESS_MS = 1000;
+
+export interface ServedFeatures {
+  view: string;
+  version: number;
+  entity: string;
+  /** False when the version has no row for this entity: every feature is its default. */
+  found: boolean;
+  features: Record<string, FeatureValue>;
+  /** Features switched off on the pointer, served as their default. */
+  disabled?: string[];
+}
+
+type CachedPointer = { pointer: Pointer | null };
+
+export class FeatureServer {
+  private readonly pointers: LRUCache<string, CachedPointer>;
+  private readonly definitions = new LRUCache<string, ViewDefinition>({ max: 1000 });
+
+  constructor(
+    private readonly registry: Pick<Registry, 'getPointer' | 'getVersion'>,
+    private readonly online: Pick<OnlineStore, 'get'>,
+    readonly stalenessMs: number = DEFAULT_POINTER_STALENESS_MS,
+  ) {
+    // A missing pointer is cached too, so unknown views cannot hammer the table.
+    this.pointers = new LRUCache<string, CachedPointer>({
+      max: 10_000,
+      ttl: Math.max(1, stalenessMs),
+      fetchMethod: async (view) => ({ pointer: (await registry.getPointer(view)) ?? null }),
+    });
+  }
+
+  /** @example await server.serve('user_profile', 'u-42') // { version: 3, features: { age: 31, ... } } */
+  async serve(view: string, entity: string): Promise<ServedFeatures> {
+    const { pointer } = (await this.pointers.fetch(view))!;
+    if (!pointer) throw new ViewNotFoundError(view);
+    if (pointer.stable === null) throw new NothingActiveError(view);
+    const version = pointer.stable;
+    const [definition, stored] = await Promise.all([this.definition(view, version), this.online.get(view, version, entity)]);
+    const features = withDefaults(definition, stored);
+    const served: ServedFeatures = { view, version, entity, found: stored !== undefined, features };
+    if (pointer.disabledFeatures.length > 0) {
+      for (const name of pointer.disabledFeatures) {
+        if (name in features) features[name] = definition.features.find((f) => f.name === name)?.default ?? null;
+      }
+      served.disabled = pointer.disabledFeatures;
+    }
+    return served;
+  }
+
+  /** Drop cached pointers (tests, and the local runtime after it changes one in-process). */
+  forget(view?: string): void {
+    if (view) this.pointers.delete(view);
+    else this.pointers.clear();
+  }
+
+  private async definition(view: string, version: number): Promise<ViewDefinition> {
+    const key = `${view}#${version}`;
+    const cached = this.definitions.get(key);
+    if (cached) return cached;
+    const record = await this.registry.getVersion(view, version);
+    // The pointer named this version, so its record exists: records are written before any
+    // pointer can reference them and are never deleted.
+    if (!record) throw new NothingActiveError(view);
+    this.definitions.set(key, record.definition);
+    return record.definition;
+  }
+}

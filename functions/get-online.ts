@@ -1,0 +1,7 @@
+import { OnlineParamsSchema } from '../core/contracts';
+import { getFeatureServer } from './commons/deps';
+import { httpRoute } from './http/route';
+
+export const handler = httpRoute({ action: 'read', params: OnlineParamsSchema }, ({ params }) =>
+  getFeatureServer().serve(params.view, params.entity),
+);

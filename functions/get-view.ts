@@ -1,0 +1,5 @@
+import { ViewParamsSchema } from '../core/contracts';
+import { getView } from '../core/queries';
+import { httpRoute } from './http/route';
+
+export const handler = httpRoute({ action: 'read', params: ViewParamsSchema }, ({ deps, params }) => getView(deps, params.view));

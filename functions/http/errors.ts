@@ -1,0 +1,66 @@
+/**
+ * The one place where errors become HTTP responses. Domain errors carry what the client
+ * needs; anything else is logged and answered with a generic 500 that leaks nothing.
+ */
+import {
+  ForbiddenError,
+  InvalidStateError,
+  NoRollbackTargetError,
+  NothingActiveError,
+  RevisionConflictError,
+  RewindError,
+  SnapshotIntegrityError,
+  StoreUnavailableError,
+  UnauthenticatedError,
+  ValidationError,
+  VersionNotFoundError,
+  VersionRejectedError,
+  ViewNotFoundError,
+} from '../../core/errors';
+import { isThrottling, isTimeout } from '../../store/aws-errors';
+
+export interface ErrorResponse {
+  status: number;
+  body: { error: { code: string; message: string; field?: string; current?: unknown; requestId?: string } };
+  headers?: Record<string, string>;
+}
+
+const STATUS: [new (...args: never[]) => RewindError, number][] = [
+  [ValidationError, 400],
+  [UnauthenticatedError, 401],
+  [ForbiddenError, 403],
+  [ViewNotFoundError, 404],
+  [VersionNotFoundError, 404],
+  [NothingActiveError, 404],
+  [RevisionConflictError, 409],
+  [VersionRejectedError, 409],
+  [NoRollbackTargetError, 409],
+  [InvalidStateError, 409],
+  [StoreUnavailableError, 503],
+  [SnapshotIntegrityError, 500],
+];
+
+export function toErrorResponse(error: unknown, requestId?: string): ErrorResponse {
+  if (error instanceof RewindError) {
+    const status = STATUS.find(([type]) => error instanceof type)?.[1] ?? 500;
+    return {
+      status,
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error instanceof ValidationError ? { field: error.field } : {}),
+          ...(error instanceof RevisionConflictError && error.current ? { current: error.current } : {}),
+        },
+      },
+    };
+  }
+  if (isThrottling(error) || isTimeout(error)) {
+    return {
+      status: 503,
+      headers: { 'retry-after': '1' },
+      body: { error: { code: 'StoreUnavailable', message: 'the store is busy; retry shortly', requestId } },
+    };
+  }
+  return { status: 500, body: { error: { code: 'InternalError', message: 'internal error', requestId } } };
+}

@@ -1,0 +1,8 @@
+import { ViewParamsSchema } from '../core/contracts';
+import { listVersions } from '../core/queries';
+import { httpRoute } from './http/route';
+
+export const handler = httpRoute({ action: 'read', params: ViewParamsSchema }, async ({ deps, params }) => ({
+  view: params.view,
+  versions: await listVersions(deps, params.view),
+}));

@@ -1,0 +1,173 @@
+/**
+ * A stand-in for API Gateway (HTTP API, payload format 2.0): verifies the bearer token as
+ * the JWT authorizer would, turns each HTTP request into the same event API Gateway sends,
+ * and calls the SAME Lambda handler the stack deploys for that route (contract/routes.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { ROUTES, routeKey, type RouteSpec } from '../contract/routes';
+import type { HttpEvent } from '../functions/http/route';
+import { verifyToken } from './tokens';
+
+type Handler = (event: HttpEvent, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+interface CompiledRoute {
+  spec: RouteSpec;
+  pattern: RegExp;
+  names: string[];
+}
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+function compile(spec: RouteSpec): CompiledRoute {
+  const names: string[] = [];
+  const source = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => (names.push(name), '([^/]+)'));
+  return { spec, pattern: new RegExp(`^${source}$`), names };
+}
+
+/** Loads a route's handler the way Lambda would: the module's `handler` export. */
+export async function loadHandler(spec: RouteSpec): Promise<Handler> {
+  const mod = (await import(`../functions/${spec.handler}`)) as { handler: Handler };
+  return mod.handler;
+}
+
+export interface GatewayOptions {
+  jwtSecret: string;
+  onRequest?: (info: { routeKey: string; status: number; ms: number }) => void;
+}
+
+export function createGateway(options: GatewayOptions): Server {
+  const routes = ROUTES.map(compile);
+  const handlers = new Map<RouteSpec, Promise<Handler>>();
+  const handlerFor = (spec: RouteSpec) => {
+    if (!handlers.has(spec)) handlers.set(spec, loadHandler(spec));
+    return handlers.get(spec)!;
+  };
+
+  return createServer((req, res) => {
+    const started = performance.now();
+    serve(req, res)
+      .then((status) => options.onRequest?.({ routeKey: `${req.method} ${req.url}`, status, ms: performance.now() - started }))
+      .catch((error: unknown) => {
+        console.error('local gateway error', error);
+        if (!res.headersSent) send(res, { statusCode: 500, body: JSON.stringify({ error: { code: 'InternalError', message: 'internal error' } }) });
+      });
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const match = routes.map((r) => ({ r, m: r.pattern.exec(path) })).find(({ r, m }) => m && r.spec.method === req.method);
+    if (!match) {
+      const pathKnown = routes.some((r) => r.pattern.test(path));
+      return send(res, pathKnown ? errorResult(405, 'MethodNotAllowed', `${req.method} is not allowed on ${path}`) : errorResult(404, 'NotFound', `no route for ${path}`));
+    }
+    const claims = await authorize(req.headers.authorization);
+    if (!claims) return send(res, errorResult(401, 'Unauthenticated', 'send Authorization: Bearer <token> (mint one with `rewind token`)'));
+
+    const body = await readBody(req);
+    if (body === undefined) return send(res, errorResult(413, 'PayloadTooLarge', `request bodies are limited to ${MAX_BODY_BYTES} bytes`));
+    const pathParameters = Object.fromEntries(match.r.names.map((n, i) => [n, decodeURIComponent(match.m![i + 1]!)]));
+    const event = toEvent(req, url, match.r.spec, pathParameters, claims, body);
+    const handler = await handlerFor(match.r.spec);
+    const result = await handler(event, lambdaContext(match.r.spec));
+    return send(res, result);
+  }
+
+  async function authorize(header: string | undefined): Promise<Record<string, string> | undefined> {
+    const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
+    if (!token) return undefined;
+    try {
+      return flattenClaims(await verifyToken(options.jwtSecret, token));
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** API Gateway hands claims to Lambda as strings, arrays as "[a b]"; so does this. */
+function flattenClaims(payload: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : String(v)]),
+  );
+}
+
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  spec: RouteSpec,
+  pathParameters: Record<string, string>,
+  claims: Record<string, string>,
+  body: string,
+): HttpEvent {
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
+  const query = Object.fromEntries(url.searchParams);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: routeKey(spec),
+    rawPath: url.pathname,
+    rawQueryString: url.searchParams.toString(),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: { jwt: { claims, scopes: [] }, principalId: '', integrationLatency: 0 },
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: { method: spec.method, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: routeKey(spec),
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body ? { body } : {}),
+    isBase64Encoded: false,
+  } as HttpEvent;
+}
+
+export function lambdaContext(spec: Pick<RouteSpec, 'handler'>): Context {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `rewind-${spec.handler}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:rewind-${spec.handler}`,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/rewind-${spec.handler}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function errorResult(statusCode: number, code: string, message: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code, message } }) };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): number {
+  const status = result.statusCode ?? 200;
+  res.writeHead(status, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
+  res.end(result.body ?? '');
+  return status;
+}

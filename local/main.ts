@@ -1,0 +1,50 @@
+/**
+ * `npm start`: Rewind on this machine, data kept under REWIND_DATA_DIR (default .rewind/).
+ */
+import { JavaMissingError } from './emulators';
+import { startLocalRewind } from './runtime';
+import { mintToken } from './tokens';
+
+function portFrom(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number, got '${raw}'`);
+  return port;
+}
+
+async function main(): Promise<void> {
+  const dataDir = process.env.REWIND_DATA_DIR ?? '.rewind';
+  const rewind = await startLocalRewind({
+    port: portFrom('PORT') ?? 3000,
+    dataDir,
+    dynamoPort: portFrom('REWIND_DYNAMODB_PORT'),
+    s3Port: portFrom('REWIND_S3_PORT'),
+  });
+  const adminToken = await mintToken(rewind.jwtSecret, { sub: 'local-admin', roles: ['admin'], mfa: true });
+  console.log(`Rewind is serving on ${rewind.url}`);
+  console.log(`  data:      ${dataDir} (DynamoDB Local ${rewind.dynamoEndpoint}, s3rver ${rewind.s3Endpoint})`);
+  if (rewind.usingDefaultSecret)
+    console.log('  tokens:    signed with the built-in development secret (set REWIND_JWT_SECRET to use your own; local mode only)');
+  console.log(`  try:       curl -H "Authorization: Bearer $(npx rewind token --sub you --roles viewer)" ${rewind.url}/views`);
+  console.log(`  admin token for this session:\n${adminToken}`);
+  console.log('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping Rewind and its emulators…`);
+    await rewind.stop();
+    console.log('stopped; data kept in', dataDir);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof JavaMissingError) console.error(`rewind: ${error.message}`);
+  else console.error('rewind: could not start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+/**
+ * Rewind on one machine: emulators, tables and bucket, and the HTTP gateway in front of the
+ * real handlers. `npm start`, the tests, the demo and the bench all start it through here.
+ */
+import type { Server } from 'node:http';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { envForPrefix } from '../store/config';
+import { TABLES } from '../contract/tables';
+import { ensureTables } from './bootstrap';
+import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
+import { createGateway, type GatewayOptions } from './gateway';
+import { jwtSecret } from './tokens';
+
+export interface LocalOptions {
+  /** HTTP port; 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** Where emulator data persists; undefined keeps everything in memory. */
+  dataDir?: string;
+  /** Use emulators that are already running instead of starting new ones. */
+  dynamoEndpoint?: string;
+  s3Endpoint?: string;
+  dynamoPort?: number;
+  s3Port?: number;
+  /** Physical names are `${tablePrefix}-${table}`; tests use one prefix per suite. */
+  tablePrefix?: string;
+  bucket?: string;
+  jwtSecret?: string;
+  pointerCacheMs?: number;
+  onRequest?: GatewayOptions['onRequest'];
+}
+
+export interface LocalRewind {
+  url: string;
+  port: number;
+  jwtSecret: string;
+  usingDefaultSecret: boolean;
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  /** The environment the handlers run with (table names, bucket, endpoints). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Points this process's AWS SDK clients at the emulators and names the tables, exactly as
+ * the CDK stack does through Lambda environment variables.
+ */
+export function applyEnvironment(env: Record<string, string>): void {
+  Object.assign(process.env, env);
+}
+
+export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string; tablePrefix: string; bucket: string; pointerCacheMs?: number }): Record<string, string> {
+  return {
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    AWS_ENDPOINT_URL_DYNAMODB: o.dynamoEndpoint,
+    AWS_ENDPOINT_URL_S3: o.s3Endpoint,
+    REWIND_S3_FORCE_PATH_STYLE: 'true',
+    REWIND_POINTER_CACHE_MS: String(o.pointerCacheMs ?? 1000),
+    POWERTOOLS_SERVICE_NAME: 'rewind',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_METRICS_NAMESPACE: 'Rewind',
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    ...envForPrefix(o.tablePrefix, o.bucket),
+  };
+}
+
+export async function prepareStorage(env: Record<string, string>, tablePrefix: string, bucket: string): Promise<void> {
+  const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
+  const dynamo = new DynamoDBClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB, region: env.AWS_REGION, credentials });
+  const s3 = new S3Client({ endpoint: env.AWS_ENDPOINT_URL_S3, region: env.AWS_REGION, credentials, forcePathStyle: true });
+  try {
+    await ensureTables(dynamo, Object.fromEntries(TABLES.map((t) => [t.id, `${tablePrefix}-${t.id}`])) as Record<(typeof TABLES)[number]['id'], string>);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
+      if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+    });
+  } finally {
+    dynamo.destroy();
+    s3.destroy();
+  }
+}
+
+export async function startLocalRewind(options: LocalOptions = {}): Promise<LocalRewind> {
+  const tablePrefix = options.tablePrefix ?? 'rewind';
+  const bucket = options.bucket ?? 'rewind-snapshots';
+  const started: RunningEmulator[] = [];
+  const stopEmulators = () => Promise.all(started.reverse().map((e) => e.stop().catch(() => undefined)));
+  try {
+    const dynamoEndpoint = options.dynamoEndpoint ?? (await remember(started, startDynamoDbLocal({ port: options.dynamoPort, dataDir: options.dataDir }))).endpoint;
+    const s3Endpoint = options.s3Endpoint ?? (await remember(started, startS3rver({ port: options.s3Port, dataDir: options.dataDir, buckets: [bucket] }))).endpoint;
+
+    const env = localEnvironment({ dynamoEndpoint, s3Endpoint, tablePrefix, bucket, pointerCacheMs: options.pointerCacheMs });
+    applyEnvironment(env);
+    await prepareStorage(env, tablePrefix, bucket);
+
+    const secret = options.jwtSecret ? { secret: options.jwtSecret, isDefault: false } : jwtSecret();
+    const server = createGateway({ jwtSecret: secret.secret, onRequest: options.onRequest });
+    const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+    return {
+      url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+      port,
+      jwtSecret: secret.secret,
+      usingDefaultSecret: secret.isDefault,
+      dynamoEndpoint,
+      s3Endpoint,
+      env,
+      stop: async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await stopEmulators();
+      },
+    };
+  } catch (error) {
+    await stopEmulators();
+    throw error;
+  }
+}
+
+async function remember(list: RunningEmulator[], starting: Promise<RunningEmulator>): Promise<RunningEmulator> {
+  const emulator = await starting;
+  list.push(emulator);
+  return emulator;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Online values keyed by (view, version, entity). Writes go out as BatchWriteItem calls of
+ * 25 items, several in flight at once: on DynamoDB Local the server is the ceiling, on AWS
+ * the table's write capacity is.
+ */
+import { BatchWriteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FeatureValue } from '../core/model';
+import type { OnlineStore } from '../core/ports';
+import type { FeatureRow } from '../core/rows';
+import { backoff } from './aws-errors';
+
+const BATCH_SIZE = 25; // DynamoDB's limit per BatchWriteItem
+const MAX_BATCH_ATTEMPTS = 12;
+
+export const onlineKey = (view: string, version: number) => `${view}#${version}`;
+
+export interface OnlineStoreOptions {
+  /** BatchWriteItem calls in flight at once. */
+  concurrency?: number;
+}
+
+export class DynamoOnlineStore implements OnlineStore {
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    options: OnlineStoreOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 8;
+  }
+
+  async write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number> {
+    const pk = onlineKey(view, version);
+    let written = 0;
+    await this.inBatches(rows.length, async (start, end) => {
+      const requests = [];
+      for (let i = start; i < end; i++) requests.push({ PutRequest: { Item: { pk, entity: rows[i]!.entity, v: rows[i]!.values } } });
+      await this.batchWrite(requests);
+      written += end - start;
+      onProgress?.(written);
+    });
+    return written;
+  }
+
+  async get(view: string, version: number, entity: string): Promise<Record<string, FeatureValue> | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: onlineKey(view, version), entity }, ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': 'v' } }),
+    );
+    return out.Item?.v as Record<string, FeatureValue> | undefined;
+  }
+
+  async purge(view: string, version: number): Promise<number> {
+    const pk = onlineKey(view, version);
+    let deleted = 0;
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ProjectionExpression: '#entity',
+          ExpressionAttributeNames: { '#entity': 'entity' },
+          ExclusiveStartKey,
+        }),
+      );
+      const entities = (page.Items ?? []).map((i) => String(i.entity));
+      await this.inBatches(entities.length, (start, end) =>
+        this.batchWrite(entities.slice(start, end).map((entity) => ({ DeleteRequest: { Key: { pk, entity } } }))),
+      );
+      deleted += entities.length;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return deleted;
+  }
+
+  /** Runs `work` over [0, total) in slices of BATCH_SIZE with `concurrency` workers. */
+  private async inBatches(total: number, work: (start: number, end: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < total) {
+        const start = next;
+        next = Math.min(total, next + BATCH_SIZE);
+        await work(start, next);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, Math.ceil(total / BATCH_SIZE)) }, worker));
+  }
+
+  /** DynamoDB may leave part of a batch unprocessed under load; resend it with backoff. */
+  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`${pending.length} online writes still unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await backoff(attempt, 25, 2000);
+      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+      pending = (out.UnprocessedItems?.[this.table] ?? []) as Record<string, unknown>[];
+    }
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * The Registry port over DynamoDB: version records, the view catalog, pointers, history and
+ * the audit chains. Pointer changes are one TransactWriteItems (invariant 2).
+ */
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type PutCommandInput,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { VIEW_CATALOG_INDEX } from '../contract/tables';
+import { chainFor, nextAuditEntry } from '../core/audit-chain';
+import { RevisionConflictError } from '../core/errors';
+import type { AuditDraft, AuditEntry, HistoryEntry, Materialization, Pointer, VersionRecord } from '../core/model';
+import type { CommittedChange, PointerChange, Registry } from '../core/ports';
+import { backoff, errorName, isConditionFailure } from './aws-errors';
+import type { TableNames } from './config';
+
+const CATALOG_SK = 'VIEW';
+const CATALOG_PARTITION = 'views';
+/** A chain append loses its seq to a concurrent writer at most this often before giving up. */
+const MAX_APPEND_ATTEMPTS = 40;
+
+const versionSk = (version: number) => `V#${String(version).padStart(10, '0')}`;
+const materializationSk = (version: number) => `M#${String(version).padStart(10, '0')}`;
+
+export class DynamoRegistry implements Registry {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: Pick<TableNames, 'versions' | 'pointers' | 'history' | 'audit'>,
+  ) {}
+
+  async nextVersionNumber(view: string, at: string): Promise<number> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tables.versions,
+        Key: { view, sk: CATALOG_SK },
+        UpdateExpression: 'ADD latestVersion :one SET #catalog = if_not_exists(#catalog, :catalog), createdAt = if_not_exists(createdAt, :at)',
+        ExpressionAttributeNames: { '#catalog': 'catalog' },
+        ExpressionAttributeValues: { ':one': 1, ':catalog': CATALOG_PARTITION, ':at': at },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes!.latestVersion);
+  }
+
+  async putVersion(record: VersionRecord, draft: AuditDraft): Promise<AuditEntry> {
+    return this.withChainAppend(draft, record.createdAt, (audit) => [
+      {
+        Put: {
+          TableName: this.tables.versions,
+          Item: { ...record, sk: versionSk(record.version) },
+          // Immutability: a version record is written once.
+          ConditionExpression: 'attribute_not_exists(sk)',
+        },
+      },
+      audit,
+    ]);
+  }
+
+  async getVersion(view: string, version: number): Promise<VersionRecord | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.versions, Key: { view, sk: versionSk(version) } }));
+    return out.Item ? toVersion(out.Item) : undefined;
+  }
+
+  async listVersions(view: string): Promise<VersionRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.versions,
+      KeyConditionExpression: '#view = :view AND begins_with(sk, :prefix)',
+      ExpressionAttributeNames: { '#view': 'view' },
+      ExpressionAttributeValues: { ':view': view, ':prefix': 'V#' },
+    });
+    return items.map(toVersion);
+  }
+
+  async listViews(): Promise<string[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.versions,
+      IndexName: VIEW_CATALOG_INDEX,
+      KeyConditionExpression: '#catalog = :catalog',
+      ExpressionAttributeNames: { '#catalog': 'catalog' },
+      ExpressionAttributeValues: { ':catalog': CATALOG_PARTITION },
+    });
+    return items.map((i) => String(i.view));
+  }
+
+  async viewExists(view: string): Promise<boolean> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tables.versions, Key: { view, sk: CATALOG_SK }, ProjectionExpression: 'latestVersion' }),
+    );
+    return out.Item !== undefined;
+  }
+
+  async getMaterialization(view: string, version: number): Promise<Materialization | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tables.versions, Key: { view, sk: materializationSk(version) }, ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const { sk: _sk, ...rest } = out.Item;
+    return rest as Materialization;
+  }
+
+  async putMaterialization(state: Materialization): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tables.versions, Item: { ...state, sk: materializationSk(state.version) } }));
+  }
+
+  async getPointer(view: string): Promise<Pointer | undefined> {
+    // Strongly consistent: the serving cache's staleness bound must be the only staleness.
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.pointers, Key: { view }, ConsistentRead: true }));
+    return out.Item as Pointer | undefined;
+  }
+
+  async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
+    const { before, after } = change;
+    let history: HistoryEntry | undefined;
+    const audit = await this.withChainAppend(
+      change.audit,
+      change.history.at,
+      (auditPut, entry) => {
+        history = { ...change.history, auditId: entry.id };
+        return [
+          {
+            Put: {
+              TableName: this.tables.pointers,
+              Item: after,
+              ...revisionCondition(before.revision),
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          {
+            Put: {
+              TableName: this.tables.history,
+              Item: history,
+              ConditionExpression: 'attribute_not_exists(#revision)',
+              ExpressionAttributeNames: { '#revision': 'revision' },
+            },
+          },
+          auditPut,
+        ];
+      },
+      async (reasons) => {
+        // The pointer (or its history slot) moved: that is the caller's conflict, not ours.
+        if (reasons[0]?.Code === 'ConditionalCheckFailed' || reasons[1]?.Code === 'ConditionalCheckFailed') {
+          const current = reasons[0]?.Item ? (unmarshall(reasons[0].Item) as Pointer) : await this.getPointer(before.view);
+          throw new RevisionConflictError(before.view, before.revision, current?.revision ?? 0, current);
+        }
+      },
+    );
+    return { pointer: after, history: history!, audit };
+  }
+
+  async history(view: string, limit: number): Promise<HistoryEntry[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.history,
+        KeyConditionExpression: '#view = :view',
+        ExpressionAttributeNames: { '#view': 'view' },
+        ExpressionAttributeValues: { ':view': view },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []) as HistoryEntry[];
+  }
+
+  async appendAudit(draft: AuditDraft): Promise<AuditEntry> {
+    return this.withChainAppend(draft, new Date().toISOString(), (audit) => [audit]);
+  }
+
+  async listAudit(options: { view?: string; limit: number }): Promise<AuditEntry[]> {
+    if (options.view) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tables.audit,
+          KeyConditionExpression: '#chain = :chain',
+          ExpressionAttributeNames: { '#chain': 'chain' },
+          ExpressionAttributeValues: { ':chain': chainFor(options.view) },
+          ScanIndexForward: false,
+          Limit: options.limit,
+        }),
+      );
+      return (out.Items ?? []) as AuditEntry[];
+    }
+    // Across all chains there is no single order to query; the audit log of a control plane
+    // is small, so read it and sort (GET /audit without ?view= is an operator's tool).
+    const all: AuditEntry[] = [];
+    for await (const chain of this.auditChains()) all.push(...chain);
+    return all.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, options.limit);
+  }
+
+  async *auditChains(): AsyncIterable<AuditEntry[]> {
+    const byChain = new Map<string, AuditEntry[]>();
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new ScanCommand({ TableName: this.tables.audit, ExclusiveStartKey, ConsistentRead: true }));
+      for (const item of (page.Items ?? []) as AuditEntry[]) {
+        const list = byChain.get(item.chain) ?? [];
+        list.push(item);
+        byChain.set(item.chain, list);
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    for (const [, entries] of [...byChain].sort(([a], [b]) => a.localeCompare(b))) yield entries.sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Append an audit entry to its chain inside a transaction with `items`. The entry claims
+   * the next seq with a condition, so concurrent appends cannot fork the chain; the loser
+   * reads the new tail and tries again. `onCancel` may turn a cancellation into the
+   * caller's own error (e.g. a revision conflict) by throwing it.
+   */
+  private async withChainAppend(
+    draft: AuditDraft,
+    at: string,
+    items: (auditPut: TransactItem, entry: AuditEntry) => TransactItem[],
+    onCancel?: (reasons: CancellationReason[]) => Promise<void>,
+  ): Promise<AuditEntry> {
+    const chain = chainFor(draft.view);
+    for (let attempt = 0; ; attempt++) {
+      const entry = nextAuditEntry(await this.chainTail(chain), draft, at);
+      const auditPut: TransactItem = {
+        Put: { TableName: this.tables.audit, Item: entry, ConditionExpression: 'attribute_not_exists(#seq)', ExpressionAttributeNames: { '#seq': 'seq' } },
+      };
+      const transactItems = items(auditPut, entry);
+      try {
+        if (transactItems.length === 1) await this.db.send(new PutCommand(transactItems[0]!.Put));
+        else await this.db.send(new TransactWriteCommand({ TransactItems: transactItems }));
+        return entry;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons) await onCancel?.(reasons);
+        else if (!isConditionFailure(error)) throw error;
+        if (attempt + 1 >= MAX_APPEND_ATTEMPTS) throw new Error(`audit chain ${chain} is too contended: gave up after ${attempt + 1} attempts`, { cause: error });
+        await backoff(attempt);
+      }
+    }
+  }
+
+  private async chainTail(chain: string): Promise<AuditEntry | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.audit,
+        KeyConditionExpression: '#chain = :chain',
+          ExpressionAttributeNames: { '#chain': 'chain' },
+        ExpressionAttributeValues: { ':chain': chain },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return out.Items?.[0] as AuditEntry | undefined;
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+      items.push(...(page.Items ?? []));
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+}
+
+type TransactItem = { Put: PutCommandInput };
+
+/** A new pointer must not exist yet; an existing one must still be at the revision read. */
+function revisionCondition(revision: number): Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  return revision === 0
+    ? { ConditionExpression: 'attribute_not_exists(#view)', ExpressionAttributeNames: { '#view': 'view' } }
+    : { ConditionExpression: '#revision = :expected', ExpressionAttributeNames: { '#revision': 'revision' }, ExpressionAttributeValues: { ':expected': revision } };
+}
+type CancellationReason = NonNullable<TransactionCanceledException['CancellationReasons']>[number];
+
+function cancellationReasons(error: unknown): CancellationReason[] | undefined {
+  return errorName(error) === 'TransactionCanceledException'
+    ? ((error as TransactionCanceledException).CancellationReasons ?? [])
+    : undefined;
+}
+
+function toVersion(item: Record<string, unknown>): VersionRecord {
+  const { sk: _sk, ...record } = item;
+  return record as unknown as VersionRecord;
+}

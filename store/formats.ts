@@ -1,0 +1,93 @@
+/**
+ * Data file formats: Parquet for snapshots (written by Rewind, read back to re-materialize)
+ * and the three formats users may deploy from (Parquet, JSON lines, CSV).
+ */
+import { parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { ValidationError } from '../core/errors';
+import type { FeatureType, ViewDefinition } from '../core/model';
+import type { SourceRecords } from '../core/ports';
+import type { FeatureRow } from '../core/rows';
+
+type BasicType = 'STRING' | 'INT64' | 'DOUBLE' | 'BOOLEAN';
+
+const PARQUET_TYPE: Record<FeatureType, BasicType> = { int: 'INT64', float: 'DOUBLE', string: 'STRING', bool: 'BOOLEAN' };
+
+/** One column per feature plus the entity key, typed from the definition. */
+export function encodeParquet(definition: ViewDefinition, rows: readonly FeatureRow[]): Uint8Array {
+  const columnData = [
+    { name: definition.entity, data: rows.map((r) => r.entity), type: 'STRING' as const, nullable: false },
+    ...definition.features.map((f) => ({
+      name: f.name,
+      type: PARQUET_TYPE[f.type],
+      data: rows.map((r) => {
+        const value = r.values[f.name] ?? null;
+        return f.type === 'int' && value !== null ? BigInt(value as number) : value;
+      }),
+    })),
+  ];
+  return new Uint8Array(parquetWriteBuffer({ columnData, kvMetadata: [{ key: 'rewind.entity', value: definition.entity }] }));
+}
+
+export async function decodeParquetRecords(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return (await parquetReadObjects({ file })) as Record<string, unknown>[];
+}
+
+/** Back from a snapshot to rows; the snapshot was checked when it was written. */
+export async function decodeSnapshot(definition: ViewDefinition, bytes: Uint8Array): Promise<FeatureRow[]> {
+  const records = await decodeParquetRecords(bytes);
+  return records.map((record) => {
+    const values: FeatureRow['values'] = {};
+    for (const f of definition.features) {
+      const value = record[f.name];
+      if (value === null || value === undefined) continue;
+      values[f.name] = typeof value === 'bigint' ? Number(value) : (value as FeatureRow['values'][string]);
+    }
+    return { entity: String(record[definition.entity]), values };
+  });
+}
+
+export type SourceFormat = 'parquet' | 'jsonl' | 'csv';
+
+export function formatOf(key: string, field: string): SourceFormat {
+  const lower = key.toLowerCase();
+  if (lower.endsWith('.parquet')) return 'parquet';
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  if (lower.endsWith('.csv')) return 'csv';
+  throw new ValidationError(field, 'must end in .parquet, .jsonl, .ndjson or .csv');
+}
+
+/** Parse a user's data file into raw records, naming the line that does not parse. */
+export async function decodeSource(format: SourceFormat, bytes: Uint8Array, field: string): Promise<SourceRecords> {
+  switch (format) {
+    case 'parquet':
+      try {
+        return { records: await decodeParquetRecords(bytes), fromText: false };
+      } catch (cause) {
+        throw new ValidationError(field, 'is not a readable Parquet file', { cause });
+      }
+    case 'jsonl': {
+      const text = new TextDecoder().decode(bytes);
+      const records: Record<string, unknown>[] = [];
+      let lineNo = 0;
+      for (const line of text.split('\n')) {
+        lineNo++;
+        if (line.trim() === '') continue;
+        try {
+          records.push(JSON.parse(line) as Record<string, unknown>);
+        } catch (cause) {
+          throw new ValidationError(field, `line ${lineNo} is not valid JSON`, { cause });
+        }
+      }
+      return { records, fromText: false };
+    }
+    case 'csv':
+      try {
+        return { records: parseCsv(Buffer.from(bytes), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, unknown>[], fromText: true };
+      } catch (cause) {
+        throw new ValidationError(field, `is not valid CSV: ${(cause as Error).message}`, { cause });
+      }
+  }
+}

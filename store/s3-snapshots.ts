@@ -1,0 +1,78 @@
+/**
+ * Snapshots in S3 under content-addressed keys (`snapshots/<view>/v<N>/<sha256>.parquet`),
+ * checked against their sha256 whenever they are read back. s3rver ignores conditional
+ * writes, so immutability is guarded by the version record, not by S3.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { SnapshotIntegrityError, ValidationError } from '../core/errors';
+import type { SnapshotRef, ViewDefinition } from '../core/model';
+import type { SnapshotStore, SourceRecords } from '../core/ports';
+import type { FeatureRow } from '../core/rows';
+import { errorName } from './aws-errors';
+import { decodeSnapshot, decodeSource, encodeParquet, formatOf } from './formats';
+
+const UPLOAD_TTL_SECONDS = 900;
+
+export function parseS3Uri(uri: string, field = 'snapshotUri'): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match) throw new ValidationError(field, 'must look like s3://bucket/key');
+  return { bucket: match[1]!, key: match[2]! };
+}
+
+export class S3SnapshotStore implements SnapshotStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef> {
+    const body = encodeParquet(definition, rows);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const key = `snapshots/${view}/v${version}/${sha256}.parquet`;
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentType: 'application/vnd.apache.parquet',
+        Metadata: { sha256, view, version: String(version) },
+      }),
+    );
+    return { uri: `s3://${this.bucket}/${key}`, sha256, rows: rows.length, bytes: body.byteLength, format: 'parquet' };
+  }
+
+  async read(ref: SnapshotRef, definition: ViewDefinition): Promise<FeatureRow[]> {
+    const bytes = await this.getBytes(ref.uri, 'snapshot.uri');
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== ref.sha256) throw new SnapshotIntegrityError(ref.uri, ref.sha256, actual);
+    return decodeSnapshot(definition, bytes);
+  }
+
+  async readSource(uri: string): Promise<SourceRecords> {
+    const { key } = parseS3Uri(uri);
+    const format = formatOf(key, 'snapshotUri');
+    return decodeSource(format, await this.getBytes(uri, 'snapshotUri'), 'snapshotUri');
+  }
+
+  async createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }> {
+    const key = `uploads/${randomUUID()}/${fileName}`;
+    const uploadUrl = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: UPLOAD_TTL_SECONDS });
+    return { uploadUrl, snapshotUri: `s3://${this.bucket}/${key}`, expiresInSeconds: UPLOAD_TTL_SECONDS };
+  }
+
+  private async getBytes(uri: string, field: string): Promise<Uint8Array> {
+    const { bucket, key } = parseS3Uri(uri, field);
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return await out.Body!.transformToByteArray();
+    } catch (error) {
+      const name = errorName(error);
+      if (name === 'NoSuchKey' || name === 'NotFound') throw new ValidationError(field, `no object at ${uri}`, { cause: error });
+      if (name === 'NoSuchBucket') throw new ValidationError(field, `no bucket named in ${uri}`, { cause: error });
+      if (name === 'AccessDenied') throw new ValidationError(field, `Rewind may not read ${uri}`, { cause: error });
+      throw error;
+    }
+  }
+}
