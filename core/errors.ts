@@ -44,7 +44,7 @@ export class VersionNotFoundError extends RewindError {
 export class NothingActiveError extends RewindError {
   readonly code = 'NothingActive';
   constructor(readonly view: string) {
-    super(`view '${view}' has no active version`);
+    super(`view '${view}' serves nothing: it does not exist or has never been activated`);
   }
 }
 

@@ -4,7 +4,7 @@
  * version within that bound), version definitions forever (they are immutable).
  */
 import { LRUCache } from 'lru-cache';
-import { NothingActiveError, ViewNotFoundError } from './errors';
+import { NothingActiveError } from './errors';
 import type { FeatureValue, Pointer, ViewDefinition } from './model';
 import type { OnlineStore, Registry } from './ports';
 import { withDefaults } from './rows';
@@ -44,8 +44,9 @@ export class FeatureServer {
   /** @example await server.serve('user_profile', 'u-42') // { version: 3, features: { age: 31, ... } } */
   async serve(view: string, entity: string): Promise<ServedFeatures> {
     const { pointer } = (await this.pointers.fetch(view))!;
-    if (!pointer) throw new ViewNotFoundError(view);
-    if (pointer.stable === null) throw new NothingActiveError(view);
+    // Telling "no such view" from "never activated" would cost a read on every miss; both
+    // mean there is nothing to serve.
+    if (!pointer || pointer.stable === null) throw new NothingActiveError(view);
     const version = pointer.stable;
     const [definition, stored] = await Promise.all([this.definition(view, version), this.online.get(view, version, entity)]);
     const features = withDefaults(definition, stored);

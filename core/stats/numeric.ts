@@ -56,8 +56,8 @@ export interface NumericSummary {
  * mutated). Compute it once per column and pass it to {@link summarizeSorted}, `histogram`,
  * `ksTwoSample` and friends, so a whole comparison costs one sort per side.
  *
- * −0 is stored as 0. Throws a TypeError on a non-numeric, non-null element: a string in a numeric column is a
- * wiring bug upstream, not a null.
+ * −0 is stored as 0. Throws a TypeError on a non-numeric, non-null element: a string in a
+ * numeric column is a wiring bug upstream, not a null.
  *
  * @example
  * sortedFinite([3, NaN, 1, null, 2]); // Float64Array [1, 2, 3]

@@ -1,0 +1,19 @@
+/**
+ * Starts DynamoDB Local and s3rver once for the whole integration run (DynamoDB Local takes
+ * seconds to start; once per file would dominate the run) and hands their endpoints to the
+ * test workers through the environment. Each suite then uses its own tables and bucket.
+ */
+import { startDynamoDbLocal, startS3rver, type RunningEmulator } from '../../local/emulators';
+
+declare global {
+  var __REWIND_EMULATORS__: RunningEmulator[] | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  // Node 20 is what these machines run; the SDK's notice about Node 22 is known and harmless.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const [dynamo, s3] = await Promise.all([startDynamoDbLocal(), startS3rver({ buckets: [] })]);
+  globalThis.__REWIND_EMULATORS__ = [dynamo, s3];
+  process.env.REWIND_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
+  process.env.REWIND_TEST_S3_ENDPOINT = s3.endpoint;
+}
