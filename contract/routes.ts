@@ -3,6 +3,8 @@
  * (local/) are both generated from it; each route names the Lambda entry point in
  * functions/ that serves it, so locally and in AWS the same handler answers.
  */
+import type { Action } from '../core/policy';
+
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
 export interface RouteSpec {
@@ -11,25 +13,34 @@ export interface RouteSpec {
   path: string;
   /** File under functions/ (without extension) whose `handler` export serves the route. */
   handler: string;
+  /** What the caller must be allowed to do (core/policy.ts); the handler enforces it. */
+  action: Action;
   summary: string;
 }
 
 export const ROUTES: readonly RouteSpec[] = [
-  { method: 'GET', path: '/views', handler: 'list-views', summary: 'List views and what each serves' },
-  { method: 'GET', path: '/views/{view}', handler: 'get-view', summary: "A view's pointer" },
-  { method: 'POST', path: '/views/{view}/versions', handler: 'deploy-version', summary: 'Deploy a new version (does not activate unless asked)' },
-  { method: 'GET', path: '/views/{view}/versions', handler: 'list-versions', summary: "A view's versions" },
-  { method: 'GET', path: '/views/{view}/versions/{version}', handler: 'get-version', summary: 'One version record' },
-  { method: 'DELETE', path: '/views/{view}/versions/{version}/online', handler: 'purge-version', summary: "Purge a version's online values (its snapshot stays)" },
-  { method: 'POST', path: '/views/{view}/activate', handler: 'activate', summary: 'Point the view at a version' },
-  { method: 'POST', path: '/views/{view}/rollback', handler: 'rollback', summary: 'Go back to a known-good version' },
-  { method: 'GET', path: '/views/{view}/history', handler: 'get-history', summary: 'Pointer changes, newest first' },
-  { method: 'POST', path: '/uploads', handler: 'create-upload', summary: 'A presigned URL for uploading a large data file' },
-  { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', summary: 'Serve the feature values of one entity' },
-  { method: 'GET', path: '/audit', handler: 'list-audit', summary: 'Audit entries, optionally for one view' },
-  { method: 'GET', path: '/audit/verify', handler: 'verify-audit', summary: 'Verify the audit hash chains' },
+  { method: 'GET', path: '/views', handler: 'list-views', action: 'read', summary: 'List views and what each serves' },
+  { method: 'GET', path: '/views/{view}', handler: 'get-view', action: 'read', summary: "A view's pointer" },
+  { method: 'POST', path: '/views/{view}/versions', handler: 'deploy-version', action: 'deploy', summary: 'Deploy a new version (does not activate unless asked)' },
+  { method: 'GET', path: '/views/{view}/versions', handler: 'list-versions', action: 'read', summary: "A view's versions" },
+  { method: 'GET', path: '/views/{view}/versions/{version}', handler: 'get-version', action: 'read', summary: 'One version record' },
+  { method: 'DELETE', path: '/views/{view}/versions/{version}/online', handler: 'purge-version', action: 'purge', summary: "Purge a version's online values (its snapshot stays)" },
+  { method: 'POST', path: '/views/{view}/activate', handler: 'activate', action: 'activate', summary: 'Point the view at a version' },
+  { method: 'POST', path: '/views/{view}/rollback', handler: 'rollback', action: 'rollback', summary: 'Go back to a known-good version' },
+  { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
+  { method: 'POST', path: '/uploads', handler: 'create-upload', action: 'upload', summary: 'A presigned URL for uploading a large data file' },
+  { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', action: 'read', summary: 'Serve the feature values of one entity' },
+  { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, optionally for one view' },
+  { method: 'GET', path: '/audit/verify', handler: 'verify-audit', action: 'read', summary: 'Verify the audit hash chains' },
 ] as const;
 
 export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {
   return `${route.method} ${route.path}`;
+}
+
+/** The route served by a handler file; handlers look up their own action here. */
+export function routeForHandler(handler: string): RouteSpec {
+  const route = ROUTES.find((r) => r.handler === handler);
+  if (!route) throw new Error(`no route is served by functions/${handler}`);
+  return route;
 }

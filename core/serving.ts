@@ -32,11 +32,15 @@ export class FeatureServer {
     private readonly registry: Pick<Registry, 'getPointer' | 'getVersion'>,
     private readonly online: Pick<OnlineStore, 'get'>,
     readonly stalenessMs: number = DEFAULT_POINTER_STALENESS_MS,
+    /** Monotonic milliseconds; injectable so tests can move time instead of waiting. */
+    clock: { now(): number } = performance,
   ) {
     // A missing pointer is cached too, so unknown views cannot hammer the table.
     this.pointers = new LRUCache<string, CachedPointer>({
       max: 10_000,
       ttl: Math.max(1, stalenessMs),
+      perf: clock,
+      ttlResolution: 0,
       fetchMethod: async (view) => ({ pointer: (await registry.getPointer(view)) ?? null }),
     });
   }

@@ -3,6 +3,6 @@ import { activateVersion } from '../core/pointer-changes';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
-  { action: 'activate', params: ViewParamsSchema, body: ActivateRequestSchema },
+  { handler: 'activate', params: ViewParamsSchema, body: ActivateRequestSchema },
   ({ deps, principal, params, body }) => activateVersion(deps, principal.sub, params.view, body),
 );

@@ -4,7 +4,7 @@ import { countForView } from './commons/powertools';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
-  { action: 'deploy', params: ViewParamsSchema, body: DeployRequestSchema, status: 201 },
+  { handler: 'deploy-version', params: ViewParamsSchema, body: DeployRequestSchema, status: 201 },
   async ({ deps, principal, params, body }) => {
     const result = await deployVersion(deps, principal.sub, params.view, body);
     countForView(params.view, 'VersionDeployed');

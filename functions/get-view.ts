@@ -2,4 +2,4 @@ import { ViewParamsSchema } from '../core/contracts';
 import { getView } from '../core/queries';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ action: 'read', params: ViewParamsSchema }, ({ deps, params }) => getView(deps, params.view));
+export const handler = httpRoute({ handler: 'get-view', params: ViewParamsSchema }, ({ deps, params }) => getView(deps, params.view));

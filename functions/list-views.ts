@@ -1,4 +1,4 @@
 import { listViews } from '../core/queries';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ action: 'read' }, async ({ deps }) => ({ views: await listViews(deps) }));
+export const handler = httpRoute({ handler: 'list-views' }, async ({ deps }) => ({ views: await listViews(deps) }));

@@ -4,7 +4,7 @@ import { countForView } from './commons/powertools';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
-  { action: 'rollback', params: ViewParamsSchema, body: RollbackRequestSchema },
+  { handler: 'rollback', params: ViewParamsSchema, body: RollbackRequestSchema },
   async ({ deps, principal, params, body }) => {
     const result = await rollbackView(deps, principal.sub, params.view, body);
     if (result.changed) {

@@ -1,4 +1,4 @@
 import { verifyAudit } from '../core/queries';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ action: 'read' }, ({ deps }) => verifyAudit(deps));
+export const handler = httpRoute({ handler: 'verify-audit' }, ({ deps }) => verifyAudit(deps));

@@ -12,6 +12,7 @@ import type { Deps } from '../../core/deps';
 import { ForbiddenError, ValidationError } from '../../core/errors';
 import type { Principal } from '../../core/model';
 import { authorize, type Action } from '../../core/policy';
+import { routeForHandler } from '../../contract/routes';
 import { getDeps } from '../commons/deps';
 import { logger } from '../commons/powertools';
 import { toErrorResponse } from './errors';
@@ -30,7 +31,8 @@ export interface RouteInput<B, P, Q> {
 }
 
 export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.ZodType | undefined, QS extends z.ZodType | undefined> {
-  action: Action;
+  /** The handler's file name under functions/: its route (and so its action) is in contract/routes.ts. */
+  handler: string;
   body?: BS;
   params?: PS;
   query?: QS;
@@ -48,11 +50,12 @@ export function httpRoute<
   options: RouteOptions<BS, PS, QS>,
   useCase: (input: RouteInput<Parsed<BS>, Parsed<PS>, Parsed<QS>>) => Promise<unknown>,
 ) {
+  const { action } = routeForHandler(options.handler);
   const handle = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     try {
       const principal = principalFrom(event);
       const params = (options.params ? parse(options.params, event.pathParameters ?? {}, 'path') : undefined) as Parsed<PS>;
-      await authorizeOrAudit(principal, options.action, event);
+      await authorizeOrAudit(principal, action, event);
       const query = (options.query ? parse(options.query, event.queryStringParameters ?? {}, 'query') : undefined) as Parsed<QS>;
       const body = (options.body ? parse(options.body, jsonBody(event), 'body') : undefined) as Parsed<BS>;
       const result = await useCase({ body, params, query, principal, deps: getDeps(), event });

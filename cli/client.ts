@@ -1,0 +1,194 @@
+/**
+ * A typed client for Rewind's HTTP API (contract/routes.ts), over fetch. Request types come
+ * from the zod contracts the server validates with; response types from the use cases that
+ * produce them, imported as types only, so the client carries no server code.
+ */
+import type { z } from 'zod';
+import type { ActivateRequest, DeployRequestSchema, RollbackRequest } from '../core/contracts';
+import type { DeployResult } from '../core/deploy';
+import type { AuditEntry, HistoryEntry, Pointer } from '../core/model';
+import type { PointerChangeResult } from '../core/pointer-changes';
+import type { AuditVerdict, VersionView } from '../core/queries';
+import type { ServedFeatures } from '../core/serving';
+
+/** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
+export type DeployBody = z.input<typeof DeployRequestSchema>;
+export type { ActivateRequest, AuditEntry, AuditVerdict, DeployResult, HistoryEntry, Pointer, PointerChangeResult, RollbackRequest, ServedFeatures, VersionView };
+
+export interface ViewSummary {
+  view: string;
+  stable: number | null;
+  revision: number;
+}
+
+export interface UploadTicket {
+  uploadUrl: string;
+  snapshotUri: string;
+  expiresInSeconds: number;
+}
+
+export interface PurgeResult {
+  view: string;
+  version: number;
+  deleted: number;
+  auditId: string;
+}
+
+/** The error body every route answers with: `{ error: { code, message, field? } }`. */
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  field?: string;
+  current?: unknown;
+  requestId?: string;
+}
+
+/** Rewind answered, and said no. */
+export class RewindApiError extends Error {
+  readonly code: string;
+  readonly field?: string;
+  readonly current?: unknown;
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+    readonly request: string,
+  ) {
+    super(body.message);
+    this.name = 'RewindApiError';
+    this.code = body.code;
+    if (body.field !== undefined) this.field = body.field;
+    if (body.current !== undefined) this.current = body.current;
+  }
+}
+
+/** Nothing answered at the URL (refused, reset, DNS, timeout). */
+export class RewindUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    options?: { cause?: unknown },
+  ) {
+    const reason = (options?.cause as { cause?: { code?: string } } | undefined)?.cause?.code ?? (options?.cause as Error | undefined)?.name ?? 'no answer';
+    super(`cannot reach Rewind at ${url} (${reason}); is it running? \`npm start\` starts one locally`, options);
+    this.name = 'RewindUnreachableError';
+  }
+}
+
+export interface ClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:3000 (a trailing slash is fine). */
+  url: string;
+  token: string;
+  /** Per-request limit; deploys of large inline bodies take a while. @default 300000 */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * @example
+ * const rewind = new RewindClient({ url: 'http://127.0.0.1:3000', token });
+ * const { pointer } = await rewind.getView('user_profile');
+ */
+export class RewindClient {
+  readonly url: string;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  private readonly fetch: typeof fetch;
+
+  constructor(options: ClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 300_000;
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  listViews(): Promise<{ views: ViewSummary[] }> {
+    return this.request('GET', '/views');
+  }
+
+  getView(view: string): Promise<{ view: string; pointer: Pointer }> {
+    return this.request('GET', `/views/${seg(view)}`);
+  }
+
+  listVersions(view: string): Promise<{ view: string; versions: VersionView[] }> {
+    return this.request('GET', `/views/${seg(view)}/versions`);
+  }
+
+  getVersion(view: string, version: number): Promise<VersionView & { online?: 'materialized' | 'purged' }> {
+    return this.request('GET', `/views/${seg(view)}/versions/${version}`);
+  }
+
+  deploy(view: string, body: DeployBody): Promise<DeployResult> {
+    return this.request('POST', `/views/${seg(view)}/versions`, body);
+  }
+
+  activate(view: string, body: ActivateRequest): Promise<PointerChangeResult> {
+    return this.request('POST', `/views/${seg(view)}/activate`, body);
+  }
+
+  rollback(view: string, body: RollbackRequest): Promise<PointerChangeResult> {
+    return this.request('POST', `/views/${seg(view)}/rollback`, body);
+  }
+
+  history(view: string, limit?: number): Promise<{ view: string; history: HistoryEntry[] }> {
+    return this.request('GET', `/views/${seg(view)}/history${query({ limit })}`);
+  }
+
+  online(view: string, entity: string): Promise<ServedFeatures> {
+    return this.request('GET', `/online/${seg(view)}/${seg(entity)}`);
+  }
+
+  audit(options: { view?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[] }> {
+    return this.request('GET', `/audit${query(options)}`);
+  }
+
+  verifyAudit(): Promise<AuditVerdict> {
+    return this.request('GET', '/audit/verify');
+  }
+
+  purge(view: string, version: number): Promise<PurgeResult> {
+    return this.request('DELETE', `/views/${seg(view)}/versions/${version}/online`);
+  }
+
+  createUpload(fileName: string): Promise<UploadTicket> {
+    return this.request('POST', '/uploads', { fileName });
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const label = `${method} ${path}`;
+    let res: Response;
+    try {
+      res = await this.fetch(this.url + path, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (cause) {
+      throw new RewindUnreachableError(this.url, { cause });
+    }
+    const text = await res.text();
+    const parsed = text ? safeJson(text) : undefined;
+    if (!res.ok) {
+      const error = (parsed as { error?: ApiErrorBody } | undefined)?.error;
+      throw new RewindApiError(res.status, error ?? { code: `Http${res.status}`, message: `${label} answered ${res.status} ${res.statusText}` }, label);
+    }
+    return parsed as T;
+  }
+}
+
+/** A path segment: entity ids are user data and may hold anything. */
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined);
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

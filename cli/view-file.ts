@@ -1,0 +1,126 @@
+/**
+ * View files: a deploy request minus its rows, kept next to the code that computes the
+ * features (definition, transformation, sources, consumers, changelog), as YAML or JSON.
+ * They are checked here with the API's own schemas, so a typo is reported with its file
+ * and field before anything is sent.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { DeployRequestSchema, parse, ViewParamsSchema } from '../core/contracts';
+import { ValidationError } from '../core/errors';
+
+const deploy = DeployRequestSchema.shape;
+
+/**
+ * What a view file may hold. Strict, unlike the API (which drops unknown keys): in a file a
+ * person edits, an unknown key is almost always a misspelt one (`consumer:`), and silently
+ * ignoring it would deploy a version without the field they meant to set.
+ */
+export const ViewFileSchema = z
+  .object({
+    /** The view's name; defaults to the file name without `.view.yaml`. */
+    view: ViewParamsSchema.shape.view.optional(),
+    definition: deploy.definition,
+    transformation: deploy.transformation,
+    sources: deploy.sources,
+    consumers: deploy.consumers,
+    changelog: deploy.changelog,
+    /** Tiny views may carry their rows in the file; otherwise pass `--data`. */
+    rows: deploy.rows,
+    /** Data already in S3. */
+    snapshotUri: deploy.snapshotUri,
+  })
+  .strict();
+
+export type ViewFile = z.infer<typeof ViewFileSchema>;
+
+export interface LoadedViewFile {
+  view: string;
+  path: string;
+  spec: Omit<ViewFile, 'view'>;
+}
+
+/** A view file that cannot be read or does not fit the schema; `field` is its dotted path. */
+export class ViewFileError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${basename(path)}: ${message}`, options);
+    this.name = 'ViewFileError';
+  }
+}
+
+/**
+ * Read and check a view file.
+ *
+ * @example const { view, spec } = await loadViewFile('examples/user_profile.view.yaml')
+ */
+export async function loadViewFile(path: string, options: { view?: string } = {}): Promise<LoadedViewFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ViewFileError(path, `cannot read the file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, undefined, { cause });
+  }
+  return parseViewFile(text, path, options);
+}
+
+/** The same as loadViewFile, from text already read; `path` names the file in messages and picks the syntax. */
+export function parseViewFile(text: string, path: string, options: { view?: string } = {}): LoadedViewFile {
+  const document = parseDocument(text, path);
+  if (document === null || typeof document !== 'object' || Array.isArray(document))
+    throw new ViewFileError(path, 'must hold a mapping with at least `definition:` (entity and features)');
+  const allowed = Object.keys(ViewFileSchema.shape);
+  const unknown = Object.keys(document).find((key) => !allowed.includes(key));
+  if (unknown !== undefined) throw new ViewFileError(path, `${unknown}: is not a view file key (allowed: ${allowed.join(', ')})`, unknown);
+  let parsed: ViewFile;
+  try {
+    parsed = parse(ViewFileSchema, document, '$');
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    // parse() names fields from a root; drop the placeholder root so fields read as in the file.
+    const field = error.field.replace(/^\$\.?/, '') || undefined;
+    const message = error.message.replace(/^\$\.?[^:]*: /, '');
+    throw new ViewFileError(path, field ? `${field}: ${message}` : message, field, { cause: error });
+  }
+  const { view: named, ...spec } = parsed;
+  const view = options.view ?? named ?? viewNameFromPath(path);
+  const checkedView = ViewParamsSchema.shape.view.safeParse(view);
+  if (!checkedView.success)
+    throw new ViewFileError(path, `view name '${view}' ${checkedView.error.issues[0]!.message}; set 'view:' in the file or pass --view`, 'view');
+  if (spec.rows && spec.snapshotUri) throw new ViewFileError(path, 'give rows or snapshotUri, not both', 'snapshotUri');
+  return { view, path, spec };
+}
+
+/** `user_profile.view.yaml` → `user_profile`. */
+export function viewNameFromPath(path: string): string {
+  return basename(path)
+    .replace(/\.(ya?ml|json)$/i, '')
+    .replace(/\.view$/i, '');
+}
+
+function parseDocument(text: string, path: string): unknown {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') {
+    try {
+      return JSON.parse(text);
+    } catch (cause) {
+      throw new ViewFileError(path, `is not valid JSON: ${(cause as Error).message}`, undefined, { cause });
+    }
+  }
+  if (ext === '.yaml' || ext === '.yml') {
+    try {
+      // YAML 1.2 core schema: `no` stays a string, `1e3` a number, as a reader expects.
+      return parseYaml(text, { prettyErrors: true });
+    } catch (cause) {
+      const message = cause instanceof YAMLParseError ? cause.message.split('\n')[0]! : (cause as Error).message;
+      throw new ViewFileError(path, `is not valid YAML: ${message}`, undefined, { cause });
+    }
+  }
+  throw new ViewFileError(path, 'must be a .yaml, .yml or .json file');
+}

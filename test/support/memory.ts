@@ -1,0 +1,134 @@
+/**
+ * In-memory adapters for the core ports, for fast unit tests of the use cases. They keep
+ * the contract the DynamoDB adapters keep: immutable version records, pointer writes
+ * conditioned on revision, audit entries placed on their chain by seq.
+ */
+import { createHash } from 'node:crypto';
+import { chainFor, nextAuditEntry } from '../../core/audit-chain';
+import type { Deps } from '../../core/deps';
+import { RevisionConflictError, ValidationError } from '../../core/errors';
+import type { AuditDraft, AuditEntry, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, VersionRecord } from '../../core/model';
+import type { CommittedChange, OnlineStore, PointerChange, Registry, SnapshotStore, SourceRecords } from '../../core/ports';
+import type { FeatureRow } from '../../core/rows';
+
+export class MemoryRegistry implements Registry {
+  readonly versions = new Map<string, VersionRecord>();
+  readonly counters = new Map<string, number>();
+  readonly materializations = new Map<string, Materialization>();
+  readonly pointers = new Map<string, Pointer>();
+  readonly historyEntries: HistoryEntry[] = [];
+  readonly audit = new Map<string, AuditEntry[]>();
+  pointerReads = 0;
+
+  async nextVersionNumber(view: string): Promise<number> {
+    const next = (this.counters.get(view) ?? 0) + 1;
+    this.counters.set(view, next);
+    return next;
+  }
+  async putVersion(record: VersionRecord, draft: AuditDraft): Promise<AuditEntry> {
+    const key = `${record.view}#${record.version}`;
+    if (this.versions.has(key)) throw new Error(`version ${key} exists`);
+    this.versions.set(key, structuredClone(record));
+    return this.appendAudit(draft);
+  }
+  async getVersion(view: string, version: number) {
+    return structuredClone(this.versions.get(`${view}#${version}`));
+  }
+  async listVersions(view: string) {
+    return [...this.versions.values()].filter((v) => v.view === view).sort((a, b) => a.version - b.version);
+  }
+  async listViews() {
+    return [...this.counters.keys()].sort();
+  }
+  async viewExists(view: string) {
+    return this.counters.has(view);
+  }
+  async getMaterialization(view: string, version: number) {
+    return this.materializations.get(`${view}#${version}`);
+  }
+  async putMaterialization(state: Materialization) {
+    this.materializations.set(`${state.view}#${state.version}`, state);
+  }
+  async getPointer(view: string) {
+    this.pointerReads++;
+    return structuredClone(this.pointers.get(view));
+  }
+  async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
+    const current = this.pointers.get(change.before.view);
+    if ((current?.revision ?? 0) !== change.before.revision)
+      throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
+    const audit = await this.appendAudit(change.audit, change.history.at);
+    const history = { ...change.history, auditId: audit.id };
+    this.pointers.set(change.after.view, structuredClone(change.after));
+    this.historyEntries.push(history);
+    return { pointer: change.after, history, audit };
+  }
+  async history(view: string, limit: number) {
+    return this.historyEntries.filter((h) => h.view === view).reverse().slice(0, limit);
+  }
+  async appendAudit(draft: AuditDraft, at = new Date().toISOString()): Promise<AuditEntry> {
+    const chain = this.audit.get(chainFor(draft.view)) ?? [];
+    const entry = nextAuditEntry(chain.at(-1), draft, at);
+    chain.push(entry);
+    this.audit.set(entry.chain, chain);
+    return entry;
+  }
+  async listAudit(options: { view?: string; limit: number }) {
+    const all = options.view ? (this.audit.get(chainFor(options.view)) ?? []) : [...this.audit.values()].flat();
+    return [...all].reverse().slice(0, options.limit);
+  }
+  async *auditChains() {
+    for (const chain of this.audit.values()) yield chain;
+  }
+}
+
+export class MemoryOnlineStore implements OnlineStore {
+  readonly rows = new Map<string, Record<string, FeatureValue>>();
+  reads = 0;
+  async write(view: string, version: number, rows: readonly FeatureRow[]) {
+    for (const r of rows) this.rows.set(`${view}#${version}#${r.entity}`, { ...r.values });
+    return rows.length;
+  }
+  async get(view: string, version: number, entity: string) {
+    this.reads++;
+    return this.rows.get(`${view}#${version}#${entity}`);
+  }
+  async purge(view: string, version: number) {
+    let n = 0;
+    for (const key of [...this.rows.keys()]) if (key.startsWith(`${view}#${version}#`)) (this.rows.delete(key), n++);
+    return n;
+  }
+}
+
+export class MemorySnapshotStore implements SnapshotStore {
+  readonly objects = new Map<string, string>();
+  readonly sources = new Map<string, SourceRecords>();
+  async write(view: string, version: number, _definition: unknown, rows: readonly FeatureRow[]): Promise<SnapshotRef> {
+    const body = JSON.stringify(rows);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const uri = `s3://memory/snapshots/${view}/v${version}/${sha256}.json`;
+    this.objects.set(uri, body);
+    return { uri, sha256, rows: rows.length, bytes: body.length, format: 'parquet' };
+  }
+  async read(ref: SnapshotRef) {
+    return JSON.parse(this.objects.get(ref.uri)!) as FeatureRow[];
+  }
+  async readSource(uri: string) {
+    const source = this.sources.get(uri);
+    if (!source) throw new ValidationError('snapshotUri', `no object at ${uri}`);
+    return source;
+  }
+  async createUpload(fileName: string) {
+    return { uploadUrl: `memory://${fileName}`, snapshotUri: `s3://memory/uploads/${fileName}`, expiresInSeconds: 900 };
+  }
+}
+
+export function memoryDeps(now = () => new Date('2026-11-25T12:00:00Z')) {
+  const deps = {
+    registry: new MemoryRegistry(),
+    online: new MemoryOnlineStore(),
+    snapshots: new MemorySnapshotStore(),
+    clock: { now },
+  };
+  return deps satisfies Deps;
+}

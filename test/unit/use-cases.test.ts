@@ -1,0 +1,81 @@
+/** The use cases over in-memory adapters: decisions, not storage. */
+import { deployVersion } from '../../core/deploy';
+import { RevisionConflictError, ValidationError, VersionRejectedError } from '../../core/errors';
+import { activateVersion, rollbackView } from '../../core/pointer-changes';
+import { verifyAudit } from '../../core/queries';
+import { FeatureServer } from '../../core/serving';
+import { DeployRequestSchema, parse } from '../../core/contracts';
+import { deployBody } from '../support/fixtures';
+import { memoryDeps } from '../support/memory';
+
+const request = (seed: number, extra = {}) => parse(DeployRequestSchema, deployBody(seed, 10, extra), 'body');
+
+describe('deploy', () => {
+  it('writes nothing when a row is bad', async () => {
+    const deps = memoryDeps();
+    await expect(deployVersion(deps, 'a', 'v', parse(DeployRequestSchema, { ...deployBody(1), rows: [{ user_id: 'x', age: 'old' }] }, 'body'))).rejects.toThrow(ValidationError);
+    expect(deps.registry.counters.size).toBe(0);
+    expect(deps.snapshots.objects.size).toBe(0);
+    expect(deps.online.rows.size).toBe(0);
+  });
+
+  it('does not activate unless asked', async () => {
+    const deps = memoryDeps();
+    const result = await deployVersion(deps, 'a', 'v', request(1));
+    expect(result.status).toBe('deployed');
+    expect(await deps.registry.getPointer('v')).toBeUndefined();
+    expect((await deployVersion(deps, 'a', 'v', request(2, { activate: true }))).status).toBe('active');
+    expect((await deps.registry.getPointer('v'))!.stable).toBe(2);
+  });
+
+  it('records the transformation code hash and the deploy in the audit log', async () => {
+    const deps = memoryDeps();
+    await deployVersion(deps, 'a', 'v', request(1, { transformation: { kind: 'sql', ref: 'q.sql', code: 'select 1' } }));
+    const record = await deps.registry.getVersion('v', 1);
+    // printf 'select 1' | sha256sum
+    expect(record!.transformation!.codeSha256).toBe('822ae07d4783158bc1912bb623e5107cc9002d519e1143a9c200ed6ee18b6d0f');
+    expect((await deps.registry.listAudit({ view: 'v', limit: 10 }))[0]).toMatchObject({ action: 'deploy', actor: 'a' });
+  });
+});
+
+describe('activate and rollback', () => {
+  it('refuses a rejected version and a stale revision', async () => {
+    const deps = memoryDeps();
+    await deployVersion(deps, 'a', 'v', request(1, { activate: true }));
+    const record = (await deps.registry.getVersion('v', 1))!;
+    deps.registry.versions.set('v#2', { ...record, version: 2, outcome: 'rejected' });
+    await expect(activateVersion(deps, 'a', 'v', { version: 2 })).rejects.toThrow(VersionRejectedError);
+    await expect(rollbackView(deps, 'a', 'v', { toVersion: 1, reason: 'r', expectedRevision: 5 })).rejects.toThrow(RevisionConflictError);
+  });
+
+  it('is idempotent for the same target and audits each real change once', async () => {
+    const deps = memoryDeps();
+    await deployVersion(deps, 'a', 'v', request(1, { activate: true }));
+    await deployVersion(deps, 'a', 'v', request(2, { activate: true }));
+    const first = await rollbackView(deps, 'ops', 'v', { toVersion: 1, reason: 'bad' });
+    const again = await rollbackView(deps, 'ops', 'v', { toVersion: 1, reason: 'bad' });
+    expect(first.changed).toBe(true);
+    expect(again.changed).toBe(false);
+    expect(deps.registry.historyEntries).toHaveLength(3);
+    expect(await verifyAudit(deps)).toMatchObject({ ok: true, entries: 5 });
+  });
+});
+
+describe('serving', () => {
+  it('reads the pointer at most once per staleness window, then sees the change', async () => {
+    let now = 10_000; // lru-cache treats a start time of 0 as "no TTL"
+    const deps = memoryDeps();
+    await deployVersion(deps, 'a', 'v', request(1, { activate: true }));
+    await deployVersion(deps, 'a', 'v', request(2));
+    const server = new FeatureServer(deps.registry, deps.online, 1000, { now: () => now });
+    {
+      const readsBefore = deps.registry.pointerReads;
+      for (let i = 0; i < 5; i++) expect((await server.serve('v', 'u1')).version).toBe(1);
+      expect(deps.registry.pointerReads - readsBefore).toBe(1);
+      await activateVersion(deps, 'a', 'v', { version: 2 });
+      expect((await server.serve('v', 'u1')).version).toBe(1); // within the bound: may be stale
+      now += 1001;
+      expect((await server.serve('v', 'u1')).version).toBe(2); // past it: never stale
+    }
+  });
+});
