@@ -21,7 +21,9 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
+  // A global option: jest ignores it inside a project. The integration suites start
+  // processes and write thousands of items; the unit suites finish far below it.
+  testTimeout: 60_000,
 };

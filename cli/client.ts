@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { ActivateRequest, DeployRequestSchema, RollbackRequest } from '../core/contracts';
-import type { DeployResult } from '../core/deploy';
+import type { DeployPlan, DeployResult } from '../core/deploy';
 import type { AuditEntry, HistoryEntry, Pointer } from '../core/model';
 import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
@@ -13,7 +13,7 @@ import type { ServedFeatures } from '../core/serving';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
 export type DeployBody = z.input<typeof DeployRequestSchema>;
-export type { ActivateRequest, AuditEntry, AuditVerdict, DeployResult, HistoryEntry, Pointer, PointerChangeResult, RollbackRequest, ServedFeatures, VersionView };
+export type { ActivateRequest, AuditEntry, AuditVerdict, DeployPlan, DeployResult, HistoryEntry, Pointer, PointerChangeResult, RollbackRequest, ServedFeatures, VersionView };
 
 export interface ViewSummary {
   view: string;
@@ -67,8 +67,7 @@ export class RewindUnreachableError extends Error {
     readonly url: string,
     options?: { cause?: unknown },
   ) {
-    const reason = (options?.cause as { cause?: { code?: string } } | undefined)?.cause?.code ?? (options?.cause as Error | undefined)?.name ?? 'no answer';
-    super(`cannot reach Rewind at ${url} (${reason}); is it running? \`npm start\` starts one locally`, options);
+    super(`cannot reach Rewind at ${url} (${reasonOf(options?.cause)}); is it running? \`npm start\` starts one locally`, options);
     this.name = 'RewindUnreachableError';
   }
 }
@@ -118,6 +117,11 @@ export class RewindClient {
 
   deploy(view: string, body: DeployBody): Promise<DeployResult> {
     return this.request('POST', `/views/${seg(view)}/versions`, body);
+  }
+
+  /** What deploying `body` would do (validation against the baseline); writes nothing. */
+  plan(view: string, body: DeployBody): Promise<DeployPlan> {
+    return this.request('POST', `/views/${seg(view)}/plan`, body);
   }
 
   activate(view: string, body: ActivateRequest): Promise<PointerChangeResult> {
@@ -175,6 +179,13 @@ export class RewindClient {
   }
 }
 
+/** fetch wraps the socket error: `TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } })`. */
+function reasonOf(error: unknown): string {
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  if (e?.name === 'TimeoutError') return 'no answer in time';
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? 'no answer';
+}
+
 /** A path segment: entity ids are user data and may hold anything. */
 function seg(value: string): string {
   return encodeURIComponent(value);
@@ -182,7 +193,7 @@ function seg(value: string): string {
 
 function query(params: Record<string, string | number | undefined>): string {
   const entries = Object.entries(params).filter((e): e is [string, string | number] => e[1] !== undefined);
-  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : '';
 }
 
 function safeJson(text: string): unknown {

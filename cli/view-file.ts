@@ -11,26 +11,21 @@ import { z } from 'zod';
 import { DeployRequestSchema, parse, ViewParamsSchema } from '../core/contracts';
 import { ValidationError } from '../core/errors';
 
-const deploy = DeployRequestSchema.shape;
-
 /**
- * What a view file may hold. Strict, unlike the API (which drops unknown keys): in a file a
- * person edits, an unknown key is almost always a misspelt one (`consumer:`), and silently
- * ignoring it would deploy a version without the field they meant to set.
+ * What a view file may hold: every field of a deploy request except the two that belong to
+ * the command line (`activate`, `reason`), plus the view's name. Built from the API's schema
+ * so a field added there (e.g. a validation policy) is accepted here without a change.
+ *
+ * Strict, unlike the API (which drops unknown keys): in a file a person edits, an unknown
+ * key is almost always a misspelt one (`consumer:`), and ignoring it would deploy a version
+ * without what they meant to set.
  */
 export const ViewFileSchema = z
-  .object({
+  .object(DeployRequestSchema.shape)
+  .omit({ activate: true, reason: true })
+  .extend({
     /** The view's name; defaults to the file name without `.view.yaml`. */
     view: ViewParamsSchema.shape.view.optional(),
-    definition: deploy.definition,
-    transformation: deploy.transformation,
-    sources: deploy.sources,
-    consumers: deploy.consumers,
-    changelog: deploy.changelog,
-    /** Tiny views may carry their rows in the file; otherwise pass `--data`. */
-    rows: deploy.rows,
-    /** Data already in S3. */
-    snapshotUri: deploy.snapshotUri,
   })
   .strict();
 
@@ -77,17 +72,14 @@ export function parseViewFile(text: string, path: string, options: { view?: stri
     throw new ViewFileError(path, 'must hold a mapping with at least `definition:` (entity and features)');
   const allowed = Object.keys(ViewFileSchema.shape);
   const unknown = Object.keys(document).find((key) => !allowed.includes(key));
+  if (unknown === 'activate' || unknown === 'reason')
+    throw new ViewFileError(path, `${unknown}: belongs on the command line (--${unknown}), not in the view file`, unknown);
   if (unknown !== undefined) throw new ViewFileError(path, `${unknown}: is not a view file key (allowed: ${allowed.join(', ')})`, unknown);
-  let parsed: ViewFile;
-  try {
-    parsed = parse(ViewFileSchema, document, '$');
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    // parse() names fields from a root; drop the placeholder root so fields read as in the file.
-    const field = error.field.replace(/^\$\.?/, '') || undefined;
-    const message = error.message.replace(/^\$\.?[^:]*: /, '');
-    throw new ViewFileError(path, field ? `${field}: ${message}` : message, field, { cause: error });
-  }
+  const parsed = checked(ViewFileSchema, document, path);
+  // The API's cross-field checks (entity not a feature, consumers' features declared, …) run
+  // here too, with a stand-in for the rows that come from the data file.
+  const { view: _name, ...asRequest } = parsed;
+  checked(DeployRequestSchema, asRequest.rows || asRequest.snapshotUri ? asRequest : { ...asRequest, rows: [] }, path);
   const { view: named, ...spec } = parsed;
   const view = options.view ?? named ?? viewNameFromPath(path);
   const checkedView = ViewParamsSchema.shape.view.safeParse(view);
@@ -95,6 +87,19 @@ export function parseViewFile(text: string, path: string, options: { view?: stri
     throw new ViewFileError(path, `view name '${view}' ${checkedView.error.issues[0]!.message}; set 'view:' in the file or pass --view`, 'view');
   if (spec.rows && spec.snapshotUri) throw new ViewFileError(path, 'give rows or snapshotUri, not both', 'snapshotUri');
   return { view, path, spec };
+}
+
+/** Parse with one of the API's schemas, reporting fields as paths in the file. */
+function checked<S extends z.ZodType>(schema: S, document: unknown, path: string): z.infer<S> {
+  try {
+    return parse(schema, document, '$');
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    // parse() names fields from a root; drop the placeholder root so fields read as in the file.
+    const field = error.field.replace(/^\$\.?/, '') || undefined;
+    const message = error.message.replace(/^\$\.?[^:]*: /, '');
+    throw new ViewFileError(path, field ? `${field}: ${message}` : message, field, { cause: error });
+  }
 }
 
 /** `user_profile.view.yaml` → `user_profile`. */
@@ -118,7 +123,7 @@ function parseDocument(text: string, path: string): unknown {
       // YAML 1.2 core schema: `no` stays a string, `1e3` a number, as a reader expects.
       return parseYaml(text, { prettyErrors: true });
     } catch (cause) {
-      const message = cause instanceof YAMLParseError ? cause.message.split('\n')[0]! : (cause as Error).message;
+      const message = (cause instanceof YAMLParseError ? cause.message.split('\n')[0]! : (cause as Error).message).replace(/:$/, '');
       throw new ViewFileError(path, `is not valid YAML: ${message}`, undefined, { cause });
     }
   }

@@ -22,6 +22,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/views', handler: 'list-views', action: 'read', summary: 'List views and what each serves' },
   { method: 'GET', path: '/views/{view}', handler: 'get-view', action: 'read', summary: "A view's pointer" },
   { method: 'POST', path: '/views/{view}/versions', handler: 'deploy-version', action: 'deploy', summary: 'Deploy a new version (does not activate unless asked)' },
+  { method: 'POST', path: '/views/{view}/plan', handler: 'plan-version', action: 'deploy', summary: 'Validate a deploy request against the baseline and report; writes nothing' },
   { method: 'GET', path: '/views/{view}/versions', handler: 'list-versions', action: 'read', summary: "A view's versions" },
   { method: 'GET', path: '/views/{view}/versions/{version}', handler: 'get-version', action: 'read', summary: 'One version record' },
   { method: 'DELETE', path: '/views/{view}/versions/{version}/online', handler: 'purge-version', action: 'purge', summary: "Purge a version's online values (its snapshot stays)" },

@@ -17,7 +17,7 @@ export interface GlobalIndex {
 
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name and of the environment variable. */
-  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online';
+  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency';
   /** Environment variable that carries the physical table name to every function. */
   envVar: string;
   partitionKey: KeyAttribute;
@@ -25,6 +25,13 @@ export interface TableSpec {
   globalIndexes?: GlobalIndex[];
   /** Streams are the outbox: a committed pointer change is never without its event. */
   stream?: 'NEW_IMAGE';
+  /** Attribute holding an epoch-seconds expiry; DynamoDB's TTL deletes the item after it. */
+  ttlAttribute?: string;
+  /**
+   * The functions (file names under functions/) that use this table, and so the only ones
+   * that get its environment variable and a grant. Absent: every function uses it.
+   */
+  usedBy?: readonly string[];
   purpose: string;
 }
 
@@ -71,9 +78,31 @@ export const TABLES: readonly TableSpec[] = [
   {
     id: 'online',
     envVar: 'REWIND_ONLINE_TABLE',
+    // pk = `${view}#${version}#${entity}`. One partition key per row, not per version: a
+    // version's rows spread over every partition, so materializing 100k rows is not held to
+    // one partition's write limit (1,000 WCU/s), and DynamoDB Local writes them faster too.
     partitionKey: { name: 'pk', type: 'S' },
-    sortKey: { name: 'entity', type: 'S' },
     purpose: 'online feature values keyed by (view, version, entity)',
+  },
+  {
+    id: 'samples',
+    envVar: 'REWIND_SAMPLES_TABLE',
+    // pk = `${view}#${version}`, sk = `${flushedAt ISO}#${writer}#${seq}`: the drift monitor
+    // reads one version's recent batches with a single Query on a time range.
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'expiresAt',
+    usedBy: ['get-online', 'drift-monitor'],
+    purpose: 'bounded batches of sampled served values per (view, version), read by the drift monitor',
+  },
+  {
+    id: 'idempotency',
+    envVar: 'REWIND_IDEMPOTENCY_TABLE',
+    // The layout Powertools' DynamoDBPersistenceLayer expects by default.
+    partitionKey: { name: 'id', type: 'S' },
+    ttlAttribute: 'expiration',
+    usedBy: ['alarm-rollback'],
+    purpose: 'Powertools idempotency records: one alarm transition rolls back once',
   },
 ] as const;
 

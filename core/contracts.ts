@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ValidationError } from './errors';
 import { FEATURE_TYPES, TIERS } from './model';
+import { ValidationPolicySchema } from './validation/policy';
 
 /** View and feature names become DynamoDB keys and S3 key segments: keep them plain. */
 const identifier = z
@@ -42,12 +43,17 @@ export const DeployRequestSchema = z
     definition: ViewDefinitionSchema,
     transformation: z.object({ kind: z.string().min(1), ref: z.string().min(1), code: z.string().optional() }).optional(),
     sources: z.array(z.object({ uri: z.string().min(1), checksum: z.string().optional(), ingestedAt: z.string().optional() })).default([]),
-    consumers: z.array(z.string().min(1)).default([]),
+    // A model name, or { name, features } for a model that reads only some features: preflight
+    // then blocks only the changes that break what it reads.
+    consumers: z
+      .array(z.union([z.string().min(1), z.object({ name: z.string().min(1), features: z.array(identifier).optional() }).strict()]))
+      .default([]),
     changelog: z.string().max(10_000).optional(),
     rows: z.array(z.record(z.string(), z.unknown())).optional(),
     snapshotUri: z.string().regex(/^s3:\/\/[^/]+\/.+/, 'must look like s3://bucket/key').optional(),
     activate: z.boolean().default(false),
     reason: z.string().max(1000).optional(),
+    validation: ValidationPolicySchema.optional(),
   })
   .superRefine((body, ctx) => {
     if (body.rows === undefined && body.snapshotUri === undefined)
@@ -56,6 +62,19 @@ export const DeployRequestSchema = z
       ctx.addIssue({ code: 'custom', path: ['snapshotUri'], message: 'give rows or snapshotUri, not both' });
     if (body.definition.features.some((f) => f.name === body.definition.entity))
       ctx.addIssue({ code: 'custom', path: ['definition', 'entity'], message: 'the entity key cannot also be a feature' });
+    const declared = new Set(body.definition.features.map((f) => f.name));
+    const names = new Set<string>();
+    body.consumers.forEach((c, i) => {
+      const name = typeof c === 'string' ? c : c.name;
+      if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['consumers', i], message: `consumer '${name}' is listed twice` });
+      names.add(name);
+      if (typeof c === 'string') return;
+      c.features?.forEach((f, j) => {
+        if (!declared.has(f)) ctx.addIssue({ code: 'custom', path: ['consumers', i, 'features', j], message: `'${f}' is not a feature of this view` });
+      });
+    });
+    for (const name of Object.keys(body.validation?.features ?? {}))
+      if (!declared.has(name)) ctx.addIssue({ code: 'custom', path: ['validation', 'features', name], message: `'${name}' is not a feature of this view` });
   });
 export type DeployRequest = z.infer<typeof DeployRequestSchema>;
 

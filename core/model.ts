@@ -1,4 +1,6 @@
 /** Rewind's domain types. Plain data: every one of them round-trips through JSON. */
+import type { ResolvedPolicy } from './validation/policy';
+import type { Finding, ValidationStatus } from './validation/preflight';
 
 export const FEATURE_TYPES = ['int', 'float', 'string', 'bool'] as const;
 export type FeatureType = (typeof FEATURE_TYPES)[number];
@@ -44,6 +46,31 @@ export interface SnapshotRef {
   format: 'parquet';
 }
 
+/** A JSON document stored next to a version's snapshot, checked against its sha256 when read. */
+export interface ArtifactRef {
+  uri: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * What preflight validation decided, as kept in the version record. The record stays small
+ * (DynamoDB items stop at 400 KB): the full report and every feature's profile live in the
+ * artifact next to the snapshot; the record keeps the verdict, the policy it was judged by
+ * and the first findings.
+ */
+export interface VersionValidation {
+  status: ValidationStatus;
+  /** The version it was compared with; null when it had none (a view's first deploy). */
+  baselineVersion: number | null;
+  policy: ResolvedPolicy;
+  /** Blocking findings first; at most MAX_RECORDED_FINDINGS. */
+  findings: Finding[];
+  findingsOmitted?: number;
+  /** `{ report, profiles }`: the full validation report and the version's feature profiles. */
+  artifact: ArtifactRef;
+}
+
 /** The decision taken at deploy time; it is part of the immutable record. */
 export type DeployOutcome = 'ready' | 'rejected';
 
@@ -58,11 +85,13 @@ export interface VersionRecord {
   transformation?: Transformation;
   sources: DataSource[];
   consumers: string[];
+  /** Features each consumer reads, for those that declared them (the others read every feature). */
+  consumerFeatures?: Record<string, string[]>;
   changelog?: string;
   snapshot: SnapshotRef;
   outcome: DeployOutcome;
-  /** Why the version was rejected, or warnings it was accepted with. */
-  validation?: unknown;
+  /** Why the version was rejected, or warnings it was accepted with. Absent on versions deployed before validation existed. */
+  validation?: VersionValidation;
   createdAt: string;
   createdBy: string;
 }

@@ -4,6 +4,7 @@
  */
 import type { FeatureRow } from './rows';
 import type {
+  ArtifactRef,
   AuditDraft,
   AuditEntry,
   FeatureValue,
@@ -60,8 +61,8 @@ export interface OnlineStore {
   /** Writes rows under (view, version); returns the number written. */
   write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number>;
   get(view: string, version: number, entity: string): Promise<Record<string, FeatureValue> | undefined>;
-  /** Deletes every row of (view, version); returns the number deleted. */
-  purge(view: string, version: number): Promise<number>;
+  /** Deletes the rows of (view, version) for `entities` (read from the snapshot); returns how many. */
+  purge(view: string, version: number, entities: readonly string[]): Promise<number>;
 }
 
 /** Raw records read from a data file, before they are checked against a definition. */
@@ -80,6 +81,10 @@ export interface SnapshotStore {
   readSource(uri: string): Promise<SourceRecords>;
   /** A short-lived URL to PUT a data file to, and the s3:// URI it will have. */
   createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }>;
+  /** Stores a JSON document next to a version's snapshot under a content-addressed key. */
+  putDocument(view: string, version: number, name: string, document: unknown): Promise<ArtifactRef>;
+  /** Reads a document back, refusing bytes whose sha256 differs from the reference. */
+  getDocument<T>(ref: ArtifactRef): Promise<T>;
 }
 
 export interface Clock {

@@ -9,7 +9,10 @@ export async function purgeOnline(deps: Deps, actor: string, view: string, versi
   const [record, pointer] = await Promise.all([deps.registry.getVersion(view, version), deps.registry.getPointer(view)]);
   if (!record) throw new VersionNotFoundError(view, version);
   if (pointer?.stable === version) throw new InvalidStateError(`version ${version} of '${view}' is being served; activate or roll back to another first`);
-  const deleted = await deps.online.purge(view, version);
+  // Rows are keyed one partition per entity, so the snapshot (checked against its sha256)
+  // is the list of what to delete.
+  const rows = await deps.snapshots.read(record.snapshot, record.definition);
+  const deleted = await deps.online.purge(view, version, rows.map((r) => r.entity));
   const at = deps.clock.now().toISOString();
   await deps.registry.putMaterialization({ view, version, state: 'purged', rows: 0, updatedAt: at });
   const audit = await deps.registry.appendAudit({ actor, action: 'purge', outcome: 'allowed', view, detail: { version, deleted } });

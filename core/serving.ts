@@ -8,6 +8,7 @@ import { NothingActiveError } from './errors';
 import type { FeatureValue, Pointer, ViewDefinition } from './model';
 import type { OnlineStore, Registry } from './ports';
 import { withDefaults } from './rows';
+import type { ServeRecorder } from './sampling';
 
 export const DEFAULT_POINTER_STALENESS_MS = 1000;
 
@@ -34,6 +35,8 @@ export class FeatureServer {
     readonly stalenessMs: number = DEFAULT_POINTER_STALENESS_MS,
     /** Monotonic milliseconds; injectable so tests can move time instead of waiting. */
     clock: { now(): number } = performance,
+    /** Told about every served request (the serving sample for drift monitoring); must not block. */
+    private readonly recorder?: ServeRecorder,
   ) {
     // A missing pointer is cached too, so unknown views cannot hammer the table.
     this.pointers = new LRUCache<string, CachedPointer>({
@@ -53,6 +56,7 @@ export class FeatureServer {
     if (!pointer || pointer.stable === null) throw new NothingActiveError(view);
     const version = pointer.stable;
     const [definition, stored] = await Promise.all([this.definition(view, version), this.online.get(view, version, entity)]);
+    this.recorder?.record(view, version, definition, stored);
     const features = withDefaults(definition, stored);
     const served: ServedFeatures = { view, version, entity, found: stored !== undefined, features };
     if (pointer.disabledFeatures.length > 0) {

@@ -16,7 +16,9 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
-export type TableNames = Record<TableSpec['id'], string>;
+/** Tables every function uses; the others (`usedBy` in contract/tables.ts) are read where needed. */
+export type SharedTableId = 'versions' | 'pointers' | 'history' | 'audit' | 'online';
+export type TableNames = Record<SharedTableId, string>;
 
 export interface StoreConfig {
   tables: TableNames;
@@ -26,7 +28,7 @@ export interface StoreConfig {
 }
 
 export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConfig {
-  const tables = Object.fromEntries(TABLES.map((t) => [t.id, requireEnv(t.envVar, env)])) as TableNames;
+  const tables = Object.fromEntries(TABLES.filter((t) => !t.usedBy).map((t) => [t.id, requireEnv(t.envVar, env)])) as TableNames;
   return {
     tables,
     snapshotBucket: requireEnv(SNAPSHOT_BUCKET_ENV, env),
@@ -39,4 +41,11 @@ export function envForPrefix(prefix: string, bucket: string): Record<string, str
   const env: Record<string, string> = { [SNAPSHOT_BUCKET_ENV]: bucket };
   for (const t of TABLES) env[t.envVar] = `${prefix}-${t.id}`;
   return env;
+}
+
+/** The physical name of a table used only by some functions, read once by those. */
+export function tableNameFromEnv(id: TableSpec['id'], env: NodeJS.ProcessEnv = process.env): string {
+  const spec = TABLES.find((t) => t.id === id);
+  if (!spec) throw new Error(`unknown table ${id}`);
+  return requireEnv(spec.envVar, env);
 }

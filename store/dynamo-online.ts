@@ -1,9 +1,9 @@
 /**
- * Online values keyed by (view, version, entity). Writes go out as BatchWriteItem calls of
- * 25 items, several in flight at once: on DynamoDB Local the server is the ceiling, on AWS
- * the table's write capacity is.
+ * Online values keyed by (view, version, entity), one item per row. Writes go out as
+ * BatchWriteItem calls of 25 items, several in flight at once: on DynamoDB Local the server
+ * is the ceiling, on AWS the table's write capacity is.
  */
-import { BatchWriteCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FeatureValue } from '../core/model';
 import type { OnlineStore } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
@@ -12,7 +12,11 @@ import { backoff } from './aws-errors';
 const BATCH_SIZE = 25; // DynamoDB's limit per BatchWriteItem
 const MAX_BATCH_ATTEMPTS = 12;
 
-export const onlineKey = (view: string, version: number) => `${view}#${version}`;
+/** The partition of per-version data that is not per entity (e.g. serving samples). */
+export const versionKey = (view: string, version: number) => `${view}#${version}`;
+
+/** View names cannot contain '#' and versions are numbers, so the prefix is unambiguous. */
+export const onlineKey = (view: string, version: number, entity: string) => `${view}#${version}#${entity}`;
 
 export interface OnlineStoreOptions {
   /** BatchWriteItem calls in flight at once. */
@@ -31,11 +35,10 @@ export class DynamoOnlineStore implements OnlineStore {
   }
 
   async write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number> {
-    const pk = onlineKey(view, version);
     let written = 0;
     await this.inBatches(rows.length, async (start, end) => {
       const requests = [];
-      for (let i = start; i < end; i++) requests.push({ PutRequest: { Item: { pk, entity: rows[i]!.entity, v: rows[i]!.values } } });
+      for (let i = start; i < end; i++) requests.push({ PutRequest: { Item: { pk: onlineKey(view, version, rows[i]!.entity), v: rows[i]!.values } } });
       await this.batchWrite(requests);
       written += end - start;
       onProgress?.(written);
@@ -45,34 +48,16 @@ export class DynamoOnlineStore implements OnlineStore {
 
   async get(view: string, version: number, entity: string): Promise<Record<string, FeatureValue> | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { pk: onlineKey(view, version), entity }, ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': 'v' } }),
+      new GetCommand({ TableName: this.table, Key: { pk: onlineKey(view, version, entity) }, ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': 'v' } }),
     );
     return out.Item?.v as Record<string, FeatureValue> | undefined;
   }
 
-  async purge(view: string, version: number): Promise<number> {
-    const pk = onlineKey(view, version);
-    let deleted = 0;
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ProjectionExpression: '#entity',
-          ExpressionAttributeNames: { '#entity': 'entity' },
-          ExclusiveStartKey,
-        }),
-      );
-      const entities = (page.Items ?? []).map((i) => String(i.entity));
-      await this.inBatches(entities.length, (start, end) =>
-        this.batchWrite(entities.slice(start, end).map((entity) => ({ DeleteRequest: { Key: { pk, entity } } }))),
-      );
-      deleted += entities.length;
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return deleted;
+  async purge(view: string, version: number, entities: readonly string[]): Promise<number> {
+    await this.inBatches(entities.length, (start, end) =>
+      this.batchWrite(entities.slice(start, end).map((entity) => ({ DeleteRequest: { Key: { pk: onlineKey(view, version, entity) } } }))),
+    );
+    return entities.length;
   }
 
   /** Runs `work` over [0, total) in slices of BATCH_SIZE with `concurrency` workers. */

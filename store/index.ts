@@ -7,8 +7,7 @@ import { DynamoOnlineStore } from './dynamo-online';
 import { DynamoRegistry } from './dynamo-registry';
 import { S3SnapshotStore } from './s3-snapshots';
 
-export function createDeps(config: StoreConfig = storeConfigFromEnv()): Deps {
-  const db = createDocumentClient();
+export function createDeps(config: StoreConfig = storeConfigFromEnv(), db = createDocumentClient()): Deps {
   const s3 = createS3Client({ forcePathStyle: config.s3ForcePathStyle });
   return {
     registry: new DynamoRegistry(db, config.tables),

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SnapshotIntegrityError, ValidationError } from '../core/errors';
-import type { SnapshotRef, ViewDefinition } from '../core/model';
+import type { ArtifactRef, SnapshotRef, ViewDefinition } from '../core/model';
 import type { SnapshotStore, SourceRecords } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
 import { errorName } from './aws-errors';
@@ -60,6 +60,23 @@ export class S3SnapshotStore implements SnapshotStore {
     const key = `uploads/${randomUUID()}/${fileName}`;
     const uploadUrl = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: UPLOAD_TTL_SECONDS });
     return { uploadUrl, snapshotUri: `s3://${this.bucket}/${key}`, expiresInSeconds: UPLOAD_TTL_SECONDS };
+  }
+
+  async putDocument(view: string, version: number, name: string, document: unknown): Promise<ArtifactRef> {
+    const body = Buffer.from(JSON.stringify(document), 'utf8');
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const key = `snapshots/${view}/v${version}/${name}-${sha256}.json`;
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: { sha256, view, version: String(version) } }),
+    );
+    return { uri: `s3://${this.bucket}/${key}`, sha256, bytes: body.byteLength };
+  }
+
+  async getDocument<T>(ref: ArtifactRef): Promise<T> {
+    const bytes = await this.getBytes(ref.uri, 'artifact.uri');
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== ref.sha256) throw new SnapshotIntegrityError(ref.uri, ref.sha256, actual);
+    return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
   }
 
   private async getBytes(uri: string, field: string): Promise<Uint8Array> {

@@ -11,3 +11,39 @@ export function countForView(view: string, name: string): void {
   metric.addDimension('view', view);
   metric.addMetric(name, 'Count', 1);
 }
+
+/** An EMF document exactly as CloudWatch would read it from the function's log. */
+export type EmfDocument = ReturnType<Metrics['serializeMetrics']>;
+export type EmfSink = (document: EmfDocument) => void;
+
+const emfSinks = new Set<EmfSink>();
+
+/**
+ * Receive every EMF document published through {@link TappedMetrics} in this process. On
+ * Lambda nobody registers one (CloudWatch reads stdout); the local runtime registers its
+ * alarm evaluator here, so it sees the same documents CloudWatch would. Returns the unsubscribe.
+ */
+export function addEmfSink(sink: EmfSink): () => void {
+  emfSinks.add(sink);
+  return () => emfSinks.delete(sink);
+}
+
+/**
+ * Powertools Metrics whose published documents are also handed to the registered sinks.
+ * Publishing to stdout is unchanged (and still switched off by POWERTOOLS_METRICS_DISABLED).
+ */
+export class TappedMetrics extends Metrics {
+  override publishStoredMetrics(): this {
+    if (emfSinks.size > 0 && this.hasStoredMetrics()) {
+      const document = this.serializeMetrics();
+      for (const sink of emfSinks) {
+        try {
+          sink(document);
+        } catch (error) {
+          logger.warn('an EMF sink failed', { error: error as Error });
+        }
+      }
+    }
+    return super.publishStoredMetrics();
+  }
+}

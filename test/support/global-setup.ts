@@ -12,6 +12,8 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   // Node 20 is what these machines run; the SDK's notice about Node 22 is known and harmless.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // Suites provoke errors on purpose; their logs would bury the report.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   const [dynamo, s3] = await Promise.all([startDynamoDbLocal(), startS3rver({ buckets: [] })]);
   globalThis.__REWIND_EMULATORS__ = [dynamo, s3];
   process.env.REWIND_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;

@@ -93,9 +93,9 @@ export class MemoryOnlineStore implements OnlineStore {
     this.reads++;
     return this.rows.get(`${view}#${version}#${entity}`);
   }
-  async purge(view: string, version: number) {
+  async purge(view: string, version: number, entities: readonly string[]) {
     let n = 0;
-    for (const key of [...this.rows.keys()]) if (key.startsWith(`${view}#${version}#`)) (this.rows.delete(key), n++);
+    for (const entity of entities) if (this.rows.delete(`${view}#${version}#${entity}`)) n++;
     return n;
   }
 }
@@ -120,6 +120,16 @@ export class MemorySnapshotStore implements SnapshotStore {
   }
   async createUpload(fileName: string) {
     return { uploadUrl: `memory://${fileName}`, snapshotUri: `s3://memory/uploads/${fileName}`, expiresInSeconds: 900 };
+  }
+  async putDocument(view: string, version: number, name: string, document: unknown) {
+    const body = JSON.stringify(document);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const uri = `s3://memory/snapshots/${view}/v${version}/${name}-${sha256}.json`;
+    this.objects.set(uri, body);
+    return { uri, sha256, bytes: body.length };
+  }
+  async getDocument<T>(ref: { uri: string }): Promise<T> {
+    return JSON.parse(this.objects.get(ref.uri)!) as T;
   }
 }
 

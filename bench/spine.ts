@@ -1,0 +1,245 @@
+/**
+ * The spine's benchmarks, measured side by side in one run against DynamoDB Local and s3rver:
+ * rollback latency at 1,000 and 100,000 rows (O(1) in rows), the same rollback done the way a
+ * plain feature store does it (re-write the previous version's rows), serving overhead of the
+ * handler over a bare GetItem, and materialization throughput against its ceilings.
+ */
+import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { createDocumentClient, createS3Client } from '../store/clients';
+import { lambdaContext } from '../local/gateway';
+import { startLocalRewind, type LocalRewind } from '../local/runtime';
+import { mintToken } from '../local/tokens';
+import { median, peakRssMb, quantile, round, timed } from './measure';
+
+export interface SpineOptions {
+  largeRows: number;
+  smallRows: number;
+  rollbackRuns: number;
+  plainRollbackRuns: number;
+  servingRuns: number;
+  singlePutRows: number;
+}
+
+export const DEFAULT_SPINE: SpineOptions = {
+  largeRows: 100_000,
+  smallRows: 1_000,
+  rollbackRuns: 30,
+  plainRollbackRuns: 3,
+  servingRuns: 2_000,
+  singlePutRows: 2_000,
+};
+
+const definition = {
+  entity: 'user_id',
+  features: [
+    { name: 'age', type: 'int', default: 0 },
+    { name: 'country', type: 'string', default: 'unknown' },
+    { name: 'avg_basket', type: 'float' },
+    { name: 'is_premium', type: 'bool', default: false },
+  ],
+};
+
+function row(i: number, seed: number) {
+  return { user_id: `u${i}`, age: 18 + ((i * 7 + seed) % 60), country: ['FR', 'DE', 'US', 'JP'][(i + seed) % 4], avg_basket: ((i * 13 + seed) % 2000) / 10, is_premium: (i + seed) % 3 === 0 };
+}
+
+class Api {
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
+  async call(method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(this.url + path, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = await res.json();
+    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+}
+
+/** Uploads `rows` rows as JSON lines and deploys them: the path a large deploy takes. */
+async function deployLarge(rewind: LocalRewind, api: Api, view: string, rows: number, seed: number): Promise<any> {
+  const s3 = createS3Client({ forcePathStyle: true });
+  const lines: string[] = new Array(rows);
+  for (let i = 0; i < rows; i++) lines[i] = JSON.stringify(row(i, seed));
+  const key = `bench/${view}-${seed}.jsonl`;
+  await s3.send(new PutObjectCommand({ Bucket: rewind.env.REWIND_SNAPSHOT_BUCKET, Key: key, Body: lines.join('\n') }));
+  s3.destroy();
+  return api.call('POST', `/views/${view}/versions`, { definition, snapshotUri: `s3://${rewind.env.REWIND_SNAPSHOT_BUCKET}/${key}` });
+}
+
+async function rollbackLatencies(api: Api, view: string, runs: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    await api.call('POST', `/views/${view}/activate`, { version: 2, reason: 'bench: bad version goes live' });
+    const { ms } = await timed(() => api.call('POST', `/views/${view}/rollback`, { toVersion: 1, reason: 'bench' }));
+    samples.push(ms);
+  }
+  return samples;
+}
+
+/** The plain feature store: one online table keyed by entity, rollback = re-write every row. */
+async function plainRollback(table: string, rows: number, concurrency: number): Promise<number> {
+  const db = createDocumentClient();
+  const items = Array.from({ length: rows }, (_, i) => {
+    const { user_id, ...values } = row(i, 1);
+    return { entity: user_id, v: values };
+  });
+  const { ms } = await timed(() => batchWriteAll(db, table, items, concurrency));
+  db.destroy();
+  return ms;
+}
+
+async function batchWriteAll(db: ReturnType<typeof createDocumentClient>, table: string, items: Record<string, unknown>[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const start = next;
+      next = Math.min(items.length, next + 25);
+      let pending: Record<string, unknown>[] = items.slice(start, next).map((Item) => ({ PutRequest: { Item } }));
+      while (pending.length) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function createBareTable(rewind: LocalRewind, name: string, key: string): Promise<void> {
+  const client = new DynamoDBClient({});
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+    }),
+  );
+  client.destroy();
+  void rewind;
+}
+
+export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (line: string) => void = console.log) {
+  const rewind = await startLocalRewind({ port: 0, pointerCacheMs: 1000 });
+  const token = await mintToken(rewind.jwtSecret, { sub: 'bench', roles: ['admin'] });
+  const api = new Api(rewind.url, token);
+  try {
+    // --- materialization: DynamoDB Local is a JVM and writes far slower until it is warm,
+    // so warm it first; then the bare-table ceiling and the deploy run back to back ---
+    log('warming DynamoDB Local up…');
+    await createBareTable(rewind, 'bench-warmup', 'entity');
+    await plainRollback('bench-warmup', Math.min(options.largeRows, 30_000), 8);
+
+    log('bare-table ceiling: 8 concurrent BatchWriteItem…');
+    await createBareTable(rewind, 'bench-bare', 'entity');
+    const ceilingMs = await plainRollback('bench-bare', options.largeRows, 8);
+    const ceilingRowsPerS = options.largeRows / (ceilingMs / 1000);
+
+    log(`deploying ${options.largeRows} rows (v1 of 'large')…`);
+    const large1 = await deployLarge(rewind, api, 'large', options.largeRows, 1);
+    const deployRowsPerS = options.largeRows / (large1.materialized.ms / 1000);
+    log(`deploying ${options.largeRows} rows (v2 of 'large')…`);
+    await deployLarge(rewind, api, 'large', options.largeRows, 2);
+    log(`deploying ${options.smallRows} rows twice ('small')…`);
+    await deployLarge(rewind, api, 'small', options.smallRows, 1);
+    await deployLarge(rewind, api, 'small', options.smallRows, 2);
+    await api.call('POST', '/views/large/activate', { version: 1 });
+    await api.call('POST', '/views/small/activate', { version: 1 });
+
+    log(`one PutItem at a time (${options.singlePutRows} rows)…`);
+    await createBareTable(rewind, 'bench-single', 'entity');
+    const db = createDocumentClient();
+    const single = await timed(async () => {
+      for (let i = 0; i < options.singlePutRows; i++) {
+        const { user_id, ...v } = row(i, 3);
+        await db.send(new PutCommand({ TableName: 'bench-single', Item: { entity: user_id, v } }));
+      }
+    });
+    const singleRowsPerS = options.singlePutRows / (single.ms / 1000);
+
+    // --- rollback latency, ours, at both sizes, interleaved so drift hits both equally ---
+    log(`rollback latency: ${options.rollbackRuns} runs at each size…`);
+    const smallSamples: number[] = [];
+    const largeSamples: number[] = [];
+    for (let i = 0; i < options.rollbackRuns; i++) {
+      smallSamples.push(...(await rollbackLatencies(api, 'small', 1)));
+      largeSamples.push(...(await rollbackLatencies(api, 'large', 1)));
+    }
+
+    // --- the plain feature store's rollback: re-write the previous version's rows ---
+    log(`plain feature store rollback: re-writing ${options.largeRows} rows × ${options.plainRollbackRuns}…`);
+    await createBareTable(rewind, 'bench-plain', 'entity');
+    const plainSamples: number[] = [];
+    for (let i = 0; i < options.plainRollbackRuns; i++) plainSamples.push(await plainRollback('bench-plain', options.largeRows, 8));
+
+    // --- serving overhead: the handler vs a bare GetItem on the same item ---
+    log(`serving overhead: ${options.servingRuns} calls each…`);
+    const { handler } = await import('../functions/get-online');
+    const context: Context = lambdaContext({ handler: 'get-online' });
+    const event = (entity: string) =>
+      ({
+        version: '2.0',
+        routeKey: 'GET /online/{view}/{entity}',
+        rawPath: `/online/large/${entity}`,
+        pathParameters: { view: 'large', entity },
+        requestContext: { authorizer: { jwt: { claims: { sub: 'bench', roles: '[viewer]' } } } },
+        isBase64Encoded: false,
+      }) as never;
+    const handlerSamples: number[] = [];
+    const bareSamples: number[] = [];
+    for (let i = 0; i < options.servingRuns + 200; i++) {
+      const entity = `u${(i * 7919) % options.largeRows}`;
+      const viaHandler = () => timed(() => handler(event(entity), context));
+      const bare = () => timed(() => db.send(new GetCommand({ TableName: rewind.env.REWIND_ONLINE_TABLE, Key: { pk: `large#1#${entity}` } })));
+      const [a, b] = i % 2 === 0 ? [await viaHandler(), await bare()] : [await bare(), await viaHandler()].reverse();
+      if ((a.value as { statusCode: number }).statusCode !== 200) throw new Error(`serving failed: ${JSON.stringify(a.value)}`);
+      if (i >= 200) (handlerSamples.push(a.ms), bareSamples.push(b.ms)); // first 200 warm up
+    }
+    db.destroy();
+
+    const rollback = {
+      smallRows: options.smallRows,
+      largeRows: options.largeRows,
+      runs: options.rollbackRuns,
+      smallMedianMs: round(median(smallSamples)),
+      smallP99Ms: round(quantile(smallSamples, 0.99)),
+      largeMedianMs: round(median(largeSamples)),
+      largeP99Ms: round(quantile(largeSamples, 0.99)),
+      largeOverSmallMedianRatio: round(median(largeSamples) / median(smallSamples), 3),
+    };
+    const plain = {
+      rows: options.largeRows,
+      runs: options.plainRollbackRuns,
+      medianMs: round(median(plainSamples)),
+      ratioToRewind: round(median(plainSamples) / median(largeSamples), 1),
+    };
+    const serving = {
+      runs: options.servingRuns,
+      handlerMedianMs: round(median(handlerSamples), 3),
+      bareGetItemMedianMs: round(median(bareSamples), 3),
+      handlerP99Ms: round(quantile(handlerSamples, 0.99), 3),
+      bareGetItemP99Ms: round(quantile(bareSamples, 0.99), 3),
+      medianRatio: round(median(handlerSamples) / median(bareSamples), 3),
+    };
+    const materialization = {
+      rows: options.largeRows,
+      deployRowsPerS: Math.round(deployRowsPerS),
+      deployMaterializeMs: large1.materialized.ms,
+      bareCeilingRowsPerS: Math.round(ceilingRowsPerS),
+      singlePutRowsPerS: Math.round(singleRowsPerS),
+      speedupOverSinglePut: round(deployRowsPerS / singleRowsPerS, 1),
+      fractionOfCeiling: round(deployRowsPerS / ceilingRowsPerS, 2),
+      peakRssMb: peakRssMb(),
+    };
+    return { rollback, plain, serving, materialization };
+  } finally {
+    await rewind.stop();
+  }
+}

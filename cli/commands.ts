@@ -1,0 +1,234 @@
+/**
+ * What each `rewind` command does, apart from argument parsing (main.ts): call the API,
+ * then describe the answer twice, as data for `--json` and as text for a person. The demo
+ * and the tests call these directly.
+ */
+import { ROLES } from '../core/policy';
+import { mintToken, jwtSecret } from '../local/tokens';
+import type { AuditEntry, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
+import { deployFromFiles, planFromFiles, UsageError, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
+import { bytes, cell, keyValues, ms, table, version, when } from './format';
+
+export interface Output {
+  /** Printed as JSON with --json. */
+  data: unknown;
+  /** Printed otherwise. */
+  text: string;
+  /** Non-zero when the command worked but the answer is bad news (a broken audit chain). */
+  exitCode?: number;
+}
+
+export async function deploy(client: RewindClient, options: DeployFromFilesOptions & { plan?: boolean }): Promise<Output> {
+  if (options.plan) {
+    const planned = await planFromFiles(client, options);
+    return { data: planned.plan, text: describePlan(planned), ...(planned.plan.wouldBe === 'rejected' ? { exitCode: 1 } : {}) };
+  }
+  const deployed = await deployFromFiles(client, options);
+  const rejected = deployed.result.status === 'rejected';
+  return { data: deployed.result, text: describeDeploy(deployed), ...(rejected ? { exitCode: 1 } : {}) };
+}
+
+export function describeDeploy({ view, result, data }: DeployedFromFiles): string {
+  const head =
+    result.status === 'rejected'
+      ? `${view} v${result.version} was deployed but REJECTED by preflight validation: it can never be activated`
+      : result.activation
+        ? `deployed ${view} v${result.version} and activated it (revision ${result.activation.pointer.revision}, was ${version(result.activation.fromVersion)})`
+        : `deployed ${view} v${result.version} (not served yet: rewind activate ${view} ${result.version})`;
+  const lines: [string, string][] = [
+    ['data', describeDelivery(data)],
+    ['snapshot', `${result.snapshot.uri} (${result.snapshot.rows} rows, ${bytes(result.snapshot.bytes)})`],
+    ['online', result.materialized?.rows ? `${result.materialized.rows} rows written in ${ms(result.materialized.ms)}` : 'nothing written'],
+  ];
+  return withValidation(head, lines, result.validation);
+}
+
+export function describePlan({ view, plan, data }: PlannedFromFiles): string {
+  const verdict =
+    plan.wouldBe === 'rejected' ? 'would be REJECTED by preflight validation' : plan.wouldBe === 'active' ? 'would be deployed and activated' : 'would be deployed';
+  return withValidation(`plan for ${view}: ${plan.rows} rows; the version ${verdict} (nothing was written)`, [['data', describeDelivery(data)]], plan.validation);
+}
+
+function describeDelivery(data: DeliveredAs): string {
+  if (data.kind === 'inline') return `${data.file}: ${data.rows} rows sent inline (${bytes(data.bytes)})`;
+  if (data.kind === 'upload') return `${data.file}: uploaded ${bytes(data.bytes)} in ${ms(data.ms)}`;
+  return 'rows from the view file';
+}
+
+type ValidationReport = DeployResult['validation'];
+
+/** Preflight's verdict in one line: the status, what it compared with, how many findings. */
+export function validationSummary(report: ValidationReport | undefined): string | undefined {
+  if (!report) return undefined;
+  const against = report.baseline ? `against ${version(report.baseline.version)}${report.baseline.pinned ? ' (pinned)' : ''}` : 'no baseline (first version)';
+  const counts = report.summary ? `: ${plural(report.summary.blocking, 'blocking finding', 'blocking findings')}, ${plural(report.summary.warnings, 'warning', 'warnings')}` : '';
+  return `${report.status}, ${against}${counts}`;
+}
+
+/** One row per finding, blocking first as the server orders them; the full report is in `--json`. */
+export function validationFindings(report: ValidationReport | undefined, max = 12): string {
+  const findings = report?.findings ?? [];
+  if (!findings.length) return '';
+  const shown = findings.slice(0, max);
+  const rows = shown.map((f) => [
+    f.level,
+    f.feature,
+    f.check,
+    f.value,
+    f.threshold,
+    [f.consumers?.length ? `breaks ${f.consumers.join(', ')}` : '', f.downgraded ? `not blocking: ${f.downgraded === 'minValues' ? 'too few values' : 'policy warns only'}` : '']
+      .filter(Boolean)
+      .join('; '),
+  ]);
+  const more = findings.length > shown.length ? `\n… ${findings.length - shown.length} more (--json shows them all)` : '';
+  return table(['LEVEL', 'FEATURE', 'CHECK', 'VALUE', 'LIMIT', 'NOTE'], rows) + more;
+}
+
+function withValidation(head: string, lines: [string, string][], report: ValidationReport | undefined): string {
+  const summary = validationSummary(report);
+  const all: [string, string][] = summary ? [...lines, ['validation', summary]] : lines;
+  const findings = validationFindings(report);
+  return [head, indent(keyValues(all)), findings && indent(indent(findings))].filter(Boolean).join('\n');
+}
+
+export async function activate(client: RewindClient, view: string, versionNumber: number, options: { expectedRevision?: number; reason?: string } = {}): Promise<Output> {
+  const result = await client.activate(view, { version: versionNumber, ...options });
+  return { data: result, text: describePointerChange(result) };
+}
+
+export async function rollback(client: RewindClient, view: string, options: { to?: number; reason: string; expectedRevision?: number }): Promise<Output> {
+  const result = await client.rollback(view, {
+    reason: options.reason,
+    ...(options.to !== undefined ? { toVersion: options.to } : {}),
+    ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
+  });
+  return { data: result, text: describePointerChange(result) };
+}
+
+export function describePointerChange(result: PointerChangeResult): string {
+  const verb = result.action === 'rollback' ? 'rolled back' : 'activated';
+  if (!result.changed) return `${result.view} already serves ${version(result.toVersion)}; nothing changed (revision ${result.pointer.revision})`;
+  const lines = [`${verb} ${result.view}: ${version(result.fromVersion)} → ${version(result.toVersion)} (revision ${result.pointer.revision}, audit ${result.auditId ?? '-'})`];
+  if (result.rematerialized) lines.push(`  re-materialized ${version(result.toVersion)} from its snapshot first: ${cell(result.rematerialized)}`);
+  return lines.join('\n');
+}
+
+export async function status(client: RewindClient, view?: string): Promise<Output> {
+  if (!view) {
+    const { views } = await client.listViews();
+    const text = views.length
+      ? table(['VIEW', 'SERVING', 'REVISION'], views.map((v) => [v.view, version(v.stable), v.revision]), { alignRight: ['REVISION'] })
+      : 'no views yet: rewind deploy <view-file> --data <file>';
+    return { data: { views }, text };
+  }
+  const [{ pointer }, { versions }] = await Promise.all([client.getView(view), client.listVersions(view)]);
+  const head = [
+    `${view}: ${pointer.stable === null ? 'serves nothing yet' : `serving ${version(pointer.stable)}`} · revision ${pointer.revision}` +
+      (pointer.revision > 0 ? ` · changed ${when(pointer.updatedAt)} by ${pointer.updatedBy}` : ''),
+  ];
+  if (pointer.disabledFeatures.length) head.push(`disabled features: ${pointer.disabledFeatures.join(', ')}`);
+  return { data: { view, pointer, versions }, text: `${head.join('\n')}\n\n${versionsTable(versions)}` };
+}
+
+export function versionsTable(versions: readonly VersionView[]): string {
+  if (!versions.length) return 'no versions';
+  return table(
+    ['VERSION', 'STATUS', 'ROWS', 'CREATED', 'BY', 'CONSUMERS', 'CHANGELOG'],
+    [...versions]
+      .sort((a, b) => a.version - b.version)
+      .map((v) => [v.version, v.status, v.snapshot.rows, when(v.createdAt), v.createdBy, v.consumers.join(', '), v.changelog]),
+    { alignRight: ['VERSION', 'ROWS'] },
+  );
+}
+
+export async function history(client: RewindClient, view: string, limit?: number): Promise<Output> {
+  const result = await client.history(view, limit);
+  return { data: result, text: result.history.length ? historyTable(result.history) : `${view} has no pointer changes yet` };
+}
+
+export function historyTable(entries: readonly HistoryEntry[]): string {
+  return table(
+    ['REV', 'AT', 'ACTION', 'FROM', 'TO', 'ACTOR', 'REASON'],
+    entries.map((h) => [h.revision, when(h.at), h.action, version(h.fromVersion), version(h.toVersion), h.actor, h.reason]),
+    { alignRight: ['REV'] },
+  );
+}
+
+export async function get(client: RewindClient, view: string, entity: string): Promise<Output> {
+  const served = await client.online(view, entity);
+  return { data: served, text: describeServed(served) };
+}
+
+export function describeServed(served: ServedFeatures): string {
+  const disabled = new Set(served.disabled ?? []);
+  const head = `${served.view}/${served.entity} from ${version(served.version)}${served.found ? '' : ' (no row for this entity: declared defaults)'}`;
+  const rows = Object.entries(served.features).map(([name, value]) => [name, cell(value) + (disabled.has(name) ? '  (disabled: default)' : '')] as const);
+  return `${head}\n${indent(keyValues(rows))}`;
+}
+
+export async function auditVerify(client: RewindClient): Promise<Output> {
+  const verdict = await client.verifyAudit();
+  const chains = (verdict as { chains?: number }).chains;
+  const scope = `${plural(verdict.entries, 'entry', 'entries')}${chains !== undefined ? ` in ${plural(chains, 'chain', 'chains')}` : ''}`;
+  if (verdict.ok) return { data: verdict, text: `audit log ok: ${scope} verified` };
+  const bad = verdict.firstBadEntry;
+  return { data: verdict, text: `audit log BROKEN: ${bad ? `${bad.id}: ${bad.reason}` : 'verification failed'} (${scope} checked)`, exitCode: 1 };
+}
+
+export async function auditList(client: RewindClient, options: { view?: string; limit?: number } = {}): Promise<Output> {
+  const { entries } = await client.audit(options);
+  return { data: { entries }, text: entries.length ? auditTable(entries) : 'no audit entries' };
+}
+
+export function auditTable(entries: readonly AuditEntry[]): string {
+  return table(
+    ['ID', 'AT', 'ACTOR', 'ACTION', 'OUTCOME', 'DETAIL'],
+    entries.map((e) => [e.id, when(e.at), e.actor, e.action, e.outcome, e.reason ?? summarizeDetail(e.detail)]),
+    { maxCellWidth: 60 },
+  );
+}
+
+function summarizeDetail(detail: Record<string, unknown> | undefined): string | undefined {
+  if (!detail) return undefined;
+  if (typeof detail.toVersion === 'number') return `${version(detail.fromVersion as number | null)} → ${version(detail.toVersion)}`;
+  if (typeof detail.version === 'number') return `v${detail.version}${typeof detail.rows === 'number' ? `, ${detail.rows} rows` : ''}`;
+  return undefined;
+}
+
+export async function purge(client: RewindClient, view: string, versionNumber: number): Promise<Output> {
+  const result = await client.purge(view, versionNumber);
+  return {
+    data: result,
+    text: `purged the online values of ${view} v${versionNumber}: ${result.deleted} rows deleted (snapshot kept; a rollback to it re-materializes; audit ${result.auditId})`,
+  };
+}
+
+export interface TokenOptions {
+  sub: string;
+  roles: string[];
+  mfa?: boolean;
+  expires?: string;
+}
+
+/** A token for the LOCAL runtime, signed with REWIND_JWT_SECRET or the development default. */
+export async function token(env: NodeJS.ProcessEnv, options: TokenOptions): Promise<Output> {
+  const unknown = options.roles.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (!options.roles.length) throw new UsageError(`--roles: give at least one of ${ROLES.join(', ')}`);
+  if (unknown.length) throw new UsageError(`--roles: unknown role '${unknown[0]}' (roles: ${ROLES.join(', ')})`);
+  const expiresIn = options.expires ?? '12h';
+  if (!/^\d+\s?(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks)$/i.test(expiresIn))
+    throw new UsageError(`--expires: '${expiresIn}' is not a duration such as 30m, 12h or 7d`);
+  const minted = await mintToken(jwtSecret(env).secret, { sub: options.sub, roles: options.roles, mfa: options.mfa ?? false, expiresIn });
+  return { data: { token: minted, sub: options.sub, roles: options.roles, mfa: options.mfa ?? false, expiresIn }, text: minted };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}

@@ -1,0 +1,239 @@
+/**
+ * `rewind`: the command line over Rewind's HTTP API. This file only wires commander to the
+ * commands in commands.ts and decides how results and errors are printed and which exit
+ * code they give (0 ok, 1 refused or failed, 2 used wrongly).
+ *
+ * @example npx rewind deploy examples/user_profile.view.yaml --data examples/user_profile.v1.csv --activate
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DataFileError } from './data-file';
+import { RewindApiError, RewindUnreachableError } from './client';
+import * as commands from './commands';
+import { connect } from './connection';
+import { DEFAULT_INLINE_LIMIT_BYTES, UsageError } from './deploy';
+import { terminalProgress, UploadError, type UploadProgress } from './upload';
+import { ViewFileError } from './view-file';
+
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** How uploads report progress; a bar on a terminal by default. */
+  progress?: UploadProgress;
+}
+
+interface GlobalOptions {
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+/**
+ * Run one command line (without `node rewind`) and return its exit code. Never calls
+ * process.exit, so tests and the demo can call it in-process.
+ *
+ * @example const code = await run(['status', '--json'], { env: { REWIND_URL: url, REWIND_TOKEN: token } })
+ */
+export async function run(argv: readonly string[], partial: Partial<CliIO> = {}): Promise<number> {
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, ...partial };
+  let exitCode = 0;
+  let json = argv.includes('--json');
+  const program = buildProgram(io, (output, globals) => {
+    json = globals.json ?? false;
+    io.stdout.write(`${json ? JSON.stringify(output.data, null, 2) : output.text}\n`);
+    exitCode = output.exitCode ?? 0;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, json);
+  }
+}
+
+type Emit = (output: commands.Output, globals: GlobalOptions) => void;
+
+export function buildProgram(io: CliIO, emit: Emit): Command {
+  const program = new Command('rewind')
+    .description('Deploy, activate and roll back ML feature views on Rewind')
+    .option('--url <url>', 'Rewind API base URL (env REWIND_URL; default http://127.0.0.1:3000)')
+    .option('--token <jwt>', 'bearer token (env REWIND_TOKEN; against a local URL one is minted when absent)')
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .showHelpAfterError('(rewind --help for usage)')
+    .showSuggestionAfterError();
+
+  // Each action gets the options of every level (global flags may come after the command).
+  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+  const client = (cmd: Command) => connect(globals(cmd), io.env, (message) => void io.stderr.write(`${message}\n`));
+  const act =
+    <A extends unknown[]>(fn: (cmd: Command, ...args: A) => Promise<commands.Output>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      emit(await fn(cmd, ...(args.slice(0, -1) as A)), globals(cmd));
+    };
+
+  program
+    .command('deploy')
+    .description('deploy a new version of a view from a view file and a data file (does not activate unless --activate)')
+    .argument('<view-file>', 'YAML or JSON: definition, transformation, sources, consumers, changelog')
+    .option('--data <file>', 'rows as .csv, .jsonl/.ndjson or .parquet')
+    .option('--view <name>', "view name (default: the file's `view:`, else its file name)")
+    .option('--activate', 'serve the new version as soon as it is deployed')
+    .option('--reason <text>', 'why (recorded with the activation)')
+    .option('--plan', 'only report what the deploy would do (validation against the baseline); write nothing')
+    .addOption(
+      new Option('--inline-limit <bytes>', 'data files up to this size are sent inline; larger ones are uploaded')
+        .argParser(integer('--inline-limit', 0))
+        .default(DEFAULT_INLINE_LIMIT_BYTES),
+    )
+    .action(
+      act(async (cmd, viewFile: string, opts: { data?: string; view?: string; activate?: boolean; reason?: string; plan?: boolean; inlineLimit: number }) =>
+        commands.deploy(await client(cmd), {
+          viewFile,
+          ...(opts.data ? { data: opts.data } : {}),
+          ...(opts.view ? { view: opts.view } : {}),
+          activate: opts.activate ?? false,
+          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+          inlineLimitBytes: opts.inlineLimit,
+          plan: opts.plan ?? false,
+          progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream),
+        }),
+      ),
+    );
+
+  program
+    .command('activate')
+    .description('serve a version of a view')
+    .argument('<view>')
+    .argument('<version>', 'version number', integer('version', 1))
+    .option('--expected-revision <n>', 'refuse (409) unless the view is at this revision', integer('--expected-revision', 0))
+    .option('--reason <text>', 'why (recorded in history and audit)')
+    .action(
+      act(async (cmd, view: string, version: number, opts: { expectedRevision?: number; reason?: string }) =>
+        commands.activate(await client(cmd), view, version, opts),
+      ),
+    );
+
+  program
+    .command('rollback')
+    .description('go back to the version served before the current one, or to --to')
+    .argument('<view>')
+    .option('--to <version>', 'the version to go back to', integer('--to', 1))
+    .requiredOption('--reason <text>', 'why (recorded in history and audit)')
+    .option('--expected-revision <n>', 'refuse (409) unless the view is at this revision', integer('--expected-revision', 0))
+    .action(
+      act(async (cmd, view: string, opts: { to?: number; reason: string; expectedRevision?: number }) =>
+        commands.rollback(await client(cmd), view, opts),
+      ),
+    );
+
+  program
+    .command('status')
+    .description('every view and what it serves, or one view with its versions')
+    .argument('[view]')
+    .action(act(async (cmd, view?: string) => commands.status(await client(cmd), view)));
+
+  program
+    .command('history')
+    .description("a view's pointer changes, newest first")
+    .argument('<view>')
+    .option('--limit <n>', 'at most this many entries', integer('--limit', 1))
+    .action(act(async (cmd, view: string, opts: { limit?: number }) => commands.history(await client(cmd), view, opts.limit)));
+
+  program
+    .command('get')
+    .description('the feature values served for one entity')
+    .argument('<view>')
+    .argument('<entity>')
+    .action(act(async (cmd, view: string, entity: string) => commands.get(await client(cmd), view, entity)));
+
+  const audit = program.command('audit').description('the hash-chained audit log');
+  audit
+    .command('verify')
+    .description('check every audit chain (exit 1 if one is broken)')
+    .action(act(async (cmd) => commands.auditVerify(await client(cmd))));
+  audit
+    .command('list')
+    .description('audit entries, newest first')
+    .option('--view <view>', 'only this view')
+    .option('--limit <n>', 'at most this many entries', integer('--limit', 1))
+    .action(act(async (cmd, opts: { view?: string; limit?: number }) => commands.auditList(await client(cmd), opts)));
+
+  program
+    .command('purge')
+    .description("free a version's online values (its snapshot stays; a rollback to it re-materializes)")
+    .argument('<view>')
+    .argument('<version>', 'version number', integer('version', 1))
+    .action(act(async (cmd, view: string, version: number) => commands.purge(await client(cmd), view, version)));
+
+  program
+    .command('token')
+    .description('mint a token for the LOCAL runtime (REWIND_JWT_SECRET or the development default); prints only the token')
+    .requiredOption('--sub <subject>', 'who the token speaks for (recorded in the audit log)')
+    .requiredOption('--roles <roles>', 'comma-separated: viewer, deployer, approver, admin', (v: string) => v.split(',').map((r) => r.trim()).filter(Boolean))
+    .option('--mfa', 'mark the token as issued after multi-factor authentication')
+    .option('--expires <duration>', 'lifetime such as 30m, 12h, 7d', '12h')
+    .action(act(async (_cmd, opts: { sub: string; roles: string[]; mfa?: boolean; expires: string }) => commands.token(io.env, opts)));
+
+  return program;
+}
+
+/** An argument parser for whole numbers ≥ min; a bad one is a usage error (exit 2). */
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+}
+
+function reportError(error: unknown, io: CliIO, json: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help) through configureOutput.
+    return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0 ? 0 : 2;
+  }
+  const code = error instanceof UsageError ? 2 : 1;
+  const body = errorBody(error);
+  io.stderr.write(json ? `${JSON.stringify({ error: body })}\n` : `error: ${body.message}${hint(error)}\n`);
+  if (io.env.REWIND_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return code;
+}
+
+function errorBody(error: unknown): { code: string; message: string; field?: string; status?: number; current?: unknown } {
+  if (error instanceof RewindApiError) {
+    // Validation messages already start with their field ("body.rows[3].age: …"); others get it added.
+    const message = error.field && !error.message.startsWith(error.field) ? `${error.field}: ${error.message}` : error.message;
+    return {
+      code: error.code,
+      message,
+      status: error.status,
+      ...(error.field ? { field: error.field } : {}),
+      ...(error.current !== undefined ? { current: error.current } : {}),
+    };
+  }
+  if (error instanceof ViewFileError) return { code: 'ViewFileError', message: error.message, ...(error.field ? { field: error.field } : {}) };
+  if (error instanceof DataFileError) return { code: 'DataFileError', message: error.message };
+  if (error instanceof UsageError) return { code: 'UsageError', message: error.message };
+  if (error instanceof RewindUnreachableError) return { code: 'Unreachable', message: error.message };
+  if (error instanceof UploadError) return { code: 'UploadError', message: error.message };
+  return { code: 'Error', message: error instanceof Error ? error.message : String(error) };
+}
+
+function hint(error: unknown): string {
+  if (!(error instanceof RewindApiError)) return '';
+  if (error.status === 401) return '\n  (pass --token or set REWIND_TOKEN; `rewind token --sub you --roles deployer` mints one for a local Rewind)';
+  if (error.code === 'RevisionConflict') {
+    const current = error.current as { revision?: number; stable?: number | null } | undefined;
+    return current ? `\n  (now at revision ${current.revision}, serving ${current.stable === null || current.stable === undefined ? 'nothing' : `v${current.stable}`})` : '';
+  }
+  return '';
+}
+
+/** Run as the process's entry point: `tsx cli/main.ts …` or bin/rewind.js. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  process.exitCode = await run(argv);
+}
+
+if (typeof module !== 'undefined' && require.main === module) void main();

@@ -1,0 +1,145 @@
+/**
+ * The one description of Rewind's metrics and alarms, as data. The drift monitor publishes
+ * the metrics named here; the CDK stack renders `AlarmSpec`s as CloudWatch alarms; the local
+ * alarm evaluator (local/alarm-evaluator.ts) evaluates the very same specs on the EMF the
+ * monitor prints. An alarm says what it rolls back: a view (drift alarms carry the view as a
+ * metric dimension) or a model (whose consumed views are rolled back when recently activated).
+ */
+import { z } from 'zod';
+import type { MonitorCheck, MonitorPolicy } from '../core/validation/policy';
+import { MONITOR_CHECKS } from '../core/validation/policy';
+import { REWIND_ALARM_PREFIX } from './rules';
+
+export const METRICS_NAMESPACE = 'Rewind';
+/** Powertools adds `service` to every dimension set; alarms must name it to match. */
+export const METRICS_SERVICE = 'rewind';
+
+export const METRIC = {
+  /** Drift statistic of the served sample vs the baseline; dimension `statistic` ∈ psi | ks | js | nullRateIncrease. */
+  featureDrift: 'FeatureDrift',
+  /** Served null rate per feature, and the view's maximum. */
+  nullRate: 'NullRate',
+  /** Sampled rows the measurement was made on. */
+  servedSamples: 'ServedSamples',
+} as const;
+
+/**
+ * Dimension sets, in the order the monitor emits them. Per feature: {view, version, feature,
+ * statistic}. Per view: {view, version, statistic} for dashboards, and {view, statistic}
+ * (no version) for alarms, which must be static while versions come and go.
+ */
+export const DIMENSIONS = {
+  feature: ['service', 'view', 'version', 'feature', 'statistic'],
+  viewVersion: ['service', 'view', 'version', 'statistic'],
+  view: ['service', 'view', 'statistic'],
+} as const;
+
+export type TreatMissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
+export type AlarmStatistic = 'Maximum' | 'Average' | 'Minimum' | 'Sum' | 'SampleCount';
+export type ComparisonOperator = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
+
+export type AlarmTarget = { kind: 'view'; view: string } | { kind: 'model'; model: string; bakeWindowMinutes: number };
+
+export interface AlarmSpec {
+  alarmName: string;
+  description: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  statistic: AlarmStatistic;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  threshold: number;
+  comparisonOperator: ComparisonOperator;
+  /** Drift alarms: no sample is no evidence of drift (a quiet view must not roll back). */
+  treatMissingData: TreatMissingData;
+  target: AlarmTarget;
+}
+
+export const DRIFT_ALARM_PREFIX = `${REWIND_ALARM_PREFIX}drift-`;
+
+export function driftAlarmName(view: string, check: MonitorCheck): string {
+  return `${DRIFT_ALARM_PREFIX}${view}-${check}`;
+}
+
+/**
+ * The drift alarms of one view, from the monitor policy of its active version. A check whose
+ * `alarmAbove` is null has no alarm. `periodSeconds` overrides the policy's period (the local
+ * runtime runs 1 s periods); below 60 s CloudWatch needs high-resolution metrics, which the
+ * monitor then publishes.
+ *
+ * @example driftAlarmsForView('user_profile', resolvePolicy().monitor).map((a) => a.alarmName)
+ * // ['rewind-drift-user_profile-psi', 'rewind-drift-user_profile-js', 'rewind-drift-user_profile-nullRateIncrease']
+ */
+export function driftAlarmsForView(view: string, monitor: MonitorPolicy, overrides: { periodSeconds?: number } = {}): AlarmSpec[] {
+  return MONITOR_CHECKS.flatMap((check) => {
+    const threshold = monitor.alarmAbove[check];
+    if (threshold === null || threshold === undefined) return [];
+    const periodSeconds = overrides.periodSeconds ?? monitor.periodSeconds;
+    return [
+      {
+        alarmName: driftAlarmName(view, check),
+        description: `Served ${check} of '${view}' vs its baseline above ${threshold}: Rewind rolls the view back`,
+        namespace: METRICS_NAMESPACE,
+        metricName: METRIC.featureDrift,
+        dimensions: { service: METRICS_SERVICE, view, statistic: check },
+        statistic: 'Maximum',
+        periodSeconds,
+        evaluationPeriods: monitor.evaluationPeriods,
+        datapointsToAlarm: Math.min(monitor.datapointsToAlarm, monitor.evaluationPeriods),
+        threshold,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        target: { kind: 'view', view },
+      } satisfies AlarmSpec,
+    ];
+  });
+}
+
+/**
+ * A model-performance alarm a team already has, attached to Rewind through the dependency
+ * map: when it fires, every view whose active version lists `model` among its consumers and
+ * was activated within `bakeWindowMinutes` is rolled back (older activations are presumed
+ * innocent: the model was fine with them for longer than the bake window).
+ */
+export interface ModelAlarmBinding {
+  alarmName: string;
+  model: string;
+  bakeWindowMinutes: number;
+}
+
+export const DEFAULT_BAKE_WINDOW_MINUTES = 60;
+/** JSON list of ModelAlarmBinding, given to the alarm-rollback function (and read by infra). */
+export const MODEL_ALARMS_ENV = 'REWIND_MODEL_ALARMS';
+
+const BindingSchema = z
+  .object({
+    alarmName: z.string().min(1).max(255),
+    model: z.string().min(1),
+    bakeWindowMinutes: z.number().int().min(1).max(7 * 24 * 60).default(DEFAULT_BAKE_WINDOW_MINUTES),
+  })
+  .strict();
+
+/**
+ * Parse the model-alarm bindings (from REWIND_MODEL_ALARMS); throws naming the variable.
+ *
+ * @example parseModelAlarmBindings('[{"alarmName":"churn-auc-low","model":"churn-model"}]')
+ */
+export function parseModelAlarmBindings(json: string | undefined): ModelAlarmBinding[] {
+  if (json === undefined || json.trim() === '') return [];
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (cause) {
+    throw new Error(`${MODEL_ALARMS_ENV} is not valid JSON`, { cause });
+  }
+  const parsed = z.array(BindingSchema).safeParse(raw);
+  if (!parsed.success) throw new Error(`${MODEL_ALARMS_ENV}: ${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
+/** Alarm-name prefixes the EventBridge rule must match: Rewind's own, plus each bound model alarm by its full name. */
+export function alarmNamePrefixes(bindings: readonly ModelAlarmBinding[]): string[] {
+  return [REWIND_ALARM_PREFIX, ...bindings.map((b) => b.alarmName).filter((name) => !name.startsWith(REWIND_ALARM_PREFIX))];
+}

@@ -1,0 +1,109 @@
+/**
+ * The one description of Rewind's event rules and event shapes. The CDK stack (infra/) builds
+ * its EventBridge rule from `ALARM_ROLLBACK_RULE.pattern`, and the local runtime's event bus
+ * can match the same pattern with `matchesEventPattern`, so a CloudWatch alarm rolls back the
+ * same views locally and in AWS.
+ *
+ * Patterns are kept in EventBridge's own JSON syntax (`detail-type`, `{ prefix: … }`), so
+ * the object here is exactly what lands in the CloudFormation template.
+ */
+
+/**
+ * Alarms whose name starts with this prefix are Rewind's: an ALARM state change of one of
+ * them triggers an automatic rollback. Alarms Rewind creates for its own operations (DLQ
+ * depth, API errors) are named `ops-…` so that they can never match.
+ */
+export const REWIND_ALARM_PREFIX = 'rewind-';
+
+/** Source of every event Rewind publishes on its bus. */
+export const POINTER_EVENT_SOURCE = 'rewind';
+
+/** Environment variable that carries the name of Rewind's event bus to its publishers. */
+export const EVENT_BUS_ENV = 'REWIND_EVENT_BUS';
+
+/** A JSON value as EventBridge patterns allow it: a list of alternatives, or a nested object. */
+export type PatternMatcher = string | number | boolean | null | { prefix: string } | { exists: boolean };
+export interface EventPattern {
+  [field: string]: readonly PatternMatcher[] | EventPattern;
+}
+
+export interface RuleSpec {
+  /** Logical id of the rule, also the construct id in infra/. */
+  id: string;
+  /** File under functions/ (without extension) whose `handler` the rule invokes. */
+  handler: string;
+  description: string;
+  pattern: EventPattern;
+}
+
+/**
+ * "A Rewind alarm went to ALARM". Only the transition into ALARM is matched: OK and
+ * INSUFFICIENT_DATA changes never roll anything back.
+ *
+ * @example alarmRollbackPattern() // matches alarms named `rewind-…`
+ * @example alarmRollbackPattern(['rewind-', 'ml-churn-']) // also a team's own model alarms
+ */
+export function alarmRollbackPattern(prefixes: readonly string[] = [REWIND_ALARM_PREFIX]): EventPattern {
+  if (prefixes.length === 0 || prefixes.some((p) => p === '')) throw new Error('alarm name prefixes must be non-empty');
+  return {
+    source: ['aws.cloudwatch'],
+    'detail-type': ['CloudWatch Alarm State Change'],
+    detail: {
+      alarmName: prefixes.map((prefix) => ({ prefix })),
+      state: { value: ['ALARM'] },
+    },
+  };
+}
+
+export const ALARM_ROLLBACK_RULE: RuleSpec = {
+  id: 'alarm-rollback',
+  handler: 'alarm-rollback',
+  description: 'A Rewind alarm entered ALARM: roll the affected view(s) back',
+  pattern: alarmRollbackPattern(),
+};
+
+export const RULES: readonly RuleSpec[] = [ALARM_ROLLBACK_RULE];
+
+/**
+ * The detail-type of the event published for one history entry, by its `action`. Unknown
+ * actions still get an event (the outbox never drops a committed change): consumers that do
+ * not know the action can ignore `FeatureViewPointerChanged`.
+ */
+export const POINTER_DETAIL_TYPES: Readonly<Record<string, string>> = {
+  activate: 'FeatureViewActivated',
+  promote: 'FeatureViewActivated',
+  rollback: 'FeatureViewRolledBack',
+  'auto-rollback': 'FeatureViewRolledBack',
+};
+export const FALLBACK_POINTER_DETAIL_TYPE = 'FeatureViewPointerChanged';
+
+export function pointerDetailType(action: string): string {
+  return POINTER_DETAIL_TYPES[action] ?? FALLBACK_POINTER_DETAIL_TYPE;
+}
+
+/**
+ * Whether `event` matches `pattern`, for the subset of EventBridge's syntax Rewind uses:
+ * lists of exact values, `{ prefix }`, `{ exists }` and nested objects. Arrays in the event
+ * match when any element matches (as in EventBridge).
+ *
+ * @example matchesEventPattern(ALARM_ROLLBACK_RULE.pattern, alarmEvent) // true for `rewind-…` in ALARM
+ */
+export function matchesEventPattern(pattern: EventPattern, event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  const record = event as Record<string, unknown>;
+  return Object.entries(pattern).every(([field, expected]) => {
+    const actual = record[field];
+    if (!Array.isArray(expected)) return matchesEventPattern(expected as EventPattern, actual);
+    const alternatives = expected as readonly PatternMatcher[];
+    const values = Array.isArray(actual) ? actual : [actual];
+    return alternatives.some((alternative) => matchesOne(alternative, actual, values));
+  });
+}
+
+function matchesOne(alternative: PatternMatcher, actual: unknown, values: unknown[]): boolean {
+  if (alternative !== null && typeof alternative === 'object') {
+    if ('exists' in alternative) return alternative.exists === (actual !== undefined);
+    return values.some((v) => typeof v === 'string' && v.startsWith(alternative.prefix));
+  }
+  return values.some((v) => v === alternative);
+}

@@ -1,0 +1,175 @@
+/**
+ * Automatic rollback from an alarm. This decides WHICH views an alarm is about and WHETHER
+ * rolling them back is still right; the rollback itself is `rollbackView`, the same use case
+ * a person calls (invariant 7), with actor `system:alarm/<alarm name>` and the alarm's reason.
+ *
+ * An alarm is about a view when its metric carries a `view` dimension (Rewind's drift
+ * alarms), or when it is a bound model alarm (contract/alarms.ts) and the view's active
+ * version lists that model as a consumer. A view is left alone, and the log says why, when:
+ *  - it does not exist or serves nothing;
+ *  - its last pointer change was a rollback: it is already on a restored version (a second
+ *    alarm must not walk it further back: that is for a person to decide);
+ *  - it changed after the alarm fired: someone already acted on what the alarm saw;
+ *  - (model alarms) its version was activated longer ago than the bake window.
+ * Redelivery of the same event is handled before this, by idempotency on the alarm's
+ * state transition (see functions/alarm-rollback.ts).
+ */
+import { z } from 'zod';
+import type { Deps } from './deps';
+import { NoRollbackTargetError, RevisionConflictError } from './errors';
+import { rollbackView, type PointerChangeResult } from './pointer-changes';
+
+/** What the rollback is attributed to (invariant 7). */
+export function alarmActor(alarmName: string): string {
+  return `system:alarm/${alarmName}`;
+}
+
+const AlarmEventSchema = z.object({
+  id: z.string().min(1),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  source: z.literal('aws.cloudwatch'),
+  time: z.string().optional(),
+  detail: z.object({
+    alarmName: z.string().min(1),
+    state: z.object({
+      value: z.string(),
+      reason: z.string().optional(),
+      timestamp: z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'must be a timestamp'),
+    }),
+    configuration: z
+      .object({
+        metrics: z
+          .array(
+            z.object({
+              metricStat: z
+                .object({
+                  metric: z.object({ dimensions: z.record(z.string(), z.string()).optional() }).optional(),
+                })
+                .optional(),
+            }),
+          )
+          .optional(),
+      })
+      .optional(),
+  }),
+});
+
+export interface AlarmFired {
+  eventId: string;
+  alarmName: string;
+  state: string;
+  reason: string;
+  firedAt: Date;
+  /** Dimensions of the alarm's metric(s), merged. */
+  dimensions: Record<string, string>;
+}
+
+export type ParsedAlarm = { ok: true; alarm: AlarmFired } | { ok: false; problem: string };
+
+/**
+ * Read a "CloudWatch Alarm State Change" event; anything else is reported, never thrown.
+ *
+ * @example parseAlarmEvent({ 'detail-type': 'Scheduled Event' }) // { ok: false, problem: "detail-type: ..." }
+ */
+export function parseAlarmEvent(event: unknown): ParsedAlarm {
+  const parsed = AlarmEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, problem: `${issue.path.join('.') || 'event'}: ${issue.message}` };
+  }
+  const { detail } = parsed.data;
+  const firedAt = new Date(detail.state.timestamp);
+  const dimensions: Record<string, string> = {};
+  for (const m of detail.configuration?.metrics ?? []) Object.assign(dimensions, m.metricStat?.metric?.dimensions ?? {});
+  return {
+    ok: true,
+    alarm: {
+      eventId: parsed.data.id,
+      alarmName: detail.alarmName,
+      state: detail.state.value,
+      reason: detail.state.reason ?? `alarm ${detail.alarmName} is in ${detail.state.value}`,
+      firedAt,
+      dimensions,
+    },
+  };
+}
+
+export interface ModelBinding {
+  alarmName: string;
+  model: string;
+  bakeWindowMinutes: number;
+}
+
+export type ViewOutcome =
+  | { view: string; action: 'rolled-back'; fromVersion: number | null; toVersion: number; auditId?: string }
+  | { view: string; action: 'none'; why: string };
+
+export interface AutoRollbackResult {
+  alarmName: string;
+  /** How the views were found, or why none were. */
+  resolvedBy: 'view-dimension' | 'model-binding' | 'nothing';
+  model?: string;
+  outcomes: ViewOutcome[];
+  note?: string;
+}
+
+/**
+ * Act on an alarm that fired: find its views and roll back those it is still about.
+ *
+ * @example await autoRollback(deps, alarm, bindings) // { outcomes: [{ view: 'user_profile', action: 'rolled-back', fromVersion: 2, toVersion: 1 }] }
+ */
+export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: readonly ModelBinding[] = []): Promise<AutoRollbackResult> {
+  const base = { alarmName: alarm.alarmName };
+  if (alarm.state !== 'ALARM') return { ...base, resolvedBy: 'nothing', outcomes: [], note: `state is ${alarm.state}, not ALARM` };
+
+  const view = alarm.dimensions.view;
+  if (view !== undefined) {
+    return { ...base, resolvedBy: 'view-dimension', outcomes: [await rollBackIfStillBad(deps, alarm, view)] };
+  }
+  const binding = bindings.find((b) => b.alarmName === alarm.alarmName);
+  if (!binding) return { ...base, resolvedBy: 'nothing', outcomes: [], note: 'the alarm names no view (no view dimension, no model binding)' };
+
+  const outcomes: ViewOutcome[] = [];
+  for (const candidate of await deps.registry.listViews()) {
+    const pointer = await deps.registry.getPointer(candidate);
+    if (pointer?.stable == null) continue;
+    const record = await deps.registry.getVersion(candidate, pointer.stable);
+    if (!record?.consumers.includes(binding.model)) continue;
+    outcomes.push(await rollBackIfStillBad(deps, alarm, candidate, binding.bakeWindowMinutes));
+  }
+  return {
+    ...base,
+    resolvedBy: 'model-binding',
+    model: binding.model,
+    outcomes,
+    ...(outcomes.length ? {} : { note: `no active view lists ${binding.model} as a consumer` }),
+  };
+}
+
+async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, bakeWindowMinutes?: number): Promise<ViewOutcome> {
+  if (!(await deps.registry.viewExists(view))) return { view, action: 'none', why: 'no such view' };
+  const pointer = await deps.registry.getPointer(view);
+  if (pointer?.stable == null) return { view, action: 'none', why: 'the view serves nothing' };
+  const [last] = await deps.registry.history(view, 1);
+  if (last?.action === 'rollback')
+    return { view, action: 'none', why: `already on a restored version: v${pointer.stable} since a rollback by ${last.actor} at ${last.at}` };
+  const changedAt = last ? Date.parse(last.at) : 0;
+  if (changedAt > alarm.firedAt.getTime())
+    return { view, action: 'none', why: `the view changed at ${last!.at}, after the alarm fired at ${alarm.firedAt.toISOString()}: someone already acted` };
+  if (bakeWindowMinutes !== undefined && alarm.firedAt.getTime() - changedAt > bakeWindowMinutes * 60_000)
+    return { view, action: 'none', why: `v${pointer.stable} was activated at ${last?.at ?? 'an unknown time'}, before the ${bakeWindowMinutes}-minute bake window` };
+
+  try {
+    const result: PointerChangeResult = await rollbackView(deps, alarmActor(alarm.alarmName), view, {
+      reason: `${alarm.alarmName}: ${alarm.reason}`.slice(0, 1000),
+      expectedRevision: pointer.revision,
+    });
+    if (!result.changed) return { view, action: 'none', why: `already on v${result.toVersion}` };
+    return { view, action: 'rolled-back', fromVersion: result.fromVersion, toVersion: result.toVersion, ...(result.auditId ? { auditId: result.auditId } : {}) };
+  } catch (error) {
+    if (error instanceof NoRollbackTargetError) return { view, action: 'none', why: error.message };
+    // Someone moved the pointer between our read and our write: they acted; we do not overrule them.
+    if (error instanceof RevisionConflictError) return { view, action: 'none', why: `the pointer moved while rolling back (${error.message})` };
+    throw error;
+  }
+}

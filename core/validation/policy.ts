@@ -1,0 +1,178 @@
+/**
+ * The validation policy a deploy request carries (`validation: {...}`), its defaults, and
+ * how a feature's tolerances are resolved. The resolved policy is stored with the version,
+ * so a record always says which thresholds it was judged by, even after defaults change.
+ *
+ * Shape (every field optional):
+ * ```json
+ * {
+ *   "baselineVersion": 3,
+ *   "enforce": "block",
+ *   "minValues": 500,
+ *   "schema": { "breakingChange": "block" },
+ *   "defaults": { "psi": { "warnAbove": 0.1, "blockAbove": 0.25 } },
+ *   "features": { "avg_basket": { "psi": { "warnAbove": 0.5 } }, "session_id": { "ignore": true } },
+ *   "monitor": { "alarmAbove": { "psi": 0.25, "js": 0.2 }, "periodSeconds": 60 }
+ * }
+ * ```
+ * A check you set replaces that check's default whole: `psi: { warnAbove: 0.1 }` warns above
+ * 0.1 and never blocks; `psi: {}` turns the check off.
+ */
+import { z } from 'zod';
+
+export const DISTRIBUTION_CHECKS = ['psi', 'ks', 'js', 'nullRateIncrease', 'rangeViolation'] as const;
+export type DistributionCheck = (typeof DISTRIBUTION_CHECKS)[number];
+
+export interface Tolerance {
+  warnAbove?: number;
+  blockAbove?: number;
+}
+
+export type Tolerances = Record<DistributionCheck, Tolerance>;
+
+/**
+ * Defaults, and why:
+ * - psi 0.1 / 0.25: the thresholds ML teams already use (< 0.1 stable, > 0.25 major shift);
+ *   0.25 is about a half-standard-deviation shift of a normal feature.
+ * - ks D 0.1 / 0.2: D = 0.2 is what the same half-sigma shift gives; gate on D, never on the
+ *   p-value, which at millions of rows calls every difference significant.
+ * - js 0.1 / 0.2 (base-2 distance): for small shifts JS distance ≈ sqrt(PSI / (8 ln 2)), so
+ *   these sit where PSI 0.1 / 0.25 sit for numeric features.
+ * - nullRateIncrease 0.02 / 0.1: two more points of nulls is worth a look, ten is broken data.
+ * - rangeViolation 0.01 / 0.05: new data legitimately sets new records, but 5% of values
+ *   outside everything the baseline ever held is a unit or scaling change.
+ */
+export const DEFAULT_TOLERANCES: Readonly<Tolerances> = Object.freeze({
+  psi: { warnAbove: 0.1, blockAbove: 0.25 },
+  ks: { warnAbove: 0.1, blockAbove: 0.2 },
+  js: { warnAbove: 0.1, blockAbove: 0.2 },
+  nullRateIncrease: { warnAbove: 0.02, blockAbove: 0.1 },
+  rangeViolation: { warnAbove: 0.01, blockAbove: 0.05 },
+});
+
+/**
+ * Below this many non-null values on either side, distribution checks are reported but can
+ * only warn: under no change at all PSI on 10 bins is ≈ 9·(1/n + 1/m), i.e. 0.9 for 20 rows
+ * a side, so blocking on it would reject healthy small views at random.
+ */
+export const DEFAULT_MIN_VALUES = 500;
+
+export const MONITOR_CHECKS = ['psi', 'ks', 'js', 'nullRateIncrease'] as const;
+export type MonitorCheck = (typeof MONITOR_CHECKS)[number];
+
+export interface MonitorPolicy {
+  /**
+   * What served values are compared with: `preflight` = the version this one was validated
+   * against at deploy (so a shift accepted with a warning is still watched), or its own
+   * snapshot when it had none; `self` = always its own snapshot.
+   */
+  baseline: 'preflight' | 'self';
+  /** Alarm when the view's maximum of the metric is above; null: no alarm on it. */
+  alarmAbove: Record<MonitorCheck, number | null>;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  /** Fewer served values than this in the window: nothing is published (alarm sees missing data). */
+  minSamples: number;
+}
+
+export const DEFAULT_MONITOR: Readonly<MonitorPolicy> = Object.freeze({
+  baseline: 'preflight',
+  alarmAbove: { psi: 0.25, ks: null, js: 0.2, nullRateIncrease: 0.1 },
+  periodSeconds: 60,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 2,
+  minSamples: 100,
+});
+
+export interface ResolvedPolicy {
+  baselineVersion?: number;
+  enforce: 'block' | 'warn';
+  minValues: number;
+  schema: { breakingChange: 'block' | 'warn' };
+  defaults: Tolerances;
+  features: Record<string, Partial<Tolerances> & { ignore?: boolean }>;
+  monitor: MonitorPolicy;
+}
+
+const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,127}$/, 'must be a feature name');
+const threshold = z.number().min(0).max(1e6);
+
+const ToleranceSchema = z
+  .object({ warnAbove: threshold.optional(), blockAbove: threshold.optional() })
+  .strict()
+  .refine((t) => t.warnAbove === undefined || t.blockAbove === undefined || t.warnAbove <= t.blockAbove, {
+    message: 'warnAbove must not be above blockAbove',
+    path: ['warnAbove'],
+  });
+
+const tolerancesShape = Object.fromEntries(DISTRIBUTION_CHECKS.map((c) => [c, ToleranceSchema.optional()])) as Record<
+  DistributionCheck,
+  z.ZodOptional<typeof ToleranceSchema>
+>;
+const TolerancesSchema = z.object(tolerancesShape).strict();
+const FeaturePolicySchema = z.object({ ...tolerancesShape, ignore: z.boolean().optional() }).strict();
+
+const MonitorSchema = z
+  .object({
+    baseline: z.enum(['preflight', 'self']).optional(),
+    alarmAbove: z.object(Object.fromEntries(MONITOR_CHECKS.map((c) => [c, threshold.nullable().optional()])) as Record<MonitorCheck, z.ZodOptional<z.ZodNullable<typeof threshold>>>).strict().optional(),
+    periodSeconds: z.number().int().min(1).max(86_400).optional(),
+    evaluationPeriods: z.number().int().min(1).max(100).optional(),
+    datapointsToAlarm: z.number().int().min(1).max(100).optional(),
+    minSamples: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict()
+  .refine((m) => m.datapointsToAlarm === undefined || m.datapointsToAlarm <= (m.evaluationPeriods ?? DEFAULT_MONITOR.evaluationPeriods), {
+    message: 'datapointsToAlarm must not exceed evaluationPeriods',
+    path: ['datapointsToAlarm'],
+  });
+
+export const ValidationPolicySchema = z
+  .object({
+    baselineVersion: z.number().int().min(1).optional(),
+    enforce: z.enum(['block', 'warn']).optional(),
+    minValues: z.number().int().min(1).optional(),
+    schema: z.object({ breakingChange: z.enum(['block', 'warn']).optional() }).strict().optional(),
+    defaults: TolerancesSchema.optional(),
+    features: z.record(identifier, FeaturePolicySchema).optional(),
+    monitor: MonitorSchema.optional(),
+  })
+  .strict();
+export type ValidationPolicy = z.infer<typeof ValidationPolicySchema>;
+
+/**
+ * Fill every gap of a request's policy with the defaults.
+ *
+ * @example resolvePolicy({ enforce: 'warn' }).defaults.psi // { warnAbove: 0.1, blockAbove: 0.25 }
+ */
+export function resolvePolicy(policy: ValidationPolicy = {}): ResolvedPolicy {
+  const monitor = policy.monitor ?? {};
+  const evaluationPeriods = monitor.evaluationPeriods ?? DEFAULT_MONITOR.evaluationPeriods;
+  return {
+    ...(policy.baselineVersion !== undefined ? { baselineVersion: policy.baselineVersion } : {}),
+    enforce: policy.enforce ?? 'block',
+    minValues: policy.minValues ?? DEFAULT_MIN_VALUES,
+    schema: { breakingChange: policy.schema?.breakingChange ?? 'block' },
+    defaults: { ...structuredClone(DEFAULT_TOLERANCES), ...(policy.defaults ?? {}) } as Tolerances,
+    features: structuredClone(policy.features ?? {}) as ResolvedPolicy['features'],
+    monitor: {
+      baseline: monitor.baseline ?? DEFAULT_MONITOR.baseline,
+      alarmAbove: { ...DEFAULT_MONITOR.alarmAbove, ...(monitor.alarmAbove ?? {}) } as MonitorPolicy['alarmAbove'],
+      periodSeconds: monitor.periodSeconds ?? DEFAULT_MONITOR.periodSeconds,
+      evaluationPeriods,
+      datapointsToAlarm: monitor.datapointsToAlarm ?? Math.min(DEFAULT_MONITOR.datapointsToAlarm, evaluationPeriods),
+      minSamples: monitor.minSamples ?? DEFAULT_MONITOR.minSamples,
+    },
+  };
+}
+
+/** The tolerance of one check for one feature: the feature's own, else the view's default. */
+export function toleranceFor(policy: ResolvedPolicy, feature: string, check: DistributionCheck): Tolerance {
+  return policy.features[feature]?.[check] ?? policy.defaults[check];
+}
+
+/** A version deployed before policies existed is monitored with the defaults. */
+export function monitorPolicyOf(validation: { policy?: { monitor?: MonitorPolicy } } | undefined): MonitorPolicy {
+  return validation?.policy?.monitor ?? resolvePolicy().monitor;
+}

@@ -1,0 +1,51 @@
+/**
+ * Feature profiles of a set of rows: one column per declared feature, handed to
+ * core/stats. A feature a row does not carry is a null (it is served as its default, but for
+ * the statistics a missing value is missing), so snapshot profiles and served samples count
+ * nulls the same way.
+ */
+import type { FeatureType, FeatureValue, ViewDefinition } from '../model';
+import type { FeatureRow } from '../rows';
+import { profileFeature, type FeatureProfile } from '../stats/profile';
+
+export type Profiles = Record<string, FeatureProfile>;
+
+/**
+ * Profile every feature of `definition` over `rows` (values keyed by feature name; a missing
+ * key or null is a null).
+ *
+ * @example profileRows(def, [{ entity: 'u1', values: { age: 31 } }]).age.summary.count // 1
+ */
+export function profileRows(definition: ViewDefinition, rows: readonly Pick<FeatureRow, 'values'>[]): Profiles {
+  return profileRecords(definition, rows.map((r) => r.values));
+}
+
+/** {@link profileRows} over bare value records (`undefined`: the entity had no row at all). */
+export function profileRecords(definition: Pick<ViewDefinition, 'features'>, records: readonly (Record<string, FeatureValue> | undefined)[]): Profiles {
+  const profiles: Profiles = {};
+  for (const feature of definition.features) profiles[feature.name] = profileFeature(feature.type, column(feature.name, feature.type, records));
+  return profiles;
+}
+
+function column(name: string, type: FeatureType, records: readonly (Record<string, FeatureValue> | undefined)[]): Float64Array | (string | boolean | null)[] {
+  if (type === 'int' || type === 'float') {
+    const out = new Float64Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const v = records[i]?.[name];
+      out[i] = typeof v === 'number' ? v : NaN;
+    }
+    return out;
+  }
+  const out = new Array<string | boolean | null>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const v = records[i]?.[name];
+    out[i] = typeof v === 'string' || typeof v === 'boolean' ? v : null;
+  }
+  return out;
+}
+
+/** Non-null values and null rate of a profile, whatever its kind. */
+export function profileCounts(profile: FeatureProfile): { count: number; nulls: number; nullRate: number } {
+  if (profile.kind === 'numeric') return { count: profile.summary.count, nulls: profile.summary.nulls, nullRate: profile.summary.nullRate };
+  return { count: profile.count, nulls: profile.nulls, nullRate: profile.nullRate };
+}

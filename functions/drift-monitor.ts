@@ -1,0 +1,80 @@
+/**
+ * Scheduled (the stack: every minute; locally: every REWIND_MONITOR_INTERVAL_MS). Compares
+ * the recent serving sample of every active view with its baseline (core/drift.ts) and
+ * publishes the result as EMF through Powertools Metrics, in the names and dimension sets
+ * contract/alarms.ts declares, where the drift alarms look for them.
+ *
+ * Environment: REWIND_SAMPLES_TABLE (read), the shared tables (read), the snapshot bucket
+ * (read, for baseline profiles); REWIND_MONITOR_WINDOW_SECONDS (default 300): how far back
+ * samples are read; REWIND_ALARM_PERIOD_SECONDS: when set, overrides the policies' alarm
+ * periods (the local runtime's 1 s), and below 60 s metrics are published high-resolution.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { LRUCache } from 'lru-cache';
+import { DIMENSIONS, METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../contract/alarms';
+import { measureDrift, type DriftMeasurement } from '../core/drift';
+import type { Profiles } from '../core/validation/profiles';
+import { getDeps, getSampleStore } from './commons/deps';
+import { logger, TappedMetrics } from './commons/powertools';
+
+const metrics = new TappedMetrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+// Versions are immutable, so their profiles can be kept for the container's life; bounded
+// because a container may watch many views over days.
+const profileCache = new LRUCache<string, Profiles>({ max: 200 });
+
+export interface DriftMonitorResult {
+  measured: { view: string; version: number; baselineVersion: number; samples: number; max: DriftMeasurement['max'] }[];
+  skipped: { view: string; version?: number; reason: string }[];
+}
+
+const handle = async (_event: unknown, _context: Context): Promise<DriftMonitorResult> => {
+  const windowSeconds = positive(process.env.REWIND_MONITOR_WINDOW_SECONDS, 300);
+  const { measured, skipped } = await measureDrift(getDeps(), getSampleStore(), { windowMs: windowSeconds * 1000, profileCache });
+  for (const m of measured) publish(m);
+  for (const s of skipped) logger.info('drift not measured', { ...s });
+  return {
+    measured: measured.map((m) => ({ view: m.view, version: m.version, baselineVersion: m.baselineVersion, samples: m.samples, max: m.max })),
+    skipped,
+  };
+};
+
+/** One EMF document per dimension-value combination, as EMF requires. */
+function publish(m: DriftMeasurement): void {
+  const period = positive(process.env.REWIND_ALARM_PERIOD_SECONDS, m.monitor.periodSeconds);
+  const resolution = period < 60 ? MetricResolution.High : MetricResolution.Standard;
+  const view = m.view;
+  const version = String(m.version);
+  const emit = (name: string, unit: MetricUnit, value: number, ...dimensionSets: Record<string, string>[]) => {
+    for (const set of dimensionSets) metrics.addDimensions(set);
+    metrics.addMetric(name, unit, value, resolution);
+    metrics.addMetadata('baselineVersion', String(m.baselineVersion));
+    metrics.publishStoredMetrics();
+  };
+  for (const [feature, d] of Object.entries(m.features)) {
+    for (const statistic of ['psi', 'ks', 'js', 'nullRateIncrease'] as const) {
+      const value = d[statistic];
+      if (value !== undefined) emit(METRIC.featureDrift, MetricUnit.NoUnit, value, pick(DIMENSIONS.feature, { view, version, feature, statistic }));
+    }
+    emit(METRIC.nullRate, MetricUnit.NoUnit, d.nullRate, { view, version, feature });
+  }
+  for (const [statistic, value] of Object.entries(m.max)) {
+    emit(METRIC.featureDrift, MetricUnit.NoUnit, value, pick(DIMENSIONS.viewVersion, { view, version, statistic }), pick(DIMENSIONS.view, { view, statistic }));
+  }
+  emit(METRIC.nullRate, MetricUnit.NoUnit, m.maxNullRate, { view, version }, { view });
+  emit(METRIC.servedSamples, MetricUnit.Count, m.samples, { view, version });
+}
+
+/** The dimensions a set names, without `service` (Powertools adds it to every set). */
+function pick(names: readonly string[], values: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => n !== 'service').map((n) => [n, values[n]!]));
+}
+
+function positive(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export const handler = middy<unknown, DriftMonitorResult>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);

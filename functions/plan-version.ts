@@ -1,0 +1,8 @@
+import { DeployRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { planDeploy } from '../core/deploy';
+import { httpRoute } from './http/route';
+
+/** Plan, then apply: the deploy's checks and verdict, nothing written. */
+export const handler = httpRoute({ handler: 'plan-version', params: ViewParamsSchema, body: DeployRequestSchema }, ({ deps, params, body }) =>
+  planDeploy(deps, params.view, body),
+);

@@ -1,0 +1,151 @@
+/**
+ * The stack's configuration, read from CDK context (`cdk.json` or `-c key=value`) through one
+ * typed getter that names the parameter it could not use. Every parameter has a default that
+ * synthesizes offline; only the JWT issuer and audience have no useful default (see
+ * `configFromContext`).
+ */
+import type { Node } from 'constructs';
+import { REWIND_ALARM_PREFIX } from '../contract/rules';
+
+export interface RewindConfig {
+  /** OIDC issuer URL whose tokens the API accepts (API Gateway fetches its JWKS). */
+  jwtIssuer: string;
+  /** Accepted `aud` (or `client_id`) values. */
+  jwtAudience: string[];
+  /** Whether the JWT settings are placeholders: the API then rejects every token. */
+  jwtIsPlaceholder: boolean;
+  /**
+   * Production posture: table deletion protection, RETAIN on tables and buckets, and S3
+   * Object Lock on the snapshot bucket. Turn off only for disposable dev stacks.
+   * @default true
+   */
+  deletionProtection: boolean;
+  /** Days a snapshot object version is locked (Object Lock, governance mode). @default 90 */
+  snapshotRetentionDays: number;
+  /** Days Lambda and API access logs are kept. @default 30 */
+  logRetentionDays: number;
+  /** Days the S3 server access logs of the snapshot bucket are kept. @default 365 */
+  accessLogRetentionDays: number;
+  /** Control-plane routes: steady requests/second and burst for the whole stage. @default 20 / 40 */
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+  /** The serving route (`GET /online/…`), throttled separately so models are not starved. @default 1000 / 2000 */
+  servingRateLimit: number;
+  servingBurstLimit: number;
+  /** Serving's pointer cache staleness bound (DESIGN invariant 4). @default 1000 */
+  pointerCacheMs: number;
+  /** Alarm-name prefixes whose ALARM triggers an automatic rollback. @default ['rewind-'] */
+  alarmNamePrefixes: string[];
+  /** API 5xx responses in 5 minutes that raise the ops alarm. @default 5 */
+  api5xxAlarmThreshold: number;
+  /** An existing SNS topic that Rewind's ops alarms notify. @default none (alarms without actions) */
+  opsTopicArn?: string;
+}
+
+export const CONTEXT_KEYS = {
+  jwtIssuer: 'rewind:jwtIssuer',
+  jwtAudience: 'rewind:jwtAudience',
+  deletionProtection: 'rewind:deletionProtection',
+  snapshotRetentionDays: 'rewind:snapshotRetentionDays',
+  logRetentionDays: 'rewind:logRetentionDays',
+  accessLogRetentionDays: 'rewind:accessLogRetentionDays',
+  throttleRateLimit: 'rewind:throttleRateLimit',
+  throttleBurstLimit: 'rewind:throttleBurstLimit',
+  servingRateLimit: 'rewind:servingRateLimit',
+  servingBurstLimit: 'rewind:servingBurstLimit',
+  pointerCacheMs: 'rewind:pointerCacheMs',
+  alarmNamePrefixes: 'rewind:alarmNamePrefixes',
+  api5xxAlarmThreshold: 'rewind:api5xxAlarmThreshold',
+  opsTopicArn: 'rewind:opsTopicArn',
+} as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
+
+/** An issuer that cannot exist (RFC 6761 `.invalid`): no token validates against it. */
+export const PLACEHOLDER_ISSUER = 'https://issuer.invalid/';
+export const PLACEHOLDER_AUDIENCE = 'rewind';
+
+export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPlaceholder'> = {
+  deletionProtection: true,
+  snapshotRetentionDays: 90,
+  logRetentionDays: 30,
+  accessLogRetentionDays: 365,
+  throttleRateLimit: 20,
+  throttleBurstLimit: 40,
+  servingRateLimit: 1000,
+  servingBurstLimit: 2000,
+  pointerCacheMs: 1000,
+  alarmNamePrefixes: [REWIND_ALARM_PREFIX],
+  api5xxAlarmThreshold: 5,
+};
+
+export class InvalidContextError extends Error {
+  constructor(
+    readonly key: string,
+    detail: string,
+  ) {
+    super(`context parameter ${key} ${detail}`);
+    this.name = 'InvalidContextError';
+  }
+}
+
+/**
+ * Reads the configuration from context. Values from `-c` arrive as strings, values from
+ * cdk.json may be typed: both are accepted.
+ *
+ * @example configFromContext(app.node) // with -c rewind:jwtIssuer=https://login.example.com/
+ */
+export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConfig {
+  const raw = (key: string): unknown => node.tryGetContext(key);
+  const issuer = text(CONTEXT_KEYS.jwtIssuer, raw(CONTEXT_KEYS.jwtIssuer));
+  const audience = list(CONTEXT_KEYS.jwtAudience, raw(CONTEXT_KEYS.jwtAudience));
+  if (issuer !== undefined && !/^https:\/\/[^\s]+$/.test(issuer)) throw new InvalidContextError(CONTEXT_KEYS.jwtIssuer, `must be an https:// URL, got '${issuer}'`);
+  const opsTopicArn = text(CONTEXT_KEYS.opsTopicArn, raw(CONTEXT_KEYS.opsTopicArn));
+  if (opsTopicArn !== undefined && !opsTopicArn.startsWith('arn:')) throw new InvalidContextError(CONTEXT_KEYS.opsTopicArn, `must be an SNS topic ARN, got '${opsTopicArn}'`);
+  const num = (k: keyof typeof DEFAULTS & keyof typeof CONTEXT_KEYS, min: number) =>
+    positiveNumber(CONTEXT_KEYS[k], raw(CONTEXT_KEYS[k]), DEFAULTS[k] as number, min);
+  return {
+    jwtIssuer: issuer ?? PLACEHOLDER_ISSUER,
+    jwtAudience: audience ?? [PLACEHOLDER_AUDIENCE],
+    jwtIsPlaceholder: issuer === undefined,
+    deletionProtection: bool(CONTEXT_KEYS.deletionProtection, raw(CONTEXT_KEYS.deletionProtection), DEFAULTS.deletionProtection),
+    snapshotRetentionDays: num('snapshotRetentionDays', 1),
+    logRetentionDays: num('logRetentionDays', 1),
+    accessLogRetentionDays: num('accessLogRetentionDays', 1),
+    throttleRateLimit: num('throttleRateLimit', 1),
+    throttleBurstLimit: num('throttleBurstLimit', 1),
+    servingRateLimit: num('servingRateLimit', 1),
+    servingBurstLimit: num('servingBurstLimit', 1),
+    pointerCacheMs: num('pointerCacheMs', 0),
+    alarmNamePrefixes: list(CONTEXT_KEYS.alarmNamePrefixes, raw(CONTEXT_KEYS.alarmNamePrefixes)) ?? DEFAULTS.alarmNamePrefixes,
+    api5xxAlarmThreshold: num('api5xxAlarmThreshold', 1),
+    ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
+  };
+}
+
+function text(key: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new InvalidContextError(key, `must be a string, got ${JSON.stringify(value)}`);
+  return value.trim();
+}
+
+function list(key: string, value: unknown): string[] | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+  if (!items || items.some((i) => typeof i !== 'string')) throw new InvalidContextError(key, `must be a comma-separated list or an array of strings, got ${JSON.stringify(value)}`);
+  const trimmed = (items as string[]).map((i) => i.trim()).filter(Boolean);
+  if (trimmed.length === 0) throw new InvalidContextError(key, 'must name at least one value');
+  return trimmed;
+}
+
+function bool(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new InvalidContextError(key, `must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function positiveNumber(key: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n < min) throw new InvalidContextError(key, `must be a number >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}

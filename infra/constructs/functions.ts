@@ -1,0 +1,78 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { TABLES } from '../../contract/tables';
+import { accessFor } from '../access';
+import { RewindFunction } from './rewind-function';
+import { pascal, type RewindStorage } from './storage';
+
+export interface FunctionProfile {
+  /** @default 512 */
+  memorySize?: number;
+  /** @default Duration.seconds(10) */
+  timeout?: Duration;
+}
+
+/**
+ * Sizes that differ from RewindFunction's defaults, and why. HTTP functions stay under API
+ * Gateway's 30 s integration limit: a Lambda still running after the caller got a 503 would
+ * only be confusing.
+ */
+export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
+  // The hot path: more memory is more CPU, which is lower latency and faster cold starts.
+  'get-online': { memorySize: 1024, timeout: Duration.seconds(5) },
+  // Validates, encodes Parquet and writes every row: one full vCPU.
+  'deploy-version': { memorySize: 1769, timeout: Duration.seconds(29) },
+  // May rematerialize a purged version from its snapshot before moving the pointer.
+  activate: { memorySize: 1024, timeout: Duration.seconds(29) },
+  rollback: { memorySize: 1024, timeout: Duration.seconds(29) },
+  'purge-version': { memorySize: 1024, timeout: Duration.seconds(29) },
+  // Scan the whole audit log.
+  'list-audit': { timeout: Duration.seconds(29) },
+  'verify-audit': { memorySize: 1024, timeout: Duration.seconds(29) },
+  // Not behind API Gateway; EventBridge retries it.
+  'alarm-rollback': { memorySize: 1024, timeout: Duration.seconds(60) },
+};
+
+export interface RewindFunctionsProps {
+  storage: RewindStorage;
+  /** Handler names (contract/routes.ts and contract/rules.ts) to create a function for. */
+  handlers: readonly string[];
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+  /** REWIND_POINTER_CACHE_MS: serving's staleness bound. */
+  pointerCacheMs: number;
+}
+
+/**
+ * One RewindFunction per handler, each bound to every table and the bucket with exactly the
+ * access infra/access.ts gives it.
+ */
+export class RewindFunctions extends Construct {
+  public readonly byHandler: Readonly<Record<string, RewindFunction>>;
+
+  constructor(scope: Construct, id: string, props: RewindFunctionsProps) {
+    super(scope, id);
+    const byHandler: Record<string, RewindFunction> = {};
+    for (const handler of new Set(props.handlers)) {
+      const access = accessFor(handler);
+      const fn = new RewindFunction(this, pascal(handler), {
+        handler,
+        ...PROFILES[handler],
+        logRetention: props.logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
+        environment: { REWIND_POINTER_CACHE_MS: String(props.pointerCacheMs) },
+      });
+      for (const spec of TABLES) fn.bindTable(props.storage.tables[spec.id], spec, access.tables[spec.id]);
+      fn.bindBucket(props.storage.snapshotBucket, access.bucket);
+      byHandler[handler] = fn;
+    }
+    this.byHandler = byHandler;
+  }
+
+  get(handler: string): RewindFunction {
+    const fn = this.byHandler[handler];
+    if (!fn) throw new Error(`no function for handler '${handler}'`);
+    return fn;
+  }
+}

@@ -1,0 +1,95 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { POINTER_EVENT_SOURCE } from '../../contract/rules';
+import { opsAlarm } from './ops-alarm';
+import { RewindFunction } from './rewind-function';
+
+export interface PointerEventsProps {
+  /** The history table; its stream is the outbox. */
+  historyTable: ITable;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+  /** Days the bus archive keeps events for replay. @default 30 */
+  archiveRetentionDays?: number;
+  /** @default 10: attempts per stream batch before it goes to the failure queue */
+  retryAttempts?: number;
+  opsTopicArn?: string;
+}
+
+/**
+ * The outbox (DESIGN invariant 5): the history table's stream → the publisher function →
+ * Rewind's event bus. Streams start from the oldest record (TRIM_HORIZON), so changes
+ * committed before the mapping existed are still published; a batch that keeps failing is
+ * split to isolate the bad record, and after its retries its position goes to a failure
+ * queue that raises an ops alarm (the history entry itself stays in the table, so the event
+ * can be republished from it). The bus archive lets a consumer that missed events replay them.
+ */
+export class PointerEvents extends Construct {
+  public readonly bus: EventBus;
+  public readonly archive: Archive;
+  public readonly publisher: RewindFunction;
+  public readonly failureQueue: Queue;
+  public readonly failureAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: PointerEventsProps) {
+    super(scope, id);
+    this.bus = new EventBus(this, 'Bus', { description: 'Rewind pointer changes: FeatureViewActivated, FeatureViewRolledBack' });
+    this.archive = this.bus.archive('Archive', {
+      description: 'Every Rewind pointer event, for replay',
+      eventPattern: { source: [POINTER_EVENT_SOURCE] },
+      retention: Duration.days(props.archiveRetentionDays ?? 30),
+    });
+
+    this.publisher = new RewindFunction(this, 'Publisher', {
+      handler: 'publish-pointer-events',
+      description: 'Rewind outbox: history stream → pointer events',
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    this.publisher.bindEventBus(this.bus);
+
+    this.failureQueue = new Queue(this, 'Failures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.failureQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination of the stream mapping (a DLQ); cdk-nag only recognizes DLQs named in another queue\'s redrive policy.',
+    });
+
+    this.publisher.addEventSource(
+      new DynamoEventSource(props.historyTable, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: props.retryAttempts ?? 10,
+        parallelizationFactor: 1, // one batch per shard at a time: a view's events stay in order
+        onFailure: new SqsDlq(this.failureQueue),
+        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
+      }),
+    );
+    Validations.of(this.publisher.functionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray (xray:PutTraceSegments, xray:PutTelemetryRecords) and dynamodb:ListStreams, which the stream event source mapping needs, do not support resource-level permissions.',
+    });
+
+    this.failureAlarm = opsAlarm(this, 'FailuresAlarm', {
+      name: 'pointer-events-failures',
+      description: 'A pointer change could not be published to the event bus after all retries: its stream position is in the failure queue; republish it from the history table.',
+      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 1,
+      ...(props.opsTopicArn ? { topicArn: props.opsTopicArn } : {}),
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { Tags, Validations, type App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { configFromContext } from './config';
+import { RewindStack } from './rewind-stack';
+
+export const DEFAULT_STACK_NAME = 'Rewind';
+
+/**
+ * Adds the Rewind stack to `app`, configured from the app's context, with cdk-nag's
+ * AwsSolutions checks. The stack name comes from context `rewind:stackName` (one account
+ * can hold a prod and a dev stack).
+ *
+ * @example createRewindApp(new App({ context: { 'rewind:jwtIssuer': 'https://login.example.com/' } }))
+ */
+export function createRewindApp(app: App): RewindStack {
+  const config = configFromContext(app.node);
+  const stackName = (app.node.tryGetContext('rewind:stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
+  const stack = new RewindStack(app, stackName, {
+    config,
+    // Environment-agnostic on purpose: synthesis needs no account, and nothing is looked up.
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+  Tags.of(stack).add('app', 'rewind');
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return stack;
+}

@@ -1,0 +1,113 @@
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ROUTES } from '../contract/routes';
+import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, RULES } from '../contract/rules';
+import { TABLES } from '../contract/tables';
+import type { RewindConfig } from './config';
+import { RewindApi } from './constructs/api';
+import { RewindFunctions } from './constructs/functions';
+import { opsAlarm } from './constructs/ops-alarm';
+import { PointerEvents } from './constructs/pointer-events';
+import { RollbackAutomation } from './constructs/rollback-automation';
+import { pascal, RewindStorage } from './constructs/storage';
+
+/** The function behind the serving route, throttled and sized on its own. */
+export const SERVING_HANDLER = 'get-online';
+
+export interface RewindStackProps extends StackProps {
+  config: RewindConfig;
+}
+
+/**
+ * Everything the local runtime emulates, in one stack:
+ *
+ * ```
+ * HTTP API (JWT) ─▶ one function per route (contract/routes.ts) ─▶ tables + snapshot bucket
+ * CloudWatch alarm ─▶ EventBridge rule (contract/rules.ts) ─▶ alarm-rollback ─▶ tables
+ * history table stream ─▶ publish-pointer-events ─▶ Rewind event bus
+ * ```
+ */
+export class RewindStack extends Stack {
+  public readonly storage: RewindStorage;
+  public readonly functions: RewindFunctions;
+  public readonly api: RewindApi;
+  public readonly rollbackAutomation: RollbackAutomation;
+  public readonly pointerEvents: PointerEvents;
+
+  constructor(scope: Construct, id: string, props: RewindStackProps) {
+    super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
+    const { config } = props;
+    const logRetention = retentionDays(config.logRetentionDays);
+    const logRemovalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    if (config.jwtIsPlaceholder) {
+      Annotations.of(this).addWarningV2(
+        'rewind:jwtIssuerMissing',
+        'No JWT issuer configured (-c rewind:jwtIssuer=https://… -c rewind:jwtAudience=…): the API will reject every token.',
+      );
+    }
+
+    this.storage = new RewindStorage(this, 'Storage', {
+      deletionProtection: config.deletionProtection,
+      snapshotRetentionDays: config.snapshotRetentionDays,
+      accessLogRetentionDays: config.accessLogRetentionDays,
+    });
+
+    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(config.alarmNamePrefixes) };
+    this.functions = new RewindFunctions(this, 'Functions', {
+      storage: this.storage,
+      handlers: [...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler)],
+      logRetention,
+      logRemovalPolicy,
+      pointerCacheMs: config.pointerCacheMs,
+    });
+
+    this.api = new RewindApi(this, 'Api', {
+      routes: ROUTES,
+      functionFor: (handler) => this.functions.get(handler),
+      jwtIssuer: config.jwtIssuer,
+      jwtAudience: config.jwtAudience,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      serving: { handler: SERVING_HANDLER, rateLimit: config.servingRateLimit, burstLimit: config.servingBurstLimit },
+      logRetention,
+      logRemovalPolicy,
+    });
+
+    this.rollbackAutomation = new RollbackAutomation(this, 'RollbackAutomation', {
+      rule,
+      handler: this.functions.get(rule.handler),
+      ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+    });
+
+    this.pointerEvents = new PointerEvents(this, 'PointerEvents', {
+      historyTable: this.storage.tables.history,
+      logRetention,
+      logRemovalPolicy,
+      ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+    });
+
+    opsAlarm(this, 'Api5xxAlarm', {
+      name: 'api-5xx',
+      description: 'The Rewind API answered with server errors: check the functions\' logs (errors carry the request id of the access log).',
+      metric: this.api.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: config.api5xxAlarmThreshold,
+      ...(config.opsTopicArn ? { topicArn: config.opsTopicArn } : {}),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Rewind API (REWIND_API_URL)' });
+    new CfnOutput(this, 'EventBusName', { value: this.pointerEvents.bus.eventBusName, description: 'Where FeatureViewActivated / FeatureViewRolledBack are published' });
+    new CfnOutput(this, 'SnapshotBucketName', { value: this.storage.snapshotBucket.bucketName, description: 'REWIND_SNAPSHOT_BUCKET' });
+    for (const spec of TABLES) {
+      new CfnOutput(this, `${pascal(spec.id)}TableName`, { value: this.storage.tables[spec.id].tableName, description: spec.envVar });
+    }
+    new CfnOutput(this, 'AlarmRollbackDeadLetterQueueUrl', { value: this.rollbackAutomation.deadLetterQueue.queueUrl });
+  }
+}
+
+/** Log retention in days, rounded up to a value CloudWatch Logs accepts. */
+export function retentionDays(days: number): RetentionDays {
+  const allowed = Object.values(RetentionDays)
+    .filter((v): v is RetentionDays => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
+  return allowed.find((v) => v >= days) ?? RetentionDays.INFINITE;
+}

@@ -1,0 +1,283 @@
+/**
+ * The `rewind` command end to end, against a real local Rewind (DynamoDB Local + s3rver):
+ * deploy inline and through an upload, activate, serve, roll back, status, history, audit,
+ * purge, and the errors a person meets on the way. Commands run in-process through `run()`
+ * (what bin/rewind.js calls), and once through the real `node bin/rewind.js` shim.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { run } from '../../cli/main';
+import type { UploadProgress } from '../../cli/upload';
+import { users, v1Row, v2FaultyRow } from '../../examples/generate';
+import { eventually, startTestRewind, type TestRewind } from '../support/rewind';
+
+const root = join(__dirname, '..', '..');
+const examples = join(root, 'examples');
+const goodView = join(examples, 'user_profile.view.yaml');
+const goodData = join(examples, 'user_profile.v1.csv');
+const faultyView = join(examples, 'user_profile.v2.view.yaml');
+const faultyData = join(examples, 'user_profile.v2-faulty.jsonl');
+const view = 'user_profile';
+
+let rewind: TestRewind;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  rewind = await startTestRewind('cli');
+  const { token } = await rewind.as('cli-dev', ['deployer']);
+  env = { REWIND_URL: rewind.url, REWIND_TOKEN: token };
+});
+afterAll(() => rewind.stop());
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: () => any;
+}
+
+async function rewindCli(argv: string[], options: { env?: NodeJS.ProcessEnv; progress?: UploadProgress } = {}): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  const err = new PassThrough();
+  err.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await run(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: err,
+    env: options.env ?? env,
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
+  return { code, stdout, stderr, json: () => JSON.parse(stdout) };
+}
+
+function spyProgress() {
+  const calls = { start: [] as [number, string][], updates: [] as number[], stop: [] as { bytes: number; ok: boolean }[] };
+  const progress: UploadProgress = {
+    start: (total, label) => void calls.start.push([total, label]),
+    update: (sent) => void calls.updates.push(sent),
+    stop: ({ bytes, ok }) => void calls.stop.push({ bytes, ok }),
+  };
+  return { progress, calls };
+}
+
+/** What the view should serve for an entity, from the generator that wrote the example files. */
+function expected(row: Record<string, unknown>): Record<string, unknown> {
+  const { user_id: _id, ...features } = row;
+  return features;
+}
+const [u1, , , , u5] = users();
+
+describe('rewind, from first deploy to rollback', () => {
+  it('deploys v1 inline from the example view file and CSV, without activating it', async () => {
+    const { progress, calls } = spyProgress();
+    const ran = await rewindCli(['deploy', goodView, '--data', goodData, '--json'], { progress });
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(ran.json()).toMatchObject({ view, version: 1, status: 'deployed', snapshot: { rows: users().length } });
+    expect(calls.start).toEqual([]); // small file: sent inline, nothing uploaded
+    expect((await rewind.dump()).objects.some((k) => k.startsWith('uploads/'))).toBe(false);
+  });
+
+  it('activates v1 at the expected revision and serves its values', async () => {
+    const ran = await rewindCli(['activate', view, '1', '--expected-revision', '0', '--reason', 'first release']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe(`activated user_profile: - → v1 (revision 1, audit view:user_profile/2)\n`);
+
+    const got = await rewindCli(['get', view, u1!.user_id, '--json']);
+    expect(got.json()).toEqual({ view, version: 1, entity: 'u0001', found: true, features: expected(v1Row(u1!)) });
+    const text = await rewindCli(['get', view, u1!.user_id]);
+    expect(text.stdout).toMatch(/^user_profile\/u0001 from v1\n {2}age {12}34\n/);
+  });
+
+  it('deploys the faulty v2 through /uploads when the file is above the inline limit, with progress', async () => {
+    const { progress, calls } = spyProgress();
+    const size = statSync(faultyData).size;
+    const ran = await rewindCli(['deploy', faultyView, '--data', faultyData, '--inline-limit', String(size - 1)], { progress });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^deployed user_profile v2 \(not served yet: rewind activate user_profile 2\)\n/);
+    expect(ran.stdout).toContain(`user_profile.v2-faulty.jsonl: uploaded`);
+
+    // The bar saw every byte, in order, and the bytes landed in the bucket under uploads/.
+    expect(calls.start).toEqual([[size, 'user_profile.v2-faulty.jsonl']]);
+    expect(calls.updates.at(-1)).toBe(size);
+    expect(calls.updates).toEqual([...calls.updates].sort((a, b) => a - b));
+    expect(calls.stop).toEqual([{ bytes: size, ok: true }]);
+    expect((await rewind.dump()).objects.filter((k) => k.startsWith('uploads/'))).toEqual([expect.stringMatching(/^uploads\/[\w-]+\/user_profile\.v2-faulty\.jsonl$/)]);
+  });
+
+  it('activates v2 and, within the staleness bound, serves its (wrong) values', async () => {
+    expect((await rewindCli(['activate', view, '2', '--expected-revision', '1'])).code).toBe(0);
+    const served = await eventually(
+      () => rewindCli(['get', view, u5!.user_id, '--json']).then((r) => r.json()),
+      (body) => body.version === 2,
+      5000,
+    );
+    expect(served.features).toEqual(expected(v2FaultyRow(u5!)));
+    expect(served.features.avg_basket).toBeCloseTo(u5!.avg_basket * 100);
+  });
+
+  it('refuses a stale --expected-revision with 409, says where the view is, and changes nothing', async () => {
+    const before = await rewind.dump();
+    const ran = await rewindCli(['rollback', view, '--reason', 'late', '--expected-revision', '1']);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toBe('');
+    expect(ran.stderr).toBe("error: view 'user_profile' is at revision 2, not the expected 1; read it again and retry\n  (now at revision 2, serving v2)\n");
+    expect(await rewind.dump()).toEqual(before);
+  });
+
+  it('rolls back to v1 with a reason; serving returns v1 values', async () => {
+    const ran = await rewindCli(['rollback', view, '--reason', 'avg_basket is 100x too large', '--expected-revision', '2']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^rolled back user_profile: v2 → v1 \(revision 3, audit view:user_profile\/\d+\)\n$/);
+    const served = await eventually(
+      () => rewindCli(['get', view, u5!.user_id, '--json']).then((r) => r.json()),
+      (body) => body.version === 1,
+      5000,
+    );
+    expect(served.features).toEqual(expected(v1Row(u5!)));
+  });
+
+  it('shows status, versions and history', async () => {
+    const all = await rewindCli(['status']);
+    expect(all.stdout).toBe('VIEW          SERVING  REVISION\nuser_profile  v1              3\n');
+
+    const one = await rewindCli(['status', view]);
+    expect(one.stdout).toMatch(/^user_profile: serving v1 · revision 3 · changed .+ by cli-dev\n\n/);
+    expect(one.stdout).toMatch(/\n +1 +active +400 +\S+ \S+ +cli-dev +churn-model, ltv-model +First version/);
+    expect(one.stdout).toMatch(/\n +2 +rolled-back +400 /);
+
+    const history = await rewindCli(['history', view, '--json']);
+    expect(history.json().history.map((h: any) => [h.revision, h.action, h.fromVersion, h.toVersion, h.actor, h.reason ?? null])).toEqual([
+      [3, 'rollback', 2, 1, 'cli-dev', 'avg_basket is 100x too large'],
+      [2, 'activate', 1, 2, 'cli-dev', null],
+      [1, 'activate', null, 1, 'cli-dev', 'first release'],
+    ]);
+    const text = await rewindCli(['history', view]);
+    expect(text.stdout.split('\n')[0]).toBe('REV  AT                    ACTION    FROM  TO  ACTOR    REASON');
+  });
+
+  it('lists and verifies the audit log', async () => {
+    const list = await rewindCli(['audit', 'list', '--view', view, '--json']);
+    expect(list.json().entries.map((e: any) => e.action).reverse()).toEqual(['deploy', 'activate', 'deploy', 'activate', 'rollback']);
+    const verify = await rewindCli(['audit', 'verify']);
+    expect(verify).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log ok: \d+ entries in \d+ chains? verified\n$/) });
+  });
+
+  it('purges the online values of v2, not those of the served v1', async () => {
+    const purged = await rewindCli(['purge', view, '2', '--json']);
+    expect(purged.json()).toMatchObject({ view, version: 2, deleted: users().length });
+    const refused = await rewindCli(['purge', view, '1']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: version 1 of 'user_profile' is being served/);
+  });
+});
+
+describe('rewind deploy, the two delivery paths', () => {
+  it('turns the same file into the same snapshot inline and uploaded (CSV and Parquet)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
+    const parquet = join(dir, 'users.parquet');
+    const rows = users().slice(0, 50).map(v1Row);
+    writeFileSync(
+      parquet,
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'user_id', data: rows.map((r) => r.user_id), type: 'STRING' },
+            { name: 'age', data: rows.map((r) => (r.age === null ? null : BigInt(r.age))), type: 'INT64' },
+            { name: 'country', data: rows.map((r) => r.country), type: 'STRING' },
+            { name: 'purchases_30d', data: rows.map((r) => BigInt(r.purchases_30d)), type: 'INT64' },
+            { name: 'avg_basket', data: rows.map((r) => r.avg_basket), type: 'DOUBLE' },
+            { name: 'is_premium', data: rows.map((r) => r.is_premium), type: 'BOOLEAN' },
+          ],
+        }),
+      ),
+    );
+    for (const data of [goodData, parquet]) {
+      const inline = await rewindCli(['deploy', goodView, '--data', data, '--view', 'paths_inline', '--json']);
+      const uploaded = await rewindCli(['deploy', goodView, '--data', data, '--view', 'paths_upload', '--inline-limit', '0', '--json']);
+      expect([inline.code, uploaded.code]).toEqual([0, 0]);
+      expect(uploaded.json().snapshot.sha256).toBe(inline.json().snapshot.sha256);
+      expect(uploaded.json().snapshot.rows).toBe(data === parquet ? 50 : users().length);
+    }
+  });
+
+  it('plans a deploy without writing anything: the faulty v2 against the served v1', async () => {
+    const before = await rewind.dump();
+    const ran = await rewindCli(['deploy', faultyView, '--data', faultyData, '--plan']);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^plan for user_profile: 400 rows; the version would be deployed \(nothing was written\)\n/);
+    expect(ran.stdout).toMatch(/validation {2}warned, against v1: 0 blocking findings, \d+ warnings\n/);
+    expect(ran.stdout).toMatch(/\n +warn +avg_basket +psi /);
+    expect(await rewind.dump()).toEqual(before);
+  });
+});
+
+describe('rewind, when something is wrong', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
+  });
+
+  it('names the data file line of a bad inline row, and writes nothing', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'user_id,age,shoe_size\nu1,30,42\n');
+    const before = await rewind.dump();
+    const ran = await rewindCli(['deploy', goodView, '--data', bad]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe(
+      'error: rows[0].shoe_size: is not a feature of this view (declared: age, country, purchases_30d, avg_basket, is_premium) (bad.csv line 2)\n',
+    );
+    expect(await rewind.dump()).toEqual(before);
+  });
+
+  it('names the record of a bad uploaded row', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"user_id":"u1","age":30}\n{"user_id":"u2","age":"old"}\n');
+    const ran = await rewindCli(['deploy', goodView, '--data', bad, '--inline-limit', '0', '--json']);
+    expect(ran.code).toBe(1);
+    // stderr: the upload's summary line, then the error as JSON on the last line.
+    const lines = ran.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^uploaded bad\.jsonl: \d+ B in \d+ ms$/);
+    const { error } = JSON.parse(lines.at(-1)!);
+    expect(error).toMatchObject({ code: 'ValidationError', status: 400, field: 'snapshotUri[1].age' });
+    expect(error.message).toMatch(/expected int.*\(bad\.jsonl record 2\)$/);
+  });
+
+  it('says a viewer may not deploy (403), and an unknown token is not accepted (401)', async () => {
+    const { token } = await rewind.as('vic', ['viewer']);
+    const forbidden = await rewindCli(['activate', view, '1', '--token', token]);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.stderr).toBe("error: 'vic' (viewer) may not activate\n");
+    const unauthenticated = await rewindCli(['status', '--token', 'not-a-jwt']);
+    expect(unauthenticated.code).toBe(1);
+    expect(unauthenticated.stderr).toMatch(/^error: .*\n {2}\(pass --token or set REWIND_TOKEN/);
+  });
+
+  it('reports unknown views and versions as the API does', async () => {
+    expect((await rewindCli(['status', 'nope'])).stderr).toBe("error: view 'nope' does not exist\n");
+    expect((await rewindCli(['activate', view, '99'])).stderr).toBe("error: view 'user_profile' has no version 99\n");
+  });
+
+  it('mints a local admin token with the local secret when none is given, and says so', async () => {
+    const ran = await rewindCli(['status', '--json'], { env: { REWIND_URL: rewind.url, REWIND_JWT_SECRET: rewind.jwtSecret } });
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toMatch(/^note: no token given; acting as 'local:[^']+' \(admin\), minted with REWIND_JWT_SECRET/);
+    expect(ran.json().views).toContainEqual({ view, stable: 1, revision: 3 });
+  });
+});
+
+describe('the bin/rewind.js shim', () => {
+  it('runs the TypeScript CLI under plain node, with the exit code of the command', async () => {
+    const exec = promisify(execFile);
+    const childEnv = { ...process.env, ...env };
+    const { stdout } = await exec(process.execPath, [join(root, 'bin', 'rewind.js'), 'status', view, '--json'], { cwd: root, env: childEnv });
+    expect(JSON.parse(stdout)).toMatchObject({ view, pointer: { stable: 1, revision: 3 } });
+
+    const failed = await exec(process.execPath, [join(root, 'bin', 'rewind.js'), 'activate', view, 'x'], { cwd: root, env: childEnv }).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining("version must be a whole number") });
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Snapshots in s3rver: content-addressed, read back only when their bytes still hash to
+ * their address, and user data files in the three formats.
+ */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { SnapshotIntegrityError, ValidationError } from '../../core/errors';
+import type { ViewDefinition } from '../../core/model';
+import { checkRows } from '../../core/rows';
+import { createS3Client } from '../../store/clients';
+import { S3SnapshotStore, parseS3Uri } from '../../store/s3-snapshots';
+import { deployBody, rows, userProfile } from '../support/fixtures';
+import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
+
+let rewind: TestRewind;
+let store: S3SnapshotStore;
+let s3: S3Client;
+let deployer: Caller;
+const definition: ViewDefinition = { ...userProfile, features: [...userProfile.features], tier: 'standard', owners: [] };
+
+beforeAll(async () => {
+  rewind = await startTestRewind('snap');
+  s3 = createS3Client({ forcePathStyle: true });
+  store = new S3SnapshotStore(s3, rewind.bucket);
+  deployer = await rewind.as('dev', ['deployer']);
+});
+afterAll(async () => {
+  s3.destroy();
+  await rewind.stop();
+});
+
+async function put(key: string, body: Uint8Array | string) {
+  await s3.send(new PutObjectCommand({ Bucket: rewind.bucket, Key: key, Body: body }));
+  return `s3://${rewind.bucket}/${key}`;
+}
+
+it('round-trips rows through a content-addressed Parquet snapshot', async () => {
+  const checked = checkRows(definition, rows(50), { field: 'rows' });
+  const ref = await store.write('user_profile', 7, definition, checked);
+  expect(ref.uri).toBe(`s3://${rewind.bucket}/snapshots/user_profile/v7/${ref.sha256}.parquet`);
+  expect(await store.read(ref, definition)).toEqual(checked);
+});
+
+it('refuses a snapshot whose bytes were changed after it was written', async () => {
+  const ref = await store.write('user_profile', 8, definition, checkRows(definition, rows(5), { field: 'rows' }));
+  const tampered = await store.write('user_profile', 9, definition, checkRows(definition, rows(5, 2), { field: 'rows' }));
+  // Valid Parquet, wrong bytes: the other snapshot copied over this one's address.
+  const other = await s3.send(new GetObjectCommand({ Bucket: rewind.bucket, Key: parseS3Uri(tampered.uri).key }));
+  await put(parseS3Uri(ref.uri).key, await other.Body!.transformToByteArray());
+  await expect(store.read(ref, definition)).rejects.toThrow(SnapshotIntegrityError);
+});
+
+it('reads Parquet, JSON lines and CSV data files', async () => {
+  const parquet = new Uint8Array(
+    parquetWriteBuffer({
+      columnData: [
+        { name: 'user_id', data: ['a', 'b'], type: 'STRING' },
+        { name: 'age', data: [30n, 40n], type: 'INT64' },
+        { name: 'avg_basket', data: [1.5, null], type: 'DOUBLE' },
+      ],
+    }),
+  );
+  const expected = [
+    { entity: 'a', values: { age: 30, avg_basket: 1.5 } },
+    { entity: 'b', values: { age: 40 } },
+  ];
+  for (const [key, body] of [
+    ['in/data.parquet', parquet],
+    ['in/data.jsonl', '{"user_id":"a","age":30,"avg_basket":1.5}\n\n{"user_id":"b","age":40}\n'],
+    ['in/data.csv', 'user_id,age,avg_basket\na,30,1.5\nb,40,\n'],
+  ] as const) {
+    const source = await store.readSource(await put(key, body));
+    expect(checkRows(definition, source.records, { field: 'snapshotUri', fromText: source.fromText })).toEqual(expected);
+  }
+});
+
+it.each([
+  ['in/missing.parquet', undefined, /no object/],
+  ['in/broken.jsonl', '{"user_id":"a"}\n{oops\n', /line 2 is not valid JSON/],
+  ['in/broken.parquet', 'PAR1 not really', /not a readable Parquet file/],
+  ['in/data.txt', 'x', /must end in/],
+])('names snapshotUri when %s cannot be used', async (key, body, message) => {
+  const uri = body === undefined ? `s3://${rewind.bucket}/${key}` : await put(key, body);
+  const error = await store.readSource(uri).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ValidationError);
+  expect((error as ValidationError).field).toBe('snapshotUri');
+  expect((error as ValidationError).message).toMatch(message);
+});
+
+it('deploys from an uploaded file through a presigned URL', async () => {
+  const upload = await deployer.post('/uploads', { fileName: 'users.jsonl' });
+  expect(upload.status).toBe(201);
+  const lines = rows(100).map((r) => JSON.stringify(r)).join('\n');
+  const put = await fetch(upload.body.uploadUrl, { method: 'PUT', body: lines });
+  expect(put.status).toBe(200);
+  const deployed = await deployer.post('/views/uploaded/versions', { definition: userProfile, snapshotUri: upload.body.snapshotUri, activate: true });
+  expect(deployed.status).toBe(201);
+  expect(deployed.body.snapshot.rows).toBe(100);
+  expect((await deployer.get('/online/uploaded/u42')).body.features.age).toBe(rows(100)[42]!.age);
+});
+
+it('refuses to roll back onto a purged version whose snapshot is corrupt, leaving the pointer alone', async () => {
+  const v = 'corruptible';
+  const v1 = await deployer.post(`/views/${v}/versions`, deployBody(1, 10, { activate: true }));
+  await deployer.post(`/views/${v}/versions`, deployBody(2, 10, { activate: true }));
+  await deployer.del(`/views/${v}/versions/1/online`);
+  await put(parseS3Uri(v1.body.snapshot.uri).key, 'garbage');
+
+  const before = (await deployer.get(`/views/${v}`)).body.pointer;
+  const reply = await deployer.post(`/views/${v}/rollback`, { reason: 'try' });
+  expect(reply.status).toBe(500);
+  expect(reply.body.error.code).toBe('SnapshotIntegrity');
+  expect((await deployer.get(`/views/${v}`)).body.pointer).toEqual(before);
+});
