@@ -12,7 +12,7 @@
  * history shows every run. Without one, it starts Rewind in-process, in memory, and stops
  * it at the end. Every call goes through the CLI's own client and command code.
  */
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { startLocalRewind, type LocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';
 import { RewindApiError, RewindClient, RewindUnreachableError, type ServedFeatures } from '../cli/client';
@@ -22,12 +22,13 @@ import { deployFromFiles } from '../cli/deploy';
 import { cell, ms, table, version } from '../cli/format';
 import { terminalProgress } from '../cli/upload';
 
-const EXAMPLES = __dirname;
+/** Relative to the working directory, so that what is printed is what a person would type. */
+const example = (name: string) => relative(process.cwd(), join(__dirname, name)) || name;
 const files = {
-  goodView: join(EXAMPLES, 'user_profile.view.yaml'),
-  goodData: join(EXAMPLES, 'user_profile.v1.csv'),
-  faultyView: join(EXAMPLES, 'user_profile.v2.view.yaml'),
-  faultyData: join(EXAMPLES, 'user_profile.v2-faulty.jsonl'),
+  goodView: example('user_profile.view.yaml'),
+  goodData: example('user_profile.v1.csv'),
+  faultyView: example('user_profile.v2.view.yaml'),
+  faultyData: example('user_profile.v2-faulty.jsonl'),
 };
 /** A plain user, one whose refunds the faulty SQL double-counts, one whose age is unknown. */
 const ENTITIES = ['u0001', 'u0005', 'u0014'];
@@ -50,35 +51,47 @@ async function step<T>(title: string, work: () => Promise<T>, describe: (result:
 
 interface Target {
   client: RewindClient;
-  where: string;
   local?: LocalRewind;
 }
 
+/** The Rewind at REWIND_URL when one answers there, else one started in this process. */
 async function connect(): Promise<Target> {
   const url = process.env.REWIND_URL;
   if (url) {
-    const { token } = await resolveConnection({}, process.env, (note) => console.error(note));
-    const client = new RewindClient({ url, token });
-    try {
-      await client.listViews();
-      return { client, where: `the Rewind at ${url}` };
-    } catch (error) {
-      if (!(error instanceof RewindUnreachableError)) throw error;
-      console.error(`note: nothing answers at REWIND_URL=${url}; starting a Rewind in this process instead`);
-    }
+    const reached = await step(
+      `connect to REWIND_URL=${url}`,
+      async () => {
+        const { token } = await resolveConnection({}, process.env, (note) => console.error(note));
+        const client = new RewindClient({ url, token });
+        try {
+          await client.listViews();
+          return client;
+        } catch (error) {
+          if (error instanceof RewindUnreachableError) return undefined;
+          throw error;
+        }
+      },
+      (client) => (client ? 'connected; the user_profile view gains new versions on every run' : 'nothing answers there; starting a Rewind in this process instead'),
+    );
+    if (reached) return { client: reached };
   }
-  const local = await startLocalRewind({ port: 0 });
-  const token = await mintToken(local.jwtSecret, { sub: 'demo', roles: ['deployer'] });
-  return { client: new RewindClient({ url: local.url, token }), where: `a Rewind started in this process at ${local.url} (in memory)`, local };
+  return step(
+    'start Rewind in this process (DynamoDB Local + s3rver, in memory)',
+    async () => {
+      const local = await startLocalRewind({ port: 0 });
+      const token = await mintToken(local.jwtSecret, { sub: 'demo', roles: ['deployer'] });
+      return { client: new RewindClient({ url: local.url, token }), local };
+    },
+    (t) => `serving on ${t.local!.url}; acting as 'demo' (deployer)`,
+  );
 }
 
 async function main(): Promise<void> {
   const began = performance.now();
   console.log('Rewind demo: deploy, serve, break, roll back, verify.');
-  const target = await step('connect', connect, (t) => `using ${t.where}`);
-  const { client } = target;
+  const target = await connect();
   try {
-    await story(client);
+    await story(target.client);
   } finally {
     if (target.local) await step('stop the in-process Rewind', () => target.local!.stop(), () => '');
   }
@@ -120,6 +133,8 @@ async function story(client: RewindClient): Promise<void> {
     commands.describeDeploy,
   );
   const badVersion = faulty.result.version;
+  if (faulty.result.status === 'warned' || faulty.result.validation?.status === 'warned')
+    console.log(indent(`(preflight flagged v${badVersion} but did not block it; it is about to ship anyway, as hurried releases do)`));
   if (faulty.result.status === 'rejected') {
     console.log(indent(`Rewind's preflight rejected v${badVersion} before it could ship: there is nothing to roll back.`));
     return epilogue(client, view);

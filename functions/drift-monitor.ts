@@ -20,6 +20,8 @@ import type { Profiles } from '../core/validation/profiles';
 import { getDeps, getSampleStore } from './commons/deps';
 import { logger, TappedMetrics } from './commons/powertools';
 
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
 const metrics = new TappedMetrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
 // Versions are immutable, so their profiles can be kept for the container's life; bounded
 // because a container may watch many views over days.
@@ -47,7 +49,7 @@ function publish(m: DriftMeasurement): void {
   const resolution = period < 60 ? MetricResolution.High : MetricResolution.Standard;
   const view = m.view;
   const version = String(m.version);
-  const emit = (name: string, unit: MetricUnit, value: number, ...dimensionSets: Record<string, string>[]) => {
+  const emit = (name: string, unit: Unit, value: number, ...dimensionSets: Record<string, string>[]) => {
     for (const set of dimensionSets) metrics.addDimensions(set);
     metrics.addMetric(name, unit, value, resolution);
     metrics.addMetadata('baselineVersion', String(m.baselineVersion));

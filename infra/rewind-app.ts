@@ -15,11 +15,9 @@ export const DEFAULT_STACK_NAME = 'Rewind';
 export function createRewindApp(app: App): RewindStack {
   const config = configFromContext(app.node);
   const stackName = (app.node.tryGetContext('rewind:stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
-  const stack = new RewindStack(app, stackName, {
-    config,
-    // Environment-agnostic on purpose: synthesis needs no account, and nothing is looked up.
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  });
+  // Environment-agnostic on purpose (no `env`): synthesis needs no account and looks
+  // nothing up; the account and region are those of the credentials that deploy it.
+  const stack = new RewindStack(app, stackName, { config });
   Tags.of(stack).add('app', 'rewind');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return stack;

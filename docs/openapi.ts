@@ -1,0 +1,84 @@
+/**
+ * Generates docs/openapi.json from the route list (contract/routes.ts) and the zod request
+ * schemas (core/contracts.ts), so the published contract is the one the handlers enforce.
+ * `npm run openapi` rewrites it; a unit test fails when the committed file is out of date.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ROUTES, type RouteSpec } from '../contract/routes';
+import * as contracts from '../core/contracts';
+
+/** The request body and query schema of each route that takes one. */
+const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
+  'deploy-version': { body: contracts.DeployRequestSchema },
+  'plan-version': { body: contracts.DeployRequestSchema },
+  activate: { body: contracts.ActivateRequestSchema },
+  rollback: { body: contracts.RollbackRequestSchema },
+  'create-upload': { body: contracts.UploadRequestSchema },
+  'get-history': { query: contracts.LimitQuerySchema },
+  'list-audit': { query: contracts.AuditQuerySchema },
+};
+
+const ERRORS = {
+  '400': 'Bad input; `error.field` names the offending field. Nothing was written.',
+  '401': 'No bearer token, or an invalid one.',
+  '403': 'The caller’s roles do not allow this; the refusal is audited.',
+  '404': 'Unknown view or version.',
+  '409': 'Stale expectedRevision, rejected version, or no rollback target. Nothing was written.',
+  '503': 'The store is throttling; retry after the Retry-After header.',
+};
+
+function jsonSchema(schema: z.ZodType): unknown {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+}
+
+function operation(route: RouteSpec) {
+  const request = REQUESTS[route.handler] ?? {};
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const queryShape = request.query ? ((jsonSchema(request.query) as { properties?: Record<string, unknown> }).properties ?? {}) : {};
+  const queryParams = Object.entries(queryShape).map(([name, schema]) => ({ name, in: 'query', required: false, schema }));
+  return {
+    operationId: route.handler,
+    summary: route.summary,
+    description: `Requires a role allowed to \`${route.action}\`.`,
+    security: [{ bearer: [] }],
+    parameters: [...pathParams, ...queryParams],
+    ...(request.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(request.body) } } } } : {}),
+    responses: {
+      [route.handler === 'deploy-version' || route.handler === 'create-upload' ? '201' : '200']: {
+        description: 'Success',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+      ...Object.fromEntries(Object.entries(ERRORS).map(([status, description]) => [status, { $ref: `#/components/responses/E${status}`, description }])),
+    },
+  };
+}
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
+  const errorSchema = {
+    type: 'object',
+    properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } }, required: ['code', 'message'] } },
+  };
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Rewind', version: '0.1.0', description: 'Versioned feature views with atomic activation and O(1) rollback.' },
+    servers: [{ url: 'http://127.0.0.1:3000', description: 'npm start' }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      responses: Object.fromEntries(
+        Object.entries(ERRORS).map(([status, description]) => [`E${status}`, { description, content: { 'application/json': { schema: errorSchema } } }]),
+      ),
+    },
+    paths,
+  };
+}
+
+export const OPENAPI_PATH = join(__dirname, 'openapi.json');
+
+if (require.main === module) {
+  writeFileSync(OPENAPI_PATH, JSON.stringify(openApiDocument(), null, 2) + '\n');
+  console.log(`wrote ${OPENAPI_PATH}`);
+}
