@@ -133,7 +133,7 @@ async function story(client: RewindClient): Promise<void> {
     commands.describeDeploy,
   );
   const badVersion = faulty.result.version;
-  if (faulty.result.status === 'warned' || faulty.result.validation?.status === 'warned')
+  if (faulty.result.validation?.status === 'warned')
     console.log(indent(`(preflight flagged v${badVersion} but did not block it; it is about to ship anyway, as hurried releases do)`));
   if (faulty.result.status === 'rejected') {
     console.log(indent(`Rewind's preflight rejected v${badVersion} before it could ship: there is nothing to roll back.`));

@@ -1,20 +1,98 @@
 /**
- * PLACEHOLDER (issue 3 created it so the stack has an entry point; issue 4 replaces it).
- * Invoked by the EventBridge rule in contract/rules.ts (ALARM_ROLLBACK_RULE) when a Rewind
- * alarm enters ALARM. The real handler finds the affected view(s) and rolls them back with
- * actor `system:alarm/<name>`; this one only logs the event and does nothing.
+ * Invoked by the EventBridge rule in contract/rules.ts (ALARM_ROLLBACK_RULE) when an alarm
+ * enters ALARM: finds the affected view(s) and rolls them back through core's rollbackView,
+ * the same use case a person calls, with actor `system:alarm/<alarm name>` and the alarm's
+ * reason (core/auto-rollback.ts decides which views and whether it is still right).
+ *
+ * Idempotent with Powertools idempotency, keyed on the alarm's state transition
+ * (alarm name + state timestamp): EventBridge delivers at least once, and a redelivered
+ * event must not roll back a second time (which, with no target named, would walk the view
+ * one more version back). Malformed events are logged and ignored before any of that; they
+ * carry no key to be idempotent on.
+ *
+ * The `FeatureViewRolledBack` event is not published here: the rollback's history entry is
+ * the outbox (the history table's stream → EventBridge), so a committed rollback always gets
+ * its event, even if this function dies right after the commit.
+ *
+ * Environment: the shared tables and bucket (rollback may rematerialize a purged version),
+ * REWIND_IDEMPOTENCY_TABLE, REWIND_MODEL_ALARMS (JSON list of model-alarm bindings).
  */
-import { logger } from './commons/powertools';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Context } from 'aws-lambda';
+import { MODEL_ALARMS_ENV, parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
+import { autoRollback, parseAlarmEvent, type AutoRollbackResult } from '../core/auto-rollback';
+import { tableNameFromEnv } from '../store/config';
+import { getDeps } from './commons/deps';
+import { countForView, logger } from './commons/powertools';
 
-interface AlarmStateChange {
-  'detail-type'?: string;
-  detail?: { alarmName?: string; state?: { value?: string; reason?: string } };
+/** How long a transition is remembered: far longer than EventBridge's 24 h retry window. */
+const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
+
+/** `replayed`: this transition was handled before; the outcome is the recorded one and nothing was done now. */
+export type AlarmRollbackResult = (AutoRollbackResult & { replayed?: true }) | { ignored: string };
+
+const config = new IdempotencyConfig({
+  // One rollback per alarm TRANSITION: the same event redelivered, or replayed from an
+  // archive with a new id, carries the same alarm name and state timestamp.
+  eventKeyJmesPath: '[detail.alarmName, detail.state.timestamp]',
+  expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
+  responseHook: (response, record) => {
+    logger.info('alarm transition already handled: returning the recorded outcome, rolling back nothing', {
+      idempotencyKey: record.idempotencyKey,
+    });
+    return { ...(response as object), replayed: true };
+  },
+});
+
+type Outcome = AutoRollbackResult & { replayed?: true };
+let rollBackOnce: ((event: unknown) => Promise<Outcome>) | undefined;
+let bindings: ModelAlarmBinding[] | undefined;
+
+/** Built on first use, once per container (the table name and client come from the environment). */
+function idempotentRollback(): (event: unknown) => Promise<Outcome> {
+  bindings ??= parseModelAlarmBindings(process.env[MODEL_ALARMS_ENV]);
+  const modelBindings = bindings;
+  rollBackOnce ??= makeIdempotent(
+    async (event: unknown): Promise<Outcome> => {
+      const parsed = parseAlarmEvent(event);
+      if (!parsed.ok) throw new Error(parsed.problem); // checked before; unreachable
+      return autoRollback(getDeps(), parsed.alarm, modelBindings);
+    },
+    {
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: tableNameFromEnv('idempotency'), awsSdkV3Client: new DynamoDBClient({}) }),
+      config,
+    },
+  );
+  return rollBackOnce;
 }
 
-export const handler = async (event: AlarmStateChange): Promise<{ rolledBack: string[] }> => {
-  logger.warn('alarm-rollback is a placeholder: no rollback performed', {
-    alarmName: event.detail?.alarmName,
-    state: event.detail?.state?.value,
-  });
-  return { rolledBack: [] };
+const handle = async (event: unknown, context: Context): Promise<AlarmRollbackResult> => {
+  const parsed = parseAlarmEvent(event);
+  if (!parsed.ok) {
+    logger.warn('ignored an event that is not a CloudWatch alarm state change', { problem: parsed.problem });
+    return { ignored: parsed.problem };
+  }
+  const { alarm } = parsed;
+  logger.appendKeys({ alarmName: alarm.alarmName, eventId: alarm.eventId });
+  try {
+    config.registerLambdaContext(context);
+    const result = await idempotentRollback()(event);
+    if (result.replayed) return result;
+    if (result.outcomes.length === 0) logger.warn('alarm ignored: it names no view Rewind can act on', { note: result.note, resolvedBy: result.resolvedBy });
+    for (const outcome of result.outcomes) {
+      if (outcome.action === 'rolled-back') {
+        logger.info('rolled back automatically', { ...outcome, reason: alarm.reason });
+        countForView(outcome.view, 'AutoRollback');
+      } else logger.info('alarm needs no rollback', { ...outcome });
+    }
+    return result;
+  } finally {
+    logger.removeKeys(['alarmName', 'eventId']);
+  }
 };
+
+export const handler = middy<unknown, AlarmRollbackResult>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+// `npm start` and `npm test` on a fresh clone: install from the lock file first, so those
+// two commands are all the setup a user needs. A no-op once node_modules matches the lock.
+const { existsSync, statSync } = require('node:fs');
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
+if (stale) {
+  console.error('rewind: installing dependencies from package-lock.json (npm ci)…');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
