@@ -22,6 +22,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // CDK assertions, cdk-nag and bundle sizes: offline, no emulators.
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
   ],
   // A global option: jest ignores it inside a project. The integration suites start
   // processes and write thousands of items; the unit suites finish far below it.

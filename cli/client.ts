@@ -76,7 +76,12 @@ export interface ClientOptions {
   /** Base URL, e.g. http://127.0.0.1:3000 (a trailing slash is fine). */
   url: string;
   token: string;
-  /** Per-request limit; deploys of large inline bodies take a while. @default 300000 */
+  /**
+   * Per-request limit. A deploy answers once its rows are written online, which takes a
+   * while for large views; Node's fetch (undici) also gives up on response headers after
+   * 300 s, so a longer value would not help without an asynchronous deploy API.
+   * @default 300000
+   */
   timeoutMs?: number;
   fetch?: typeof fetch;
 }

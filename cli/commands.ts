@@ -6,7 +6,8 @@
 import { ROLES } from '../core/policy';
 import { mintToken, jwtSecret } from '../local/tokens';
 import type { AuditEntry, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
-import { deployFromFiles, planFromFiles, UsageError, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
+import { UsageError } from './errors';
+import { deployFromFiles, planFromFiles, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
 import { bytes, cell, keyValues, ms, table, version, when } from './format';
 
 export interface Output {

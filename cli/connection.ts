@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import { jwtSecret, mintToken } from '../local/tokens';
 import { RewindClient } from './client';
-import { UsageError } from './deploy';
+import { UsageError } from './errors';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
 

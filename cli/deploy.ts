@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { RewindApiError, type DeployBody, type DeployPlan, type DeployResult, type RewindClient } from './client';
 import { dataFormatOf, readDataFile, type DataFile } from './data-file';
+import { UsageError } from './errors';
 import { uploadFile, type UploadProgress } from './upload';
 import { loadViewFile } from './view-file';
 
@@ -104,14 +105,6 @@ async function deliver<T>(
   } catch (error) {
     // The server read the uploaded file and names records by index; the file was not parsed here.
     throw locateInFile(error, { path: options.data, where: (i) => `record ${i + 1}` }, 'snapshotUri');
-  }
-}
-
-/** A command used the wrong way: exit code 2, as for commander's own usage errors. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
   }
 }
 

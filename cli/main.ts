@@ -10,7 +10,8 @@ import { DataFileError } from './data-file';
 import { RewindApiError, RewindUnreachableError } from './client';
 import * as commands from './commands';
 import { connect } from './connection';
-import { DEFAULT_INLINE_LIMIT_BYTES, UsageError } from './deploy';
+import { DEFAULT_INLINE_LIMIT_BYTES } from './deploy';
+import { UsageError } from './errors';
 import { terminalProgress, UploadError, type UploadProgress } from './upload';
 import { ViewFileError } from './view-file';
 

@@ -115,7 +115,8 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, root: stri
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = [root, ...issue.path.map(String)].join('.');
+  // The same notation checkRows uses, so a client sees one form: body.definition.features[0].type
+  const field = issue.path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : `${at}.${String(key)}`), root);
   const missing = issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined;
   const message = missing ? 'is required' : issue.message;
   throw new ValidationError(field, message);

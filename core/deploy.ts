@@ -186,7 +186,7 @@ function consumerUses(consumers: DeployRequest['consumers']): ConsumerUse[] {
 }
 
 async function loadRows(deps: Deps, definition: ViewDefinition, request: DeployRequest): Promise<FeatureRow[]> {
-  if (request.rows) return checkRows(definition, request.rows, { field: 'rows' });
+  if (request.rows) return checkRows(definition, request.rows, { field: 'body.rows' });
   const source = await deps.snapshots.readSource(request.snapshotUri!);
   return checkRows(definition, source.records, { field: 'snapshotUri', fromText: source.fromText });
 }

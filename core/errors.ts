@@ -92,15 +92,31 @@ export class UnauthenticatedError extends RewindError {
   readonly code = 'Unauthenticated';
 }
 
+/**
+ * The caller may not do this. Every refusal (this class and its subclasses) is audited by the
+ * one HTTP error path (functions/http/route.ts), whichever layer refused.
+ */
 export class ForbiddenError extends RewindError {
-  readonly code = 'Forbidden';
+  readonly code: string = 'Forbidden';
   constructor(
     message: string,
     readonly actor: string,
     readonly action: string,
+    /** The view refused on, when the refusal is about one. */
+    readonly view?: string,
   ) {
     super(message);
   }
+}
+
+/** The role may act on this tier, but only with a token that proves MFA (`amr` includes `mfa`). */
+export class MfaRequiredError extends ForbiddenError {
+  override readonly code = 'MfaRequired';
+}
+
+/** The tier needs a second person's approval (or, for a safety action, an admin's break-glass reason). */
+export class ApprovalRequiredError extends ForbiddenError {
+  override readonly code = 'ApprovalRequired';
 }
 
 /** A snapshot whose bytes no longer hash to the address they were stored under. */
@@ -118,4 +134,15 @@ export class SnapshotIntegrityError extends RewindError {
 /** The backing store is throttling or unavailable; the caller may retry. */
 export class StoreUnavailableError extends RewindError {
   readonly code = 'StoreUnavailable';
+}
+
+/** Someone stored a policy revision first; carries the revision in force. */
+export class PolicyConflictError extends RewindError {
+  readonly code = 'RevisionConflict';
+  constructor(
+    readonly expectedRevision: number,
+    readonly currentRevision: number,
+  ) {
+    super(`the policy is at revision ${currentRevision}, not the expected ${expectedRevision}; read it again and retry`);
+  }
 }

@@ -92,8 +92,43 @@ export interface VersionRecord {
   outcome: DeployOutcome;
   /** Why the version was rejected, or warnings it was accepted with. Absent on versions deployed before validation existed. */
   validation?: VersionValidation;
+  /** Caches, pre-joined tables and dashboards built from this version, refreshed on every pointer change (core/artifacts.ts). */
+  artifacts?: DerivedArtifact[];
   createdAt: string;
   createdBy: string;
+}
+
+/** Where a derived artifact sits in the refresh order: data first, then the models built on it, then dashboards. */
+export const ARTIFACT_TIERS = ['data', 'model', 'dashboard'] as const;
+export type ArtifactTier = (typeof ARTIFACT_TIERS)[number];
+export const ARTIFACT_KINDS = ['cache-namespace', 'feature-vector-table', 'dashboard'] as const;
+export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
+
+/** Something built from a version's values that must not outlive a pointer change unrefreshed. */
+export interface DerivedArtifact {
+  kind: ArtifactKind;
+  name: string;
+  tier: ArtifactTier;
+}
+
+export const RELEASE_STRATEGIES = ['all-at-once', 'canary', 'shadow'] as const;
+export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
+
+/**
+ * A version on trial next to `stable`. A canary serves it to a deterministic `percent` of
+ * entities (core/canary.ts); a shadow serves it to nobody and only feeds the drift monitor.
+ */
+export interface Candidate {
+  version: number;
+  strategy: 'canary' | 'shadow';
+  /** Share of entities served the candidate, 0–100 (0 for a shadow). */
+  percent: number;
+  /** When set, the scheduled check promotes it once this long has passed since `startedAt` with no alarm. */
+  bakeSeconds?: number;
+  startedAt: string;
+  startedBy: string;
+  /** The approval its start consumed, when its tier needs one: promoting it needs no second. */
+  approvalId?: string;
 }
 
 export interface Pointer {
@@ -105,13 +140,17 @@ export interface Pointer {
   /** Versions rolled back from; never chosen again as an automatic rollback target. */
   rolledBack: number[];
   disabledFeatures: string[];
+  /** The version on trial, if any; absent or null when there is none. */
+  candidate?: Candidate | null;
   /** Incremented by every change; 0 means the view has never been activated. */
   revision: number;
   updatedAt: string;
   updatedBy: string;
 }
 
-export type PointerAction = 'activate' | 'rollback';
+/** One per kind of pointer change; each history entry (and so each event) carries one. */
+export const POINTER_ACTIONS = ['activate', 'canary', 'shadow', 'promote', 'rollback', 'disable', 'enable'] as const;
+export type PointerAction = (typeof POINTER_ACTIONS)[number];
 
 export interface HistoryEntry {
   view: string;
@@ -125,6 +164,12 @@ export interface HistoryEntry {
   before: Pointer | null;
   after: Pointer;
   auditId: string;
+  /** disable / enable: the feature switched. */
+  feature?: string;
+  /** The approval this change consumed (critical tiers). */
+  approvalId?: string;
+  /** Done by an admin without an approval, for the reason given. */
+  breakGlass?: boolean;
 }
 
 export type AuditOutcome = 'allowed' | 'denied';
@@ -152,6 +197,8 @@ export interface AuditEntry extends AuditDraft {
 export interface Principal {
   sub: string;
   roles: string[];
+  /** Authentication methods of the token (`amr` claim); `mfa` among them is what critical changes need. */
+  amr?: string[];
 }
 
 export type MaterializationState = 'materialized' | 'purged';
@@ -162,4 +209,39 @@ export interface Materialization {
   state: MaterializationState;
   rows: number;
   updatedAt: string;
+}
+
+/** Pointer changes a tier can make wait for a second person's approval. */
+export const APPROVABLE_ACTIONS = ['activate', 'promote', 'rollback', 'disable', 'enable'] as const;
+export type ApprovableAction = (typeof APPROVABLE_ACTIONS)[number];
+
+/**
+ * A second person's yes to one pointer change of a view (core/approvals.ts). Used once: the
+ * pointer change that relies on it marks it used in the same transaction.
+ */
+export interface Approval {
+  view: string;
+  /** Sortable by time: `${at}#${random}`. */
+  id: string;
+  action: ApprovableAction;
+  /** The version it approves going live (activate) or going back to (rollback); absent: any. */
+  version?: number;
+  /** disable / enable: the feature; absent: any. */
+  feature?: string;
+  approver: string;
+  reason?: string;
+  at: string;
+  expiresAt: string;
+  usedAt?: string;
+  usedBy?: string;
+  /** The pointer revision whose change used it. */
+  usedRevision?: number;
+}
+
+/** The policy document as stored: one immutable item per revision (core/policy.ts). */
+export interface StoredPolicy<D = unknown> {
+  revision: number;
+  document: D;
+  updatedAt: string;
+  updatedBy: string;
 }

@@ -4,6 +4,7 @@
  */
 import type { FeatureRow } from './rows';
 import type {
+  Approval,
   ArtifactRef,
   AuditDraft,
   AuditEntry,
@@ -12,6 +13,7 @@ import type {
   Materialization,
   Pointer,
   SnapshotRef,
+  StoredPolicy,
   VersionRecord,
   ViewDefinition,
 } from './model';
@@ -22,6 +24,8 @@ export interface PointerChange {
   after: Pointer;
   history: Omit<HistoryEntry, 'auditId'>;
   audit: AuditDraft;
+  /** An approval this change relies on: marked used in the same transaction, and only if still unused. */
+  useApproval?: Approval;
 }
 
 export interface CommittedChange {
@@ -55,6 +59,18 @@ export interface Registry {
   listAudit(options: { view?: string; limit: number }): Promise<AuditEntry[]>;
   /** Every chain, each in seq order. */
   auditChains(): AsyncIterable<AuditEntry[]>;
+
+  /** The newest stored policy revision; undefined until someone stores one. */
+  getPolicy(): Promise<StoredPolicy | undefined>;
+  /**
+   * Stores a new policy revision with its audit entry in one transaction. Revisions are never
+   * overwritten: throws PolicyConflictError when `policy.revision` exists already.
+   */
+  putPolicy(policy: StoredPolicy, audit: AuditDraft): Promise<AuditEntry>;
+  /** Stores an approval with its audit entry in one transaction. */
+  putApproval(approval: Approval, audit: AuditDraft): Promise<AuditEntry>;
+  /** A view's approvals, newest first. */
+  listApprovals(view: string, limit: number): Promise<Approval[]>;
 }
 
 export interface OnlineStore {

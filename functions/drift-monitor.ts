@@ -49,11 +49,15 @@ function publish(m: DriftMeasurement): void {
   const resolution = period < 60 ? MetricResolution.High : MetricResolution.Standard;
   const view = m.view;
   const version = String(m.version);
+  // One document per dimension set: EMF allows several sets per document, but Powertools
+  // warns on every key the sets share, and ours always share `view`.
   const emit = (name: string, unit: Unit, value: number, ...dimensionSets: Record<string, string>[]) => {
-    for (const set of dimensionSets) metrics.addDimensions(set);
-    metrics.addMetric(name, unit, value, resolution);
-    metrics.addMetadata('baselineVersion', String(m.baselineVersion));
-    metrics.publishStoredMetrics();
+    for (const set of dimensionSets) {
+      metrics.addDimensions(set);
+      metrics.addMetric(name, unit, value, resolution);
+      metrics.addMetadata('baselineVersion', String(m.baselineVersion));
+      metrics.publishStoredMetrics();
+    }
   };
   for (const [feature, d] of Object.entries(m.features)) {
     for (const statistic of ['psi', 'ks', 'js', 'nullRateIncrease'] as const) {

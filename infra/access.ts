@@ -4,38 +4,41 @@
  * and the infra tests read the synthesized IAM policies back against it.
  *
  * Every function that builds the store (functions/commons/deps.ts → store/index.ts) is told
- * every table name and the bucket name, because store/config.ts reads them all at cold start;
- * `'none'` is that: the name, no permission.
+ * every shared table name and the bucket name, because store/config.ts reads them all at
+ * cold start. A table with `usedBy` in contract/tables.ts is named only to the functions it
+ * lists, and the infra tests check this table agrees with those lists.
  */
 import type { TableSpec } from '../contract/tables';
 
 export type TableId = TableSpec['id'];
 
 /**
- * - `read`: GetItem, BatchGetItem, Query, Scan (and the table's indexes).
+ * - `none`: nothing. For a shared table (no `usedBy` in contract/tables.ts) the function is
+ *   still told the name, because store/config.ts reads every shared name at cold start; a
+ *   table with `usedBy` is named only to the functions it lists.
+ * - `read`: GetItem, BatchGetItem, Query, Scan (on the table and its indexes).
+ * - `put`: PutItem only (serving's sample batches).
  * - `append`: PutItem and Query, no update or delete: the audit chain (query the tail, put
  *   the next entry under a condition) and history entries. Every HTTP function appends to
  *   the audit table, because any route may refuse a caller and a refusal is audited.
  * - `read-append`: both, for the functions that read the audit log and may also refuse.
  * - `write`: read plus PutItem, UpdateItem, DeleteItem, BatchWriteItem.
  */
-export type TableAccess = 'none' | 'read' | 'append' | 'read-append' | 'write';
+export type TableAccess = 'none' | 'read' | 'put' | 'append' | 'read-append' | 'write';
 
+const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'];
 export const DYNAMODB_ACTIONS: Record<Exclude<TableAccess, 'none'>, readonly string[]> = {
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+  read: READ,
+  put: ['dynamodb:PutItem'],
   append: ['dynamodb:PutItem', 'dynamodb:Query'],
-  'read-append': ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem'],
-  write: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:Scan',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
+  'read-append': [...READ, 'dynamodb:PutItem'],
+  write: [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
 };
+
+/** Whether an access lets a function create or change items. */
+export function canWrite(access: TableAccess): boolean {
+  return DYNAMODB_ACTIONS[access as Exclude<TableAccess, 'none'>]?.some((a) => /Put|Update|Delete|BatchWrite/.test(a)) ?? false;
+}
 
 /** Key prefixes in the snapshot bucket (store/s3-snapshots.ts writes under these). */
 export const SNAPSHOTS_PREFIX = 'snapshots/';
@@ -53,7 +56,16 @@ export interface FunctionAccess {
   bucket: BucketAccess;
 }
 
-const noTables: Record<TableId, TableAccess> = { versions: 'none', pointers: 'none', history: 'none', audit: 'append', online: 'none' };
+/** What every HTTP function has: it may refuse a caller, and a refusal is audited. */
+const httpBase: Record<TableId, TableAccess> = {
+  versions: 'none',
+  pointers: 'none',
+  history: 'none',
+  audit: 'append',
+  online: 'none',
+  samples: 'none',
+  idempotency: 'none',
+};
 
 /**
  * The pointer-moving paths: activation, rollback (manual and from an alarm) and deploy, which
@@ -61,31 +73,42 @@ const noTables: Record<TableId, TableAccess> = { versions: 'none', pointers: 'no
  * the same one transaction). Each may rematerialize a purged version from its snapshot.
  */
 const movesPointers: FunctionAccess = {
-  tables: { versions: 'write', pointers: 'write', history: 'append', audit: 'append', online: 'write' },
+  tables: { ...httpBase, versions: 'write', pointers: 'write', history: 'append', online: 'write' },
   bucket: { read: [SNAPSHOTS_PREFIX] },
 };
 
-/** By handler name (contract/routes.ts `handler`, contract/rules.ts `handler`). */
+/** By handler name (contract/routes.ts `handler`, contract/rules.ts `handler`, scheduled functions). */
 export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
-  // Serving: reads only. It can never move a pointer or change a value it serves.
-  'get-online': { tables: { ...noTables, versions: 'read', pointers: 'read', online: 'read' }, bucket: {} },
-  'list-views': { tables: { ...noTables, versions: 'read', pointers: 'read' }, bucket: {} },
-  'get-view': { tables: { ...noTables, versions: 'read', pointers: 'read' }, bucket: {} },
-  'list-versions': { tables: { ...noTables, versions: 'read' }, bucket: {} },
-  'get-version': { tables: { ...noTables, versions: 'read' }, bucket: {} },
-  'get-history': { tables: { ...noTables, history: 'read' }, bucket: {} },
-  'list-audit': { tables: { ...noTables, audit: 'read-append' }, bucket: {} },
-  'verify-audit': { tables: { ...noTables, audit: 'read-append' }, bucket: {} },
-  'create-upload': { tables: noTables, bucket: { write: [UPLOADS_PREFIX] } },
-  'purge-version': { tables: { ...noTables, versions: 'write', pointers: 'read', online: 'write' }, bucket: {} },
+  // Serving: reads only, plus its sample batches for the drift monitor. It can never move a
+  // pointer or change a value it serves.
+  'get-online': { tables: { ...httpBase, versions: 'read', pointers: 'read', online: 'read', samples: 'put' }, bucket: {} },
+  'list-views': { tables: { ...httpBase, versions: 'read', pointers: 'read' }, bucket: {} },
+  'get-view': { tables: { ...httpBase, versions: 'read', pointers: 'read' }, bucket: {} },
+  'list-versions': { tables: { ...httpBase, versions: 'read' }, bucket: {} },
+  'get-version': { tables: { ...httpBase, versions: 'read' }, bucket: {} },
+  'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  'list-audit': { tables: { ...httpBase, audit: 'read-append' }, bucket: {} },
+  'verify-audit': { tables: { ...httpBase, audit: 'read-append' }, bucket: {} },
+  'create-upload': { tables: httpBase, bucket: { write: [UPLOADS_PREFIX] } },
+  // Plan, then apply: the same checks as a deploy (data file, baseline profiles), no writes.
+  'plan-version': { tables: { ...httpBase, versions: 'read', pointers: 'read' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX] } },
+  // Deletes a version's rows, listed by its snapshot.
+  'purge-version': { tables: { ...httpBase, versions: 'write', pointers: 'read', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
     tables: movesPointers.tables,
-    // Reads the caller's data file (an upload, or an earlier snapshot), writes the new snapshot.
+    // Reads the caller's data file (an upload, or an earlier snapshot) and the baseline's
+    // profiles; writes the new snapshot and its validation report.
     bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX], write: [SNAPSHOTS_PREFIX] },
   },
   activate: movesPointers,
   rollback: movesPointers,
-  'alarm-rollback': movesPointers,
+  // Idempotency records: one rollback per alarm transition (Powertools idempotency).
+  'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write' } },
+  // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
+  'drift-monitor': {
+    tables: { ...httpBase, audit: 'none', versions: 'read', pointers: 'read', samples: 'read' },
+    bucket: { read: [SNAPSHOTS_PREFIX] },
+  },
 };
 
 export function accessFor(handler: string): FunctionAccess {
@@ -94,10 +117,10 @@ export function accessFor(handler: string): FunctionAccess {
   return access;
 }
 
-/** Handlers allowed to write a table (any access that can put an item). */
+/** Handlers allowed to create or change items of a table. */
 export function writersOf(table: TableId): string[] {
   return Object.entries(FUNCTION_ACCESS)
-    .filter(([, a]) => ['append', 'read-append', 'write'].includes(a.tables[table]))
+    .filter(([, a]) => canWrite(a.tables[table]))
     .map(([handler]) => handler)
     .sort();
 }

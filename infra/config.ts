@@ -5,7 +5,7 @@
  * `configFromContext`).
  */
 import type { Node } from 'constructs';
-import { REWIND_ALARM_PREFIX } from '../contract/rules';
+import { parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
 
 export interface RewindConfig {
   /** OIDC issuer URL whose tokens the API accepts (API Gateway fetches its JWKS). */
@@ -34,8 +34,14 @@ export interface RewindConfig {
   servingBurstLimit: number;
   /** Serving's pointer cache staleness bound (DESIGN invariant 4). @default 1000 */
   pointerCacheMs: number;
-  /** Alarm-name prefixes whose ALARM triggers an automatic rollback. @default ['rewind-'] */
-  alarmNamePrefixes: string[];
+  /**
+   * Model-performance alarms a team already has, bound to the models they watch
+   * (contract/alarms.ts `ModelAlarmBinding`): the rollback rule also listens for them, and
+   * alarm-rollback rolls back the views those models consume. @default []
+   */
+  modelAlarms: ModelAlarmBinding[];
+  /** Minutes between drift-monitor runs. @default 1 */
+  monitorIntervalMinutes: number;
   /** API 5xx responses in 5 minutes that raise the ops alarm. @default 5 */
   api5xxAlarmThreshold: number;
   /** An existing SNS topic that Rewind's ops alarms notify. @default none (alarms without actions) */
@@ -54,7 +60,8 @@ export const CONTEXT_KEYS = {
   servingRateLimit: 'rewind:servingRateLimit',
   servingBurstLimit: 'rewind:servingBurstLimit',
   pointerCacheMs: 'rewind:pointerCacheMs',
-  alarmNamePrefixes: 'rewind:alarmNamePrefixes',
+  modelAlarms: 'rewind:modelAlarms',
+  monitorIntervalMinutes: 'rewind:monitorIntervalMinutes',
   api5xxAlarmThreshold: 'rewind:api5xxAlarmThreshold',
   opsTopicArn: 'rewind:opsTopicArn',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
@@ -73,7 +80,8 @@ export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPl
   servingRateLimit: 1000,
   servingBurstLimit: 2000,
   pointerCacheMs: 1000,
-  alarmNamePrefixes: [REWIND_ALARM_PREFIX],
+  modelAlarms: [],
+  monitorIntervalMinutes: 1,
   api5xxAlarmThreshold: 5,
 };
 
@@ -115,10 +123,21 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     servingRateLimit: num('servingRateLimit', 1),
     servingBurstLimit: num('servingBurstLimit', 1),
     pointerCacheMs: num('pointerCacheMs', 0),
-    alarmNamePrefixes: list(CONTEXT_KEYS.alarmNamePrefixes, raw(CONTEXT_KEYS.alarmNamePrefixes)) ?? DEFAULTS.alarmNamePrefixes,
+    modelAlarms: modelAlarms(CONTEXT_KEYS.modelAlarms, raw(CONTEXT_KEYS.modelAlarms)),
+    monitorIntervalMinutes: num('monitorIntervalMinutes', 1),
     api5xxAlarmThreshold: num('api5xxAlarmThreshold', 1),
     ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
   };
+}
+
+/** A JSON list (string from `-c`, or an array in cdk.json), checked by contract/alarms.ts. */
+function modelAlarms(key: string, value: unknown): ModelAlarmBinding[] {
+  if (value === undefined || value === null || value === '') return [];
+  try {
+    return parseModelAlarmBindings(typeof value === 'string' ? value : JSON.stringify(value));
+  } catch (error) {
+    throw new InvalidContextError(key, `is not a valid list of model alarm bindings: ${(error as Error).message}`);
+  }
 }
 
 function text(key: string, value: unknown): string | undefined {

@@ -2,10 +2,12 @@ import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ROUTES } from '../contract/routes';
+import { alarmNamePrefixes, MODEL_ALARMS_ENV } from '../contract/alarms';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, RULES } from '../contract/rules';
 import { TABLES } from '../contract/tables';
 import type { RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
+import { DriftMonitoring } from './constructs/drift-monitoring';
 import { RewindFunctions } from './constructs/functions';
 import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
@@ -14,6 +16,8 @@ import { pascal, RewindStorage } from './constructs/storage';
 
 /** The function behind the serving route, throttled and sized on its own. */
 export const SERVING_HANDLER = 'get-online';
+/** Scheduled functions (not behind a route or an event rule). */
+export const DRIFT_MONITOR_HANDLER = 'drift-monitor';
 
 export interface RewindStackProps extends StackProps {
   config: RewindConfig;
@@ -26,6 +30,7 @@ export interface RewindStackProps extends StackProps {
  * HTTP API (JWT) ─▶ one function per route (contract/routes.ts) ─▶ tables + snapshot bucket
  * CloudWatch alarm ─▶ EventBridge rule (contract/rules.ts) ─▶ alarm-rollback ─▶ tables
  * history table stream ─▶ publish-pointer-events ─▶ Rewind event bus
+ * schedule ─▶ drift-monitor ─▶ EMF metrics (watched by the drift alarms)
  * ```
  */
 export class RewindStack extends Stack {
@@ -34,6 +39,7 @@ export class RewindStack extends Stack {
   public readonly api: RewindApi;
   public readonly rollbackAutomation: RollbackAutomation;
   public readonly pointerEvents: PointerEvents;
+  public readonly driftMonitoring: DriftMonitoring;
 
   constructor(scope: Construct, id: string, props: RewindStackProps) {
     super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
@@ -53,13 +59,15 @@ export class RewindStack extends Stack {
       accessLogRetentionDays: config.accessLogRetentionDays,
     });
 
-    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(config.alarmNamePrefixes) };
+    // Rewind's own alarms, plus the teams' model alarms bound in context (contract/alarms.ts).
+    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms)) };
     this.functions = new RewindFunctions(this, 'Functions', {
       storage: this.storage,
-      handlers: [...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler)],
+      handlers: [...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER],
       logRetention,
       logRemovalPolicy,
       pointerCacheMs: config.pointerCacheMs,
+      environment: { [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } },
     });
 
     this.api = new RewindApi(this, 'Api', {
@@ -84,6 +92,11 @@ export class RewindStack extends Stack {
       logRetention,
       logRemovalPolicy,
       ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+    });
+
+    this.driftMonitoring = new DriftMonitoring(this, 'DriftMonitoring', {
+      monitor: this.functions.get(DRIFT_MONITOR_HANDLER),
+      intervalMinutes: config.monitorIntervalMinutes,
     });
 
     opsAlarm(this, 'Api5xxAlarm', {

@@ -10,6 +10,7 @@ import { TABLES } from '../contract/tables';
 import { ensureTables } from './bootstrap';
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
 import { createGateway, type GatewayOptions } from './gateway';
+import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, type LocalMonitoring, type LocalMonitoringOptions } from './monitoring';
 import { jwtSecret } from './tokens';
 
 export interface LocalOptions {
@@ -29,6 +30,12 @@ export interface LocalOptions {
   jwtSecret?: string;
   pointerCacheMs?: number;
   onRequest?: GatewayOptions['onRequest'];
+  /**
+   * Serving samples, the drift monitor on a schedule, the alarm evaluator, the event bus and
+   * the alarm-rollback rule (local/monitoring.ts). Off unless given, or unless REWIND_MONITORING=on
+   * (or REWIND_ALARM_PERIOD_SECONDS / REWIND_MONITOR_INTERVAL_MS) is set; `false` forces it off.
+   */
+  monitoring?: LocalMonitoringOptions | boolean;
 }
 
 export interface LocalRewind {
@@ -40,6 +47,8 @@ export interface LocalRewind {
   s3Endpoint: string;
   /** The environment the handlers run with (table names, bucket, endpoints). */
   env: Record<string, string>;
+  /** Present when monitoring is on. */
+  monitoring?: LocalMonitoring;
   stop(): Promise<void>;
 }
 
@@ -64,6 +73,8 @@ export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_NAMESPACE: 'Rewind',
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    // Serving samples are written only when local monitoring is on (it sets this to 'on').
+    REWIND_SERVE_SAMPLING: 'off',
     ...envForPrefix(o.tablePrefix, o.bucket),
   };
 }
@@ -92,13 +103,19 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const dynamoEndpoint = options.dynamoEndpoint ?? (await remember(started, startDynamoDbLocal({ port: options.dynamoPort, dataDir: options.dataDir }))).endpoint;
     const s3Endpoint = options.s3Endpoint ?? (await remember(started, startS3rver({ port: options.s3Port, dataDir: options.dataDir, buckets: [bucket] }))).endpoint;
 
-    const env = localEnvironment({ dynamoEndpoint, s3Endpoint, tablePrefix, bucket, pointerCacheMs: options.pointerCacheMs });
+    const monitoringOptions =
+      options.monitoring === false ? undefined : options.monitoring === true ? {} : (options.monitoring ?? monitoringOptionsFromEnv());
+    const env = {
+      ...localEnvironment({ dynamoEndpoint, s3Endpoint, tablePrefix, bucket, pointerCacheMs: options.pointerCacheMs }),
+      ...(monitoringOptions ? monitoringEnvironment(monitoringOptions) : {}),
+    };
     applyEnvironment(env);
     await prepareStorage(env, tablePrefix, bucket);
 
     const secret = options.jwtSecret ? { secret: options.jwtSecret, isDefault: false } : jwtSecret();
     const server = createGateway({ jwtSecret: secret.secret, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+    const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
     return {
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       port,
@@ -107,7 +124,9 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       dynamoEndpoint,
       s3Endpoint,
       env,
+      ...(monitoring ? { monitoring } : {}),
       stop: async () => {
+        await monitoring?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -23,6 +23,8 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   'get-online': { memorySize: 1024, timeout: Duration.seconds(5) },
   // Validates, encodes Parquet and writes every row: one full vCPU.
   'deploy-version': { memorySize: 1769, timeout: Duration.seconds(29) },
+  // The same checks as a deploy, without the writes.
+  'plan-version': { memorySize: 1769, timeout: Duration.seconds(29) },
   // May rematerialize a purged version from its snapshot before moving the pointer.
   activate: { memorySize: 1024, timeout: Duration.seconds(29) },
   rollback: { memorySize: 1024, timeout: Duration.seconds(29) },
@@ -32,6 +34,8 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   'verify-audit': { memorySize: 1024, timeout: Duration.seconds(29) },
   // Not behind API Gateway; EventBridge retries it.
   'alarm-rollback': { memorySize: 1024, timeout: Duration.seconds(60) },
+  // Scheduled every minute: must finish well inside its interval.
+  'drift-monitor': { memorySize: 1024, timeout: Duration.seconds(50) },
 };
 
 export interface RewindFunctionsProps {
@@ -42,6 +46,8 @@ export interface RewindFunctionsProps {
   logRemovalPolicy: RemovalPolicy;
   /** REWIND_POINTER_CACHE_MS: serving's staleness bound. */
   pointerCacheMs: number;
+  /** Extra environment variables of some functions, by handler. */
+  environment?: Readonly<Record<string, Record<string, string>>>;
 }
 
 /**
@@ -61,9 +67,17 @@ export class RewindFunctions extends Construct {
         ...PROFILES[handler],
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
-        environment: { REWIND_POINTER_CACHE_MS: String(props.pointerCacheMs) },
+        environment: { REWIND_POINTER_CACHE_MS: String(props.pointerCacheMs), ...props.environment?.[handler] },
       });
-      for (const spec of TABLES) fn.bindTable(props.storage.tables[spec.id], spec, access.tables[spec.id]);
+      for (const spec of TABLES) {
+        const level = access.tables[spec.id];
+        if (spec.usedBy && !spec.usedBy.includes(handler)) {
+          if (level !== 'none') throw new Error(`infra/access.ts grants ${handler} '${level}' on ${spec.id}, but contract/tables.ts says only ${spec.usedBy.join(', ')} use it`);
+          continue; // not a shared table, and not this function's: not even its name
+        }
+        if (spec.usedBy && level === 'none') throw new Error(`contract/tables.ts says ${handler} uses ${spec.id}, but infra/access.ts grants it nothing`);
+        fn.bindTable(props.storage.tables[spec.id], spec, level);
+      }
       fn.bindBucket(props.storage.snapshotBucket, access.bucket);
       byHandler[handler] = fn;
     }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import {
   BlockPublicAccess,
@@ -61,10 +61,6 @@ export class RewindStorage extends Construct {
       removalPolicy,
       autoDeleteObjects: !protect,
     });
-    Validations.of(this.accessLogBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This is the access-log bucket of the snapshot bucket; logging it into itself would loop and logging it elsewhere adds a bucket with the same question.',
-    });
 
     const retentionDays = props.snapshotRetentionDays ?? 90;
     this.snapshotBucket = new Bucket(this, 'Snapshots', {
@@ -116,6 +112,7 @@ export class RewindStorage extends Construct {
       // Encrypted at rest with an AWS owned key: free, and no key policy to get wrong.
       encryption: TableEncryption.DEFAULT,
       ...(spec.stream ? { stream: STREAM_VIEW[spec.stream] } : {}),
+      ...(spec.ttlAttribute ? { timeToLiveAttribute: spec.ttlAttribute } : {}),
       removalPolicy,
     });
     for (const index of spec.globalIndexes ?? []) {

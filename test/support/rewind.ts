@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { TABLES } from '../../contract/tables';
-import { startLocalRewind, type LocalRewind } from '../../local/runtime';
+import { startLocalRewind, type LocalOptions, type LocalRewind } from '../../local/runtime';
 import { mintToken } from '../../local/tokens';
 
 export interface TestRewind extends LocalRewind {
@@ -31,7 +31,7 @@ export interface Caller {
   request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
 }
 
-export async function startTestRewind(name: string, options: { pointerCacheMs?: number } = {}): Promise<TestRewind> {
+export async function startTestRewind(name: string, options: Pick<LocalOptions, 'pointerCacheMs' | 'monitoring'> = {}): Promise<TestRewind> {
   const suffix = randomBytes(3).toString('hex');
   const tablePrefix = `t-${name}-${suffix}`;
   const bucket = `t-${name}-${suffix}`.toLowerCase();

@@ -26,7 +26,7 @@ describe('request contracts', () => {
     [{}, 'body.definition'],
     [{ definition: { ...definition, entity: '1bad' }, rows: [] }, 'body.definition.entity'],
     [{ definition: { entity: 'u', features: [] }, rows: [] }, 'body.definition.features'],
-    [{ definition: { entity: 'u', features: [{ name: 'a', type: 'decimal' }] }, rows: [] }, 'body.definition.features.0.type'],
+    [{ definition: { entity: 'u', features: [{ name: 'a', type: 'decimal' }] }, rows: [] }, 'body.definition.features[0].type'],
     [{ definition: { entity: 'u', features: [{ name: 'u', type: 'int' }] }, rows: [] }, 'body.definition.entity'],
     [{ definition, rows: [], snapshotUri: 's3://b/k.csv' }, 'body.snapshotUri'],
     [{ definition, snapshotUri: 'http://x' }, 'body.snapshotUri'],

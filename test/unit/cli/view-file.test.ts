@@ -60,8 +60,8 @@ describe('parseViewFile', () => {
 
   it('names the field of a bad value, as a path in the file', () => {
     const error = failure('definition:\n  entity: id\n  features:\n    - { name: score, type: decimal }\n');
-    expect(error.field).toBe('definition.features.0.type');
-    expect(error.message).toBe('v.view.yaml: definition.features.0.type: must be one of int, float, string, bool');
+    expect(error.field).toBe('definition.features[0].type');
+    expect(error.message).toBe('v.view.yaml: definition.features[0].type: must be one of int, float, string, bool');
   });
 
   it('says a required field is required', () => {
@@ -80,7 +80,7 @@ describe('parseViewFile', () => {
 
   it("runs the API's cross-field checks: the entity cannot be a feature, consumers read declared features", () => {
     expect(failure('definition:\n  entity: score\n  features:\n    - { name: score, type: int }\n').field).toBe('definition.entity');
-    expect(failure(`${minimal}consumers:\n  - { name: m, features: [nope] }\n`).message).toMatch(/consumers\.0\.features\.0: 'nope' is not a feature/);
+    expect(failure(`${minimal}consumers:\n  - { name: m, features: [nope] }\n`).message).toMatch(/consumers\[0\]\.features\[0\]: 'nope' is not a feature/);
   });
 
   it('refuses rows and snapshotUri together, and a view name the API would refuse', () => {

@@ -1,0 +1,142 @@
+/**
+ * The after-activation half of Rewind, locally, wired like the stack wires it:
+ *
+ *   get-online (serving sampler) ─▶ samples table
+ *   schedule (every monitorIntervalMs) ─▶ functions/drift-monitor ─▶ EMF
+ *   EMF ─▶ LocalAlarmEvaluator (the alarm specs of contract/alarms.ts, period ≥ 1 s)
+ *   alarm state change ─▶ LocalEventBus ─▶ ALARM_ROLLBACK_RULE pattern ─▶ functions/alarm-rollback
+ *   history table (the outbox) ─▶ HistoryOutboxRelay ─▶ LocalEventBus (FeatureViewRolledBack, …)
+ *
+ * Every box is the real handler or the real definition; only the transport is in process.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { alarmNamePrefixes, driftAlarmsForView, MODEL_ALARMS_ENV, type AlarmSpec, type ModelAlarmBinding } from '../contract/alarms';
+import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
+import type { Deps } from '../core/deps';
+import { monitorPolicyOf } from '../core/validation/policy';
+import { createDeps } from '../store';
+import { LocalAlarmEvaluator } from './alarm-evaluator';
+import { LocalEventBus } from './event-bus';
+import { lambdaContext } from './gateway';
+import { HistoryOutboxRelay } from './outbox';
+
+export interface LocalMonitoringOptions {
+  /** Overrides every alarm's period (default: each policy's own, 60 s). Env: REWIND_ALARM_PERIOD_SECONDS. */
+  alarmPeriodSeconds?: number;
+  /** How often the drift monitor runs (default 60 s). Env: REWIND_MONITOR_INTERVAL_MS. */
+  monitorIntervalMs?: number;
+  /** How far back the monitor reads served samples (default 300 s). Env: REWIND_MONITOR_WINDOW_SECONDS. */
+  monitorWindowSeconds?: number;
+  /** How often serving samples are flushed (default 20 s). Env: REWIND_SAMPLE_FLUSH_MS. */
+  sampleFlushMs?: number;
+  /** Model-alarm bindings (what REWIND_MODEL_ALARMS carries in AWS). */
+  modelAlarms?: ModelAlarmBinding[];
+  /** The model alarms' own definitions, to evaluate locally (in AWS the teams own them). */
+  modelAlarmSpecs?: AlarmSpec[];
+  /** How often the outbox relay polls the history table (default 200 ms). */
+  outboxPollMs?: number;
+}
+
+export interface LocalMonitoring {
+  bus: LocalEventBus;
+  evaluator: LocalAlarmEvaluator;
+  /** The alarm specs in force now (they follow the active versions' policies). */
+  alarmDefinitions(): Promise<AlarmSpec[]>;
+  /** Run the drift monitor once now, as its schedule would. */
+  runMonitor(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** Options from the environment, for `npm start` (REWIND_MONITORING=on enables). */
+export function monitoringOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalMonitoringOptions | undefined {
+  const on = env.REWIND_MONITORING === 'on' || env.REWIND_ALARM_PERIOD_SECONDS !== undefined || env.REWIND_MONITOR_INTERVAL_MS !== undefined;
+  if (!on) return undefined;
+  const num = (name: string) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : undefined);
+  return {
+    ...(num('REWIND_ALARM_PERIOD_SECONDS') !== undefined ? { alarmPeriodSeconds: num('REWIND_ALARM_PERIOD_SECONDS') } : {}),
+    ...(num('REWIND_MONITOR_INTERVAL_MS') !== undefined ? { monitorIntervalMs: num('REWIND_MONITOR_INTERVAL_MS') } : {}),
+    ...(num('REWIND_MONITOR_WINDOW_SECONDS') !== undefined ? { monitorWindowSeconds: num('REWIND_MONITOR_WINDOW_SECONDS') } : {}),
+    ...(num('REWIND_SAMPLE_FLUSH_MS') !== undefined ? { sampleFlushMs: num('REWIND_SAMPLE_FLUSH_MS') } : {}),
+  };
+}
+
+/** The environment the handlers need for monitoring; merged into the runtime's before they load. */
+export function monitoringEnvironment(o: LocalMonitoringOptions): Record<string, string> {
+  for (const [name, value] of Object.entries({ alarmPeriodSeconds: o.alarmPeriodSeconds, monitorIntervalMs: o.monitorIntervalMs, monitorWindowSeconds: o.monitorWindowSeconds, sampleFlushMs: o.sampleFlushMs }))
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`monitoring option ${name} must be a positive number, got ${value}`);
+  return {
+    REWIND_SERVE_SAMPLING: 'on',
+    REWIND_SAMPLE_FLUSH_MS: String(o.sampleFlushMs ?? 20_000),
+    REWIND_MONITOR_WINDOW_SECONDS: String(o.monitorWindowSeconds ?? 300),
+    ...(o.alarmPeriodSeconds !== undefined ? { REWIND_ALARM_PERIOD_SECONDS: String(o.alarmPeriodSeconds) } : {}),
+    [MODEL_ALARMS_ENV]: JSON.stringify(o.modelAlarms ?? []),
+  };
+}
+
+/**
+ * Start the schedule, the evaluator, the bus and the outbox relay. The environment of
+ * {@link monitoringEnvironment} must already be applied.
+ */
+export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<LocalMonitoring> {
+  const deps = createDeps();
+  const bus = new LocalEventBus();
+  bus.addRule({ ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(o.modelAlarms ?? [])) });
+
+  const alarmDefinitions = () => definitions(deps, o);
+  const evaluator = new LocalAlarmEvaluator({ definitions: alarmDefinitions, publish: (event) => bus.publish(event) }).start();
+  // Loaded here, after the environment is applied, as Lambda would load them.
+  const { addEmfSink } = await import('../functions/commons/powertools');
+  const removeSink = addEmfSink((document) => evaluator.ingest(document));
+  const monitor = (await import('../functions/drift-monitor')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
+
+  let running: Promise<unknown> | undefined;
+  const runMonitor = () => {
+    running ??= monitor(scheduledEvent(), lambdaContext({ handler: 'drift-monitor' }))
+      .catch((error: unknown) => console.error('local drift monitor failed', error))
+      .finally(() => (running = undefined));
+    return running;
+  };
+  const schedule = setInterval(() => void runMonitor(), o.monitorIntervalMs ?? 60_000);
+  schedule.unref?.();
+  const relay = await new HistoryOutboxRelay(deps.registry, bus, o.outboxPollMs ?? 200).start();
+
+  return {
+    bus,
+    evaluator,
+    alarmDefinitions,
+    runMonitor,
+    stop: async () => {
+      clearInterval(schedule);
+      removeSink();
+      await Promise.allSettled([running, evaluator.stop(), relay.stop()]);
+      await bus.drain();
+    },
+  };
+}
+
+/** Drift alarms of every active view, from its active version's policy, plus the model alarms. */
+async function definitions(deps: Deps, o: LocalMonitoringOptions): Promise<AlarmSpec[]> {
+  const specs: AlarmSpec[] = [];
+  for (const view of await deps.registry.listViews()) {
+    const pointer = await deps.registry.getPointer(view);
+    if (pointer?.stable == null) continue;
+    const record = await deps.registry.getVersion(view, pointer.stable);
+    specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}));
+  }
+  return [...specs, ...(o.modelAlarmSpecs ?? [])];
+}
+
+function scheduledEvent() {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    resources: ['arn:aws:events:local:000000000000:rule/rewind-drift-monitor'],
+    detail: {},
+  };
+}

@@ -1,0 +1,385 @@
+/**
+ * The synthesized stack, read back: one place (routes, tables and rules come from contract/),
+ * storage safety, the API's authorization and limits, least privilege per function, and the
+ * rollback and outbox wiring. One synthesis per posture serves every describe block (loading
+ * aws-cdk-lib dominates a synthesis; doing it once per test file would dominate the run).
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { ROUTES, routeKey } from '../../contract/routes';
+import { ALARM_ROLLBACK_RULE, matchesEventPattern, POINTER_EVENT_SOURCE } from '../../contract/rules';
+import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../../contract/tables';
+import { MODEL_ALARMS_ENV } from '../../contract/alarms';
+import { DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
+import type { RewindFunction } from '../../infra/constructs/rewind-function';
+import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
+import { SERVING_HANDLER } from '../../infra/rewind-stack';
+import { createTableInput } from '../../local/bootstrap';
+import {
+  actionsOf,
+  logicalId,
+  referencedIds,
+  render,
+  resourcesOf,
+  resourcesOfType,
+  statementsOfRole,
+  synthesize,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  type CfnResource,
+  type Synthesized,
+} from './synth';
+
+let prod: Synthesized;
+let dev: Synthesized;
+
+beforeAll(() => {
+  prod = synthesize();
+  dev = synthesize({ 'rewind:deletionProtection': 'false' });
+});
+
+const tableIds = TABLES.map((t) => t.id);
+const resource = (s: Synthesized, id: string): CfnResource => s.json.Resources[id]!;
+const fn = (handler: string): RewindFunction => {
+  const found = prod.stack.functions.byHandler[handler] ?? (handler === 'publish-pointer-events' ? prod.stack.pointerEvents.publisher : undefined);
+  if (!found) throw new Error(`no function ${handler}`);
+  return found;
+};
+const allHandlers = () => [...Object.keys(prod.stack.functions.byHandler), 'publish-pointer-events'];
+
+/** DynamoDB actions a function's role allows, by table id (index ARNs count as their table). */
+function dynamoActions(handler: string): Record<TableId, Set<string>> {
+  const byLogicalId = new Map(tableIds.map((id) => [logicalId(prod.stack.storage.tables[id]), id]));
+  const out = Object.fromEntries(tableIds.map((id) => [id, new Set<string>()])) as Record<TableId, Set<string>>;
+  for (const statement of statementsOfRole(prod.json, logicalId(fn(handler).functionRole))) {
+    const dynamo = actionsOf(statement).filter((a) => a.startsWith('dynamodb:'));
+    if (dynamo.length === 0) continue;
+    for (const r of resourcesOf(statement)) {
+      for (const ref of referencedIds(r)) {
+        const table = byLogicalId.get(ref);
+        if (table) dynamo.forEach((a) => out[table].add(a));
+      }
+    }
+  }
+  return out;
+}
+
+function s3Statements(handler: string): { actions: string[]; resources: string[] }[] {
+  return statementsOfRole(prod.json, logicalId(fn(handler).functionRole))
+    .filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))
+    .map((s) => ({ actions: actionsOf(s), resources: resourcesOf(s).map(render) }));
+}
+
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const writes = (actions: Set<string>) => [...actions].filter((a) => WRITE_ACTIONS.includes(a));
+
+describe('one place: the stack is built from contract/', () => {
+  it('has exactly one DynamoDB table per contract table, with the keys, indexes and stream the local runtime creates', () => {
+    const tables = resourcesOfType(prod.json, 'AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(TABLES.length);
+    for (const spec of TABLES) {
+      const props = resource(prod, logicalId(prod.stack.storage.tables[spec.id])).Properties!;
+      const local = createTableInput(spec, 'any');
+      const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => String(a.AttributeName).localeCompare(String(b.AttributeName));
+      expect(props.KeySchema).toEqual(local.KeySchema);
+      expect([...props.AttributeDefinitions].sort(byName)).toEqual([...local.AttributeDefinitions!].sort(byName));
+      expect(props.BillingMode).toBe(local.BillingMode);
+      expect(props.GlobalSecondaryIndexes ?? []).toEqual(local.GlobalSecondaryIndexes ?? []);
+      expect(props.StreamSpecification?.StreamViewType).toBe(local.StreamSpecification?.StreamViewType);
+      expect(props.TimeToLiveSpecification).toEqual(spec.ttlAttribute ? { AttributeName: spec.ttlAttribute, Enabled: true } : undefined);
+    }
+  });
+
+  it('has exactly one API route per contract route, each integrated with the function named by its handler', () => {
+    const routes = resourcesOfType(prod.json, 'AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, r]) => r.Properties!.RouteKey).sort()).toEqual(ROUTES.map(routeKey).sort());
+    for (const [, route] of routes) {
+      const spec = ROUTES.find((r) => routeKey(r) === route.Properties!.RouteKey)!;
+      const integrationId = referencedIds(route.Properties!.Target)[0]!;
+      const integration = resource(prod, integrationId).Properties!;
+      expect(referencedIds(integration.IntegrationUri)).toEqual([logicalId(fn(spec.handler))]);
+      expect(integration.PayloadFormatVersion).toBe('2.0');
+    }
+  });
+
+  it('builds the alarm → rollback rule from ALARM_ROLLBACK_RULE, pattern unchanged', () => {
+    const rule = resource(prod, logicalId(prod.stack.rollbackAutomation.rule));
+    expect(rule.Properties!.EventPattern).toEqual(ALARM_ROLLBACK_RULE.pattern);
+    expect(referencedIds(rule.Properties!.Targets[0].Arn)).toEqual([logicalId(fn(ALARM_ROLLBACK_RULE.handler))]);
+  });
+
+  it('creates a function for every handler the contract names, and access rules for every function', () => {
+    const named = new Set([...ROUTES.map((r) => r.handler), ALARM_ROLLBACK_RULE.handler]);
+    for (const handler of named) expect(prod.stack.functions.byHandler[handler]).toBeDefined();
+    expect(Object.keys(prod.stack.functions.byHandler).sort()).toEqual(Object.keys(FUNCTION_ACCESS).sort());
+  });
+});
+
+describe('storage is protected', () => {
+  it('keeps point-in-time recovery, deletion protection and RETAIN on every table', () => {
+    prod.template.allResourcesProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    for (const [, table] of resourcesOfType(prod.json, 'AWS::DynamoDB::Table')) expect(table.DeletionPolicy).toBe('Retain');
+  });
+
+  it('lets a dev stack (deletionProtection=false) be destroyed, still with PITR', () => {
+    dev.template.allResourcesProperties('AWS::DynamoDB::Table', {
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: false,
+    });
+    for (const [, table] of resourcesOfType(dev.json, 'AWS::DynamoDB::Table')) expect(table.DeletionPolicy).toBe('Delete');
+  });
+
+  it('keeps the snapshot bucket private, encrypted, versioned, locked and logged', () => {
+    const bucket = resource(prod, logicalId(prod.stack.storage.snapshotBucket));
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 90 } } },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    expect(referencedIds(bucket.Properties!.LoggingConfiguration.DestinationBucketName)).toEqual([logicalId(prod.stack.storage.accessLogBucket)]);
+  });
+
+  it('refuses every request to either bucket that is not over TLS 1.2+', () => {
+    for (const bucket of [prod.stack.storage.snapshotBucket, prod.stack.storage.accessLogBucket]) {
+      const policies = resourcesOfType(prod.json, 'AWS::S3::BucketPolicy').filter(([, p]) => referencedIds(p.Properties!.Bucket).includes(logicalId(bucket)));
+      expect(policies).toHaveLength(1);
+      const statements = policies[0]![1].Properties!.PolicyDocument.Statement as { Effect: string; Condition?: Record<string, Record<string, unknown>> }[];
+      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }));
+      // Nothing is granted to the world.
+      expect(statements.filter((s) => s.Effect === 'Allow' && JSON.stringify(s).includes('"*"') && !JSON.stringify(s).includes('logging.s3'))).toEqual([]);
+    }
+  });
+
+  it('leaves Object Lock off in dev stacks, so they can be emptied and destroyed', () => {
+    const bucket = resource(dev, logicalId(dev.stack.storage.snapshotBucket));
+    expect(bucket.Properties!.ObjectLockEnabled).toBeUndefined();
+    expect(bucket.DeletionPolicy).toBe('Delete');
+    dev.template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+});
+
+describe('the API authorizes every route and is throttled', () => {
+  it('requires a JWT from the configured issuer and audience on every route', () => {
+    const authorizers = resourcesOfType(prod.json, 'AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0]!;
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: TEST_ISSUER, Audience: [TEST_AUDIENCE] },
+    });
+    for (const [, route] of resourcesOfType(prod.json, 'AWS::ApiGatewayV2::Route')) {
+      expect(route.Properties!.AuthorizationType).toBe('JWT');
+      expect(referencedIds(route.Properties!.AuthorizerId)).toEqual([authorizerId]);
+    }
+  });
+
+  it('logs every request as JSON with the caller, and throttles the serving route apart from the control plane', () => {
+    const stage = resource(prod, logicalId(prod.stack.api.stage)).Properties!;
+    expect(stage.StageName).toBe('$default');
+    expect(referencedIds(stage.AccessLogSettings.DestinationArn)).toEqual([logicalId(prod.stack.api.accessLogs)]);
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', sub: '$context.authorizer.claims.sub', status: '$context.status' });
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    const serving = ROUTES.filter((r) => r.handler === SERVING_HANDLER).map(routeKey);
+    expect(Object.keys(stage.RouteSettings)).toEqual(serving);
+    expect(stage.RouteSettings[serving[0]!]).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+  });
+
+  it('lets API Gateway invoke each function only through its own route', () => {
+    for (const route of ROUTES) {
+      const permissions = resourcesOfType(prod.json, 'AWS::Lambda::Permission').filter(([, p]) => referencedIds(p.Properties!.FunctionName).includes(logicalId(fn(route.handler))));
+      const fromApi = permissions.filter(([, p]) => p.Properties!.Principal === 'apigateway.amazonaws.com');
+      expect(fromApi.map(([, p]) => render(p.Properties!.SourceArn))).toContainEqual(expect.stringContaining(`/*/*${route.path.replace(/\{[^}]+\}/g, '*')}`));
+    }
+  });
+});
+
+describe('least privilege: each function can do exactly what infra/access.ts says', () => {
+  it.each(Object.keys(FUNCTION_ACCESS))('%s has exactly its DynamoDB actions on each table', (handler) => {
+    const actual = dynamoActions(handler);
+    for (const id of tableIds) {
+      const level = FUNCTION_ACCESS[handler]!.tables[id];
+      const expected = level === 'none' ? [] : [...DYNAMODB_ACTIONS[level]];
+      expect({ table: id, actions: [...actual[id]].sort() }).toEqual({ table: id, actions: expected.sort() });
+    }
+  });
+
+  it('the serving function cannot write pointers, versions, history or online values', () => {
+    const actions = dynamoActions(SERVING_HANDLER);
+    for (const id of ['pointers', 'versions', 'history', 'online'] as const) expect({ id, writes: writes(actions[id]) }).toEqual({ id, writes: [] });
+    expect(s3Statements(SERVING_HANDLER)).toEqual([]);
+  });
+
+  it('only the activation and rollback paths can write pointers and history', () => {
+    const writersOf = (id: TableId) => allHandlers().filter((h) => writes(dynamoActions(h)[id]).length > 0).sort();
+    // deploy-version activates in the same request when asked (activate: true).
+    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'rollback'];
+    expect(writersOf('pointers')).toEqual(pointerPaths);
+    expect(writersOf('history')).toEqual(pointerPaths);
+  });
+
+  it('no function can update or delete a history or audit entry', () => {
+    for (const handler of allHandlers()) {
+      const actions = dynamoActions(handler);
+      for (const id of ['history', 'audit'] as const) {
+        expect({ handler, id, rewrites: [...actions[id]].filter((a) => a !== 'dynamodb:PutItem' && WRITE_ACTIONS.includes(a)) }).toEqual({ handler, id, rewrites: [] });
+      }
+    }
+  });
+
+  it('every HTTP function can append to the audit log (a refusal is audited), with PutItem and Query', () => {
+    for (const route of ROUTES) expect(dynamoActions(route.handler).audit).toEqual(expect.objectContaining(new Set(['dynamodb:PutItem', 'dynamodb:Query'])));
+  });
+
+  it('grants S3 by key prefix only: uploads are signed under uploads/, snapshots written only by deploy', () => {
+    const bucket = `<${logicalId(prod.stack.storage.snapshotBucket)}.Arn>`;
+    expect(s3Statements('create-upload')).toEqual([{ actions: ['s3:PutObject'], resources: [`${bucket}/${UPLOADS_PREFIX}*`] }]);
+    const writers = allHandlers().filter((h) => s3Statements(h).some((s) => s.actions.includes('s3:PutObject') && s.resources.includes(`${bucket}/${SNAPSHOTS_PREFIX}*`)));
+    expect(writers).toEqual(['deploy-version']);
+    for (const handler of allHandlers()) {
+      for (const s of s3Statements(handler)) expect(s.actions.every((a) => ['s3:GetObject', 's3:PutObject', 's3:ListBucket'].includes(a))).toBe(true);
+    }
+  });
+
+  it('names tables and the bucket only through environment variables that reference the resources', () => {
+    for (const handler of Object.keys(FUNCTION_ACCESS)) {
+      const env = resource(prod, logicalId(fn(handler))).Properties!.Environment.Variables as Record<string, unknown>;
+      const told = (spec: TableSpec) => !spec.usedBy || spec.usedBy.includes(handler);
+      for (const spec of TABLES) {
+        if (told(spec)) expect(referencedIds(env[spec.envVar])).toEqual([logicalId(prod.stack.storage.tables[spec.id])]);
+        else expect(env[spec.envVar]).toBeUndefined();
+      }
+      expect(referencedIds(env[SNAPSHOT_BUCKET_ENV])).toEqual([logicalId(prod.stack.storage.snapshotBucket)]);
+    }
+  });
+
+  it('agrees with contract/tables.ts `usedBy`: a table used by some functions is granted to those only', () => {
+    for (const spec of TABLES.filter((t) => t.usedBy)) {
+      const granted = Object.keys(FUNCTION_ACCESS).filter((h) => dynamoActions(h)[spec.id].size > 0);
+      expect({ table: spec.id, granted: granted.sort() }).toEqual({ table: spec.id, granted: [...spec.usedBy!].sort() });
+    }
+  });
+
+  it('gives each role one log group, and no AWS managed policy', () => {
+    for (const [, role] of resourcesOfType(prod.json, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'))) {
+      expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('runs every function on nodejs22.x, arm64, traced, with a log group that expires', () => {
+    prod.template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogGroup: Match.anyValue() },
+    });
+    prod.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('alarm → rollback automation', () => {
+  const alarmEvent = (alarmName: string, state = 'ALARM') => ({
+    source: 'aws.cloudwatch',
+    'detail-type': 'CloudWatch Alarm State Change',
+    detail: { alarmName, state: { value: state } },
+  });
+
+  it('retries delivery and the function, and keeps what still fails in a dead-letter queue', () => {
+    const dlq = logicalId(prod.stack.rollbackAutomation.deadLetterQueue);
+    const rule = resource(prod, logicalId(prod.stack.rollbackAutomation.rule)).Properties!;
+    expect(rule.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 3600 } });
+    expect(referencedIds(rule.Targets[0].DeadLetterConfig.Arn)).toEqual([dlq]);
+    const invokeConfigs = resourcesOfType(prod.json, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => referencedIds(c.Properties!.FunctionName).includes(logicalId(fn('alarm-rollback'))));
+    expect(invokeConfigs).toHaveLength(1);
+    expect(invokeConfigs[0]![1].Properties).toMatchObject({ MaximumRetryAttempts: 2 });
+    expect(referencedIds(invokeConfigs[0]![1].Properties!.DestinationConfig.OnFailure.Destination)).toEqual([dlq]);
+    expect(resource(prod, dlq).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+  });
+
+  it('matches Rewind alarms entering ALARM, and nothing else', () => {
+    const pattern = resource(prod, logicalId(prod.stack.rollbackAutomation.rule)).Properties!.EventPattern;
+    expect(matchesEventPattern(pattern, alarmEvent('rewind-drift-user_profile-psi'))).toBe(true);
+    expect(matchesEventPattern(pattern, alarmEvent('rewind-drift-user_profile-psi', 'OK'))).toBe(false);
+    expect(matchesEventPattern(pattern, alarmEvent('churn-auc-low'))).toBe(false);
+    expect(matchesEventPattern(pattern, { ...alarmEvent('rewind-x'), source: 'aws.other' })).toBe(false);
+  });
+
+  it('can never be triggered by Rewind\'s own ops alarms', () => {
+    const names = resourcesOfType(prod.json, 'AWS::CloudWatch::Alarm').map(([, a]) => String(a.Properties!.AlarmName));
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    const pattern = resource(prod, logicalId(prod.stack.rollbackAutomation.rule)).Properties!.EventPattern;
+    for (const name of names) {
+      expect(name.startsWith(OPS_ALARM_PREFIX)).toBe(true);
+      expect(matchesEventPattern(pattern, alarmEvent(name))).toBe(false);
+    }
+  });
+
+  it('also listens for bound model alarms, and tells alarm-rollback about them', () => {
+    const bindings = [{ alarmName: 'churn-auc-low', model: 'churn-model', bakeWindowMinutes: 30 }];
+    const withModels = synthesize({ 'rewind:modelAlarms': JSON.stringify(bindings) });
+    const pattern = resource(withModels, logicalId(withModels.stack.rollbackAutomation.rule)).Properties!.EventPattern;
+    expect(pattern.detail.alarmName).toEqual([{ prefix: 'rewind-' }, { prefix: 'churn-auc-low' }]);
+    expect(matchesEventPattern(pattern, alarmEvent('churn-auc-low'))).toBe(true);
+    const env = resource(withModels, logicalId(withModels.stack.functions.get('alarm-rollback'))).Properties!.Environment.Variables;
+    expect(JSON.parse(env[MODEL_ALARMS_ENV])).toEqual(bindings);
+  });
+});
+
+describe('the outbox: history stream → event bus', () => {
+  it('reads the history stream from its start, isolates bad records and keeps failures', () => {
+    const mappings = resourcesOfType(prod.json, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    const mapping = mappings[0]![1].Properties!;
+    expect(referencedIds(mapping.EventSourceArn)).toEqual([logicalId(prod.stack.storage.tables.history)]);
+    expect(referencedIds(mapping.FunctionName)).toEqual([logicalId(prod.stack.pointerEvents.publisher)]);
+    expect(mapping).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ParallelizationFactor: 1,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+    });
+    expect(referencedIds(mapping.DestinationConfig.OnFailure.Destination)).toEqual([logicalId(prod.stack.pointerEvents.failureQueue)]);
+  });
+
+  it('publishes only to Rewind\'s bus, which archives every pointer event', () => {
+    const statements = statementsOfRole(prod.json, logicalId(prod.stack.pointerEvents.publisher.functionRole));
+    const putEvents = statements.filter((s) => actionsOf(s).includes('events:PutEvents'));
+    expect(putEvents.map((s) => resourcesOf(s).flatMap(referencedIds))).toEqual([[logicalId(prod.stack.pointerEvents.bus)]]);
+    const archive = resourcesOfType(prod.json, 'AWS::Events::Archive')[0]![1].Properties!;
+    expect(archive.EventPattern).toEqual({ source: [POINTER_EVENT_SOURCE] });
+    // The publisher reads no table through the store: no table names, no grants on tables.
+    expect(Object.values(dynamoActions('publish-pointer-events')).every((actions) => writes(actions).length === 0)).toBe(true);
+  });
+});
+
+describe('outputs', () => {
+  it('gives the API URL, the bus, the bucket and every table name', () => {
+    const outputs = prod.json.Outputs!;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'EventBusName', 'SnapshotBucketName', ...TABLES.map((t) => `${t.id[0]!.toUpperCase()}${t.id.slice(1)}TableName`)]),
+    );
+    for (const spec of TABLES) {
+      const [, output] = Object.entries(outputs).find(([, o]) => o.Description === spec.envVar)!;
+      expect(referencedIds(output.Value)).toEqual([logicalId(prod.stack.storage.tables[spec.id])]);
+    }
+  });
+});
+
+describe('template snapshot', () => {
+  it('is unchanged unless the infrastructure changed on purpose (update with jest -u)', () => {
+    expect(normalized(prod.json)).toMatchSnapshot();
+  });
+});
+
+/** Asset hashes change with every edit to any function's code; the template's shape does not. */
+function normalized(json: unknown): unknown {
+  return JSON.parse(JSON.stringify(json).replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '[hash]$1'));
+}

@@ -1,0 +1,141 @@
+/** Which views an alarm rolls back, and when it leaves them alone (in-memory adapters). */
+import { alarmActor, autoRollback, parseAlarmEvent, type AlarmFired } from '../../core/auto-rollback';
+import { DeployRequestSchema, parse } from '../../core/contracts';
+import { deployVersion } from '../../core/deploy';
+import { rollbackView } from '../../core/pointer-changes';
+import { deployBody } from '../support/fixtures';
+import { memoryDeps } from '../support/memory';
+
+let now = new Date('2026-11-25T12:00:00Z');
+const clockDeps = () => memoryDeps(() => now);
+const request = (seed: number, extra = {}) => parse(DeployRequestSchema, deployBody(seed, 10, extra), 'body');
+
+/** A real-shaped "CloudWatch Alarm State Change" event (as EventBridge delivers it). */
+export function alarmEvent(alarmName: string, o: { view?: string; state?: string; at?: string } = {}) {
+  return {
+    version: '0',
+    id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: o.at ?? now.toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
+    detail: {
+      alarmName,
+      state: { value: o.state ?? 'ALARM', reason: 'Threshold Crossed: 1 out of the last 1 datapoints [0.9] was greater than the threshold (0.25)', timestamp: o.at ?? now.toISOString() },
+      previousState: { value: 'OK', reason: '...', timestamp: '2026-11-25T11:00:00.000Z' },
+      configuration: {
+        metrics: [
+          {
+            id: 'm1',
+            metricStat: {
+              metric: { namespace: 'Rewind', name: 'FeatureDrift', dimensions: { service: 'rewind', statistic: 'psi', ...(o.view ? { view: o.view } : {}) } },
+              period: 60,
+              stat: 'Maximum',
+            },
+            returnData: true,
+          },
+        ],
+      },
+    },
+  };
+}
+
+function fired(alarmName: string, o: { view?: string; state?: string; at?: string } = {}): AlarmFired {
+  const parsed = parseAlarmEvent(alarmEvent(alarmName, o));
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.alarm;
+}
+
+/** v1 then v2 active, one minute apart, then the clock moves on to "now". */
+async function twoVersions(view = 'v', extra = {}) {
+  const deps = clockDeps();
+  now = new Date('2026-11-25T12:00:00Z');
+  await deployVersion(deps, 'dev', view, request(1, { activate: true, ...extra }));
+  now = new Date('2026-11-25T12:01:00Z');
+  await deployVersion(deps, 'dev', view, request(2, { activate: true, ...extra }));
+  now = new Date('2026-11-25T12:05:00Z');
+  return deps;
+}
+
+describe('parseAlarmEvent', () => {
+  it.each([
+    ['null', null],
+    ['a string', 'ALARM'],
+    ['an empty object', {}],
+    ['a scheduled event', { id: 'x', 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }],
+    ['no alarm name', { ...alarmEvent('a'), detail: { ...alarmEvent('a').detail, alarmName: '' } }],
+    ['no state timestamp', { ...alarmEvent('a'), detail: { ...alarmEvent('a').detail, state: { value: 'ALARM' } } }],
+    ['a bad timestamp', { ...alarmEvent('a'), detail: { ...alarmEvent('a').detail, state: { value: 'ALARM', timestamp: 'yesterday' } } }],
+    ['another source', { ...alarmEvent('a'), source: 'my.app' }],
+  ])('reports %s as a problem instead of throwing', (_name, event) => {
+    const parsed = parseAlarmEvent(event);
+    expect(parsed.ok).toBe(false);
+    expect((parsed as { problem: string }).problem).toEqual(expect.any(String));
+  });
+
+  it('reads the alarm, its reason and its dimensions', () => {
+    expect(fired('rewind-drift-v-psi', { view: 'v' })).toMatchObject({ alarmName: 'rewind-drift-v-psi', state: 'ALARM', dimensions: { view: 'v', statistic: 'psi' } });
+  });
+});
+
+describe('autoRollback', () => {
+  it('rolls the view of a drift alarm back through rollbackView, as the alarm, with its reason', async () => {
+    const deps = await twoVersions();
+    const result = await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v' }));
+    expect(result).toMatchObject({ resolvedBy: 'view-dimension', outcomes: [{ view: 'v', action: 'rolled-back', fromVersion: 2, toVersion: 1 }] });
+    const [entry] = await deps.registry.history('v', 1);
+    expect(entry).toMatchObject({ action: 'rollback', actor: alarmActor('rewind-drift-v-psi'), reason: expect.stringMatching(/^rewind-drift-v-psi: Threshold Crossed/) });
+    expect((await deps.registry.getPointer('v'))!.rolledBack).toEqual([2]);
+  });
+
+  it('leaves a view alone that is already on a restored version, and says so', async () => {
+    const deps = await twoVersions();
+    await rollbackView(deps, 'alice', 'v', { reason: 'saw it first' });
+    const result = await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v' }));
+    expect(result.outcomes).toEqual([{ view: 'v', action: 'none', why: expect.stringMatching(/already on a restored version: v1 since a rollback by alice/) }]);
+    expect((await deps.registry.getPointer('v'))!.stable).toBe(1);
+  });
+
+  it('does nothing when the view changed after the alarm fired', async () => {
+    const deps = await twoVersions();
+    const alarm = fired('rewind-drift-v-psi', { view: 'v', at: '2026-11-25T12:00:30Z' });
+    expect((await autoRollback(deps, alarm)).outcomes[0]).toMatchObject({ action: 'none', why: expect.stringMatching(/after the alarm fired/) });
+  });
+
+  it('ignores alarms that name no view, unknown views and non-ALARM states, touching nothing', async () => {
+    const deps = await twoVersions();
+    const before = structuredClone([...deps.registry.pointers]);
+    expect(await autoRollback(deps, fired('rewind-something'))).toMatchObject({ resolvedBy: 'nothing', outcomes: [], note: expect.stringMatching(/names no view/) });
+    expect((await autoRollback(deps, fired('rewind-drift-ghost-psi', { view: 'ghost' }))).outcomes).toEqual([{ view: 'ghost', action: 'none', why: 'no such view' }]);
+    expect(await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v', state: 'OK' }))).toMatchObject({ outcomes: [], note: 'state is OK, not ALARM' });
+    expect([...deps.registry.pointers]).toEqual(before);
+  });
+
+  it('reports a view with nothing to go back to instead of failing', async () => {
+    const deps = clockDeps();
+    await deployVersion(deps, 'dev', 'solo', request(1, { activate: true }));
+    now = new Date('2026-11-25T12:10:00Z');
+    expect((await autoRollback(deps, fired('rewind-drift-solo-psi', { view: 'solo' }))).outcomes[0]).toMatchObject({ action: 'none', why: expect.stringMatching(/cannot roll back/) });
+  });
+
+  it('rolls back, for a bound model alarm, the consuming views activated within the bake window only', async () => {
+    const deps = clockDeps();
+    now = new Date('2026-11-25T10:00:00Z');
+    for (const v of ['old', 'recent', 'other']) await deployVersion(deps, 'dev', v, request(1, { activate: true, consumers: v === 'other' ? ['ltv-model'] : ['churn-model'] }));
+    await deployVersion(deps, 'dev', 'old', request(2, { activate: true, consumers: ['churn-model'] }));
+    now = new Date('2026-11-25T11:50:00Z');
+    for (const v of ['recent', 'other']) await deployVersion(deps, 'dev', v, request(2, { activate: true, consumers: v === 'other' ? ['ltv-model'] : ['churn-model'] }));
+    now = new Date('2026-11-25T12:00:00Z');
+
+    const bindings = [{ alarmName: 'churn-auc-low', model: 'churn-model', bakeWindowMinutes: 60 }];
+    const result = await autoRollback(deps, fired('churn-auc-low'), bindings);
+    expect(result).toMatchObject({ resolvedBy: 'model-binding', model: 'churn-model' });
+    expect(result.outcomes).toEqual([
+      { view: 'old', action: 'none', why: expect.stringMatching(/before the 60-minute bake window/) },
+      expect.objectContaining({ view: 'recent', action: 'rolled-back', toVersion: 1 }),
+    ]);
+    expect((await deps.registry.getPointer('other'))!.stable).toBe(2);
+  });
+});
