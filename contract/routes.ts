@@ -5,7 +5,7 @@
  */
 import type { Action } from '../core/policy';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -27,7 +27,14 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/views/{view}/versions/{version}', handler: 'get-version', action: 'read', summary: 'One version record' },
   { method: 'DELETE', path: '/views/{view}/versions/{version}/online', handler: 'purge-version', action: 'purge', summary: "Purge a version's online values (its snapshot stays)" },
   { method: 'POST', path: '/views/{view}/activate', handler: 'activate', action: 'activate', summary: 'Point the view at a version' },
-  { method: 'POST', path: '/views/{view}/rollback', handler: 'rollback', action: 'rollback', summary: 'Go back to a known-good version' },
+  { method: 'POST', path: '/views/{view}/rollback', handler: 'rollback', action: 'rollback', summary: 'Go back to a known-good version (during a canary or shadow: drop the candidate)' },
+  { method: 'POST', path: '/views/{view}/promote', handler: 'promote', action: 'promote', summary: 'Make the canary or shadow candidate stable for everyone' },
+  { method: 'POST', path: '/views/{view}/features/{feature}/disable', handler: 'disable-feature', action: 'disable', summary: 'Kill switch: serve one feature as its declared default' },
+  { method: 'POST', path: '/views/{view}/features/{feature}/enable', handler: 'enable-feature', action: 'enable', summary: 'Serve a disabled feature again' },
+  { method: 'POST', path: '/views/{view}/approvals', handler: 'create-approval', action: 'approve', summary: "Approve a pointer change of a view whose tier needs a second person" },
+  { method: 'GET', path: '/views/{view}/approvals', handler: 'list-approvals', action: 'read', summary: "A view's approvals, newest first, with whether each is usable" },
+  { method: 'GET', path: '/policy', handler: 'get-policy', action: 'read', summary: 'The policy document in force: roles × tiers × actions, MFA and approvals' },
+  { method: 'PUT', path: '/policy', handler: 'put-policy', action: 'administer', summary: 'Replace the policy document (admin with MFA; audited, versioned)' },
   { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
   { method: 'POST', path: '/uploads', handler: 'create-upload', action: 'upload', summary: 'A presigned URL for uploading a large data file' },
   { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', action: 'read', summary: 'Serve the feature values of one entity' },

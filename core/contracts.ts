@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { ValidationError } from './errors';
-import { FEATURE_TYPES, TIERS } from './model';
+import { APPROVABLE_ACTIONS, ARTIFACT_KINDS, ARTIFACT_TIERS, FEATURE_TYPES, RELEASE_STRATEGIES, TIERS, type ArtifactKind, type ArtifactTier } from './model';
+import { PolicyDocumentSchema } from './policy';
 import { ValidationPolicySchema } from './validation/policy';
 
 /** View and feature names become DynamoDB keys and S3 key segments: keep them plain. */
@@ -13,6 +14,18 @@ const identifier = z
   .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,127}$/, 'must start with a letter and contain only letters, digits, _ . -');
 
 const featureValue = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+
+/** The refresh tier a known artifact kind has when the request does not say. */
+const DEFAULT_ARTIFACT_TIER: Record<ArtifactKind, ArtifactTier> = { 'cache-namespace': 'data', 'feature-vector-table': 'model', dashboard: 'dashboard' };
+
+export const DerivedArtifactSchema = z
+  .object({
+    kind: z.enum(ARTIFACT_KINDS, { error: `must be one of ${ARTIFACT_KINDS.join(', ')}` }),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_./:-]{0,254}$/, 'must be 1–255 letters, digits, _ . / : -'),
+    tier: z.enum(ARTIFACT_TIERS, { error: `must be one of ${ARTIFACT_TIERS.join(', ')}` }).optional(),
+  })
+  .strict()
+  .transform((a) => ({ kind: a.kind, name: a.name, tier: a.tier ?? DEFAULT_ARTIFACT_TIER[a.kind] }));
 
 export const FeatureSpecSchema = z.object({
   name: identifier,
@@ -54,6 +67,7 @@ export const DeployRequestSchema = z
     activate: z.boolean().default(false),
     reason: z.string().max(1000).optional(),
     validation: ValidationPolicySchema.optional(),
+    artifacts: z.array(DerivedArtifactSchema).max(50).default([]),
   })
   .superRefine((body, ctx) => {
     if (body.rows === undefined && body.snapshotUri === undefined)
@@ -81,17 +95,34 @@ export type DeployRequest = z.infer<typeof DeployRequestSchema>;
 const revision = z.number().int().min(0);
 const versionNumber = z.number().int().min(1);
 
-export const ActivateRequestSchema = z.object({
-  version: versionNumber,
-  expectedRevision: revision.optional(),
-  reason: z.string().max(1000).optional(),
-});
-export type ActivateRequest = z.infer<typeof ActivateRequestSchema>;
+/** Longest bake a canary or shadow may ask for: a week. */
+export const MAX_BAKE_SECONDS = 7 * 24 * 3600;
+
+export const ActivateRequestSchema = z
+  .object({
+    version: versionNumber,
+    expectedRevision: revision.optional(),
+    reason: z.string().max(1000).optional(),
+    /** all-at-once (default): everyone gets `version`; canary: `percent` of entities do; shadow: nobody does, the monitor sees it. */
+    strategy: z.enum(RELEASE_STRATEGIES, { error: `must be one of ${RELEASE_STRATEGIES.join(', ')}` }).default('all-at-once'),
+    percent: z.number().gt(0, 'must be above 0').max(100).multipleOf(0.01, 'is honoured to 0.01').optional(),
+    bakeSeconds: z.number().int().min(1).max(MAX_BAKE_SECONDS).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.strategy === 'canary' && body.percent === undefined) ctx.addIssue({ code: 'custom', path: ['percent'], message: 'a canary needs a percent of entities (0–100]' });
+    if (body.strategy !== 'canary' && body.percent !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['percent'], message: `only a canary takes a percent (strategy is ${body.strategy})` });
+    if (body.strategy === 'all-at-once' && body.bakeSeconds !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['bakeSeconds'], message: 'only a canary or a shadow bakes' });
+  });
+export type ActivateRequest = z.input<typeof ActivateRequestSchema>;
 
 export const RollbackRequestSchema = z.object({
   toVersion: versionNumber.optional(),
   reason: z.string().min(1, 'say why you are rolling back').max(1000),
   expectedRevision: revision.optional(),
+  /** Roll back a view whose tier needs an approval without one; only a role allowed to `break-glass` (an admin) may, and it is recorded. */
+  breakGlassReason: z.string().min(1).max(1000).optional(),
 });
 export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 
@@ -104,6 +135,44 @@ export const VersionParamsSchema = z.object({ view: identifier, version: z.coerc
 export const OnlineParamsSchema = z.object({ view: identifier, entity: z.string().min(1).max(1024) });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({ view: identifier.optional() });
+
+export const PromoteRequestSchema = z.object({
+  expectedRevision: revision.optional(),
+  reason: z.string().max(1000).optional(),
+});
+export type PromoteRequest = z.infer<typeof PromoteRequestSchema>;
+
+export const FeatureParamsSchema = z.object({ view: identifier, feature: identifier });
+
+export const FeatureSwitchRequestSchema = z.object({
+  reason: z.string().min(1, 'say why').max(1000),
+  expectedRevision: revision.optional(),
+  /** For a tier whose policy needs an approval for this switch: an admin's reason to go without one. */
+  breakGlassReason: z.string().min(1).max(1000).optional(),
+});
+export type FeatureSwitchRequest = z.infer<typeof FeatureSwitchRequestSchema>;
+
+export const ApprovalRequestSchema = z
+  .object({
+    action: z.enum(APPROVABLE_ACTIONS, { error: `must be one of ${APPROVABLE_ACTIONS.join(', ')}` }).default('activate'),
+    version: versionNumber.optional(),
+    feature: identifier.optional(),
+    reason: z.string().max(1000).optional(),
+    expiresInSeconds: z.number().int().min(60).max(7 * 24 * 3600).default(24 * 3600),
+  })
+  .superRefine((body, ctx) => {
+    if (body.action === 'activate' && body.version === undefined)
+      ctx.addIssue({ code: 'custom', path: ['version'], message: 'an activation is approved for one version: name it' });
+    if (body.feature !== undefined && body.action !== 'disable' && body.action !== 'enable')
+      ctx.addIssue({ code: 'custom', path: ['feature'], message: 'only a disable or enable approval names a feature' });
+  });
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+export const PutPolicyRequestSchema = z.object({
+  document: PolicyDocumentSchema,
+  expectedRevision: revision.optional(),
+  reason: z.string().max(1000).optional(),
+});
 
 /**
  * Parse `input` with `schema`, turning the first issue into a ValidationError whose field is

@@ -98,6 +98,7 @@ export async function deployVersion(
     consumers: checked.consumers.map((c) => c.name),
     ...(Object.keys(consumerFeatures).length ? { consumerFeatures } : {}),
     ...(request.changelog !== undefined ? { changelog: request.changelog } : {}),
+    ...(request.artifacts?.length ? { artifacts: request.artifacts } : {}),
     snapshot,
     outcome: rejected ? 'rejected' : 'ready',
     validation,
@@ -154,7 +155,8 @@ async function check(deps: Deps, view: string, request: DeployRequest): Promise<
   const rows = await loadRows(deps, definition, request);
   const policy = resolvePolicy(request.validation);
   const consumers = consumerUses(request.consumers);
-  const [profiles, baseline] = [profileRows(definition, rows), await loadBaseline(deps, view, policy)];
+  const baseline = await loadBaseline(deps, view, policy);
+  const profiles = profileRows(definition, rows);
   const report = preflight({ definition, consumers, profiles, policy, ...(baseline ? { baseline } : {}) });
   return { definition, rows, consumers, policy, profiles, report };
 }

@@ -4,6 +4,7 @@
  * version within that bound), version definitions forever (they are immutable).
  */
 import { LRUCache } from 'lru-cache';
+import { route, type Arm } from './canary';
 import { NothingActiveError } from './errors';
 import type { FeatureValue, Pointer, ViewDefinition } from './model';
 import type { OnlineStore, Registry } from './ports';
@@ -21,6 +22,8 @@ export interface ServedFeatures {
   features: Record<string, FeatureValue>;
   /** Features switched off on the pointer, served as their default. */
   disabled?: string[];
+  /** While a candidate is on trial (canary or shadow): which arm answered. */
+  arm?: Arm;
 }
 
 type CachedPointer = { pointer: Pointer | null };
@@ -54,11 +57,17 @@ export class FeatureServer {
     // Telling "no such view" from "never activated" would cost a read on every miss; both
     // mean there is nothing to serve.
     if (!pointer || pointer.stable === null) throw new NothingActiveError(view);
-    const version = pointer.stable;
-    const [definition, stored] = await Promise.all([this.definition(view, version), this.online.get(view, version, entity)]);
+    // The pointer carries the split: choosing the arm is a hash, not a read (core/canary.ts).
+    const { version, arm, shadow } = route(pointer, entity);
+    const [definition, stored] = await Promise.all([
+      this.definition(view, version),
+      this.online.get(view, version, entity),
+      // A shadow is computed beside the answer, for the monitor only, and never fails it.
+      shadow !== undefined && this.recorder ? this.recordShadow(view, shadow, entity) : undefined,
+    ]);
     this.recorder?.record(view, version, definition, stored);
     const features = withDefaults(definition, stored);
-    const served: ServedFeatures = { view, version, entity, found: stored !== undefined, features };
+    const served: ServedFeatures = { view, version, entity, found: stored !== undefined, features, ...(arm ? { arm } : {}) };
     if (pointer.disabledFeatures.length > 0) {
       for (const name of pointer.disabledFeatures) {
         if (name in features) features[name] = definition.features.find((f) => f.name === name)?.default ?? null;
@@ -66,6 +75,15 @@ export class FeatureServer {
       served.disabled = pointer.disabledFeatures;
     }
     return served;
+  }
+
+  private async recordShadow(view: string, version: number, entity: string): Promise<void> {
+    try {
+      const [definition, stored] = await Promise.all([this.definition(view, version), this.online.get(view, version, entity)]);
+      this.recorder!.record(view, version, definition, stored);
+    } catch {
+      // The caller is served from the stable arm whatever the shadow does.
+    }
   }
 
   /** Drop cached pointers (tests, and the local runtime after it changes one in-process). */

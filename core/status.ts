@@ -8,6 +8,7 @@ export function versionStatus(record: Pick<VersionRecord, 'version' | 'outcome'>
   if (record.outcome === 'rejected') return 'rejected';
   if (!pointer) return 'deployed';
   if (pointer.stable === record.version) return 'active';
+  if (pointer.candidate?.version === record.version) return 'candidate';
   if (pointer.rolledBack.includes(record.version)) return 'rolled-back';
   if (pointer.previousStable.includes(record.version)) return 'superseded';
   return 'deployed';

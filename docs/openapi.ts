@@ -15,6 +15,12 @@ const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
   'plan-version': { body: contracts.DeployRequestSchema },
   activate: { body: contracts.ActivateRequestSchema },
   rollback: { body: contracts.RollbackRequestSchema },
+  promote: { body: contracts.PromoteRequestSchema },
+  'disable-feature': { body: contracts.FeatureSwitchRequestSchema },
+  'enable-feature': { body: contracts.FeatureSwitchRequestSchema },
+  'create-approval': { body: contracts.ApprovalRequestSchema },
+  'list-approvals': { query: contracts.LimitQuerySchema },
+  'put-policy': { body: contracts.PutPolicyRequestSchema },
   'create-upload': { body: contracts.UploadRequestSchema },
   'get-history': { query: contracts.LimitQuerySchema },
   'list-audit': { query: contracts.AuditQuerySchema },
@@ -23,7 +29,7 @@ const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
 const ERRORS = {
   '400': 'Bad input; `error.field` names the offending field. Nothing was written.',
   '401': 'No bearer token, or an invalid one.',
-  '403': 'The caller’s roles do not allow this; the refusal is audited.',
+  '403': 'The caller’s roles do not allow this on the view’s tier (Forbidden), the tier needs a token with MFA (MfaRequired), or a second person’s approval (ApprovalRequired); every refusal is audited.',
   '404': 'Unknown view or version.',
   '409': 'Stale expectedRevision, rejected version, or no rollback target. Nothing was written.',
   '503': 'The store is throttling; retry after the Retry-After header.',
@@ -46,7 +52,7 @@ function operation(route: RouteSpec) {
     parameters: [...pathParams, ...queryParams],
     ...(request.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(request.body) } } } } : {}),
     responses: {
-      [route.handler === 'deploy-version' || route.handler === 'create-upload' ? '201' : '200']: {
+      [route.handler === 'deploy-version' || route.handler === 'create-upload' || route.handler === 'create-approval' ? '201' : '200']: {
         description: 'Success',
         content: { 'application/json': { schema: { type: 'object' } } },
       },

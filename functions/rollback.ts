@@ -1,12 +1,20 @@
 import { RollbackRequestSchema, ViewParamsSchema } from '../core/contracts';
 import { rollbackView } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
+import { withArtifacts } from './commons/artifacts';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
-  { handler: 'rollback', params: ViewParamsSchema, body: RollbackRequestSchema },
-  async ({ deps, principal, params, body }) => {
-    const result = await rollbackView(deps, principal.sub, params.view, body);
+  {
+    handler: 'rollback',
+    params: ViewParamsSchema,
+    body: RollbackRequestSchema,
+    tierHints: ({ body }) => ({ versions: body.toVersion === undefined ? [] : [body.toVersion] }),
+  },
+  async ({ deps, principal, params, body, authorize }) => {
+    // Going without an approval is its own permission (an admin's, by default), refused and audited like any other.
+    if (body.breakGlassReason !== undefined) await authorize('break-glass');
+    const result = await rollbackView(withArtifacts(deps), principal.sub, params.view, body);
     if (result.changed) {
       countForView(params.view, 'ManualRollback');
     }

@@ -56,10 +56,15 @@ export interface FunctionAccess {
   bucket: BucketAccess;
 }
 
-/** What every HTTP function has: it may refuse a caller, and a refusal is audited. */
+/**
+ * What every HTTP function has. Each request is judged by the policy document in force
+ * (stored in the versions table; functions/commons/policy.ts) and, for tiered decisions, by
+ * the view's tier (its pointer and version records: core/approvals.ts viewTier), so every
+ * route reads versions and pointers. Any route may refuse a caller, and a refusal is audited.
+ */
 const httpBase: Record<TableId, TableAccess> = {
-  versions: 'none',
-  pointers: 'none',
+  versions: 'read',
+  pointers: 'read',
   history: 'none',
   audit: 'append',
   online: 'none',
@@ -81,19 +86,19 @@ const movesPointers: FunctionAccess = {
 export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Serving: reads only, plus its sample batches for the drift monitor. It can never move a
   // pointer or change a value it serves.
-  'get-online': { tables: { ...httpBase, versions: 'read', pointers: 'read', online: 'read', samples: 'put' }, bucket: {} },
-  'list-views': { tables: { ...httpBase, versions: 'read', pointers: 'read' }, bucket: {} },
-  'get-view': { tables: { ...httpBase, versions: 'read', pointers: 'read' }, bucket: {} },
-  'list-versions': { tables: { ...httpBase, versions: 'read' }, bucket: {} },
-  'get-version': { tables: { ...httpBase, versions: 'read' }, bucket: {} },
+  'get-online': { tables: { ...httpBase, online: 'read', samples: 'put' }, bucket: {} },
+  'list-views': { tables: httpBase, bucket: {} },
+  'get-view': { tables: httpBase, bucket: {} },
+  'list-versions': { tables: httpBase, bucket: {} },
+  'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'list-audit': { tables: { ...httpBase, audit: 'read-append' }, bucket: {} },
   'verify-audit': { tables: { ...httpBase, audit: 'read-append' }, bucket: {} },
   'create-upload': { tables: httpBase, bucket: { write: [UPLOADS_PREFIX] } },
   // Plan, then apply: the same checks as a deploy (data file, baseline profiles), no writes.
-  'plan-version': { tables: { ...httpBase, versions: 'read', pointers: 'read' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX] } },
+  'plan-version': { tables: httpBase, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX] } },
   // Deletes a version's rows, listed by its snapshot.
-  'purge-version': { tables: { ...httpBase, versions: 'write', pointers: 'read', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
+  'purge-version': { tables: { ...httpBase, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
     tables: movesPointers.tables,
     // Reads the caller's data file (an upload, or an earlier snapshot) and the baseline's
@@ -102,11 +107,20 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   },
   activate: movesPointers,
   rollback: movesPointers,
+  // Issue 5's pointer changes: each is one transaction like any other (pointer, history, audit).
+  promote: movesPointers,
+  'disable-feature': movesPointers,
+  'enable-feature': movesPointers,
+  // Approvals and the policy document live in the versions table (store/dynamo-registry.ts).
+  'create-approval': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
+  'list-approvals': { tables: httpBase, bucket: {} },
+  'get-policy': { tables: httpBase, bucket: {} },
+  'put-policy': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
   // Idempotency records: one rollback per alarm transition (Powertools idempotency).
   'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write' } },
   // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
   'drift-monitor': {
-    tables: { ...httpBase, audit: 'none', versions: 'read', pointers: 'read', samples: 'read' },
+    tables: { ...httpBase, audit: 'none', samples: 'read' },
     bucket: { read: [SNAPSHOTS_PREFIX] },
   },
 };

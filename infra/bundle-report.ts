@@ -9,17 +9,12 @@
  * The test in test/infra/bundles.test.ts enforces the limits below on the same builds.
  */
 import { build, type Metafile } from 'esbuild';
-import { ROUTES } from '../contract/routes';
-import { RULES } from '../contract/rules';
 import { esbuildOptions } from './bundling';
+import { ALL_HANDLERS, SERVING_HANDLER } from './handlers';
 
-/** Every function the stack deploys, by handler name. */
-export const ALL_HANDLERS: readonly string[] = [
-  ...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), 'drift-monitor', 'publish-pointer-events']),
-];
+export { ALL_HANDLERS, SERVING_HANDLER };
 
-/** The serving function: on the hot path, so held to a tighter budget and a shorter list. */
-export const SERVING_HANDLER = 'get-online';
+/** The serving function is on the hot path: a tighter budget and a shorter list. */
 export const SERVING_LIMIT_BYTES = 1_000_000;
 export const OTHER_LIMIT_BYTES = 5_000_000;
 /** What the serving bundle must not carry (issue 3): Parquet, statistics, CDK. */
@@ -42,8 +37,8 @@ export interface BundleReport {
   handler: string;
   /** Minified JavaScript, as deployed (AWS SDK bundled). */
   bytes: number;
-  /** The same bundle if the runtime's AWS SDK were used (`@aws-sdk/*` external). */
-  bytesWithRuntimeSdk: number;
+  /** The same bundle if the runtime's AWS SDK were used (`@aws-sdk/*` external); not measured when not asked. */
+  bytesWithRuntimeSdk?: number;
   /** Input files (paths relative to the project root). */
   inputs: string[];
   /** Bytes in the output by package (or by top-level project directory). */
@@ -51,9 +46,12 @@ export interface BundleReport {
   metafile: Metafile;
 }
 
-/** Builds one handler both ways. */
-export async function bundleReport(handler: string): Promise<BundleReport> {
-  const [deployed, runtimeSdk] = await Promise.all([build(esbuildOptions(handler)), build(esbuildOptions(handler, { runtimeSdk: true }))]);
+/** Builds one handler as deployed and, when asked, with the runtime's SDK too. */
+export async function bundleReport(handler: string, options: { compareRuntimeSdk?: boolean } = {}): Promise<BundleReport> {
+  const [deployed, runtimeSdk] = await Promise.all([
+    build(esbuildOptions(handler)),
+    options.compareRuntimeSdk ? build(esbuildOptions(handler, { runtimeSdk: true })) : undefined,
+  ]);
   const metafile = deployed.metafile!;
   const output = Object.values(metafile.outputs)[0]!;
   const byPackage: Record<string, number> = {};
@@ -64,7 +62,7 @@ export async function bundleReport(handler: string): Promise<BundleReport> {
   return {
     handler,
     bytes: deployed.outputFiles![0]!.contents.byteLength,
-    bytesWithRuntimeSdk: runtimeSdk.outputFiles![0]!.contents.byteLength,
+    ...(runtimeSdk ? { bytesWithRuntimeSdk: runtimeSdk.outputFiles![0]!.contents.byteLength } : {}),
     inputs: Object.keys(output.inputs),
     byPackage,
     metafile,
@@ -72,9 +70,9 @@ export async function bundleReport(handler: string): Promise<BundleReport> {
 }
 
 /** All handlers, a few at a time (esbuild is fast; memory is the limit). */
-export async function bundleReports(handlers: readonly string[] = ALL_HANDLERS): Promise<BundleReport[]> {
+export async function bundleReports(handlers: readonly string[] = ALL_HANDLERS, options: { compareRuntimeSdk?: boolean } = {}): Promise<BundleReport[]> {
   const reports: BundleReport[] = [];
-  for (let i = 0; i < handlers.length; i += 4) reports.push(...(await Promise.all(handlers.slice(i, i + 4).map(bundleReport))));
+  for (let i = 0; i < handlers.length; i += 4) reports.push(...(await Promise.all(handlers.slice(i, i + 4).map((h) => bundleReport(h, options)))));
   return reports;
 }
 
@@ -127,7 +125,7 @@ function table(reports: BundleReport[]): string {
         .slice(0, 4)
         .map(([name, bytes]) => `${name} ${kb(bytes)}`)
         .join(', ');
-      return `| ${r.handler} | ${kb(r.bytes)} | ${kb(r.bytesWithRuntimeSdk)} | ${top} |`;
+      return `| ${r.handler} | ${kb(r.bytes)} | ${r.bytesWithRuntimeSdk === undefined ? '' : kb(r.bytesWithRuntimeSdk)} | ${top} |`;
     });
   return ['| function | bundle (SDK bundled, deployed) | with the runtime SDK | heaviest parts |', '|---|---:|---:|---|', ...rows].join('\n');
 }
@@ -141,7 +139,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(chain ? chain.join('\n  → ') : `${module} is not in the ${handler} bundle`);
     return;
   }
-  const reports = await bundleReports();
+  const reports = await bundleReports(ALL_HANDLERS, { compareRuntimeSdk: true });
   if (argv.includes('--json')) {
     console.log(JSON.stringify(reports.map(({ metafile: _m, inputs: _i, ...r }) => r), null, 2));
     return;

@@ -1,9 +1,9 @@
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { ROUTES } from '../contract/routes';
 import { alarmNamePrefixes, MODEL_ALARMS_ENV } from '../contract/alarms';
-import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, RULES } from '../contract/rules';
+import { ROUTES } from '../contract/routes';
+import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
 import { TABLES } from '../contract/tables';
 import type { RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
@@ -13,11 +13,9 @@ import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
+import { DRIFT_MONITOR_HANDLER, SERVING_HANDLER, STORE_HANDLERS } from './handlers';
 
-/** The function behind the serving route, throttled and sized on its own. */
-export const SERVING_HANDLER = 'get-online';
-/** Scheduled functions (not behind a route or an event rule). */
-export const DRIFT_MONITOR_HANDLER = 'drift-monitor';
+export { SERVING_HANDLER };
 
 export interface RewindStackProps extends StackProps {
   config: RewindConfig;
@@ -63,7 +61,7 @@ export class RewindStack extends Stack {
     const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms)) };
     this.functions = new RewindFunctions(this, 'Functions', {
       storage: this.storage,
-      handlers: [...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER],
+      handlers: STORE_HANDLERS,
       logRetention,
       logRemovalPolicy,
       pointerCacheMs: config.pointerCacheMs,

@@ -108,6 +108,8 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
     runMonitor,
     stop: async () => {
       clearInterval(schedule);
+      // Write out what was sampled while the tables are still there.
+      await (await import('../functions/commons/deps')).getServingSampler()?.stop();
       removeSink();
       await Promise.allSettled([running, evaluator.stop(), relay.stop()]);
       await bus.drain();

@@ -7,13 +7,14 @@
  * (a committed change is never without its event) at laptop scale.
  */
 import type { Registry } from '../core/ports';
-import { toPointerEvent } from '../functions/publish-pointer-events';
+import type { toPointerEvent as ToPointerEvent } from '../functions/publish-pointer-events';
 import type { LocalEventBus } from './event-bus';
 
 export class HistoryOutboxRelay {
   private readonly seen = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
+  private toPointerEvent: typeof ToPointerEvent | undefined;
 
   constructor(
     private readonly registry: Pick<Registry, 'listViews' | 'history'>,
@@ -23,6 +24,8 @@ export class HistoryOutboxRelay {
 
   /** Starts from what is committed now: earlier changes were published by an earlier run. */
   async start(): Promise<this> {
+    // Loaded now, not at import: functions/ read their environment (log level…) when loaded.
+    ({ toPointerEvent: this.toPointerEvent } = await import('../functions/publish-pointer-events'));
     for (const view of await this.registry.listViews()) this.seen.set(view, (await this.registry.history(view, 1))[0]?.revision ?? 0);
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref?.();
@@ -48,7 +51,7 @@ export class HistoryOutboxRelay {
       const last = this.seen.get(view) ?? 0;
       const fresh = (await this.registry.history(view, 100)).filter((h) => h.revision > last).sort((a, b) => a.revision - b.revision);
       for (const entry of fresh) {
-        const event = toPointerEvent(entry, 'rewind-local');
+        const event = this.toPointerEvent!(entry, 'rewind-local');
         this.bus.publish({
           source: event.Source!,
           'detail-type': event.DetailType!,

@@ -11,6 +11,7 @@ import { ensureTables } from './bootstrap';
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
 import { createGateway, type GatewayOptions } from './gateway';
 import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, type LocalMonitoring, type LocalMonitoringOptions } from './monitoring';
+import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
 import { jwtSecret } from './tokens';
 
 export interface LocalOptions {
@@ -36,6 +37,8 @@ export interface LocalOptions {
    * (or REWIND_ALARM_PERIOD_SECONDS / REWIND_MONITOR_INTERVAL_MS) is set; `false` forces it off.
    */
   monitoring?: LocalMonitoringOptions | boolean;
+  /** Run the canary bake check (functions/promote-canaries) this often; default REWIND_PROMOTE_INTERVAL_MS, else never on its own. */
+  promoteIntervalMs?: number;
 }
 
 export interface LocalRewind {
@@ -49,6 +52,8 @@ export interface LocalRewind {
   env: Record<string, string>;
   /** Present when monitoring is on. */
   monitoring?: LocalMonitoring;
+  /** Local alarm status, artifact invalidator, artifact events and the bake check (local/releases.ts). */
+  releases: LocalReleases;
   stop(): Promise<void>;
 }
 
@@ -116,6 +121,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const server = createGateway({ jwtSecret: secret.secret, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
+    const releases = await startLocalReleases({ promoteIntervalMs: options.promoteIntervalMs ?? promoteIntervalFromEnv(), ...(monitoring ? { bus: monitoring.bus } : {}) });
     return {
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       port,
@@ -125,12 +131,14 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       s3Endpoint,
       env,
       ...(monitoring ? { monitoring } : {}),
+      releases,
       stop: async () => {
-        await monitoring?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await releases.stop();
+        await monitoring?.stop();
         await stopEmulators();
       },
     };

@@ -12,13 +12,14 @@ import {
   type DynamoDBDocumentClient,
   type PutCommandInput,
   type QueryCommandInput,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { VIEW_CATALOG_INDEX } from '../contract/tables';
 import { chainFor, nextAuditEntry } from '../core/audit-chain';
-import { RevisionConflictError } from '../core/errors';
-import type { AuditDraft, AuditEntry, HistoryEntry, Materialization, Pointer, VersionRecord } from '../core/model';
+import { InvalidStateError, PolicyConflictError, RevisionConflictError } from '../core/errors';
+import type { Approval, AuditDraft, AuditEntry, HistoryEntry, Materialization, Pointer, StoredPolicy, VersionRecord } from '../core/model';
 import type { CommittedChange, PointerChange, Registry } from '../core/ports';
 import { backoff, errorName, isConditionFailure } from './aws-errors';
 import type { TableNames } from './config';
@@ -30,6 +31,16 @@ const MAX_APPEND_ATTEMPTS = 40;
 
 const versionSk = (version: number) => `V#${String(version).padStart(10, '0')}`;
 const materializationSk = (version: number) => `M#${String(version).padStart(10, '0')}`;
+/**
+ * Approvals live in their view's partition of the versions table (sk `A#<id>`, ids sort by
+ * time), so a pointer change can mark one used in its own transaction.
+ */
+const approvalSk = (id: string) => `A#${id}`;
+/**
+ * The policy document's revisions are immutable records too: partition `#policy` of the
+ * versions table (no view name can start with '#'), one item per revision.
+ */
+const POLICY_PARTITION = '#policy';
 
 export class DynamoRegistry implements Registry {
   constructor(
@@ -143,6 +154,7 @@ export class DynamoRegistry implements Registry {
             },
           },
           auditPut,
+          ...(change.useApproval ? [this.useApprovalItem(change.useApproval, change.history.actor, change.history.at, after.revision)] : []),
         ];
       },
       async (reasons) => {
@@ -151,6 +163,8 @@ export class DynamoRegistry implements Registry {
           const current = reasons[0]?.Item ? (unmarshall(reasons[0].Item) as Pointer) : await this.getPointer(before.view);
           throw new RevisionConflictError(before.view, before.revision, current?.revision ?? 0, current);
         }
+        if (reasons[3]?.Code === 'ConditionalCheckFailed')
+          throw new InvalidStateError(`approval ${change.useApproval!.id} was used by another change meanwhile; ask for a new one`);
       },
     );
     return { pointer: after, history: history!, audit };
@@ -168,6 +182,91 @@ export class DynamoRegistry implements Registry {
       }),
     );
     return (out.Items ?? []) as HistoryEntry[];
+  }
+
+  async getPolicy(): Promise<StoredPolicy | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.versions,
+        KeyConditionExpression: '#view = :policy AND begins_with(sk, :prefix)',
+        ExpressionAttributeNames: { '#view': 'view' },
+        ExpressionAttributeValues: { ':policy': POLICY_PARTITION, ':prefix': 'V#' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = out.Items?.[0];
+    if (!item) return undefined;
+    return { revision: Number(item.revision), document: item.document, updatedAt: String(item.updatedAt), updatedBy: String(item.updatedBy) };
+  }
+
+  async putPolicy(policy: StoredPolicy, draft: AuditDraft): Promise<AuditEntry> {
+    return this.withChainAppend(
+      draft,
+      policy.updatedAt,
+      (audit) => [
+        {
+          Put: {
+            TableName: this.tables.versions,
+            Item: { view: POLICY_PARTITION, sk: versionSk(policy.revision), ...policy },
+            // A revision is written once: of two concurrent writers, one wins.
+            ConditionExpression: 'attribute_not_exists(sk)',
+          },
+        },
+        audit,
+      ],
+      async (reasons) => {
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          const current = await this.getPolicy();
+          throw new PolicyConflictError(policy.revision - 1, current?.revision ?? 0);
+        }
+      },
+    );
+  }
+
+  async putApproval(approval: Approval, draft: AuditDraft): Promise<AuditEntry> {
+    return this.withChainAppend(draft, approval.at, (audit) => [
+      {
+        Put: {
+          TableName: this.tables.versions,
+          Item: { ...approval, sk: approvalSk(approval.id) },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        },
+      },
+      audit,
+    ]);
+  }
+
+  async listApprovals(view: string, limit: number): Promise<Approval[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.versions,
+        KeyConditionExpression: '#view = :view AND begins_with(sk, :prefix)',
+        ExpressionAttributeNames: { '#view': 'view' },
+        ExpressionAttributeValues: { ':view': view, ':prefix': 'A#' },
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map((item) => {
+      const { sk: _sk, ...approval } = item;
+      return approval as Approval;
+    });
+  }
+
+  /** Marks an approval used, only if it still exists unused: an approval lets one change through. */
+  private useApprovalItem(approval: Approval, actor: string, at: string, revision: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.versions,
+        Key: { view: approval.view, sk: approvalSk(approval.id) },
+        UpdateExpression: 'SET usedAt = :at, usedBy = :by, usedRevision = :revision',
+        ConditionExpression: 'attribute_exists(sk) AND attribute_not_exists(usedAt)',
+        ExpressionAttributeValues: { ':at': at, ':by': actor, ':revision': revision },
+      },
+    };
   }
 
   async appendAudit(draft: AuditDraft): Promise<AuditEntry> {
@@ -230,7 +329,7 @@ export class DynamoRegistry implements Registry {
       };
       const transactItems = items(auditPut, entry);
       try {
-        if (transactItems.length === 1) await this.db.send(new PutCommand(transactItems[0]!.Put));
+        if (transactItems.length === 1) await this.db.send(new PutCommand((transactItems[0] as { Put: PutCommandInput }).Put));
         else await this.db.send(new TransactWriteCommand({ TransactItems: transactItems }));
         return entry;
       } catch (error) {
@@ -270,7 +369,7 @@ export class DynamoRegistry implements Registry {
   }
 }
 
-type TransactItem = { Put: PutCommandInput };
+type TransactItem = { Put: PutCommandInput } | { Update: UpdateCommandInput & { UpdateExpression: string } };
 
 /** A new pointer must not exist yet; an existing one must still be at the revision read. */
 function revisionCondition(revision: number): Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {

@@ -97,8 +97,9 @@ export class RewindApi extends Construct {
     // throttled by (or starve) the control plane's budget.
     const servingRoutes = props.routes.filter((r) => r.handler === props.serving.handler);
     const cfnStage = this.stage.node.defaultChild as CfnStage;
+    // RouteSettings is untyped JSON in the L1: CloudFormation's own (Pascal case) names.
     cfnStage.routeSettings = Object.fromEntries(
-      servingRoutes.map((r) => [routeKey(r), { throttlingRateLimit: props.serving.rateLimit, throttlingBurstLimit: props.serving.burstLimit }]),
+      servingRoutes.map((r) => [routeKey(r), { ThrottlingRateLimit: props.serving.rateLimit, ThrottlingBurstLimit: props.serving.burstLimit }]),
     );
     // Route settings name routes by key: the routes must exist before the stage refers to them.
     for (const r of servingRoutes) cfnStage.node.addDependency(routes[routeKey(r)]!);

@@ -9,6 +9,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { POINTER_EVENT_SOURCE } from '../../contract/rules';
+import { PUBLISHER_HANDLER } from '../handlers';
 import { opsAlarm } from './ops-alarm';
 import { RewindFunction } from './rewind-function';
 
@@ -49,7 +50,7 @@ export class PointerEvents extends Construct {
     });
 
     this.publisher = new RewindFunction(this, 'Publisher', {
-      handler: 'publish-pointer-events',
+      handler: PUBLISHER_HANDLER,
       description: 'Rewind outbox: history stream → pointer events',
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,

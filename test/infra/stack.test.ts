@@ -13,6 +13,7 @@ import { DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, ty
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
 import { SERVING_HANDLER } from '../../infra/rewind-stack';
+import { environmentFromOutputs } from '../../infra/localstack';
 import { createTableInput } from '../../local/bootstrap';
 import {
   actionsOf,
@@ -196,7 +197,7 @@ describe('the API authorizes every route and is throttled', () => {
     for (const route of ROUTES) {
       const permissions = resourcesOfType(prod.json, 'AWS::Lambda::Permission').filter(([, p]) => referencedIds(p.Properties!.FunctionName).includes(logicalId(fn(route.handler))));
       const fromApi = permissions.filter(([, p]) => p.Properties!.Principal === 'apigateway.amazonaws.com');
-      expect(fromApi.map(([, p]) => render(p.Properties!.SourceArn))).toContainEqual(expect.stringContaining(`/*/*${route.path.replace(/\{[^}]+\}/g, '*')}`));
+      expect(fromApi.map(([, p]) => render(p.Properties!.SourceArn))).toContainEqual(expect.stringMatching(new RegExp(`>/\\*/\\*${escape(route.path)}$`)));
     }
   });
 });
@@ -217,10 +218,11 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     expect(s3Statements(SERVING_HANDLER)).toEqual([]);
   });
 
-  it('only the activation and rollback paths can write pointers and history', () => {
+  it('only the pointer-change paths (activation, rollback, promotion, feature switches) can write pointers and history', () => {
     const writersOf = (id: TableId) => allHandlers().filter((h) => writes(dynamoActions(h)[id]).length > 0).sort();
-    // deploy-version activates in the same request when asked (activate: true).
-    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'rollback'];
+    // deploy-version activates in the same request when asked (activate: true); promote and
+    // the feature switches are pointer changes too (one transaction each).
+    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'rollback'];
     expect(writersOf('pointers')).toEqual(pointerPaths);
     expect(writersOf('history')).toEqual(pointerPaths);
   });
@@ -235,7 +237,12 @@ describe('least privilege: each function can do exactly what infra/access.ts say
   });
 
   it('every HTTP function can append to the audit log (a refusal is audited), with PutItem and Query', () => {
-    for (const route of ROUTES) expect(dynamoActions(route.handler).audit).toEqual(expect.objectContaining(new Set(['dynamodb:PutItem', 'dynamodb:Query'])));
+    for (const route of ROUTES) {
+      expect({ handler: route.handler, audit: [...dynamoActions(route.handler).audit] }).toEqual({
+        handler: route.handler,
+        audit: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query']),
+      });
+    }
   });
 
   it('grants S3 by key prefix only: uploads are signed under uploads/, snapshots written only by deploy', () => {
@@ -267,9 +274,12 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     }
   });
 
-  it('gives each role one log group, and no AWS managed policy', () => {
-    for (const [, role] of resourcesOfType(prod.json, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'))) {
-      expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
+  it('lets each function write its own log group only, with no AWS managed policy', () => {
+    for (const handler of allHandlers()) {
+      const f = fn(handler);
+      expect(resource(prod, logicalId(f.functionRole)).Properties!.ManagedPolicyArns).toBeUndefined();
+      const logs = statementsOfRole(prod.json, logicalId(f.functionRole)).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs.flatMap((s) => resourcesOf(s).flatMap(referencedIds))).toEqual([logicalId(f.functionLogGroup)]);
     }
   });
 
@@ -373,11 +383,29 @@ describe('outputs', () => {
   });
 });
 
+describe('the LocalStack profile', () => {
+  it('maps every output the stack declares to the variable the code reads', () => {
+    const outputs = Object.fromEntries(Object.keys(prod.json.Outputs!).map((key) => [key, `value-of-${key}`]));
+    const env = environmentFromOutputs({ Rewind: outputs }, 'Rewind');
+    expect(env.REWIND_API_URL).toBe('value-of-ApiUrl');
+    expect(env[SNAPSHOT_BUCKET_ENV]).toBe('value-of-SnapshotBucketName');
+    for (const spec of TABLES) expect(env[spec.envVar]).toMatch(/^value-of-.+TableName$/);
+  });
+
+  it('says what to run when the stack was not deployed', () => {
+    expect(() => environmentFromOutputs({}, 'Rewind')).toThrow('deploy:localstack');
+  });
+});
+
 describe('template snapshot', () => {
   it('is unchanged unless the infrastructure changed on purpose (update with jest -u)', () => {
     expect(normalized(prod.json)).toMatchSnapshot();
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** Asset hashes change with every edit to any function's code; the template's shape does not. */
 function normalized(json: unknown): unknown {

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { chainFor, nextAuditEntry } from '../../core/audit-chain';
 import type { Deps } from '../../core/deps';
-import { RevisionConflictError, ValidationError } from '../../core/errors';
-import type { AuditDraft, AuditEntry, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, VersionRecord } from '../../core/model';
+import { InvalidStateError, PolicyConflictError, RevisionConflictError, ValidationError } from '../../core/errors';
+import type { Approval, AuditDraft, AuditEntry, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
 import type { CommittedChange, OnlineStore, PointerChange, Registry, SnapshotStore, SourceRecords } from '../../core/ports';
 import type { FeatureRow } from '../../core/rows';
 
@@ -18,6 +18,8 @@ export class MemoryRegistry implements Registry {
   readonly pointers = new Map<string, Pointer>();
   readonly historyEntries: HistoryEntry[] = [];
   readonly audit = new Map<string, AuditEntry[]>();
+  readonly policies: StoredPolicy[] = [];
+  readonly approvals: Approval[] = [];
   pointerReads = 0;
 
   async nextVersionNumber(view: string): Promise<number> {
@@ -57,6 +59,9 @@ export class MemoryRegistry implements Registry {
     const current = this.pointers.get(change.before.view);
     if ((current?.revision ?? 0) !== change.before.revision)
       throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
+    const approval = change.useApproval && this.approvals.find((a) => a.view === change.useApproval!.view && a.id === change.useApproval!.id);
+    if (change.useApproval && (!approval || approval.usedAt)) throw new InvalidStateError(`approval ${change.useApproval.id} was used by another change meanwhile`);
+    if (approval) Object.assign(approval, { usedAt: change.history.at, usedBy: change.history.actor, usedRevision: change.after.revision });
     const audit = await this.appendAudit(change.audit, change.history.at);
     const history = { ...change.history, auditId: audit.id };
     this.pointers.set(change.after.view, structuredClone(change.after));
@@ -79,6 +84,22 @@ export class MemoryRegistry implements Registry {
   }
   async *auditChains() {
     for (const chain of this.audit.values()) yield chain;
+  }
+  async getPolicy() {
+    return structuredClone(this.policies.at(-1));
+  }
+  async putPolicy(policy: StoredPolicy, draft: AuditDraft) {
+    const current = this.policies.at(-1)?.revision ?? 0;
+    if (policy.revision !== current + 1) throw new PolicyConflictError(policy.revision - 1, current);
+    this.policies.push(structuredClone(policy));
+    return this.appendAudit(draft, policy.updatedAt);
+  }
+  async putApproval(approval: Approval, draft: AuditDraft) {
+    this.approvals.push(structuredClone(approval));
+    return this.appendAudit(draft, approval.at);
+  }
+  async listApprovals(view: string, limit: number) {
+    return structuredClone(this.approvals.filter((a) => a.view === view).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit));
   }
 }
 

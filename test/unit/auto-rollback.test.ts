@@ -4,43 +4,14 @@ import { DeployRequestSchema, parse } from '../../core/contracts';
 import { deployVersion } from '../../core/deploy';
 import { rollbackView } from '../../core/pointer-changes';
 import { deployBody } from '../support/fixtures';
+import { alarmEvent as realAlarmEvent } from '../support/alarm-events';
 import { memoryDeps } from '../support/memory';
+
+const alarmEvent = (name: string, o: { view?: string; state?: string; at?: string } = {}) => realAlarmEvent(name, { at: now.toISOString(), ...o });
 
 let now = new Date('2026-11-25T12:00:00Z');
 const clockDeps = () => memoryDeps(() => now);
 const request = (seed: number, extra = {}) => parse(DeployRequestSchema, deployBody(seed, 10, extra), 'body');
-
-/** A real-shaped "CloudWatch Alarm State Change" event (as EventBridge delivers it). */
-export function alarmEvent(alarmName: string, o: { view?: string; state?: string; at?: string } = {}) {
-  return {
-    version: '0',
-    id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
-    'detail-type': 'CloudWatch Alarm State Change',
-    source: 'aws.cloudwatch',
-    account: '123456789012',
-    time: o.at ?? now.toISOString(),
-    region: 'us-east-1',
-    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`],
-    detail: {
-      alarmName,
-      state: { value: o.state ?? 'ALARM', reason: 'Threshold Crossed: 1 out of the last 1 datapoints [0.9] was greater than the threshold (0.25)', timestamp: o.at ?? now.toISOString() },
-      previousState: { value: 'OK', reason: '...', timestamp: '2026-11-25T11:00:00.000Z' },
-      configuration: {
-        metrics: [
-          {
-            id: 'm1',
-            metricStat: {
-              metric: { namespace: 'Rewind', name: 'FeatureDrift', dimensions: { service: 'rewind', statistic: 'psi', ...(o.view ? { view: o.view } : {}) } },
-              period: 60,
-              stat: 'Maximum',
-            },
-            returnData: true,
-          },
-        ],
-      },
-    },
-  };
-}
 
 function fired(alarmName: string, o: { view?: string; state?: string; at?: string } = {}): AlarmFired {
   const parsed = parseAlarmEvent(alarmEvent(alarmName, o));

@@ -1,0 +1,42 @@
+/**
+ * The policy document in force, cached per container for REWIND_POLICY_CACHE_MS (default
+ * 5 s): every request is judged by it, and reading it once per request would put a DynamoDB
+ * round trip on the serving path. A change made through this container is seen at once; one
+ * made through another within that bound.
+ */
+import { currentPolicy, type PolicyView } from '../../core/policy-store';
+import type { Registry } from '../../core/ports';
+
+const DEFAULT_POLICY_CACHE_MS = 5000;
+
+let cached: { policy: PolicyView; until: number } | undefined;
+let loading: Promise<PolicyView> | undefined;
+
+function cacheMs(): number {
+  const raw = Number(process.env.REWIND_POLICY_CACHE_MS);
+  return Number.isFinite(raw) && raw >= 0 && process.env.REWIND_POLICY_CACHE_MS !== '' ? raw : DEFAULT_POLICY_CACHE_MS;
+}
+
+/** The policy in force, from the cache when it is fresh enough. */
+export async function policyInForce(registry: Pick<Registry, 'getPolicy'>): Promise<PolicyView> {
+  const now = performance.now();
+  if (cached && now < cached.until) return cached.policy;
+  // Concurrent requests on a cold cache share one read.
+  loading ??= currentPolicy(registry)
+    .then((policy) => {
+      cached = { policy, until: performance.now() + cacheMs() };
+      return policy;
+    })
+    .finally(() => (loading = undefined));
+  return loading;
+}
+
+/** After this container stored a new revision: use it from now on. */
+export function rememberPolicy(policy: PolicyView): void {
+  cached = { policy, until: performance.now() + cacheMs() };
+}
+
+/** Forget the cached policy (tests). */
+export function forgetPolicy(): void {
+  cached = undefined;
+}

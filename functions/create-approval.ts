@@ -1,0 +1,14 @@
+import { approve } from '../core/approvals';
+import { ApprovalRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { httpRoute } from './http/route';
+
+export const handler = httpRoute(
+  {
+    handler: 'create-approval',
+    params: ViewParamsSchema,
+    body: ApprovalRequestSchema,
+    status: 201,
+    tierHints: ({ body }) => ({ versions: body.version === undefined ? [] : [body.version] }),
+  },
+  ({ deps, principal, params, body }) => approve(deps, principal, params.view, body),
+);

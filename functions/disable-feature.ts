@@ -1,0 +1,15 @@
+import { FeatureParamsSchema, FeatureSwitchRequestSchema } from '../core/contracts';
+import { setFeatureDisabled } from '../core/pointer-changes';
+import { countForView } from './commons/powertools';
+import { withArtifacts } from './commons/artifacts';
+import { httpRoute } from './http/route';
+
+export const handler = httpRoute(
+  { handler: 'disable-feature', params: FeatureParamsSchema, body: FeatureSwitchRequestSchema },
+  async ({ deps, principal, params, body, authorize }) => {
+    if (body.breakGlassReason !== undefined) await authorize('break-glass');
+    const result = await setFeatureDisabled(withArtifacts(deps), principal.sub, params.view, params.feature, true, body);
+    if (result.changed) countForView(params.view, 'FeatureDisabled');
+    return result;
+  },
+);

@@ -1,0 +1,5 @@
+import { currentPolicy } from '../core/policy-store';
+import { httpRoute } from './http/route';
+
+// Read from the table, not the cache: an operator checking a change must see the stored revision.
+export const handler = httpRoute({ handler: 'get-policy' }, ({ deps }) => currentPolicy(deps.registry));

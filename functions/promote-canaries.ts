@@ -1,0 +1,32 @@
+/**
+ * Scheduled (the stack: every minute; locally: every REWIND_PROMOTE_INTERVAL_MS when the
+ * runtime is started with it). Promotes every canary or shadow whose bake has passed with no
+ * alarm about its view (core/bake.ts). Idempotent: each promotion is conditioned on the
+ * pointer revision it judged, so two overlapping runs promote once, and a run after a
+ * promotion finds no candidate.
+ *
+ * Environment: the shared tables (versions, pointers, history, audit: read and commit) and
+ * the bucket (a purged candidate is rematerialized before it goes live); REWIND_EVENT_BUS
+ * (artifact events); CloudWatch DescribeAlarms + DescribeAlarmHistory.
+ */
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { promoteBakedCandidates, type BakeOutcome } from '../core/bake';
+import { getAlarmStatus } from './commons/alarm-status';
+import { withArtifacts } from './commons/artifacts';
+import { getDeps } from './commons/deps';
+import { countForView, logger } from './commons/powertools';
+
+const handle = async (): Promise<{ outcomes: BakeOutcome[] }> => {
+  const outcomes = await promoteBakedCandidates(withArtifacts(getDeps()), getAlarmStatus());
+  for (const outcome of outcomes) {
+    if (outcome.action === 'promoted') {
+      logger.info('promoted after its bake', { ...outcome });
+      countForView(outcome.view, 'CandidatePromoted');
+    } else if (outcome.action === 'held') logger.warn('bake passed but the candidate is held', { ...outcome });
+    else logger.debug('still baking', { ...outcome });
+  }
+  return { outcomes };
+};
+
+export const handler = middy<unknown, { outcomes: BakeOutcome[] }>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);

@@ -1,0 +1,11 @@
+import { PromoteRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { promoteCandidate } from '../core/pointer-changes';
+import { countForView } from './commons/powertools';
+import { withArtifacts } from './commons/artifacts';
+import { httpRoute } from './http/route';
+
+export const handler = httpRoute({ handler: 'promote', params: ViewParamsSchema, body: PromoteRequestSchema }, async ({ deps, principal, params, body }) => {
+  const result = await promoteCandidate(withArtifacts(deps), principal.sub, params.view, body);
+  countForView(params.view, 'CandidatePromoted');
+  return result;
+});

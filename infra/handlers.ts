@@ -1,0 +1,18 @@
+/**
+ * Every Lambda entry point the stack deploys, by handler name (a file under functions/).
+ * Kept free of CDK imports so the bundle report can use it without loading aws-cdk-lib.
+ */
+import { ROUTES } from '../contract/routes';
+import { RULES } from '../contract/rules';
+
+/** The function behind the serving route, throttled, sized and budgeted on its own. */
+export const SERVING_HANDLER = 'get-online';
+/** Scheduled: compares served samples with their baseline (issue 4). */
+export const DRIFT_MONITOR_HANDLER = 'drift-monitor';
+/** The outbox: history stream → event bus. */
+export const PUBLISHER_HANDLER = 'publish-pointer-events';
+
+/** Functions built from the store, with access rules in infra/access.ts. */
+export const STORE_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER])];
+
+export const ALL_HANDLERS: readonly string[] = [...STORE_HANDLERS, PUBLISHER_HANDLER];

@@ -1,0 +1,99 @@
+/**
+ * The outbox publisher (functions/publish-pointer-events.ts) against a fake EventBridge
+ * client: events in stream order with the right detail-type, and on any failure the first
+ * record not published is reported so Lambda retries from it (no event lost, order kept).
+ */
+import type { PutEventsCommand, PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { POINTER_EVENT_SOURCE } from '../../contract/rules';
+import type { HistoryEntry } from '../../core/model';
+import { createPublisher, type EventsClient } from '../../functions/publish-pointer-events';
+
+const BUS = 'rewind-bus';
+
+function entry(view: string, revision: number, action: HistoryEntry['action'] = 'activate'): HistoryEntry {
+  const pointer = { view, stable: revision, revision } as unknown as HistoryEntry['after'];
+  return { view, revision, action, actor: 'ada', reason: 'because', at: '2026-01-01T00:00:00.000Z', fromVersion: revision - 1 || null, toVersion: revision, before: null, after: pointer, auditId: `a${revision}` };
+}
+
+let seq = 0;
+function record(image: unknown, eventName: DynamoDBRecord['eventName'] = 'INSERT'): DynamoDBRecord {
+  seq += 1;
+  return {
+    eventName,
+    dynamodb: { SequenceNumber: String(seq).padStart(10, '0'), NewImage: image === undefined ? undefined : (marshall(image, { removeUndefinedValues: true }) as never) },
+  };
+}
+
+/** A client whose PutEvents fails the entries at the given (global) positions. */
+function fakeClient(options: { rejectAt?: number[]; throwOnCall?: number } = {}) {
+  const sent: { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string }[][] = [];
+  let position = 0;
+  const client: EventsClient = {
+    send: (async (command: PutEventsCommand): Promise<Partial<PutEventsCommandOutput>> => {
+      if (options.throwOnCall === sent.length) {
+        sent.push([]);
+        throw new Error('throttled');
+      }
+      const entries = command.input.Entries ?? [];
+      sent.push(entries);
+      const results = entries.map(() => (options.rejectAt?.includes(position++) ? { ErrorCode: 'InternalFailure' } : { EventId: `e${position}` }));
+      return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+    }) as EventsClient['send'],
+  };
+  return { client, sent };
+}
+
+const streamEvent = (records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: records });
+
+describe('publish-pointer-events', () => {
+  it('publishes each history entry in stream order as FeatureViewActivated or FeatureViewRolledBack', async () => {
+    const { client, sent } = fakeClient();
+    const publish = createPublisher(client, () => BUS);
+    const result = await publish(streamEvent([record(entry('v', 1)), record(entry('v', 2, 'rollback'))]));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.map((e) => [e.Source, e.DetailType, e.EventBusName])).toEqual([
+      [POINTER_EVENT_SOURCE, 'FeatureViewActivated', BUS],
+      [POINTER_EVENT_SOURCE, 'FeatureViewRolledBack', BUS],
+    ]);
+    expect(JSON.parse(sent[0]![1]!.Detail!)).toMatchObject({ eventId: 'v#2', view: 'v', revision: 2, action: 'rollback', actor: 'ada', toVersion: 2, auditId: 'a2' });
+  });
+
+  it('sends at most ten entries per PutEvents call', async () => {
+    const { client, sent } = fakeClient();
+    await createPublisher(client, () => BUS)(streamEvent(Array.from({ length: 23 }, (_, i) => record(entry('v', i + 1)))));
+    expect(sent.map((call) => call.length)).toEqual([10, 10, 3]);
+  });
+
+  it('ignores updates and deletes: only inserts are pointer changes', async () => {
+    const { client, sent } = fakeClient();
+    const result = await createPublisher(client, () => BUS)(streamEvent([record(entry('v', 1), 'MODIFY'), record(undefined, 'REMOVE')]));
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(sent).toEqual([]);
+  });
+
+  it('reports the first rejected entry and publishes nothing after it, so order survives the retry', async () => {
+    const { client, sent } = fakeClient({ rejectAt: [12] });
+    const records = Array.from({ length: 25 }, (_, i) => record(entry('v', i + 1)));
+    const result = await createPublisher(client, () => BUS)(streamEvent(records));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: records[12]!.dynamodb!.SequenceNumber }] });
+    expect(sent.map((call) => call.length)).toEqual([10, 10]); // the third chunk is left for the retry
+  });
+
+  it('reports the whole chunk when PutEvents itself fails', async () => {
+    const { client } = fakeClient({ throwOnCall: 1 });
+    const records = Array.from({ length: 15 }, (_, i) => record(entry('v', i + 1)));
+    const result = await createPublisher(client, () => BUS)(streamEvent(records));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: records[10]!.dynamodb!.SequenceNumber }] });
+  });
+
+  it('publishes what precedes a malformed record, then reports it (retries end in the failure queue)', async () => {
+    const { client, sent } = fakeClient();
+    const bad = record({ view: 'v' });
+    const result = await createPublisher(client, () => BUS)(streamEvent([record(entry('v', 1)), bad, record(entry('v', 3))]));
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: bad.dynamodb!.SequenceNumber }] });
+    expect(sent.map((call) => call.map((e) => JSON.parse(e.Detail!).revision))).toEqual([[1]]);
+  });
+});
