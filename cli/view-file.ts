@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DeployRequestSchema, parse, ViewParamsSchema } from '../core/contracts';
 import { ValidationError } from '../core/errors';
 

@@ -5,7 +5,7 @@
  * monitor prints. An alarm says what it rolls back: a view (drift alarms carry the view as a
  * metric dimension) or a model (whose consumed views are rolled back when recently activated).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MonitorCheck, MonitorPolicy } from '../core/validation/policy';
 import { MONITOR_CHECKS } from '../core/validation/policy';
 import { REWIND_ALARM_PREFIX } from './rules';

@@ -110,8 +110,9 @@ export function artifactPlan(records: readonly Pick<VersionRecord, 'version' | '
  * @example await refreshArtifacts(deps, committed.history) // [{ name: 'user-cache', status: 'invalidated', … }]
  */
 export async function refreshArtifacts(deps: Deps, entry: Omit<HistoryEntry, 'auditId'> & { auditId?: string }): Promise<ArtifactResult[]> {
+  // What goes live first, then what was left: within a tier, that is the refresh order.
   const versions = new Set<number>();
-  for (const p of [entry.before, entry.after]) {
+  for (const p of [entry.after, entry.before]) {
     if (p?.stable != null) versions.add(p.stable);
     if (p?.candidate) versions.add(p.candidate.version);
   }

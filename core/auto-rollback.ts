@@ -14,7 +14,7 @@
  * Redelivery of the same event is handled before this, by idempotency on the alarm's
  * state transition (see functions/alarm-rollback.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Deps } from './deps';
 import { NoRollbackTargetError, RevisionConflictError } from './errors';
 import { rollbackView, type PointerChangeResult } from './pointer-changes';

@@ -25,7 +25,7 @@ export type Arm = 'stable' | 'candidate';
 /**
  * The entity's bucket in [0, BUCKETS).
  *
- * @example canaryBucket('user_profile', 'u-42') // 7731, on every machine, forever
+ * @example canaryBucket('user_profile', 'u-42') // 3801, on every machine, forever
  */
 export function canaryBucket(view: string, entity: string): number {
   const digest = createHash('sha256').update(view).update('\0').update(entity).digest();
@@ -35,7 +35,7 @@ export function canaryBucket(view: string, entity: string): number {
 /**
  * Whether `entity` is in the candidate arm of a canary at `percent` (0–100).
  *
- * @example inCanary('user_profile', 'u-42', 10) // false: bucket 7731 ≥ 1000
+ * @example inCanary('user_profile', 'u-42', 10) // false: bucket 3801 ≥ 1000
  */
 export function inCanary(view: string, entity: string, percent: number): boolean {
   if (percent <= 0) return false;

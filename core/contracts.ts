@@ -2,7 +2,7 @@
  * Request contracts, validated once at the edge. Each schema is also the TypeScript type of
  * what it accepts, and a failure becomes a ValidationError naming the offending field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from './errors';
 import { APPROVABLE_ACTIONS, ARTIFACT_KINDS, ARTIFACT_TIERS, FEATURE_TYPES, RELEASE_STRATEGIES, TIERS, type ArtifactKind, type ArtifactTier } from './model';
 import { PolicyDocumentSchema } from './policy';

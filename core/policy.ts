@@ -10,7 +10,7 @@
  *  - system actors (`system:alarm/…`, `system:canary/…`) are not judged by it: the safety net
  *    (automatic rollback) must never wait for a person.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ForbiddenError, MfaRequiredError } from './errors';
 import { APPROVABLE_ACTIONS, TIERS, type ApprovableAction, type Principal, type Tier } from './model';
 
@@ -63,7 +63,8 @@ const POINTER_CHANGES: GrantableAction[] = ['deploy', 'activate', 'promote', 'ro
  * The policy in force until an admin stores another. Standard views: deployers run their own
  * releases. Critical views: every change needs MFA; activation needs an approver who is not
  * the requester; a manual rollback needs an approval or an admin's break-glass reason;
- * purging online values is an admin's. Approvers approve and read, nothing else; admins do
+ * a kill switch needs MFA but no approval (switching one bad feature off is a safety action
+ * that must not wait); purging online values is an admin's. Approvers approve and read, nothing else; admins do
  * everything except approve (so an admin cannot be both halves of the four eyes).
  */
 export const DEFAULT_POLICY: PolicyDocument = {
@@ -88,7 +89,7 @@ export const DEFAULT_POLICY: PolicyDocument = {
       },
       mfa: CHANGES,
       approvals: ['activate', 'rollback'],
-      breakGlass: ['rollback', 'disable', 'enable'],
+      breakGlass: ['rollback'],
     },
   },
 };

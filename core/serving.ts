@@ -47,7 +47,15 @@ export class FeatureServer {
       ttl: Math.max(1, stalenessMs),
       perf: clock,
       ttlResolution: 0,
-      fetchMethod: async (view) => ({ pointer: (await registry.getPointer(view)) ?? null }),
+      // The entry's age counts from when the read was SENT, not when it came back: a read in
+      // flight while a rollback commits may return the old pointer, and it must not then be
+      // kept a full bound past the rollback's return.
+      fetchMethod: async (view, _stale, { options }) => {
+        const sent = clock.now();
+        const pointer = (await registry.getPointer(view)) ?? null;
+        options.ttl = Math.max(1, stalenessMs - (clock.now() - sent));
+        return { pointer };
+      },
     });
   }
 

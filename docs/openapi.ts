@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES, type RouteSpec } from '../contract/routes';
 import * as contracts from '../core/contracts';
 

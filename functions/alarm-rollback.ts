@@ -26,6 +26,7 @@ import type { Context } from 'aws-lambda';
 import { MODEL_ALARMS_ENV, parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
 import { autoRollback, parseAlarmEvent, type AutoRollbackResult } from '../core/auto-rollback';
 import { tableNameFromEnv } from '../store/config';
+import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
 import { countForView, logger } from './commons/powertools';
 
@@ -60,7 +61,8 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
     async (event: unknown): Promise<Outcome> => {
       const parsed = parseAlarmEvent(event);
       if (!parsed.ok) throw new Error(parsed.problem); // checked before; unreachable
-      return autoRollback(getDeps(), parsed.alarm, modelBindings);
+      // An automatic rollback is a pointer change like any other: its derived artifacts are refreshed too.
+      return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings);
     },
     {
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: tableNameFromEnv('idempotency'), awsSdkV3Client: new DynamoDBClient({}) }),

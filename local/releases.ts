@@ -55,13 +55,16 @@ export class LocalAlarmStatus implements AlarmStatus {
 
 /**
  * Artifacts in this process. A cache namespace is invalidated by bumping its generation
- * (readers key their entries by it) and calling whoever registered for it; other kinds are
- * rebuilt by a registered handler, or reported `requested` when none is registered (the
- * event is the request, as in AWS). Idempotent per (view, revision, artifact).
+ * (readers key their entries by it) and recording the versions now served: a reader must not
+ * admit an entry of another version, because it may have been filled from a server whose
+ * pointer cache is still within its staleness bound (the same rule the artifact event's
+ * `serves` gives a cache in AWS). Other kinds are rebuilt by a registered handler, or
+ * reported `requested` when none is registered (the event is the request, as in AWS).
+ * Idempotent per (view, revision, artifact).
  */
 export class LocalArtifactInvalidator implements ArtifactInvalidator {
   readonly refreshed: ArtifactRefresh[] = [];
-  private readonly generations = new Map<string, number>();
+  private readonly namespaces = new Map<string, { generation: number; serves: number[] }>();
   private readonly handlers = new Map<string, Set<(request: ArtifactRefresh) => Promise<void> | void>>();
   private readonly done = new Map<string, ArtifactOutcome>();
 
@@ -73,9 +76,13 @@ export class LocalArtifactInvalidator implements ArtifactInvalidator {
     return () => set.delete(handler);
   }
 
-  /** A cache namespace's generation: bumped by every invalidation. */
-  generation(namespace: string): number {
-    return this.generations.get(namespace) ?? 0;
+  /** A cache namespace's generation (bumped by every invalidation) and the versions an entry may hold (empty: any, before the first). */
+  namespace(name: string): { generation: number; serves: number[] } {
+    return this.namespaces.get(name) ?? { generation: 0, serves: [] };
+  }
+
+  generation(name: string): number {
+    return this.namespace(name).generation;
   }
 
   async refresh(request: ArtifactRefresh): Promise<ArtifactOutcome> {
@@ -88,7 +95,8 @@ export class LocalArtifactInvalidator implements ArtifactInvalidator {
     let outcome: ArtifactOutcome;
     if (request.artifact.kind === 'cache-namespace') {
       const generation = this.generation(request.artifact.name) + 1;
-      this.generations.set(request.artifact.name, generation);
+      const serves = [request.serves.stable, request.serves.candidate].filter((v): v is number => typeof v === 'number');
+      this.namespaces.set(request.artifact.name, { generation, serves });
       outcome = { status: 'invalidated', detail: `namespace generation ${generation}` };
     } else outcome = handlers.length ? { status: 'invalidated', detail: `rebuilt by ${handlers.length} local handler(s)` } : { status: 'requested' };
     this.done.set(key, outcome);

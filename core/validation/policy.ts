@@ -18,7 +18,7 @@
  * A check you set replaces that check's default whole: `psi: { warnAbove: 0.1 }` warns above
  * 0.1 and never blocks; `psi: {}` turns the check off.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DISTRIBUTION_CHECKS = ['psi', 'ks', 'js', 'nullRateIncrease', 'rangeViolation'] as const;
 export type DistributionCheck = (typeof DISTRIBUTION_CHECKS)[number];

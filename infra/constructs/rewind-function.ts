@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -141,9 +141,11 @@ export class RewindFunction extends NodejsFunction {
         new PolicyStatement({ actions: ['s3:PutObject'], resources: write.map((prefix) => bucket.arnForObjects(`${prefix}*`)) }),
       );
     }
-    for (const prefix of new Set([...read, ...write])) {
+    // cdk-nag names the finding after the bucket's logical id (a bucket of this stack).
+    const bucketResource = bucket.node.defaultChild as CfnElement | undefined;
+    for (const prefix of bucketResource ? new Set([...read, ...write]) : []) {
       Validations.of(this.functionRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as never)}.Arn>/${prefix}*]`,
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucketResource!)}.Arn>/${prefix}*]`,
         reason: `Snapshot and upload keys are generated (content hash, random id) under '${prefix}': the prefix is the narrowest resource that names them.`,
       });
     }

@@ -1,0 +1,166 @@
+/**
+ * Governance through HTTP: a critical view needs MFA for every change, a second person's
+ * approval to activate, and an approval or an admin's break-glass reason to roll back by hand;
+ * the policy document is read and replaced through the API, versioned and audited.
+ */
+import { DEFAULT_POLICY } from '../../core/policy';
+import { deployBody } from '../support/fixtures';
+import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
+
+let rewind: TestRewind;
+let dev: Caller; // deployer with MFA
+let devNoMfa: Caller;
+let ann: Caller; // approver with MFA
+let annNoMfa: Caller;
+let root: Caller; // admin with MFA
+let rootNoMfa: Caller;
+const view = 'payments';
+const critical = (seed: number, extra = {}) => deployBody(seed, 10, { definition: { ...deployBody(seed).definition, tier: 'critical' }, ...extra });
+
+beforeAll(async () => {
+  rewind = await startTestRewind('governance');
+  dev = await rewind.as('dev', ['deployer'], { mfa: true });
+  devNoMfa = await rewind.as('dev', ['deployer']);
+  ann = await rewind.as('ann', ['approver'], { mfa: true });
+  annNoMfa = await rewind.as('ann', ['approver']);
+  root = await rewind.as('root', ['admin'], { mfa: true });
+  rootNoMfa = await rewind.as('root', ['admin']);
+});
+afterAll(() => rewind.stop());
+
+async function lastDenial(actor: string) {
+  const entries = (await rootNoMfa.get('/audit?limit=1000')).body.entries as any[];
+  return entries.find((e) => e.actor === actor && e.outcome === 'denied');
+}
+
+describe('a critical view', () => {
+  it('refuses changes without MFA, saying why, and audits the refusal', async () => {
+    const refused = await devNoMfa.post(`/views/${view}/versions`, critical(1));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toEqual({ code: 'MfaRequired', message: expect.stringMatching(/^deploy on a critical view needs a token with MFA \(amr must include "mfa"; this token has no amr claim\)$/) });
+    expect(await lastDenial('dev')).toMatchObject({ action: 'deploy', view, detail: { code: 'MfaRequired', mfa: false } });
+  });
+
+  it('refuses a deploy that would activate at once, before writing anything: the version cannot be approved yet', async () => {
+    const before = await rewind.dump();
+    const refused = await dev.post(`/views/${view}/versions`, critical(1, { activate: true }));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('ApprovalRequired');
+    expect(await rewind.dump()).toEqual({ ...before, tables: { ...before.tables, audit: expect.any(Array) } });
+  });
+
+  it('activates only with a second person\'s approval, which is used once and recorded', async () => {
+    expect((await dev.post(`/views/${view}/versions`, critical(1))).status).toBe(201);
+    const unapproved = await dev.post(`/views/${view}/activate`, { version: 1 });
+    expect(unapproved.status).toBe(403);
+    expect(unapproved.body.error).toMatchObject({ code: 'ApprovalRequired', message: expect.stringContaining(`POST /views/${view}/approvals`) });
+    expect(await lastDenial('dev')).toMatchObject({ action: 'activate', detail: { code: 'ApprovalRequired' } });
+
+    expect((await annNoMfa.post(`/views/${view}/approvals`, { version: 1 })).body.error.code).toBe('MfaRequired');
+    // Approving is the approver's alone: a deployer cannot approve.
+    expect((await dev.post(`/views/${view}/approvals`, { version: 1 })).body.error.code).toBe('Forbidden');
+    const approval = await ann.post(`/views/${view}/approvals`, { version: 1, reason: 'reviewed the diff' });
+    expect(approval.status).toBe(201);
+    expect(approval.body).toMatchObject({ view, action: 'activate', version: 1, approver: 'ann', reason: 'reviewed the diff' });
+
+    const activated = await dev.post(`/views/${view}/activate`, { version: 1 });
+    expect(activated.status).toBe(200);
+    expect(activated.body).toMatchObject({ changed: true, approvalId: approval.body.id, pointer: { stable: 1 } });
+    const history = (await dev.get(`/views/${view}/history?limit=1`)).body.history[0];
+    expect(history).toMatchObject({ action: 'activate', actor: 'dev', approvalId: approval.body.id });
+    const audit = (await root.get(`/audit?view=${view}&limit=1`)).body.entries[0];
+    expect(audit).toMatchObject({ action: 'activate', outcome: 'allowed', detail: { approvalId: approval.body.id, approvedBy: 'ann' } });
+
+    const listed = await dev.get(`/views/${view}/approvals`);
+    expect(listed.body.approvals[0]).toMatchObject({ id: approval.body.id, state: 'used', usedBy: 'dev', usedRevision: activated.body.pointer.revision });
+  });
+
+  it('does not let one person be both halves of the four eyes', async () => {
+    const both = await rewind.as('bo', ['deployer', 'approver'], { mfa: true });
+    expect((await both.post(`/views/${view}/versions`, critical(2))).status).toBe(201);
+    const ownDeploy = await both.post(`/views/${view}/approvals`, { version: 2 });
+    expect(ownDeploy.status).toBe(403);
+    expect(ownDeploy.body.error.message).toMatch(/deployed version 2 .* cannot also approve it/);
+    await ann.post(`/views/${view}/approvals`, { version: 2, reason: 'ok' });
+    // Ann approved, Bo activates: fine. (Had Ann tried to activate on her own approval, it would not count.)
+    const annAsDeployer = await rewind.as('ann', ['deployer', 'approver'], { mfa: true });
+    expect((await annAsDeployer.post(`/views/${view}/activate`, { version: 2 })).body.error.message).toMatch(/your own approval does not count/);
+    expect((await both.post(`/views/${view}/activate`, { version: 2, strategy: 'canary', percent: 10 })).status).toBe(200);
+    // The approved canary is promoted without a second approval.
+    expect((await both.post(`/views/${view}/promote`, {})).body.pointer).toMatchObject({ stable: 2 });
+  });
+
+  it('rolls back by hand only with an approval, or an admin\'s break-glass reason recorded as such', async () => {
+    const unapproved = await dev.post(`/views/${view}/rollback`, { reason: 'latency' });
+    expect(unapproved.body.error).toMatchObject({ code: 'ApprovalRequired', message: expect.stringContaining("or an admin's breakGlassReason") });
+    const notAdmin = await dev.post(`/views/${view}/rollback`, { reason: 'latency', breakGlassReason: 'on call' });
+    expect(notAdmin.body.error).toMatchObject({ code: 'Forbidden', message: expect.stringContaining('may not break-glass') });
+    expect(await lastDenial('dev')).toMatchObject({ action: 'break-glass' });
+    expect((await rootNoMfa.post(`/views/${view}/rollback`, { reason: 'latency', breakGlassReason: 'on call' })).body.error.code).toBe('MfaRequired');
+
+    const glass = await root.post(`/views/${view}/rollback`, { reason: 'latency', breakGlassReason: 'approvers asleep, checkout failing' });
+    expect(glass.status).toBe(200);
+    expect(glass.body).toMatchObject({ changed: true, breakGlass: true, toVersion: 1 });
+    expect((await dev.get(`/views/${view}/history?limit=1`)).body.history[0]).toMatchObject({ breakGlass: true, reason: 'latency (break-glass: approvers asleep, checkout failing)' });
+    expect((await root.get(`/audit?view=${view}&limit=1`)).body.entries[0].detail).toMatchObject({ breakGlass: true, breakGlassReason: 'approvers asleep, checkout failing' });
+
+    // With an approval instead: go forward again (approved), then back (approved).
+    await ann.post(`/views/${view}/approvals`, { version: 2 });
+    expect((await dev.post(`/views/${view}/activate`, { version: 2 })).status).toBe(200);
+    await ann.post(`/views/${view}/approvals`, { action: 'rollback', version: 1 });
+    const approved = await dev.post(`/views/${view}/rollback`, { reason: 'again' });
+    expect(approved.body).toMatchObject({ changed: true, toVersion: 1, approvalId: expect.any(String) });
+    expect(approved.body.breakGlass).toBeUndefined();
+  });
+
+  it('switches a feature off with MFA and no approval: degrading is a safety action', async () => {
+    expect((await devNoMfa.post(`/views/${view}/features/age/disable`, { reason: 'bad' })).body.error.code).toBe('MfaRequired');
+    expect((await dev.post(`/views/${view}/features/age/disable`, { reason: 'bad' })).body).toMatchObject({ changed: true, pointer: { disabledFeatures: ['age'] } });
+    await eventually(() => dev.get(`/online/${view}/u1`), (r) => r.body.disabled?.includes('age'), 3000);
+  });
+
+  it('still lets everyone with read see it without MFA', async () => {
+    const viewer = await rewind.as('vic', ['viewer']);
+    expect((await viewer.get(`/views/${view}`)).status).toBe(200);
+    expect((await viewer.get(`/online/${view}/u1`)).status).toBe(200);
+  });
+});
+
+describe('the policy document', () => {
+  it('is read by anyone who may read, changed only by an admin with MFA, versioned and audited', async () => {
+    const viewer = await rewind.as('vic', ['viewer']);
+    const current = await viewer.get('/policy');
+    expect(current.body).toEqual({ revision: 0, isDefault: true, document: DEFAULT_POLICY, updatedAt: '', updatedBy: 'default' });
+
+    const stricter = structuredClone(DEFAULT_POLICY);
+    stricter.tiers.standard.mfa = ['rollback'];
+    expect((await dev.request('PUT', '/policy', { document: stricter })).body.error.code).toBe('Forbidden');
+    expect((await rootNoMfa.request('PUT', '/policy', { document: stricter })).body.error.code).toBe('MfaRequired');
+    const bad = await root.request('PUT', '/policy', { document: { tiers: { standard: stricter.tiers.standard } } });
+    expect(bad).toMatchObject({ status: 400, body: { error: { field: 'body.document.tiers.critical' } } });
+
+    const stored = await root.request('PUT', '/policy', { document: stricter, expectedRevision: 0, reason: 'MFA for every rollback' });
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({ revision: 1, updatedBy: 'root', isDefault: false });
+    expect((await viewer.get('/policy')).body).toMatchObject({ revision: 1, document: stricter });
+    const stale = await root.request('PUT', '/policy', { document: DEFAULT_POLICY, expectedRevision: 0 });
+    expect(stale).toMatchObject({ status: 409, body: { error: { code: 'RevisionConflict' } } });
+
+    // It is in force at once: a rollback of a standard view now needs MFA.
+    await dev.post('/views/plain/versions', deployBody(1, 5, { activate: true }));
+    await dev.post('/views/plain/versions', deployBody(2, 5, { activate: true }));
+    expect((await devNoMfa.post('/views/plain/rollback', { reason: 'x' })).body.error.code).toBe('MfaRequired');
+    expect((await dev.post('/views/plain/rollback', { reason: 'x' })).status).toBe(200);
+
+    const audit = (await root.get('/audit?limit=1000')).body.entries as any[];
+    expect(audit.find((e) => e.action === 'policy' && e.outcome === 'allowed')).toMatchObject({
+      actor: 'root',
+      reason: 'MFA for every rollback',
+      detail: { revisionBefore: 0, revisionAfter: 1, document: stricter },
+    });
+    expect(audit.filter((e) => e.action === 'administer' && e.outcome === 'denied').map((e) => e.actor).sort()).toEqual(['dev', 'root']);
+
+    expect((await root.request('PUT', '/policy', { document: DEFAULT_POLICY, expectedRevision: 1, reason: 'back to default' })).body.revision).toBe(2);
+    expect((await root.get('/audit/verify')).body.ok).toBe(true);
+  });
+});
