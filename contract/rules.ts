@@ -7,6 +7,7 @@
  * Patterns are kept in EventBridge's own JSON syntax (`detail-type`, `{ prefix: … }`), so
  * the object here is exactly what lands in the CloudFormation template.
  */
+import type { PointerAction } from '../core/model';
 
 /**
  * Alarms whose name starts with this prefix are Rewind's: an ALARM state change of one of
@@ -34,6 +35,12 @@ export interface RuleSpec {
   handler: string;
   description: string;
   pattern: EventPattern;
+  /**
+   * The bus the rule listens on: `default` (the account's, where CloudWatch alarm state
+   * changes arrive) or `rewind` (Rewind's own, where pointer events are published).
+   * @default 'default'
+   */
+  bus?: 'default' | 'rewind';
 }
 
 /**
@@ -62,24 +69,58 @@ export const ALARM_ROLLBACK_RULE: RuleSpec = {
   pattern: alarmRollbackPattern(),
 };
 
-export const RULES: readonly RuleSpec[] = [ALARM_ROLLBACK_RULE];
-
 /**
- * The detail-type of the event published for one history entry, by its `action`. Unknown
- * actions still get an event (the outbox never drops a committed change): consumers that do
- * not know the action can ignore `FeatureViewPointerChanged`.
+ * The detail-type of the event published for one history entry, by its `action`
+ * (core/model.ts POINTER_ACTIONS). Unknown actions still get an event (the outbox never drops
+ * a committed change): consumers that do not know the action can ignore
+ * `FeatureViewPointerChanged`.
  */
-export const POINTER_DETAIL_TYPES: Readonly<Record<string, string>> = {
+export const POINTER_DETAIL_TYPES: Readonly<Record<PointerAction, string>> = {
   activate: 'FeatureViewActivated',
-  promote: 'FeatureViewActivated',
+  canary: 'FeatureViewCanaryStarted',
+  shadow: 'FeatureViewShadowStarted',
+  promote: 'FeatureViewPromoted',
   rollback: 'FeatureViewRolledBack',
-  'auto-rollback': 'FeatureViewRolledBack',
+  disable: 'FeatureDisabled',
+  enable: 'FeatureEnabled',
 };
+/** History entries written before automatic rollbacks became `rollback` with a `system:alarm/…` actor. */
+const LEGACY_DETAIL_TYPES: Readonly<Record<string, string>> = { 'auto-rollback': 'FeatureViewRolledBack' };
 export const FALLBACK_POINTER_DETAIL_TYPE = 'FeatureViewPointerChanged';
 
 export function pointerDetailType(action: string): string {
-  return POINTER_DETAIL_TYPES[action] ?? FALLBACK_POINTER_DETAIL_TYPE;
+  return (POINTER_DETAIL_TYPES as Readonly<Record<string, string>>)[action] ?? LEGACY_DETAIL_TYPES[action] ?? FALLBACK_POINTER_DETAIL_TYPE;
 }
+
+/**
+ * The pointer changes that can change which version a view serves to everyone, or start a
+ * trial of one: after each, the view's drift alarms are brought in line with the monitor
+ * policy of the version it now serves (functions/sync-alarms.ts). Feature switches are left
+ * out: they change no version, so no alarm.
+ */
+export const ALARM_SYNC_ACTIONS: readonly PointerAction[] = ['activate', 'canary', 'shadow', 'promote', 'rollback'];
+
+/** "A pointer change committed that may change a view's drift alarms": Rewind's own events on Rewind's bus. */
+export function alarmSyncPattern(actions: readonly PointerAction[] = ALARM_SYNC_ACTIONS): EventPattern {
+  return {
+    source: [POINTER_EVENT_SOURCE],
+    'detail-type': [...new Set(actions.map((a) => POINTER_DETAIL_TYPES[a]))],
+  };
+}
+
+/**
+ * Pointer change → the view's drift alarms in CloudWatch. A rule on Rewind's bus (not the
+ * default bus, where the alarm → rollback rule listens for CloudWatch's events).
+ */
+export const SYNC_ALARMS_RULE: RuleSpec = {
+  id: 'sync-alarms',
+  handler: 'sync-alarms',
+  description: "A view's served version changed: put its drift alarms, delete the ones its policy no longer has",
+  pattern: alarmSyncPattern(),
+  bus: 'rewind',
+};
+
+export const RULES: readonly RuleSpec[] = [ALARM_ROLLBACK_RULE, SYNC_ALARMS_RULE];
 
 /**
  * Whether `event` matches `pattern`, for the subset of EventBridge's syntax Rewind uses:

@@ -1,10 +1,12 @@
 import { approve } from '../core/approvals';
 import { ApprovalRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
   {
     handler: 'create-approval',
+    deps: getDeps,
     params: ViewParamsSchema,
     body: ApprovalRequestSchema,
     status: 201,

@@ -2,10 +2,11 @@ import { FeatureParamsSchema, FeatureSwitchRequestSchema } from '../core/contrac
 import { setFeatureDisabled } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
-  { handler: 'disable-feature', params: FeatureParamsSchema, body: FeatureSwitchRequestSchema },
+  { handler: 'disable-feature', deps: getDeps, params: FeatureParamsSchema, body: FeatureSwitchRequestSchema },
   async ({ deps, principal, params, body, authorize }) => {
     if (body.breakGlassReason !== undefined) await authorize('break-glass');
     const result = await setFeatureDisabled(withArtifacts(deps), principal.sub, params.view, params.feature, true, body);

@@ -17,7 +17,8 @@ import { LRUCache } from 'lru-cache';
 import { DIMENSIONS, METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../contract/alarms';
 import { measureDrift, type DriftMeasurement } from '../core/drift';
 import type { Profiles } from '../core/validation/profiles';
-import { getDeps, getSampleStore } from './commons/deps';
+import { getDeps } from './commons/deps';
+import { getSampleStore } from './commons/serving';
 import { logger, TappedMetrics } from './commons/powertools';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];

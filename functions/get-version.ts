@@ -1,7 +1,8 @@
 import { VersionParamsSchema } from '../core/contracts';
 import { getVersion } from '../core/queries';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ handler: 'get-version', params: VersionParamsSchema }, ({ deps, params }) =>
+export const handler = httpRoute({ handler: 'get-version', deps: getDeps, params: VersionParamsSchema }, ({ deps, params }) =>
   getVersion(deps, params.view, params.version),
 );

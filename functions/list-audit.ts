@@ -1,7 +1,8 @@
 import { AuditQuerySchema } from '../core/contracts';
 import { listAudit } from '../core/queries';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ handler: 'list-audit', query: AuditQuerySchema }, async ({ deps, query }) => ({
+export const handler = httpRoute({ handler: 'list-audit', deps: getDeps, query: AuditQuerySchema }, async ({ deps, query }) => ({
   entries: await listAudit(deps, { limit: query.limit, ...(query.view ? { view: query.view } : {}) }),
 }));

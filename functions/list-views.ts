@@ -1,4 +1,5 @@
 import { listViews } from '../core/queries';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ handler: 'list-views' }, async ({ deps }) => ({ views: await listViews(deps) }));
+export const handler = httpRoute({ handler: 'list-views', deps: getDeps }, async ({ deps }) => ({ views: await listViews(deps) }));

@@ -2,9 +2,10 @@ import { PromoteRequestSchema, ViewParamsSchema } from '../core/contracts';
 import { promoteCandidate } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ handler: 'promote', params: ViewParamsSchema, body: PromoteRequestSchema }, async ({ deps, principal, params, body }) => {
+export const handler = httpRoute({ handler: 'promote', deps: getDeps, params: ViewParamsSchema, body: PromoteRequestSchema }, async ({ deps, principal, params, body }) => {
   const result = await promoteCandidate(withArtifacts(deps), principal.sub, params.view, body);
   countForView(params.view, 'CandidatePromoted');
   return result;

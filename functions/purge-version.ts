@@ -1,8 +1,9 @@
 import { VersionParamsSchema } from '../core/contracts';
 import { purgeOnline } from '../core/purge';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ handler: 'purge-version', params: VersionParamsSchema }, async ({ deps, principal, params }) => ({
+export const handler = httpRoute({ handler: 'purge-version', deps: getDeps, params: VersionParamsSchema }, async ({ deps, principal, params }) => ({
   view: params.view,
   version: params.version,
   ...(await purgeOnline(deps, principal.sub, params.view, params.version)),

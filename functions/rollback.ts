@@ -2,11 +2,13 @@ import { RollbackRequestSchema, ViewParamsSchema } from '../core/contracts';
 import { rollbackView } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';
+import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
   {
     handler: 'rollback',
+    deps: getDeps,
     params: ViewParamsSchema,
     body: RollbackRequestSchema,
     tierHints: ({ body }) => ({ versions: body.toVersion === undefined ? [] : [body.toVersion] }),

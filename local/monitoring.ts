@@ -109,7 +109,7 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
     stop: async () => {
       clearInterval(schedule);
       // Write out what was sampled while the tables are still there.
-      await (await import('../functions/commons/deps')).getServingSampler()?.stop();
+      await (await import('../functions/commons/serving')).getServingSampler()?.stop();
       removeSink();
       await Promise.allSettled([running, evaluator.stop(), relay.stop()]);
       await bus.drain();

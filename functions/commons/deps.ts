@@ -3,63 +3,12 @@
  * never per request) from the environment the stack or the local runtime provides.
  */
 import type { Deps } from '../../core/deps';
-import { DEFAULT_SAMPLE_CAPACITY, DEFAULT_SAMPLE_FLUSH_MS, ServingSampler, type SampleStore } from '../../core/sampling';
-import { FeatureServer } from '../../core/serving';
 import { createDeps } from '../../store';
-import { createDocumentClient } from '../../store/clients';
-import { tableNameFromEnv } from '../../store/config';
-import { DynamoSampleStore } from '../../store/dynamo-samples';
-import { logger } from './powertools';
+import { documentClient } from './dynamo';
 
-let db: ReturnType<typeof createDocumentClient> | undefined;
 let deps: Deps | undefined;
-let server: FeatureServer | undefined;
-let samples: SampleStore | undefined;
-let sampler: ServingSampler | undefined | null;
-
-function documentClient() {
-  db ??= createDocumentClient();
-  return db;
-}
 
 export function getDeps(): Deps {
   deps ??= createDeps(undefined, documentClient());
   return deps;
-}
-
-/** The samples table (get-online writes it, drift-monitor reads it). */
-export function getSampleStore(): SampleStore {
-  samples ??= new DynamoSampleStore(documentClient(), tableNameFromEnv('samples'));
-  return samples;
-}
-
-/**
- * The serving sampler, when this function samples: REWIND_SAMPLES_TABLE is set (the stack
- * binds it to get-online) and REWIND_SERVE_SAMPLING is not `off`. Tuned with
- * REWIND_SAMPLE_CAPACITY (rows per view and version per interval) and REWIND_SAMPLE_FLUSH_MS.
- */
-export function getServingSampler(): ServingSampler | undefined {
-  if (sampler !== undefined) return sampler ?? undefined;
-  const env = process.env;
-  if (!env.REWIND_SAMPLES_TABLE || env.REWIND_SERVE_SAMPLING === 'off') {
-    sampler = null;
-    return undefined;
-  }
-  sampler = new ServingSampler(getSampleStore(), {
-    capacity: positive(env.REWIND_SAMPLE_CAPACITY, DEFAULT_SAMPLE_CAPACITY),
-    flushIntervalMs: positive(env.REWIND_SAMPLE_FLUSH_MS, DEFAULT_SAMPLE_FLUSH_MS),
-    onError: (error, batch) => logger.warn('a serving-sample batch was lost', { error: error as Error, view: batch.view, version: batch.version }),
-  }).start();
-  return sampler;
-}
-
-export function getFeatureServer(): FeatureServer {
-  const staleness = Number(process.env.REWIND_POINTER_CACHE_MS ?? 1000);
-  server ??= new FeatureServer(getDeps().registry, getDeps().online, staleness, performance, getServingSampler());
-  return server;
-}
-
-function positive(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
 }

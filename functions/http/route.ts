@@ -21,7 +21,6 @@ import { ForbiddenError, ValidationError } from '../../core/errors';
 import type { Principal, Tier } from '../../core/model';
 import { decide, decideWithoutTier, enforce, hasMfa, type Action } from '../../core/policy';
 import { routeForHandler } from '../../contract/routes';
-import { getDeps } from '../commons/deps';
 import { policyInForce } from '../commons/policy';
 import { logger } from '../commons/powertools';
 import { toErrorResponse } from './errors';
@@ -47,6 +46,11 @@ export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.Zod
   body?: BS;
   params?: PS;
   query?: QS;
+  /**
+   * The adapters this handler runs with. A provider, passed by each entry point, so this
+   * module imports no store itself and each bundle carries only what its handler uses.
+   */
+  deps: () => Deps;
   /** Status of a successful answer; 200 unless stated. */
   status?: number;
   /** What the request itself says about the tier it acts at (versions it names, a tier it declares). */
@@ -69,7 +73,7 @@ export function httpRoute<
     try {
       const principal = (caller = principalFrom(event));
       const params = (options.params ? parse(options.params, event.pathParameters ?? {}, 'path') : undefined) as Parsed<PS>;
-      const deps = getDeps();
+      const deps = options.deps();
       const { document: policy } = await policyInForce(deps.registry);
       const untiered = decideWithoutTier(policy, principal, action);
       if (untiered) enforce(untiered, principal, action);
@@ -89,7 +93,7 @@ export function httpRoute<
     } catch (caught) {
       let error = caught;
       // A refusal that cannot be audited is not answered as a plain refusal: the store's error wins.
-      if (error instanceof ForbiddenError && caller) await auditRefusal(caller, error, event).catch((auditError: unknown) => (error = auditError));
+      if (error instanceof ForbiddenError && caller) await auditRefusal(options.deps(), caller, error, event).catch((auditError: unknown) => (error = auditError));
       const response = toErrorResponse(error, context.awsRequestId);
       if (response.status >= 500) logger.error('request failed', { error: error as Error, routeKey: event.routeKey });
       else logger.info('request refused', { status: response.status, code: response.body.error.code, routeKey: event.routeKey });
@@ -100,9 +104,9 @@ export function httpRoute<
 }
 
 /** A refusal is itself an audited event: who tried what, on which view, and why not. */
-async function auditRefusal(principal: Principal, error: ForbiddenError, event: HttpEvent): Promise<void> {
+async function auditRefusal(deps: Deps, principal: Principal, error: ForbiddenError, event: HttpEvent): Promise<void> {
   const view = error.view ?? event.pathParameters?.view;
-  await getDeps().registry.appendAudit({
+  await deps.registry.appendAudit({
     actor: principal.sub,
     action: error.action,
     outcome: 'denied',
