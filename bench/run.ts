@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { printTable } from './measure';
 import { DEFAULT_SPINE, benchSpine } from './spine';
 import { benchStats } from './stats';
+import { benchTimeToRecover } from './recovery';
+import { benchServingSample } from './serving-sample';
+import { DEFAULT_CANARY_BENCH, benchCanaryServing } from './canary';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -19,6 +22,9 @@ async function main(): Promise<void> {
   const started = new Date();
   const spine = await benchSpine(spineOptions);
   const stats = await benchStats();
+  const recovery = await benchTimeToRecover(quick ? { trials: 2 } : {});
+  const sampling = await benchServingSample(quick ? { ops: 50_000 } : {});
+  const canary = await benchCanaryServing(quick ? { ...DEFAULT_CANARY_BENCH, runs: 300, warmup: 50 } : DEFAULT_CANARY_BENCH);
 
   printTable('Rollback latency through the HTTP API (ms)', [
     { rows: spine.rollback.smallRows, runs: spine.rollback.runs, median: spine.rollback.smallMedianMs, p99: spine.rollback.smallP99Ms },
@@ -44,7 +50,15 @@ async function main(): Promise<void> {
   );
   printTable('Drift statistics (one numeric feature)', stats.map((r) => ({ step: r.name, values: r.values, medianMs: r.medianMs, runs: r.runs })));
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats };
+  printTable('Time to recover on the local runtime, 1 s alarm periods (activation of the bad version → serving the good one)', recovery.map((r) => ({ name: r.name, trials: r.trialsMs.length, medianMs: r.medianMs, maxMs: r.maxMs })));
+  printTable('Serving-sample cost (in-memory serve, so the sampler is not hidden by I/O)', sampling.map((r) => ({ step: r.name, nsPerOp: r.nsPerOp, overheadPct: r.overheadPct ?? '', ops: r.ops })));
+  printTable('Canary vs plain view through the handler (ms)', [
+    { view: 'plain', median: canary.plainMedianMs, p99: canary.plainP99Ms },
+    { view: `canary ${canary.percent}%`, median: canary.canaryMedianMs, p99: canary.canaryP99Ms },
+  ]);
+  console.log(`median ratio ${canary.medianRatio}; candidate share ${canary.candidateShare}; pointer reads per request ${canary.pointerReadsPerRequest}; arm choice ${canary.routeMedianUs} µs`);
+
+  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats, recovery, sampling, canary };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, quick ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');

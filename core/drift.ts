@@ -1,5 +1,6 @@
 /**
- * Drift of what is served: for each view's active version, the recent serving sample is
+ * Drift of what is served: for each view's active version (and its canary or shadow
+ * candidate, if any), the recent serving sample is
  * profiled and compared with the version's drift baseline (see MonitorPolicy.baseline) with
  * the same statistics preflight uses. The result is plain numbers; publishing them as
  * metrics is the entry point's job.
@@ -81,23 +82,28 @@ export async function measureDrift(
         skipped.push({ view, reason: 'serves nothing' });
         continue;
       }
-      const record = await deps.registry.getVersion(view, pointer.stable);
-      if (!record) {
-        skipped.push({ view, version: pointer.stable, reason: 'active version record is missing' });
-        continue;
+      // A canary or shadow candidate is measured too: its drift must be seen before it is
+      // promoted, and the view's alarm rolling back drops the candidate.
+      const versions = [pointer.stable, ...(pointer.candidate ? [pointer.candidate.version] : [])];
+      for (const version of versions) {
+        const record = await deps.registry.getVersion(view, version);
+        if (!record) {
+          skipped.push({ view, version, reason: 'served version record is missing' });
+          continue;
+        }
+        const monitor = monitorPolicyOf(record.validation);
+        const batches = await samples.recent(view, record.version, since, options.maxBatches ?? 200);
+        const rows = batches.flatMap((b) => b.rows.map((r) => toRecord(b.features, r)));
+        if (rows.length < monitor.minSamples) {
+          skipped.push({ view, version: record.version, reason: `${rows.length} sampled values in the window, fewer than minSamples ${monitor.minSamples}` });
+          continue;
+        }
+        const baselineVersion = driftBaselineVersion(record);
+        const baseline = await cachedProfiles(deps, options.profileCache, baselineVersion === record.version ? record : await versionRecord(deps, view, baselineVersion));
+        const measurement = compare(record, baselineVersion, baseline, rows, pointer.disabledFeatures, monitor);
+        measurement.served = batches.reduce((n, b) => n + b.served, 0);
+        measured.push(measurement);
       }
-      const monitor = monitorPolicyOf(record.validation);
-      const batches = await samples.recent(view, record.version, since, options.maxBatches ?? 200);
-      const rows = batches.flatMap((b) => b.rows.map((r) => toRecord(b.features, r)));
-      if (rows.length < monitor.minSamples) {
-        skipped.push({ view, version: record.version, reason: `${rows.length} sampled values in the window, fewer than minSamples ${monitor.minSamples}` });
-        continue;
-      }
-      const baselineVersion = driftBaselineVersion(record);
-      const baseline = await cachedProfiles(deps, options.profileCache, baselineVersion === record.version ? record : await versionRecord(deps, view, baselineVersion));
-      const measurement = compare(record, baselineVersion, baseline, rows, pointer.disabledFeatures, monitor);
-      measurement.served = batches.reduce((n, b) => n + b.served, 0);
-      measured.push(measurement);
     } catch (error) {
       skipped.push({ view, reason: `failed: ${error instanceof Error ? error.message : String(error)}` });
     }
