@@ -4,16 +4,49 @@
  * produce them, imported as types only, so the client carries no server code.
  */
 import type { z } from 'zod';
-import type { ActivateRequest, DeployRequestSchema, RollbackRequest } from '../core/contracts';
+import type { ApprovalState } from '../core/approvals';
+import type {
+  ActivateRequest,
+  ApprovalRequestSchema,
+  DeployRequestSchema,
+  FeatureSwitchRequest,
+  PromoteRequest,
+  PutPolicyRequestSchema,
+  RollbackRequest,
+} from '../core/contracts';
 import type { DeployPlan, DeployResult } from '../core/deploy';
-import type { AuditEntry, HistoryEntry, Pointer } from '../core/model';
+import type { Approval, AuditEntry, Candidate, HistoryEntry, Pointer } from '../core/model';
+import type { PolicyDocument } from '../core/policy';
+import type { PolicyView } from '../core/policy-store';
 import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
 export type DeployBody = z.input<typeof DeployRequestSchema>;
-export type { ActivateRequest, AuditEntry, AuditVerdict, DeployPlan, DeployResult, HistoryEntry, Pointer, PointerChangeResult, RollbackRequest, ServedFeatures, VersionView };
+/** An approval as asked for: `action` defaults to activate, `expiresInSeconds` to a day. */
+export type ApprovalBody = z.input<typeof ApprovalRequestSchema>;
+export type PutPolicyBody = z.input<typeof PutPolicyRequestSchema>;
+export type {
+  ActivateRequest,
+  Approval,
+  ApprovalState,
+  AuditEntry,
+  AuditVerdict,
+  Candidate,
+  DeployPlan,
+  DeployResult,
+  FeatureSwitchRequest,
+  HistoryEntry,
+  Pointer,
+  PointerChangeResult,
+  PolicyDocument,
+  PolicyView,
+  PromoteRequest,
+  RollbackRequest,
+  ServedFeatures,
+  VersionView,
+};
 
 export interface ViewSummary {
   view: string;
@@ -135,6 +168,32 @@ export class RewindClient {
 
   rollback(view: string, body: RollbackRequest): Promise<PointerChangeResult> {
     return this.request('POST', `/views/${seg(view)}/rollback`, body);
+  }
+
+  /** Make the canary or shadow candidate stable for everyone. */
+  promote(view: string, body: PromoteRequest = {}): Promise<PointerChangeResult> {
+    return this.request('POST', `/views/${seg(view)}/promote`, body);
+  }
+
+  /** Kill switch: `disable` serves the feature as its declared default; `enable` serves its values again. */
+  switchFeature(view: string, feature: string, to: 'disable' | 'enable', body: FeatureSwitchRequest): Promise<PointerChangeResult> {
+    return this.request('POST', `/views/${seg(view)}/features/${seg(feature)}/${to}`, body);
+  }
+
+  approve(view: string, body: ApprovalBody): Promise<Approval & { auditId: string }> {
+    return this.request('POST', `/views/${seg(view)}/approvals`, body);
+  }
+
+  approvals(view: string, limit?: number): Promise<{ view: string; approvals: ApprovalState[] }> {
+    return this.request('GET', `/views/${seg(view)}/approvals${query({ limit })}`);
+  }
+
+  getPolicy(): Promise<PolicyView> {
+    return this.request('GET', '/policy');
+  }
+
+  putPolicy(body: PutPolicyBody): Promise<PolicyView & { auditId: string }> {
+    return this.request('PUT', '/policy', body);
   }
 
   history(view: string, limit?: number): Promise<{ view: string; history: HistoryEntry[] }> {

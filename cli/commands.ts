@@ -5,7 +5,7 @@
  */
 import { ROLES } from '../core/policy';
 import { mintToken, jwtSecret } from '../local/tokens';
-import type { AuditEntry, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
+import type { ActivateRequest, AuditEntry, Candidate, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
 import { UsageError } from './errors';
 import { deployFromFiles, planFromFiles, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
 import { bytes, cell, keyValues, ms, table, version, when } from './format';
@@ -92,26 +92,134 @@ function withValidation(head: string, lines: [string, string][], report: Validat
   return [head, indent(keyValues(all)), findings && indent(indent(findings))].filter(Boolean).join('\n');
 }
 
-export async function activate(client: RewindClient, view: string, versionNumber: number, options: { expectedRevision?: number; reason?: string } = {}): Promise<Output> {
-  const result = await client.activate(view, { version: versionNumber, ...options });
+export interface ActivateOptions {
+  expectedRevision?: number;
+  reason?: string;
+  /** Serve the version to this percent of entities (a canary) instead of everyone. */
+  canary?: number;
+  /** Serve it to nobody: computed for the drift monitor only (blue/green). */
+  shadow?: boolean;
+  /** Canary or shadow: promote automatically after this many seconds with no alarm. */
+  bake?: number;
+}
+
+/**
+ * The activate request the command line asks for: all at once by default, a canary with
+ * --canary, a shadow with --shadow. Contradictions are usage errors, found before sending.
+ *
+ * @example activationRequest(3, { canary: 10, bake: 3600 }) // { version: 3, strategy: 'canary', percent: 10, bakeSeconds: 3600 }
+ */
+export function activationRequest(versionNumber: number, options: ActivateOptions = {}): ActivateRequest {
+  if (options.canary !== undefined && options.shadow) throw new UsageError('--canary and --shadow: choose one (a canary serves some entities, a shadow none)');
+  const strategy = options.canary !== undefined ? 'canary' : options.shadow ? 'shadow' : 'all-at-once';
+  if (options.bake !== undefined && strategy === 'all-at-once') throw new UsageError('--bake: only a canary (--canary <percent>) or a shadow (--shadow) bakes');
+  return {
+    version: versionNumber,
+    ...(strategy !== 'all-at-once' ? { strategy } : {}),
+    ...(options.canary !== undefined ? { percent: options.canary } : {}),
+    ...(options.bake !== undefined ? { bakeSeconds: options.bake } : {}),
+    ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+  };
+}
+
+export async function activate(client: RewindClient, view: string, versionNumber: number, options: ActivateOptions = {}): Promise<Output> {
+  const result = await client.activate(view, activationRequest(versionNumber, options));
   return { data: result, text: describePointerChange(result) };
 }
 
-export async function rollback(client: RewindClient, view: string, options: { to?: number; reason: string; expectedRevision?: number }): Promise<Output> {
+export async function rollback(
+  client: RewindClient,
+  view: string,
+  options: { to?: number; reason: string; expectedRevision?: number; breakGlass?: string },
+): Promise<Output> {
   const result = await client.rollback(view, {
     reason: options.reason,
     ...(options.to !== undefined ? { toVersion: options.to } : {}),
+    ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
+    ...(options.breakGlass !== undefined ? { breakGlassReason: options.breakGlass } : {}),
+  });
+  return { data: result, text: describePointerChange(result) };
+}
+
+export async function promote(client: RewindClient, view: string, options: { reason?: string; expectedRevision?: number } = {}): Promise<Output> {
+  const result = await client.promote(view, {
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
     ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
   });
   return { data: result, text: describePointerChange(result) };
 }
 
+/** Kill switch: `disable` serves one feature as its declared default, `enable` its values again. */
+export async function switchFeature(
+  client: RewindClient,
+  view: string,
+  feature: string,
+  to: 'disable' | 'enable',
+  options: { reason: string; expectedRevision?: number; breakGlass?: string },
+): Promise<Output> {
+  const result = await client.switchFeature(view, feature, to, {
+    reason: options.reason,
+    ...(options.expectedRevision !== undefined ? { expectedRevision: options.expectedRevision } : {}),
+    ...(options.breakGlass !== undefined ? { breakGlassReason: options.breakGlass } : {}),
+  });
+  return { data: result, text: describePointerChange(result) };
+}
+
 export function describePointerChange(result: PointerChangeResult): string {
-  const verb = result.action === 'rollback' ? 'rolled back' : 'activated';
-  if (!result.changed) return `${result.view} already serves ${version(result.toVersion)}; nothing changed (revision ${result.pointer.revision})`;
-  const lines = [`${verb} ${result.view}: ${version(result.fromVersion)} → ${version(result.toVersion)} (revision ${result.pointer.revision}, audit ${result.auditId ?? '-'})`];
+  const { view, pointer } = result;
+  const at = `revision ${pointer.revision}, audit ${result.auditId ?? '-'}`;
+  if (!result.changed) {
+    if (result.feature) return `${view}.${result.feature} is already ${result.action}d; nothing changed (revision ${pointer.revision})`;
+    if (result.action === 'canary' || result.action === 'shadow')
+      return `${view} already runs this ${result.action} of ${version(result.toVersion)}; nothing changed (revision ${pointer.revision})`;
+    return `${view} already serves ${version(result.toVersion)}; nothing changed (revision ${pointer.revision})`;
+  }
+  const lines = [headline(result, at)];
   if (result.rematerialized) lines.push(`  re-materialized ${version(result.toVersion)} from its snapshot first: ${cell(result.rematerialized)}`);
+  const bake = bakeLine(pointer.candidate);
+  if (bake && (result.action === 'canary' || result.action === 'shadow')) lines.push(`  ${bake}`);
+  if (result.approvalId) lines.push(`  used approval ${result.approvalId}`);
+  if (result.breakGlass) lines.push('  break-glass: made without an approval; recorded as such in history and audit');
+  if (!result.feature && pointer.disabledFeatures.length) lines.push(`  still disabled: ${pointer.disabledFeatures.join(', ')} (rewind enable ${view} <feature> --reason …)`);
+  if (result.artifacts?.length) lines.push(`  artifacts: ${result.artifacts.map((a) => `${a.name} ${a.status}${a.detail ? ` (${a.detail})` : ''}`).join(', ')}`);
   return lines.join('\n');
+}
+
+function headline(result: PointerChangeResult, at: string): string {
+  const { view, pointer, fromVersion, toVersion } = result;
+  switch (result.action) {
+    case 'canary':
+      return `canary of ${view} ${version(toVersion)}: ${pointer.candidate?.percent ?? '?'}% of entities get it, the rest stay on ${version(pointer.stable)} (${at})`;
+    case 'shadow':
+      return `shadow of ${view} ${version(toVersion)}: computed for the drift monitor only, everyone stays on ${version(pointer.stable)} (${at})`;
+    case 'promote':
+      return `promoted ${view}: ${version(fromVersion)} → ${version(toVersion)} for everyone (${at})`;
+    case 'disable':
+      return `disabled ${view}.${result.feature}: served as its declared default from now on (${at})`;
+    case 'enable':
+      return `enabled ${view}.${result.feature}: its values are served again (${at})`;
+    case 'rollback':
+      return `rolled back ${view}: ${version(fromVersion)} → ${version(toVersion)} (${at})`;
+    default:
+      return `activated ${view}: ${version(fromVersion)} → ${version(toVersion)} (${at})`;
+  }
+}
+
+/** `bakes 3600 s: promoted automatically from … if no alarm fires`, or undefined when it does not bake. */
+function bakeLine(candidate: Candidate | null | undefined): string | undefined {
+  if (!candidate?.bakeSeconds) return undefined;
+  const due = new Date(Date.parse(candidate.startedAt) + candidate.bakeSeconds * 1000);
+  const dueText = Number.isNaN(due.getTime()) ? '' : ` from ${when(due.toISOString())}`;
+  return `bakes ${candidate.bakeSeconds} s: promoted automatically${dueText} if no alarm about the view fires`;
+}
+
+/** One line for a trial: `candidate  v2, canary on 10% of entities · bakes … · started … by …`. */
+export function describeCandidate(candidate: Candidate): string {
+  const how = candidate.strategy === 'canary' ? `canary on ${candidate.percent}% of entities` : 'shadow (served to nobody; the drift monitor sees it)';
+  return [`${version(candidate.version)}, ${how}`, bakeLine(candidate) ?? 'no bake: promote or roll back by hand', `started ${when(candidate.startedAt)} by ${candidate.startedBy}`]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 export async function status(client: RewindClient, view?: string): Promise<Output> {
@@ -127,7 +235,8 @@ export async function status(client: RewindClient, view?: string): Promise<Outpu
     `${view}: ${pointer.stable === null ? 'serves nothing yet' : `serving ${version(pointer.stable)}`} · revision ${pointer.revision}` +
       (pointer.revision > 0 ? ` · changed ${when(pointer.updatedAt)} by ${pointer.updatedBy}` : ''),
   ];
-  if (pointer.disabledFeatures.length) head.push(`disabled features: ${pointer.disabledFeatures.join(', ')}`);
+  if (pointer.candidate) head.push(`candidate: ${describeCandidate(pointer.candidate)}`);
+  if (pointer.disabledFeatures.length) head.push(`disabled features: ${pointer.disabledFeatures.join(', ')} (served as their defaults)`);
   return { data: { view, pointer, versions }, text: `${head.join('\n')}\n\n${versionsTable(versions)}` };
 }
 
@@ -150,7 +259,7 @@ export async function history(client: RewindClient, view: string, limit?: number
 export function historyTable(entries: readonly HistoryEntry[]): string {
   return table(
     ['REV', 'AT', 'ACTION', 'FROM', 'TO', 'ACTOR', 'REASON'],
-    entries.map((h) => [h.revision, when(h.at), h.action, version(h.fromVersion), version(h.toVersion), h.actor, h.reason]),
+    entries.map((h) => [h.revision, when(h.at), h.feature ? `${h.action} ${h.feature}` : h.action, version(h.fromVersion), version(h.toVersion), h.actor, h.reason]),
     { alignRight: ['REV'] },
   );
 }
@@ -162,9 +271,13 @@ export async function get(client: RewindClient, view: string, entity: string): P
 
 export function describeServed(served: ServedFeatures): string {
   const disabled = new Set(served.disabled ?? []);
-  const head = `${served.view}/${served.entity} from ${version(served.version)}${served.found ? '' : ' (no row for this entity: declared defaults)'}`;
+  const arm = served.arm ? ` (${served.arm} arm)` : '';
+  const head = `${served.view}/${served.entity} from ${version(served.version)}${arm}${served.found ? '' : ' (no row for this entity: declared defaults)'}`;
   const rows = Object.entries(served.features).map(([name, value]) => [name, cell(value) + (disabled.has(name) ? '  (disabled: default)' : '')] as const);
-  return `${head}\n${indent(keyValues(rows))}`;
+  // A switched-off feature the served version no longer declares still deserves a mention.
+  const undeclared = [...disabled].filter((name) => !(name in served.features));
+  const tail = undeclared.length ? `\n  (also disabled: ${undeclared.join(', ')})` : '';
+  return `${head}\n${indent(keyValues(rows))}${tail}`;
 }
 
 export async function auditVerify(client: RewindClient): Promise<Output> {

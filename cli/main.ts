@@ -4,14 +4,18 @@
  * code they give (0 ok, 1 refused or failed, 2 used wrongly).
  *
  * @example npx rewind deploy examples/user_profile.view.yaml --data examples/user_profile.v1.csv --activate
+ * @example npx rewind activate user_profile 3 --canary 10 --bake 1h --reason "new basket model"
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MAX_BAKE_SECONDS } from '../core/contracts';
 import { DataFileError } from './data-file';
 import { RewindApiError, RewindUnreachableError } from './client';
 import * as commands from './commands';
 import { connect } from './connection';
 import { DEFAULT_INLINE_LIMIT_BYTES } from './deploy';
 import { UsageError } from './errors';
+import * as governance from './governance';
+import { loadPolicyFile, PolicyFileError } from './policy-file';
 import { terminalProgress, UploadError, type UploadProgress } from './upload';
 import { ViewFileError } from './view-file';
 
@@ -56,7 +60,7 @@ type Emit = (output: commands.Output, globals: GlobalOptions) => void;
 
 export function buildProgram(io: CliIO, emit: Emit): Command {
   const program = new Command('rewind')
-    .description('Deploy, activate and roll back ML feature views on Rewind')
+    .description('Deploy, activate (all at once, canary or shadow), promote and roll back ML feature views on Rewind')
     .option('--url <url>', 'Rewind API base URL (env REWIND_URL; default http://127.0.0.1:3000)')
     .option('--token <jwt>', 'bearer token (env REWIND_TOKEN; against a local URL one is minted when absent)')
     .option('--json', 'machine-readable output')
@@ -106,28 +110,110 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
 
   program
     .command('activate')
-    .description('serve a version of a view')
+    .description('serve a version of a view: to everyone, or on trial as a canary (--canary) or a shadow (--shadow)')
     .argument('<view>')
     .argument('<version>', 'version number', integer('version', 1))
+    .option('--canary <percent>', 'serve it to this percent of entities only (0 < percent ≤ 100, to 0.01); the rest stay on stable', percent('--canary'))
+    .addOption(new Option('--shadow', 'serve it to nobody: only the drift monitor sees its values (blue/green)').conflicts('canary'))
+    .option('--bake <duration>', 'canary or shadow: promote automatically after this long with no alarm (seconds, or 30m, 2h, 1d)', duration('--bake', 1, MAX_BAKE_SECONDS))
     .option('--expected-revision <n>', 'refuse (409) unless the view is at this revision', integer('--expected-revision', 0))
     .option('--reason <text>', 'why (recorded in history and audit)')
     .action(
-      act(async (cmd, view: string, version: number, opts: { expectedRevision?: number; reason?: string }) =>
-        commands.activate(await client(cmd), view, version, opts),
-      ),
+      act(async (cmd, view: string, version: number, opts: commands.ActivateOptions) => {
+        const request = commands.activationRequest(version, opts); // usage errors before connecting
+        return commands.activate(await client(cmd), view, request.version, opts);
+      }),
+    );
+
+  program
+    .command('promote')
+    .description('make the canary or shadow candidate stable for everyone')
+    .argument('<view>')
+    .option('--reason <text>', 'why (recorded in history and audit)')
+    .option('--expected-revision <n>', 'refuse (409) unless the view is at this revision', integer('--expected-revision', 0))
+    .action(
+      act(async (cmd, view: string, opts: { reason?: string; expectedRevision?: number }) => commands.promote(await client(cmd), view, opts)),
     );
 
   program
     .command('rollback')
-    .description('go back to the version served before the current one, or to --to')
+    .description('go back to the version served before the current one, or to --to; during a canary or shadow, drop the candidate')
     .argument('<view>')
     .option('--to <version>', 'the version to go back to', integer('--to', 1))
     .requiredOption('--reason <text>', 'why (recorded in history and audit)')
     .option('--expected-revision <n>', 'refuse (409) unless the view is at this revision', integer('--expected-revision', 0))
+    .option('--break-glass <reason>', 'admins: roll back a view whose tier needs an approval without one (recorded as break-glass)')
     .action(
-      act(async (cmd, view: string, opts: { to?: number; reason: string; expectedRevision?: number }) =>
+      act(async (cmd, view: string, opts: { to?: number; reason: string; expectedRevision?: number; breakGlass?: string }) =>
         commands.rollback(await client(cmd), view, opts),
       ),
+    );
+
+  for (const to of ['disable', 'enable'] as const) {
+    program
+      .command(to)
+      .description(
+        to === 'disable'
+          ? 'kill switch: serve one feature as its declared default (or null) while the rest keep serving'
+          : "serve a disabled feature's values again",
+      )
+      .argument('<view>')
+      .argument('<feature>')
+      .requiredOption('--reason <text>', 'why (recorded in history and audit)')
+      .option('--expected-revision <n>', 'refuse (409) unless the view is at this revision', integer('--expected-revision', 0))
+      .option('--break-glass <reason>', 'admins: switch without the approval a policy may require for it (recorded as break-glass)')
+      .action(
+        act(async (cmd, view: string, feature: string, opts: { reason: string; expectedRevision?: number; breakGlass?: string }) =>
+          commands.switchFeature(await client(cmd), view, feature, to, opts),
+        ),
+      );
+  }
+
+  program
+    .command('approve')
+    .description('approve one pointer change of a view whose tier needs a second person (by default: activating <version>)')
+    .argument('<view>')
+    .argument('[version]', 'the version approved (required to approve an activation)', integer('version', 1))
+    .addOption(new Option('--action <action>', 'the change approved').choices(governance.APPROVAL_ACTIONS).default('activate'))
+    .option('--feature <name>', 'disable / enable: the feature approved (default: any)')
+    .option('--reason <text>', 'why (recorded with the approval and in the audit log)')
+    .option('--expires <duration>', 'how long it stays usable: 30m, 12h, 7d (default 1d)', duration('--expires', 60, 7 * 24 * 3600))
+    .action(
+      act(async (cmd, view: string, version: number | undefined, opts: { action: governance.ApproveOptions['action']; feature?: string; reason?: string; expires?: number }) => {
+        const options: governance.ApproveOptions = {
+          ...(opts.action ? { action: opts.action } : {}),
+          ...(opts.feature !== undefined ? { feature: opts.feature } : {}),
+          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+          ...(opts.expires !== undefined ? { expiresInSeconds: opts.expires } : {}),
+        };
+        governance.approvalRequest(version, options); // usage errors before connecting
+        return governance.approve(await client(cmd), view, version, options);
+      }),
+    );
+
+  program
+    .command('approvals')
+    .description("a view's approvals, newest first: usable, used or expired")
+    .argument('<view>')
+    .option('--limit <n>', 'at most this many', integer('--limit', 1))
+    .action(act(async (cmd, view: string, opts: { limit?: number }) => governance.approvals(await client(cmd), view, opts.limit)));
+
+  const policy = program.command('policy').description('the policy document: which role may do what on which tier, MFA, approvals');
+  policy
+    .command('get')
+    .description('the policy in force (--json prints a file `policy set` accepts back)')
+    .action(act(async (cmd) => governance.policyGet(await client(cmd))));
+  policy
+    .command('set')
+    .description('replace the policy (an admin with MFA); from `policy get --json` output, the revision read is expected unless --expected-revision says otherwise')
+    .argument('<file>', 'YAML or JSON: the document (`tiers:` standard and critical), or `rewind policy get --json` output')
+    .option('--expected-revision <n>', 'refuse (409) unless the policy is at this revision', integer('--expected-revision', 0))
+    .option('--reason <text>', 'why (recorded in the audit log with the whole document)')
+    .action(
+      act(async (cmd, file: string, opts: { expectedRevision?: number; reason?: string }) => {
+        const loaded = await loadPolicyFile(file); // file errors before connecting
+        return governance.policySet(await client(cmd), loaded, opts);
+      }),
     );
 
   program
@@ -181,6 +267,29 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
   return program;
 }
 
+/** A percent of entities: 0 < p ≤ 100, to 0.01 (`12.5` and `12.5%` both read). */
+export function percent(name: string) {
+  return (value: string): number => {
+    const text = value.trim().replace(/%$/, '');
+    const n = Number(text);
+    if (!/^\d+(\.\d{1,2})?$/.test(text) || !(n > 0) || n > 100) throw new InvalidArgumentError(`${name} must be a percent above 0 and at most 100, to 0.01 (e.g. 10 or 12.5)`);
+    return n;
+  };
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** A duration in whole seconds: `90` (seconds) or `90s`, `30m`, `2h`, `1d`, `1w`; between min and max. */
+export function duration(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const m = /^(\d+)\s*([smhdw]?)$/i.exec(value.trim());
+    const seconds = m ? Number(m[1]) * UNIT_SECONDS[(m[2] || 's').toLowerCase()]! : NaN;
+    if (!Number.isSafeInteger(seconds) || seconds < min || seconds > max)
+      throw new InvalidArgumentError(`${name} must be a duration from ${min} s to ${max / 86_400} days, in seconds or as 30m, 2h, 1d`);
+    return seconds;
+  };
+}
+
 /** An argument parser for whole numbers ≥ min; a bad one is a usage error (exit 2). */
 function integer(name: string, min: number) {
   return (value: string): number => {
@@ -214,6 +323,7 @@ function errorBody(error: unknown): { code: string; message: string; field?: str
       ...(error.current !== undefined ? { current: error.current } : {}),
     };
   }
+  if (error instanceof PolicyFileError) return { code: 'PolicyFileError', message: error.message, ...(error.field ? { field: error.field } : {}) };
   if (error instanceof ViewFileError) return { code: 'ViewFileError', message: error.message, ...(error.field ? { field: error.field } : {}) };
   if (error instanceof DataFileError) return { code: 'DataFileError', message: error.message };
   if (error instanceof UsageError) return { code: 'UsageError', message: error.message };
@@ -225,6 +335,13 @@ function errorBody(error: unknown): { code: string; message: string; field?: str
 function hint(error: unknown): string {
   if (!(error instanceof RewindApiError)) return '';
   if (error.status === 401) return '\n  (pass --token or set REWIND_TOKEN; `rewind token --sub you --roles deployer` mints one for a local Rewind)';
+  if (error.code === 'MfaRequired') return '\n  (this change needs a token issued with MFA; locally: rewind token --sub you --roles … --mfa)';
+  if (error.code === 'ApprovalRequired') {
+    // The server names the route; say the same in the CLI's words.
+    const view = /^\S+ \/views\/([^/]+)\//.exec(error.request)?.[1];
+    const breakGlass = error.message.includes('breakGlassReason') ? '; or an admin adds --break-glass <reason>' : '';
+    return `\n  (a second person who may approve runs: rewind approve ${view ? decodeURIComponent(view) : '<view>'} [version] --action …${breakGlass})`;
+  }
   if (error.code === 'RevisionConflict') {
     const current = error.current as { revision?: number; stable?: number | null } | undefined;
     return current ? `\n  (now at revision ${current.revision}, serving ${current.stable === null || current.stable === undefined ? 'nothing' : `v${current.stable}`})` : '';

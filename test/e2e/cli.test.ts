@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { canaryBucket } from '../../core/canary';
 import { run } from '../../cli/main';
 import type { UploadProgress } from '../../cli/upload';
 import { users, v1Row, v2FaultyRow } from '../../examples/generate';
@@ -213,6 +214,148 @@ describe('rewind deploy, the two delivery paths', () => {
     expect(ran.stdout).toMatch(/validation {2}warned, against v1: 0 blocking findings, \d+ warnings\n/);
     expect(ran.stdout).toMatch(/\n +warn +avg_basket +psi /);
     expect(await rewind.dump()).toEqual(before);
+  });
+});
+
+describe('rewind, a canary from start to promotion, and the kill switch', () => {
+  // Its own view, so the story above (user_profile at revision 3) is left as it is.
+  const canaryView = 'canary_profile';
+  const entities = users().slice(0, 40);
+  const inCandidate = (entity: string) => canaryBucket(canaryView, entity) < 50 * 100;
+
+  beforeAll(async () => {
+    expect((await rewindCli(['deploy', goodView, '--data', goodData, '--view', canaryView, '--activate'])).code).toBe(0);
+    expect((await rewindCli(['deploy', faultyView, '--data', faultyData, '--view', canaryView])).code).toBe(0);
+  });
+
+  it('starts a canary of v2 on 50% of entities, baking for an hour', async () => {
+    const ran = await rewindCli(['activate', canaryView, '2', '--canary', '50', '--bake', '1h', '--expected-revision', '1', '--reason', 'try the new basket model']);
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(ran.stdout).toMatch(
+      /^canary of canary_profile v2: 50% of entities get it, the rest stay on v1 \(revision 2, audit view:canary_profile\/\d+\)\n {2}bakes 3600 s: promoted automatically from \S+ \S+Z if no alarm about the view fires\n$/,
+    );
+  });
+
+  it('shows the candidate in status, and which arm answered in get', async () => {
+    const status = await rewindCli(['status', canaryView]);
+    expect(status.stdout).toMatch(/^canary_profile: serving v1 · revision 2 · changed .+ by cli-dev\ncandidate: v2, canary on 50% of entities · bakes 3600 s: .+ · started .+ by cli-dev\n\n/);
+    expect(status.stdout).toMatch(/\n +2 +candidate +400 /);
+    expect((await rewindCli(['status', canaryView, '--json'])).json().pointer.candidate).toMatchObject({ version: 2, strategy: 'canary', percent: 50, bakeSeconds: 3600 });
+
+    // Every entity gets the arm core/canary.ts predicts, and the version of that arm.
+    const served = await Promise.all(entities.map((u) => rewindCli(['get', canaryView, u.user_id, '--json']).then((r) => r.json())));
+    expect(served.map((s) => [s.entity, s.arm, s.version])).toEqual(
+      entities.map((u) => [u.user_id, inCandidate(u.user_id) ? 'candidate' : 'stable', inCandidate(u.user_id) ? 2 : 1]),
+    );
+    expect(new Set(served.map((s) => s.arm))).toEqual(new Set(['stable', 'candidate']));
+
+    const candidate = entities.find((u) => inCandidate(u.user_id))!;
+    const text = await rewindCli(['get', canaryView, candidate.user_id]);
+    expect(text.stdout).toMatch(new RegExp(`^canary_profile/${candidate.user_id} from v2 \\(candidate arm\\)\n`));
+    expect(text.stdout).toContain(`avg_basket`);
+  });
+
+  it('refuses to activate another version while the canary runs (409)', async () => {
+    const ran = await rewindCli(['activate', canaryView, '1']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/^error: .*version 2 of 'canary_profile' is on trial \(canary\)/);
+  });
+
+  it('promotes the candidate: everyone gets v2 and the arm disappears', async () => {
+    const ran = await rewindCli(['promote', canaryView, '--reason', 'canary is clean', '--expected-revision', '2']);
+    expect(ran).toMatchObject({ code: 0, stderr: '' });
+    expect(ran.stdout).toMatch(/^promoted canary_profile: v1 → v2 for everyone \(revision 3, audit view:canary_profile\/\d+\)\n$/);
+    const stable = entities.find((u) => !inCandidate(u.user_id))!;
+    const served = await eventually(
+      () => rewindCli(['get', canaryView, stable.user_id, '--json']).then((r) => r.json()),
+      (body) => body.version === 2,
+      5000,
+    );
+    expect(served.arm).toBeUndefined();
+    expect((await rewindCli(['status', canaryView])).stdout).not.toContain('candidate:');
+    expect((await rewindCli(['promote', canaryView])).stderr).toMatch(/^error: 'canary_profile' has no candidate to promote/);
+  });
+
+  it('switches avg_basket off and on again; serving follows, every other feature untouched', async () => {
+    const [u] = entities;
+    const off = await rewindCli(['disable', canaryView, 'avg_basket', '--reason', 'upstream job wrote 100x values']);
+    expect(off).toMatchObject({ code: 0, stderr: '' });
+    expect(off.stdout).toMatch(/^disabled canary_profile\.avg_basket: served as its declared default from now on \(revision 4, audit view:canary_profile\/\d+\)\n$/);
+
+    const disabled = await eventually(
+      () => rewindCli(['get', canaryView, u!.user_id, '--json']).then((r) => r.json()),
+      (body) => (body.disabled ?? []).includes('avg_basket'),
+      5000,
+    );
+    const { avg_basket: _faulty, ...rest } = expected(v2FaultyRow(u!));
+    expect(disabled.features).toEqual({ ...rest, avg_basket: 0 });
+    expect((await rewindCli(['get', canaryView, u!.user_id])).stdout).toMatch(/\n {2}avg_basket +0 {2}\(disabled: default\)\n/);
+    expect((await rewindCli(['status', canaryView])).stdout).toMatch(/\ndisabled features: avg_basket \(served as their defaults\)\n/);
+
+    const again = await rewindCli(['disable', canaryView, 'avg_basket', '--reason', 'twice']);
+    expect(again.stdout).toBe('canary_profile.avg_basket is already disabled; nothing changed (revision 4)\n');
+
+    const on = await rewindCli(['enable', canaryView, 'avg_basket', '--reason', 'job fixed and backfilled', '--expected-revision', '4']);
+    expect(on.stdout).toMatch(/^enabled canary_profile\.avg_basket: its values are served again \(revision 5, audit /);
+    const enabled = await eventually(
+      () => rewindCli(['get', canaryView, u!.user_id, '--json']).then((r) => r.json()),
+      (body) => body.disabled === undefined || body.disabled.length === 0,
+      5000,
+    );
+    expect(enabled.features).toEqual(expected(v2FaultyRow(u!)));
+    expect((await rewindCli(['disable', canaryView, 'shoe_size', '--reason', 'x'])).stderr).toMatch(/^error: path\.feature: 'shoe_size' is not a feature of 'canary_profile'/);
+  });
+
+  it('records every step in history, with the feature switched', async () => {
+    const history = await rewindCli(['history', canaryView, '--json']);
+    expect(history.json().history.map((h: any) => [h.revision, h.action, h.feature ?? null, h.toVersion])).toEqual([
+      [5, 'enable', 'avg_basket', 2],
+      [4, 'disable', 'avg_basket', 2],
+      [3, 'promote', null, 2],
+      [2, 'canary', null, 2],
+      [1, 'activate', null, 1],
+    ]);
+    expect((await rewindCli(['history', canaryView])).stdout).toMatch(/\n +5 +\S+ \S+ +enable avg_basket +v2 +v2 +cli-dev +job fixed and backfilled\n/);
+  });
+
+  it('asks for break-glass only from those allowed to (a deployer is refused, 403)', async () => {
+    const ran = await rewindCli(['rollback', canaryView, '--reason', 'x', '--break-glass', 'nobody to approve']);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/^error: 'cli-dev' \(deployer\) may not break-glass\b/);
+  });
+
+  it('lists approvals and reads the policy', async () => {
+    expect((await rewindCli(['approvals', canaryView])).stdout).toBe('canary_profile has no approvals\n');
+    const { token } = await rewind.as('bea', ['approver'], { mfa: true });
+    const approved = await rewindCli(['approve', canaryView, '1', '--reason', 'v1 is known good', '--token', token]);
+    expect(approved).toMatchObject({ code: 0, stderr: '' });
+    expect(approved.stdout).toMatch(/^approved activate of canary_profile v1: usable once, by someone other than bea, until .+ \(approval \S+, audit \S+\)\n$/);
+    const listed = await rewindCli(['approvals', canaryView]);
+    expect(listed.stdout.split('\n')[0]).toMatch(/^ID +ACTION +TARGET +APPROVER +STATE +EXPIRES +REASON$/);
+    expect(listed.stdout).toMatch(/ activate +v1 +bea +usable +\S+ \S+ +v1 is known good\n$/);
+
+    const policy = await rewindCli(['policy', 'get']);
+    expect(policy.stdout).toMatch(/^policy revision 0: the default \(no policy stored yet\)\n\nstandard\n {2}viewer +read\n/);
+    expect(policy.stdout).toMatch(/\n {2}approval for +activate, rollback\n/);
+  });
+
+  it('stores a policy read with `policy get --json` (an admin with MFA), expecting the revision it was read at', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
+    const file = join(dir, 'policy.json');
+    writeFileSync(file, (await rewindCli(['policy', 'get', '--json'])).stdout);
+    const denied = await rewindCli(['policy', 'set', file]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^error: 'cli-dev' \(deployer\) may not change the policy/);
+
+    const { token } = await rewind.as('root', ['admin'], { mfa: true });
+    const stored = await rewindCli(['policy', 'set', file, '--reason', 'pin the default', '--token', token]);
+    expect(stored).toMatchObject({ code: 0, stderr: '' });
+    expect(stored.stdout).toMatch(/^stored policy revision 1 \(was 0; audit \S+\)\n$/);
+    // The same file again: it was read at revision 0, and the policy is now at 1.
+    const stale = await rewindCli(['policy', 'set', file, '--token', token]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toBe('error: the policy is at revision 1, not the expected 0; read it again and retry\n');
+    expect((await rewindCli(['policy', 'get', '--json'])).json()).toMatchObject({ revision: 1, updatedBy: 'root', isDefault: false });
   });
 });
 
