@@ -2,29 +2,37 @@
  * `npm run bench`: every benchmark in one run, side by side, printed as tables and written
  * to bench/results/latest.json. Set BENCH_QUICK=1 for a smaller smoke run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Group } from './child';
+import type { benchCanaryServing } from './canary';
 import { printTable } from './measure';
-import { DEFAULT_SPINE, benchSpine } from './spine';
-import { benchStats } from './stats';
-import { benchTimeToRecover } from './recovery';
-import { benchServingSample } from './serving-sample';
-import { DEFAULT_CANARY_BENCH, benchCanaryServing } from './canary';
+import type { benchTimeToRecover } from './recovery';
+import type { benchServingSample } from './serving-sample';
+import type { benchSpine } from './spine';
+import type { benchStats } from './stats';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
+
+/** One group per process (see bench/child.ts); groups run one after another, never together. */
+function runGroup<T>(group: Group): T {
+  const out = join(mkdtempSync(join(tmpdir(), 'rewind-bench-')), `${group}.json`);
+  console.error(`\n== ${group} ==`);
+  const run = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [join(__dirname, 'child.ts'), group, out], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  if (run.status !== 0) throw new Error(`benchmark group ${group} failed (exit ${run.status})`);
+  return JSON.parse(readFileSync(out, 'utf8')) as T;
+}
 
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
-  const spineOptions = quick
-    ? { ...DEFAULT_SPINE, largeRows: 10_000, rollbackRuns: 10, plainRollbackRuns: 1, servingRuns: 300, singlePutRows: 300 }
-    : DEFAULT_SPINE;
   const started = new Date();
-  const spine = await benchSpine(spineOptions);
-  const stats = await benchStats();
-  const recovery = await benchTimeToRecover(quick ? { trials: 2 } : {});
-  const sampling = await benchServingSample(quick ? { ops: 50_000 } : {});
-  const canary = await benchCanaryServing(quick ? { ...DEFAULT_CANARY_BENCH, runs: 300, warmup: 50 } : DEFAULT_CANARY_BENCH);
+  const spine = runGroup<Result<typeof benchSpine>>('spine');
+  const stats = runGroup<Result<typeof benchStats>>('stats');
+  const recovery = runGroup<Result<typeof benchTimeToRecover>>('recovery');
+  const sampling = runGroup<Result<typeof benchServingSample>>('sampling');
+  const canary = runGroup<Result<typeof benchCanaryServing>>('canary');
 
   printTable('Rollback latency through the HTTP API (ms)', [
     { rows: spine.rollback.smallRows, runs: spine.rollback.runs, median: spine.rollback.smallMedianMs, p99: spine.rollback.smallP99Ms },
