@@ -1,7 +1,9 @@
 /**
  * The outbox publisher (DESIGN invariant 5): every history entry a pointer change commits is
- * read back from the history table's DynamoDB stream and published to Rewind's event bus as
- * `FeatureViewActivated` / `FeatureViewRolledBack`. The stream holds a committed change until
+ * read back from the history table's DynamoDB stream and published to Rewind's event bus, its
+ * detail-type named by the entry's action (contract/rules.ts POINTER_DETAIL_TYPES:
+ * `FeatureViewActivated`, `FeatureViewCanaryStarted`, `FeatureViewShadowStarted`,
+ * `FeatureViewPromoted`, `FeatureViewRolledBack`, `FeatureDisabled`, `FeatureEnabled`). The stream holds a committed change until
  * it is published, so no change loses its event; delivery is at least once, and consumers
  * deduplicate on `detail.eventId` (view and revision).
  */
@@ -31,6 +33,12 @@ export interface PointerEventDetail {
   fromVersion: number | null;
   toVersion: number | null;
   auditId: string;
+  /** disable / enable: the feature switched. */
+  feature?: string;
+  /** The approval the change consumed (critical tiers). */
+  approvalId?: string;
+  /** Done by an admin without an approval (break-glass), for `reason`. */
+  breakGlass?: boolean;
 }
 
 export type EventsClient = Pick<EventBridgeClient, 'send'>;
@@ -63,6 +71,9 @@ export function toPointerEvent(entry: HistoryEntry, eventBusName: string): PutEv
     fromVersion: entry.fromVersion,
     toVersion: entry.toVersion,
     auditId: entry.auditId,
+    ...(entry.feature !== undefined ? { feature: entry.feature } : {}),
+    ...(entry.approvalId !== undefined ? { approvalId: entry.approvalId } : {}),
+    ...(entry.breakGlass !== undefined ? { breakGlass: entry.breakGlass } : {}),
   };
   return {
     EventBusName: eventBusName,

@@ -51,9 +51,29 @@ export interface BucketAccess {
   write?: readonly string[];
 }
 
+/**
+ * CloudWatch access to Rewind's drift alarms (`rewind-drift-*`, contract/alarms.ts), and only
+ * to those:
+ * - `read`: DescribeAlarms and DescribeAlarmHistory (the bake check: did an alarm about the
+ *   view fire since the trial started?).
+ * - `manage`: DescribeAlarms, PutMetricAlarm and DeleteAlarms (sync-alarms).
+ */
+export type DriftAlarmAccess = 'read' | 'manage';
+export const CLOUDWATCH_ACTIONS: Record<DriftAlarmAccess, readonly string[]> = {
+  read: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'],
+  manage: ['cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms'],
+};
+
 export interface FunctionAccess {
   tables: Record<TableId, TableAccess>;
   bucket: BucketAccess;
+  /**
+   * Publishes on Rewind's event bus (events:PutEvents on that bus, REWIND_EVENT_BUS): the
+   * pointer-change paths announce derived artifacts (core/artifacts.ts). Pointer events
+   * themselves are published by the outbox (publish-pointer-events), not by these.
+   */
+  events?: boolean;
+  driftAlarms?: DriftAlarmAccess;
 }
 
 /**
@@ -80,6 +100,8 @@ const httpBase: Record<TableId, TableAccess> = {
 const movesPointers: FunctionAccess = {
   tables: { ...httpBase, versions: 'write', pointers: 'write', history: 'append', online: 'write' },
   bucket: { read: [SNAPSHOTS_PREFIX] },
+  // After each committed change: FeatureArtifactRefreshed, one per derived artifact.
+  events: true,
 };
 
 /** By handler name (contract/routes.ts `handler`, contract/rules.ts `handler`, scheduled functions). */
@@ -101,6 +123,7 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'purge-version': { tables: { ...httpBase, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
     tables: movesPointers.tables,
+    events: true,
     // Reads the caller's data file (an upload, or an earlier snapshot) and the baseline's
     // profiles; writes the new snapshot and its validation report.
     bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX], write: [SNAPSHOTS_PREFIX] },
@@ -118,6 +141,12 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'put-policy': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
   // Idempotency records: one rollback per alarm transition (Powertools idempotency).
   'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write' } },
+  // Scheduled: promotes canaries and shadows whose bake passed with no drift alarm since
+  // their start (core/bake.ts), as a pointer change like any other.
+  'promote-canaries': { ...movesPointers, driftAlarms: 'read' },
+  // On pointer events: reads the served version's monitor policy, puts and deletes the
+  // view's drift alarms. Audits nothing (it changes no Rewind state) and reads no data.
+  'sync-alarms': { tables: { ...httpBase, audit: 'none' }, bucket: {}, driftAlarms: 'manage' },
   // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
   'drift-monitor': {
     tables: { ...httpBase, audit: 'none', samples: 'read' },

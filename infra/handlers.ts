@@ -9,10 +9,12 @@ import { RULES } from '../contract/rules';
 export const SERVING_HANDLER = 'get-online';
 /** Scheduled: compares served samples with their baseline (issue 4). */
 export const DRIFT_MONITOR_HANDLER = 'drift-monitor';
+/** Scheduled: promotes canaries and shadows whose bake passed (issue 5). */
+export const PROMOTE_CANARIES_HANDLER = 'promote-canaries';
 /** The outbox: history stream → event bus. */
 export const PUBLISHER_HANDLER = 'publish-pointer-events';
 
 /** Functions built from the store, with access rules in infra/access.ts. */
-export const STORE_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER])];
+export const STORE_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER])];
 
 export const ALL_HANDLERS: readonly string[] = [...STORE_HANDLERS, PUBLISHER_HANDLER];

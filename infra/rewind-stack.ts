@@ -3,17 +3,18 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { alarmNamePrefixes, MODEL_ALARMS_ENV } from '../contract/alarms';
 import { ROUTES } from '../contract/routes';
-import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
+import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
 import { TABLES } from '../contract/tables';
 import type { RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
+import { CanaryPromotion } from './constructs/canary-promotion';
 import { DriftMonitoring } from './constructs/drift-monitoring';
 import { RewindFunctions } from './constructs/functions';
 import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
-import { RollbackAutomation } from './constructs/rollback-automation';
+import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
-import { DRIFT_MONITOR_HANDLER, SERVING_HANDLER, STORE_HANDLERS } from './handlers';
+import { DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, STORE_HANDLERS } from './handlers';
 
 export { SERVING_HANDLER };
 
@@ -28,8 +29,13 @@ export interface RewindStackProps extends StackProps {
  * HTTP API (JWT) ─▶ one function per route (contract/routes.ts) ─▶ tables + snapshot bucket
  * CloudWatch alarm ─▶ EventBridge rule (contract/rules.ts) ─▶ alarm-rollback ─▶ tables
  * history table stream ─▶ publish-pointer-events ─▶ Rewind event bus
+ * Rewind event bus (pointer events) ─▶ rule (contract/rules.ts) ─▶ sync-alarms ─▶ drift alarms
  * schedule ─▶ drift-monitor ─▶ EMF metrics (watched by the drift alarms)
+ * schedule ─▶ promote-canaries ─▶ tables (reads the drift alarms' state)
  * ```
+ *
+ * The drift alarms are not in the template: views exist only at runtime, so sync-alarms
+ * creates and deletes them (`rewind-drift-*`) as pointers move.
  */
 export class RewindStack extends Stack {
   public readonly storage: RewindStorage;
@@ -38,6 +44,8 @@ export class RewindStack extends Stack {
   public readonly rollbackAutomation: RollbackAutomation;
   public readonly pointerEvents: PointerEvents;
   public readonly driftMonitoring: DriftMonitoring;
+  public readonly canaryPromotion: CanaryPromotion;
+  public readonly alarmSync: ReliableRule;
 
   constructor(scope: Construct, id: string, props: RewindStackProps) {
     super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
@@ -91,6 +99,23 @@ export class RewindStack extends Stack {
       logRemovalPolicy,
       ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
     });
+    // The pointer-change paths announce derived artifacts on the same bus.
+    this.functions.bindEventBus(this.pointerEvents.bus);
+
+    // Pointer events → the view's drift alarms. Safe to retry: the sync reads the current
+    // pointer, so any delivery, late or repeated, converges on what the view serves now.
+    this.alarmSync = new ReliableRule(this, 'AlarmSync', {
+      rule: SYNC_ALARMS_RULE,
+      handler: this.functions.get(SYNC_ALARMS_RULE.handler),
+      eventBus: this.pointerEvents.bus,
+      deadLetterDescription:
+        "A view's drift alarms could not be synced after all retries: its alarms may not match the version it serves. Invoke sync-alarms with {\"views\": [\"<view>\"]} once the cause is fixed.",
+      ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+    });
+
+    this.canaryPromotion = new CanaryPromotion(this, 'CanaryPromotion', {
+      promoter: this.functions.get(PROMOTE_CANARIES_HANDLER),
+    });
 
     this.driftMonitoring = new DriftMonitoring(this, 'DriftMonitoring', {
       monitor: this.functions.get(DRIFT_MONITOR_HANDLER),
@@ -106,12 +131,17 @@ export class RewindStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Rewind API (REWIND_API_URL)' });
-    new CfnOutput(this, 'EventBusName', { value: this.pointerEvents.bus.eventBusName, description: 'Where FeatureViewActivated / FeatureViewRolledBack are published' });
+    new CfnOutput(this, 'EventBusName', { value: this.pointerEvents.bus.eventBusName, description: 'Where pointer events (FeatureViewActivated, FeatureViewRolledBack, …) and FeatureArtifactRefreshed are published' });
     new CfnOutput(this, 'SnapshotBucketName', { value: this.storage.snapshotBucket.bucketName, description: 'REWIND_SNAPSHOT_BUCKET' });
     for (const spec of TABLES) {
       new CfnOutput(this, `${pascal(spec.id)}TableName`, { value: this.storage.tables[spec.id].tableName, description: spec.envVar });
     }
     new CfnOutput(this, 'AlarmRollbackDeadLetterQueueUrl', { value: this.rollbackAutomation.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'SyncAlarmsFunctionName', {
+      value: this.functions.get(SYNC_ALARMS_RULE.handler).functionName,
+      description: 'invoke with {"all": true} to create the drift alarms of views activated before this stack version',
+    });
+    new CfnOutput(this, 'AlarmSyncDeadLetterQueueUrl', { value: this.alarmSync.deadLetterQueue.queueUrl, description: 'pointer events whose drift alarms could not be synced' });
   }
 }
 

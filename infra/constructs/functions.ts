@@ -1,4 +1,5 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { TABLES } from '../../contract/tables';
@@ -36,6 +37,10 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   'alarm-rollback': { memorySize: 1024, timeout: Duration.seconds(60) },
   // Scheduled every minute: must finish well inside its interval.
   'drift-monitor': { memorySize: 1024, timeout: Duration.seconds(50) },
+  // Scheduled every minute; may rematerialize a purged candidate before promoting it.
+  'promote-canaries': { memorySize: 1024, timeout: Duration.seconds(50) },
+  // A few CloudWatch calls per view; `{ all: true }` walks every view.
+  'sync-alarms': { timeout: Duration.seconds(60) },
 };
 
 export interface RewindFunctionsProps {
@@ -79,9 +84,18 @@ export class RewindFunctions extends Construct {
         fn.bindTable(props.storage.tables[spec.id], spec, level);
       }
       fn.bindBucket(props.storage.snapshotBucket, access.bucket);
+      if (access.driftAlarms) fn.bindDriftAlarms(access.driftAlarms);
       byHandler[handler] = fn;
     }
     this.byHandler = byHandler;
+  }
+
+  /**
+   * Lets the functions whose access says `events` publish on `bus` (and only on it); the bus is
+   * created after the functions (it belongs to the outbox), so this is a second step.
+   */
+  bindEventBus(bus: IEventBus): void {
+    for (const [handler, fn] of Object.entries(this.byHandler)) if (accessFor(handler).events) fn.bindEventBus(bus);
   }
 
   get(handler: string): RewindFunction {

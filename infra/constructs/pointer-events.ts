@@ -42,7 +42,7 @@ export class PointerEvents extends Construct {
 
   constructor(scope: Construct, id: string, props: PointerEventsProps) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus', { description: 'Rewind pointer changes: FeatureViewActivated, FeatureViewRolledBack' });
+    this.bus = new EventBus(this, 'Bus', { description: 'Rewind pointer changes (FeatureViewActivated, FeatureViewRolledBack, …) and artifact events' });
     this.archive = this.bus.archive('Archive', {
       description: 'Every Rewind pointer event, for replay',
       eventPattern: { source: [POINTER_EVENT_SOURCE] },

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -7,9 +7,10 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { DRIFT_ALARM_PREFIX } from '../../contract/alarms';
 import { EVENT_BUS_ENV } from '../../contract/rules';
 import { SNAPSHOT_BUCKET_ENV, type TableSpec } from '../../contract/tables';
-import { DYNAMODB_ACTIONS, type BucketAccess, type TableAccess } from '../access';
+import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, type BucketAccess, type DriftAlarmAccess, type TableAccess } from '../access';
 import { entryFor, LOCK_FILE, nodejsBundling, PROJECT_ROOT } from '../bundling';
 
 export interface RewindFunctionProps {
@@ -158,4 +159,26 @@ export class RewindFunction extends NodejsFunction {
     bus.grantPutEventsTo(this);
     return this;
   }
+
+  /**
+   * Grants CloudWatch actions on Rewind's drift alarms only (`alarm:rewind-drift-*` in the
+   * stack's account and region): never on a team's own alarms, never on the ops alarms.
+   *
+   * @example fn.bindDriftAlarms('read') // DescribeAlarms + DescribeAlarmHistory
+   */
+  bindDriftAlarms(access: DriftAlarmAccess): this {
+    const alarms = driftAlarmsArn(Stack.of(this));
+    this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: [...CLOUDWATCH_ACTIONS[access]], resources: [alarms] }));
+    Validations.of(this.functionRole).acknowledge({
+      // cdk-nag names the finding after the resource as the template renders it.
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${DRIFT_ALARM_PREFIX}*]`,
+      reason: `Drift alarms are created at runtime, one per view and check, all named '${DRIFT_ALARM_PREFIX}<view>-<check>': the name prefix is the narrowest resource that covers them.`,
+    });
+    return this;
+  }
+}
+
+/** The ARN pattern of every drift alarm in the stack's account and region. */
+export function driftAlarmsArn(stack: Stack): string {
+  return stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${DRIFT_ALARM_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }

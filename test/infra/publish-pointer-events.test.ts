@@ -61,6 +61,37 @@ describe('publish-pointer-events', () => {
     expect(JSON.parse(sent[0]![1]!.Detail!)).toMatchObject({ eventId: 'v#2', view: 'v', revision: 2, action: 'rollback', actor: 'ada', toVersion: 2, auditId: 'a2' });
   });
 
+  it('names each action\'s event, and carries the feature, approval and break-glass of the entry', async () => {
+    const { client, sent } = fakeClient();
+    const publish = createPublisher(client, () => BUS);
+    const entries: HistoryEntry[] = [
+      { ...entry('v', 1, 'canary'), approvalId: 'ap-1' },
+      entry('v', 2, 'shadow'),
+      entry('v', 3, 'promote'),
+      { ...entry('v', 4, 'disable'), feature: 'avg_basket' },
+      { ...entry('v', 5, 'enable'), feature: 'avg_basket' },
+      { ...entry('v', 6, 'rollback'), breakGlass: true },
+    ];
+    await publish(streamEvent(entries.map((e) => record(e))));
+    expect(sent[0]!.map((e) => e.DetailType)).toEqual([
+      'FeatureViewCanaryStarted',
+      'FeatureViewShadowStarted',
+      'FeatureViewPromoted',
+      'FeatureDisabled',
+      'FeatureEnabled',
+      'FeatureViewRolledBack',
+    ]);
+    const details = sent[0]!.map((e) => JSON.parse(e.Detail!));
+    expect(details[0]).toMatchObject({ eventId: 'v#1', action: 'canary', approvalId: 'ap-1' });
+    expect(details[3]).toMatchObject({ action: 'disable', feature: 'avg_basket' });
+    expect(details[4]).toMatchObject({ action: 'enable', feature: 'avg_basket' });
+    expect(details[5]).toMatchObject({ action: 'rollback', breakGlass: true });
+    // Absent fields stay absent: no nulls for consumers to tell from values.
+    expect(Object.keys(details[1])).not.toEqual(expect.arrayContaining(['feature']));
+    expect(details[1]).not.toHaveProperty('approvalId');
+    expect(details[1]).not.toHaveProperty('breakGlass');
+  });
+
   it('sends at most ten entries per PutEvents call', async () => {
     const { client, sent } = fakeClient();
     await createPublisher(client, () => BUS)(streamEvent(Array.from({ length: 23 }, (_, i) => record(entry('v', i + 1)))));

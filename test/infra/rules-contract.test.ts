@@ -3,13 +3,18 @@
  * `matchesEventPattern`. The matcher is checked against EventBridge's documented semantics
  * for the subset Rewind uses.
  */
+import { POINTER_ACTIONS } from '../../core/model';
 import {
   ALARM_ROLLBACK_RULE,
   alarmRollbackPattern,
   FALLBACK_POINTER_DETAIL_TYPE,
   matchesEventPattern,
+  POINTER_DETAIL_TYPES,
+  POINTER_EVENT_SOURCE,
   pointerDetailType,
   REWIND_ALARM_PREFIX,
+  RULES,
+  SYNC_ALARMS_RULE,
 } from '../../contract/rules';
 
 const alarm = (alarmName: string, state = 'ALARM', extra: Record<string, unknown> = {}) => ({
@@ -72,11 +77,37 @@ describe('matchesEventPattern (EventBridge semantics)', () => {
 });
 
 describe('pointer event detail types', () => {
-  it('names activations and rollbacks, and never drops an unknown action', () => {
-    expect(pointerDetailType('activate')).toBe('FeatureViewActivated');
-    expect(pointerDetailType('promote')).toBe('FeatureViewActivated');
-    expect(pointerDetailType('rollback')).toBe('FeatureViewRolledBack');
+  it('names every history action; activation and rollback keep their names', () => {
+    expect(Object.fromEntries(POINTER_ACTIONS.map((a) => [a, pointerDetailType(a)]))).toEqual({
+      activate: 'FeatureViewActivated',
+      canary: 'FeatureViewCanaryStarted',
+      shadow: 'FeatureViewShadowStarted',
+      promote: 'FeatureViewPromoted',
+      rollback: 'FeatureViewRolledBack',
+      disable: 'FeatureDisabled',
+      enable: 'FeatureEnabled',
+    });
+    expect(Object.keys(POINTER_DETAIL_TYPES).sort()).toEqual([...POINTER_ACTIONS].sort());
+  });
+
+  it('maps a legacy auto-rollback entry to FeatureViewRolledBack, and never drops an unknown action', () => {
     expect(pointerDetailType('auto-rollback')).toBe('FeatureViewRolledBack');
-    expect(pointerDetailType('disable')).toBe(FALLBACK_POINTER_DETAIL_TYPE);
+    expect(pointerDetailType('something-new')).toBe(FALLBACK_POINTER_DETAIL_TYPE);
+  });
+});
+
+describe('the pointer event → drift alarm sync rule', () => {
+  const event = (action: string, source = POINTER_EVENT_SOURCE) => ({ source, 'detail-type': pointerDetailType(action), detail: { view: 'v' } });
+
+  it('listens on Rewind\'s bus for the changes that can move the served version', () => {
+    expect(SYNC_ALARMS_RULE.bus).toBe('rewind');
+    expect(RULES).toContain(SYNC_ALARMS_RULE);
+    for (const action of ['activate', 'canary', 'shadow', 'promote', 'rollback']) expect({ action, matches: matchesEventPattern(SYNC_ALARMS_RULE.pattern, event(action)) }).toEqual({ action, matches: true });
+  });
+
+  it('ignores feature switches, artifact events and other sources', () => {
+    for (const action of ['disable', 'enable']) expect(matchesEventPattern(SYNC_ALARMS_RULE.pattern, event(action))).toBe(false);
+    expect(matchesEventPattern(SYNC_ALARMS_RULE.pattern, { source: POINTER_EVENT_SOURCE, 'detail-type': 'FeatureArtifactRefreshed' })).toBe(false);
+    expect(matchesEventPattern(SYNC_ALARMS_RULE.pattern, event('activate', 'aws.cloudwatch'))).toBe(false);
   });
 });

@@ -6,10 +6,10 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES, routeKey } from '../../contract/routes';
-import { ALARM_ROLLBACK_RULE, matchesEventPattern, POINTER_EVENT_SOURCE } from '../../contract/rules';
+import { ALARM_ROLLBACK_RULE, EVENT_BUS_ENV, matchesEventPattern, POINTER_DETAIL_TYPES, POINTER_EVENT_SOURCE, RULES, SYNC_ALARMS_RULE } from '../../contract/rules';
 import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../../contract/tables';
-import { MODEL_ALARMS_ENV } from '../../contract/alarms';
-import { DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
+import { DRIFT_ALARM_PREFIX, MODEL_ALARMS_ENV } from '../../contract/alarms';
+import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
 import { SERVING_HANDLER } from '../../infra/rewind-stack';
@@ -109,7 +109,7 @@ describe('one place: the stack is built from contract/', () => {
   });
 
   it('creates a function for every handler the contract names, and access rules for every function', () => {
-    const named = new Set([...ROUTES.map((r) => r.handler), ALARM_ROLLBACK_RULE.handler]);
+    const named = new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), 'drift-monitor', 'promote-canaries']);
     for (const handler of named) expect(prod.stack.functions.byHandler[handler]).toBeDefined();
     expect(Object.keys(prod.stack.functions.byHandler).sort()).toEqual(Object.keys(FUNCTION_ACCESS).sort());
   });
@@ -221,8 +221,9 @@ describe('least privilege: each function can do exactly what infra/access.ts say
   it('only the pointer-change paths (activation, rollback, promotion, feature switches) can write pointers and history', () => {
     const writersOf = (id: TableId) => allHandlers().filter((h) => writes(dynamoActions(h)[id]).length > 0).sort();
     // deploy-version activates in the same request when asked (activate: true); promote and
-    // the feature switches are pointer changes too (one transaction each).
-    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'rollback'];
+    // the feature switches are pointer changes too (one transaction each); promote-canaries
+    // promotes a baked candidate on its schedule.
+    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'rollback'];
     expect(writersOf('pointers')).toEqual(pointerPaths);
     expect(writersOf('history')).toEqual(pointerPaths);
   });
@@ -367,6 +368,85 @@ describe('the outbox: history stream → event bus', () => {
     expect(archive.EventPattern).toEqual({ source: [POINTER_EVENT_SOURCE] });
     // The publisher reads no table through the store: no table names, no grants on tables.
     expect(Object.values(dynamoActions('publish-pointer-events')).every((actions) => writes(actions).length === 0)).toBe(true);
+  });
+});
+
+describe('artifact events and drift alarms', () => {
+  const DRIFT_ALARMS_ARN = `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${DRIFT_ALARM_PREFIX}*`;
+  const cloudwatchStatements = (handler: string) =>
+    statementsOfRole(prod.json, logicalId(fn(handler).functionRole))
+      .filter((s) => actionsOf(s).some((a) => a.startsWith('cloudwatch:')))
+      .map((s) => ({ actions: actionsOf(s).sort(), resources: resourcesOf(s).map(render) }));
+  const putEventsBuses = (handler: string) =>
+    statementsOfRole(prod.json, logicalId(fn(handler).functionRole))
+      .filter((s) => actionsOf(s).includes('events:PutEvents'))
+      .map((s) => resourcesOf(s).flatMap(referencedIds));
+  const env = (handler: string) => resource(prod, logicalId(fn(handler))).Properties!.Environment.Variables as Record<string, unknown>;
+
+  it('tells exactly the pointer-moving functions the bus, and lets them put events on it only', () => {
+    const publishers = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'rollback'];
+    expect(Object.keys(FUNCTION_ACCESS).filter((h) => FUNCTION_ACCESS[h]!.events).sort()).toEqual(publishers);
+    const bus = logicalId(prod.stack.pointerEvents.bus);
+    for (const handler of [...publishers, 'publish-pointer-events']) {
+      expect({ handler, bus: referencedIds(env(handler)[EVENT_BUS_ENV]) }).toEqual({ handler, bus: [bus] });
+      expect({ handler, putEvents: putEventsBuses(handler) }).toEqual({ handler, putEvents: [[bus]] });
+    }
+    for (const handler of allHandlers().filter((h) => !publishers.includes(h) && h !== 'publish-pointer-events')) {
+      expect({ handler, bus: env(handler)[EVENT_BUS_ENV], putEvents: putEventsBuses(handler) }).toEqual({ handler, bus: undefined, putEvents: [] });
+    }
+  });
+
+  it('grants CloudWatch on drift alarms only: the bake check reads them, sync-alarms manages them, nobody else touches any', () => {
+    expect(cloudwatchStatements('promote-canaries')).toEqual([{ actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'], resources: [DRIFT_ALARMS_ARN] }]);
+    expect(cloudwatchStatements('sync-alarms')).toEqual([{ actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'], resources: [DRIFT_ALARMS_ARN] }]);
+    for (const handler of allHandlers()) {
+      const level = FUNCTION_ACCESS[handler]?.driftAlarms;
+      const expected = level ? [{ actions: [...CLOUDWATCH_ACTIONS[level]].sort(), resources: [DRIFT_ALARMS_ARN] }] : [];
+      expect({ handler, cloudwatch: cloudwatchStatements(handler) }).toEqual({ handler, cloudwatch: expected });
+    }
+    // The ops alarms (ops-…) and the teams' model alarms are outside that prefix.
+    expect(DRIFT_ALARMS_ARN.endsWith(':alarm:rewind-drift-*')).toBe(true);
+  });
+
+  it('sync-alarms reads versions and pointers, and writes no table and no object', () => {
+    const actions = dynamoActions('sync-alarms');
+    for (const id of tableIds) expect({ id, writes: writes(actions[id]) }).toEqual({ id, writes: [] });
+    expect([...actions.versions].sort()).toEqual([...DYNAMODB_ACTIONS.read].sort());
+    expect([...actions.pointers].sort()).toEqual([...DYNAMODB_ACTIONS.read].sort());
+    expect(s3Statements('sync-alarms')).toEqual([]);
+  });
+
+  it('syncs alarms on pointer events from Rewind\'s bus, with retries and a dead-letter queue like the rollback rule', () => {
+    const rule = resource(prod, logicalId(prod.stack.alarmSync.rule)).Properties!;
+    expect(referencedIds(rule.EventBusName)).toEqual([logicalId(prod.stack.pointerEvents.bus)]);
+    expect(rule.EventPattern).toEqual(SYNC_ALARMS_RULE.pattern);
+    expect(rule.EventPattern).toEqual({
+      source: [POINTER_EVENT_SOURCE],
+      'detail-type': ['FeatureViewActivated', 'FeatureViewCanaryStarted', 'FeatureViewShadowStarted', 'FeatureViewPromoted', 'FeatureViewRolledBack'],
+    });
+    const event = (detailType: string, source = POINTER_EVENT_SOURCE) => ({ source, 'detail-type': detailType, detail: { view: 'user_profile' } });
+    for (const type of ['FeatureViewActivated', 'FeatureViewPromoted', 'FeatureViewCanaryStarted', 'FeatureViewRolledBack']) expect(matchesEventPattern(rule.EventPattern, event(type))).toBe(true);
+    for (const type of [POINTER_DETAIL_TYPES.disable, POINTER_DETAIL_TYPES.enable, 'FeatureArtifactRefreshed']) expect(matchesEventPattern(rule.EventPattern, event(type))).toBe(false);
+    expect(matchesEventPattern(rule.EventPattern, event('FeatureViewActivated', 'someone.else'))).toBe(false);
+
+    const dlq = logicalId(prod.stack.alarmSync.deadLetterQueue);
+    expect(referencedIds(rule.Targets[0].Arn)).toEqual([logicalId(fn('sync-alarms'))]);
+    expect(rule.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 3600 } });
+    expect(referencedIds(rule.Targets[0].DeadLetterConfig.Arn)).toEqual([dlq]);
+    const invokeConfigs = resourcesOfType(prod.json, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => referencedIds(c.Properties!.FunctionName).includes(logicalId(fn('sync-alarms'))));
+    expect(invokeConfigs).toHaveLength(1);
+    expect(invokeConfigs[0]![1].Properties).toMatchObject({ MaximumRetryAttempts: 2 });
+    expect(referencedIds(invokeConfigs[0]![1].Properties!.DestinationConfig.OnFailure.Destination)).toEqual([dlq]);
+    expect(resource(prod, dlq).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    const alarm = resource(prod, logicalId(prod.stack.alarmSync.deadLetterAlarm)).Properties!;
+    expect(String(alarm.AlarmName).startsWith(OPS_ALARM_PREFIX)).toBe(true);
+  });
+
+  it('runs the bake check every minute, without retries (the next run is the retry)', () => {
+    const schedule = resource(prod, logicalId(prod.stack.canaryPromotion.schedule)).Properties!;
+    expect(schedule.ScheduleExpression).toBe('rate(1 minute)');
+    expect(referencedIds(schedule.Targets[0].Arn)).toEqual([logicalId(fn('promote-canaries'))]);
+    expect(schedule.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 0 } });
   });
 });
 

@@ -1,0 +1,80 @@
+/**
+ * Drift alarms in CloudWatch follow the views, which exist only at runtime: after a pointer
+ * change, functions/sync-alarms.ts reads what CloudWatch holds for the view and asks
+ * {@link planDriftAlarmSync} what to put and what to delete. The alarms themselves come from
+ * `driftAlarmsForView` (contract/alarms.ts), the same specs the local alarm evaluator runs,
+ * so this file decides only the difference. Pure: no AWS, no clock.
+ */
+import type { MonitorPolicy } from '../core/validation/policy';
+import { DRIFT_ALARM_PREFIX, driftAlarmsForView, type AlarmSpec } from './alarms';
+
+/** A drift alarm as CloudWatch describes it (store/cloudwatch-alarms.ts reads it back into this shape). */
+export interface ExistingDriftAlarm {
+  alarmName: string;
+  /** The alarm's metric dimensions, by name: `view` says whose it is. */
+  dimensions: Record<string, string>;
+  /** What was put; compared with the spec to skip puts that would change nothing. */
+  config?: Omit<AlarmSpec, 'alarmName' | 'target' | 'dimensions'>;
+}
+
+export interface DriftAlarmSyncPlan {
+  view: string;
+  /** Alarms to create or update (PutMetricAlarm overwrites the configuration and keeps the state). */
+  put: AlarmSpec[];
+  /** Alarms already as specified: nothing to do. */
+  unchanged: string[];
+  /** The view's drift alarms that its policy no longer has (a check turned off, or the view serves nothing). */
+  delete: string[];
+}
+
+/** The CloudWatch name prefix under which a view's drift alarms (and, for short names, other views' too) are found. */
+export function driftAlarmPrefix(view: string): string {
+  return `${DRIFT_ALARM_PREFIX}${view}-`;
+}
+
+/**
+ * What to do to the view's drift alarms so that CloudWatch holds exactly the alarms of
+ * `monitor` (the monitor policy of the version the view serves to everyone), or none when
+ * the view serves nothing (`monitor` null).
+ *
+ * `existing` may hold other views' alarms: the prefix of view `user` also matches
+ * `user-profile`'s. An alarm is the view's only when its `view` dimension says so; the others
+ * are never touched.
+ *
+ * @example
+ * planDriftAlarmSync('user_profile', resolvePolicy().monitor, [])
+ * // → { put: [psi, js, nullRateIncrease alarms], unchanged: [], delete: [] }
+ * planDriftAlarmSync('user_profile', null, [{ alarmName: 'rewind-drift-user_profile-psi', dimensions: { view: 'user_profile' } }])
+ * // → { put: [], unchanged: [], delete: ['rewind-drift-user_profile-psi'] }
+ */
+export function planDriftAlarmSync(
+  view: string,
+  monitor: MonitorPolicy | null,
+  existing: readonly ExistingDriftAlarm[],
+  overrides: { periodSeconds?: number } = {},
+): DriftAlarmSyncPlan {
+  const desired = monitor ? driftAlarmsForView(view, monitor, overrides) : [];
+  const mine = existing.filter((a) => a.alarmName.startsWith(driftAlarmPrefix(view)) && a.dimensions.view === view);
+  const byName = new Map(mine.map((a) => [a.alarmName, a]));
+  const put: AlarmSpec[] = [];
+  const unchanged: string[] = [];
+  for (const spec of desired) {
+    const current = byName.get(spec.alarmName);
+    if (current && sameAlarm(current, spec)) unchanged.push(spec.alarmName);
+    else put.push(spec);
+  }
+  const wanted = new Set(desired.map((s) => s.alarmName));
+  const remove = mine.map((a) => a.alarmName).filter((name) => !wanted.has(name)).sort();
+  return { view, put, unchanged, delete: remove };
+}
+
+function sameAlarm(current: ExistingDriftAlarm, spec: AlarmSpec): boolean {
+  if (!current.config) return false;
+  const { alarmName: _n, target: _t, dimensions, ...config } = spec;
+  return sameRecord(current.dimensions, dimensions) && (Object.keys(config) as (keyof typeof config)[]).every((k) => current.config![k] === config[k]);
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}

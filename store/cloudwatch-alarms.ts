@@ -1,0 +1,98 @@
+/**
+ * Rewind's drift alarms in CloudWatch: read a view's back, put and delete them. What to put
+ * and delete is decided elsewhere (contract/alarm-sync.ts planDriftAlarmSync); this adapter
+ * only renders `AlarmSpec`s (contract/alarms.ts) as PutMetricAlarm requests.
+ *
+ * The alarms get no actions: CloudWatch publishes every alarm state change to the account's
+ * default event bus by itself, where the alarm → rollback rule listens (contract/rules.ts).
+ */
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  type CloudWatchClient,
+  type MetricAlarm,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import { driftAlarmPrefix, type ExistingDriftAlarm } from '../contract/alarm-sync';
+import type { AlarmSpec, AlarmStatistic, ComparisonOperator, TreatMissingData } from '../contract/alarms';
+
+/** DeleteAlarms takes at most 100 names per call. */
+const MAX_DELETE = 100;
+
+export type CloudWatchSender = Pick<CloudWatchClient, 'send'>;
+
+/**
+ * The PutMetricAlarm request for one spec.
+ *
+ * @example putMetricAlarmInput(driftAlarmsForView('user_profile', monitor)[0]).AlarmName // 'rewind-drift-user_profile-psi'
+ */
+export function putMetricAlarmInput(spec: AlarmSpec): PutMetricAlarmCommandInput {
+  return {
+    AlarmName: spec.alarmName,
+    AlarmDescription: spec.description,
+    Namespace: spec.namespace,
+    MetricName: spec.metricName,
+    Dimensions: Object.entries(spec.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    Statistic: spec.statistic,
+    Period: spec.periodSeconds,
+    EvaluationPeriods: spec.evaluationPeriods,
+    DatapointsToAlarm: spec.datapointsToAlarm,
+    Threshold: spec.threshold,
+    ComparisonOperator: spec.comparisonOperator,
+    TreatMissingData: spec.treatMissingData,
+    ActionsEnabled: true,
+  };
+}
+
+/** A described metric alarm, in the planner's terms. */
+export function existingDriftAlarm(alarm: MetricAlarm): ExistingDriftAlarm | undefined {
+  if (!alarm.AlarmName) return undefined;
+  const dimensions = Object.fromEntries((alarm.Dimensions ?? []).filter((d) => d.Name !== undefined).map((d) => [d.Name!, d.Value ?? '']));
+  return {
+    alarmName: alarm.AlarmName,
+    dimensions,
+    config: {
+      description: alarm.AlarmDescription ?? '',
+      namespace: alarm.Namespace ?? '',
+      metricName: alarm.MetricName ?? '',
+      statistic: alarm.Statistic as AlarmStatistic,
+      periodSeconds: alarm.Period ?? 0,
+      evaluationPeriods: alarm.EvaluationPeriods ?? 0,
+      // CloudWatch leaves it out when it equals EvaluationPeriods.
+      datapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods ?? 0,
+      threshold: alarm.Threshold ?? Number.NaN,
+      comparisonOperator: alarm.ComparisonOperator as ComparisonOperator,
+      treatMissingData: (alarm.TreatMissingData ?? 'missing') as TreatMissingData,
+    },
+  };
+}
+
+export class CloudWatchDriftAlarms {
+  constructor(private readonly cloudwatch: CloudWatchSender) {}
+
+  /** Every metric alarm under the view's name prefix (other views' included: the planner sorts them out by dimension). */
+  async describe(view: string): Promise<ExistingDriftAlarm[]> {
+    const found: ExistingDriftAlarm[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: driftAlarmPrefix(view), AlarmTypes: ['MetricAlarm'], NextToken }));
+      for (const alarm of page.MetricAlarms ?? []) {
+        const existing = existingDriftAlarm(alarm);
+        if (existing) found.push(existing);
+      }
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return found;
+  }
+
+  async put(spec: AlarmSpec): Promise<void> {
+    await this.cloudwatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(spec)));
+  }
+
+  async delete(alarmNames: readonly string[]): Promise<void> {
+    for (let start = 0; start < alarmNames.length; start += MAX_DELETE) {
+      await this.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: alarmNames.slice(start, start + MAX_DELETE) }));
+    }
+  }
+}
