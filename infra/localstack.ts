@@ -4,7 +4,7 @@
  *
  *   docker compose up -d localstack
  *   npm run deploy:localstack     # cdklocal bootstrap + deploy, outputs → cdk.out/localstack-outputs.json
- *   npm run test:localstack       # the deployed-stack smoke test (test/infra/deployed-smoke.test.ts)
+ *   npm run test:localstack       # the deployed-stack smoke test (test/deployed/smoke.test.ts)
  *
  * `test` runs the smoke test against the deployment with the environment its outputs imply:
  * REWIND_API_URL (the deployed API), AWS_ENDPOINT_URL at LocalStack and the table and bucket
@@ -89,7 +89,7 @@ async function main(command: string | undefined, extra: string[]): Promise<void>
     if (!existsSync(OUTPUTS_FILE)) throw new Error(`${OUTPUTS_FILE} not found: run npm run deploy:localstack first`);
     const env = environmentFromOutputs(JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Record<string, Record<string, string>>);
     if (!process.env.REWIND_TEST_TOKENS) console.warn('REWIND_TEST_TOKENS is not set: only the unauthenticated 401 is checked (see infra/README-deploy.md, LocalStack profile).');
-    run('npx', ['jest', '--selectProjects', 'infra', '--testPathPatterns', 'deployed-smoke', ...extra], { ...LOCAL_AWS, ...env });
+    run('npx', ['jest', '--config', 'jest.deployed.config.js', ...extra], { ...LOCAL_AWS, ...env });
     return;
   }
   if (command === 'destroy') {

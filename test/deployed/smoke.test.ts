@@ -1,24 +1,25 @@
 /**
  * A smoke test of a DEPLOYED stack (LocalStack via `npm run test:localstack`, or AWS), through
- * its API, with tokens from the stack's own issuer. Skipped unless REWIND_API_URL is set, so
- * the offline infra run (`jest --selectProjects infra`) never needs a deployment.
+ * its API, with tokens from the stack's own issuer. It has its own jest config
+ * (jest.deployed.config.js) and is never part of `npm test`, which needs no deployment.
  *
  *   REWIND_API_URL       the stack's ApiUrl output (infra/localstack.ts sets it from the outputs)
  *   REWIND_TEST_TOKENS   JSON { "viewer": "<jwt>", "deployer": "<jwt>" }: tokens issued by the
  *                        stack's rewind:jwtIssuer for the stack's audience, each with `sub` and
- *                        the named role in its `roles` claim. Without them only the 401 is checked.
+ *                        the named role in its `roles` claim.
  *
  * What it proves: API Gateway's JWT authorizer answers 401 without a token; with one, the
  * route reaches its function, which reads the policy and the tables (200) or refuses and
  * audits the refusal (403). It does not rerun the integration suites: those run the local
  * runtime against DynamoDB Local and s3rver, whatever AWS_ENDPOINT_URL says.
  */
-const API = process.env.REWIND_API_URL?.replace(/\/$/, '');
-const tokens = (() => {
-  const raw = process.env.REWIND_TEST_TOKENS;
-  if (!raw) return {} as Record<string, string>;
-  return JSON.parse(raw) as Record<string, string>;
-})();
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set to run the deployed-stack smoke test (see the comment above)`);
+  return value;
+}
+const API = required('REWIND_API_URL').replace(/\/$/, '');
+const tokens = JSON.parse(required('REWIND_TEST_TOKENS')) as Record<'viewer' | 'deployer', string>;
 
 const call = async (method: string, path: string, token?: string, body?: unknown) => {
   const res = await fetch(`${API}${path}`, {
@@ -30,30 +31,22 @@ const call = async (method: string, path: string, token?: string, body?: unknown
   return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
 };
 
-(API ? describe : describe.skip)('the deployed stack (REWIND_API_URL)', () => {
+describe('the deployed stack (REWIND_API_URL)', () => {
   it('answers 401 without a token, before any function runs', async () => {
     expect((await call('GET', '/views')).status).toBe(401);
     expect((await call('GET', '/online/any/any')).status).toBe(401);
   });
 
-  (tokens.viewer ? it : it.skip)('lets a viewer read the views and the policy in force', async () => {
+  it('lets a viewer read the views and the policy in force', async () => {
     expect(await call('GET', '/views', tokens.viewer)).toMatchObject({ status: 200 });
     expect(await call('GET', '/policy', tokens.viewer)).toMatchObject({ status: 200 });
   });
 
-  (tokens.viewer ? it : it.skip)('refuses a viewer a rollback (403) and audits the refusal', async () => {
+  it('refuses a viewer a rollback (403) and audits the refusal', async () => {
     const view = `smoke_${Date.now()}`;
     expect((await call('POST', `/views/${view}/rollback`, tokens.viewer, { reason: 'smoke test' })).status).toBe(403);
-    if (tokens.deployer) {
-      const audit = await call('GET', `/audit?view=${view}`, tokens.deployer);
-      expect(audit.status).toBe(200);
-      expect(JSON.stringify(audit.body)).toContain('denied');
-    }
+    const audit = await call('GET', `/audit?view=${view}`, tokens.deployer);
+    expect(audit.status).toBe(200);
+    expect(JSON.stringify(audit.body)).toContain('denied');
   });
 });
-
-if (!API) {
-  it('skips the deployed-stack smoke test (REWIND_API_URL is not set)', () => {
-    expect(API).toBeUndefined();
-  });
-}
