@@ -88,7 +88,7 @@ async function main(command: string | undefined, extra: string[]): Promise<void>
   if (command === 'test') {
     if (!existsSync(OUTPUTS_FILE)) throw new Error(`${OUTPUTS_FILE} not found: run npm run deploy:localstack first`);
     const env = environmentFromOutputs(JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Record<string, Record<string, string>>);
-    if (!process.env.REWIND_TEST_TOKENS) console.warn('REWIND_TEST_TOKENS is not set: only the unauthenticated 401 is checked (see infra/README-deploy.md, LocalStack profile).');
+    if (!process.env.REWIND_TEST_TOKENS) console.warn('REWIND_TEST_TOKENS is not set: the smoke test needs a viewer and a deployer token from the stack issuer (README, LocalStack profile).');
     run('npx', ['jest', '--config', 'jest.deployed.config.js', ...extra], { ...LOCAL_AWS, ...env });
     return;
   }
