@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parquetReadObjects } from 'hyparquet';
 import type { FeatureType } from '../core/model';
+import { valueFromText } from '../core/rows';
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
@@ -100,24 +101,9 @@ function parseCsvFile(bytes: Uint8Array, path: string, shape: DataShape): DataFi
 
 /** Text to a typed value, as core/rows.ts converts CSV on the server. */
 export function fromText(type: FeatureType, text: string, where: () => string, path: string): string | number | boolean | null {
-  if (text === '') return null;
-  const fail = (): never => {
-    throw new DataFileError(path, `${where()}: expected ${type}, got '${text.slice(0, 40)}'`);
-  };
-  switch (type) {
-    case 'string':
-      return text;
-    case 'bool':
-      return text === 'true' ? true : text === 'false' ? false : fail();
-    case 'int': {
-      const n = Number(text);
-      return Number.isSafeInteger(n) ? n : fail();
-    }
-    case 'float': {
-      const n = Number(text);
-      return Number.isFinite(n) ? n : fail();
-    }
-  }
+  const value = valueFromText(type, text);
+  if (value === undefined) throw new DataFileError(path, `${where()}: expected ${type}, got '${text.slice(0, 40)}'`);
+  return value;
 }
 
 function parseJsonLines(bytes: Uint8Array, path: string): DataFile {

@@ -76,22 +76,31 @@ export function matchesType(type: FeatureType, value: unknown): boolean {
 }
 
 function fromTextValue(type: FeatureType, text: string, field: string): FeatureValue {
+  const value = valueFromText(type, text);
+  if (value === undefined) throw new ValidationError(field, `expected ${type}, got '${text.slice(0, 40)}'`);
+  return value;
+}
+
+/**
+ * A text cell (CSV) as the declared type: '' is null, undefined means it does not parse.
+ * The CLI converts inline CSV with this too, so a file deploys the same inline or uploaded.
+ *
+ * @example valueFromText('int', '42') // 42;  valueFromText('bool', 'yes') // undefined
+ */
+export function valueFromText(type: FeatureType, text: string): FeatureValue | undefined {
   if (text === '') return null;
-  const fail = (): never => {
-    throw new ValidationError(field, `expected ${type}, got '${text.slice(0, 40)}'`);
-  };
   switch (type) {
     case 'string':
       return text;
     case 'bool':
-      return text === 'true' ? true : text === 'false' ? false : fail();
+      return text === 'true' ? true : text === 'false' ? false : undefined;
     case 'int': {
       const n = Number(text);
-      return Number.isSafeInteger(n) ? n : fail();
+      return Number.isSafeInteger(n) ? n : undefined;
     }
     case 'float': {
       const n = Number(text);
-      return Number.isFinite(n) ? n : fail();
+      return Number.isFinite(n) ? n : undefined;
     }
   }
 }
