@@ -139,8 +139,7 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
 
     log('bare-table ceiling: 8 concurrent BatchWriteItem…');
     await createBareTable(rewind, 'bench-bare', 'entity');
-    const ceilingMs = await plainRollback('bench-bare', options.largeRows, 8);
-    const ceilingRowsPerS = options.largeRows / (ceilingMs / 1000);
+    const ceilingBeforeMs = await plainRollback('bench-bare', options.largeRows, 8);
 
     log(`deploying ${options.largeRows} rows (v1 of 'large')…`);
     const large1 = await deployLarge(rewind, api, 'large', options.largeRows, 1);
@@ -152,6 +151,13 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
     await deployLarge(rewind, api, 'small', options.smallRows, 2);
     await api.call('POST', '/views/large/activate', { version: 1 });
     await api.call('POST', '/views/small/activate', { version: 1 });
+
+    // DynamoDB Local keeps getting faster as its JVM warms: measure the ceiling again after
+    // the deploys and keep the faster run, so the deploy is compared with the warmest table.
+    log('bare-table ceiling again, warm…');
+    await createBareTable(rewind, 'bench-bare-2', 'entity');
+    const ceilingAfterMs = await plainRollback('bench-bare-2', options.largeRows, 8);
+    const ceilingRowsPerS = options.largeRows / (Math.min(ceilingBeforeMs, ceilingAfterMs) / 1000);
 
     log(`one PutItem at a time (${options.singlePutRows} rows)…`);
     await createBareTable(rewind, 'bench-single', 'entity');
