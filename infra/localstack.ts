@@ -4,16 +4,16 @@
  *
  *   docker compose up -d localstack
  *   npm run deploy:localstack     # cdklocal bootstrap + deploy, outputs → cdk.out/localstack-outputs.json
- *   npm run test:localstack       # the deployed-stack smoke test (test/deployed/smoke.test.ts)
+ *   npm run test:localstack       # the integration + e2e suites on LocalStack's DynamoDB and S3,
+ *                                 # then the deployed-stack smoke test (test/deployed/smoke.test.ts)
  *
- * `test` runs the smoke test against the deployment with the environment its outputs imply:
- * REWIND_API_URL (the deployed API), AWS_ENDPOINT_URL at LocalStack and the table and bucket
- * names (the variables of contract/tables.ts), plus REWIND_TEST_TOKENS if you exported it
- * (tokens from the stack's issuer; without them only the unauthenticated 401 is checked).
- *
- * It does NOT run the integration suites: those start DynamoDB Local and s3rver in their
- * global setup and drive the local runtime in process, whatever AWS_ENDPOINT_URL says, so
- * running them here would report on the emulators, not on the deployment.
+ * `test` first runs the integration and end-to-end suites with AWS_ENDPOINT_URL at LocalStack:
+ * their global setup then starts no emulators, each suite creates its tables and bucket in
+ * LocalStack, and the handlers run in process exactly as against DynamoDB Local and s3rver.
+ * Then it runs the smoke test against the deployment with the environment its outputs imply:
+ * REWIND_API_URL (the deployed API) and the table and bucket names, plus REWIND_TEST_TOKENS
+ * (tokens from the stack's issuer: API Gateway cannot accept the local HS256 tokens, so the
+ * suites above cannot be pointed at the deployed API itself).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -89,6 +89,10 @@ async function main(command: string | undefined, extra: string[]): Promise<void>
     if (!existsSync(OUTPUTS_FILE)) throw new Error(`${OUTPUTS_FILE} not found: run npm run deploy:localstack first`);
     const env = environmentFromOutputs(JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Record<string, Record<string, string>>);
     if (!process.env.REWIND_TEST_TOKENS) console.warn('REWIND_TEST_TOKENS is not set: the smoke test needs a viewer and a deployer token from the stack issuer (README, LocalStack profile).');
+    // The integration and end-to-end suites, unchanged, on LocalStack's DynamoDB and S3 (the
+    // handlers run in this process, as they do against the emulators) …
+    run('npx', ['jest', '--selectProjects', 'integration', ...extra], LOCAL_AWS);
+    // … and the deployed API itself, through API Gateway's JWT authorizer and the functions.
     run('npx', ['jest', '--config', 'jest.deployed.config.js', ...extra], { ...LOCAL_AWS, ...env });
     return;
   }

@@ -2,6 +2,9 @@
  * Starts DynamoDB Local and s3rver once for the whole integration run (DynamoDB Local takes
  * seconds to start; once per file would dominate the run) and hands their endpoints to the
  * test workers through the environment. Each suite then uses its own tables and bucket.
+ *
+ * With AWS_ENDPOINT_URL set (LocalStack: `npm run test:localstack`), nothing is started: the
+ * same suites create their tables and buckets there, through the same SDK clients.
  */
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from '../../local/emulators';
 
@@ -14,6 +17,13 @@ export default async function globalSetup(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   // Suites provoke errors on purpose; their logs would bury the report.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  const external = process.env.AWS_ENDPOINT_URL;
+  if (external) {
+    console.log(`integration suites: using the AWS endpoint ${external} (no local emulators)`);
+    process.env.REWIND_TEST_DYNAMODB_ENDPOINT = external;
+    process.env.REWIND_TEST_S3_ENDPOINT = external;
+    return;
+  }
   const [dynamo, s3] = await Promise.all([startDynamoDbLocal(), startS3rver({ buckets: [] })]);
   globalThis.__REWIND_EMULATORS__ = [dynamo, s3];
   process.env.REWIND_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
