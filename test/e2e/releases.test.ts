@@ -127,9 +127,17 @@ describe('bake', () => {
     await dev.post('/views/alarmed/activate', { version: 2, strategy: 'canary', percent: 10, bakeSeconds: 1 });
     // What the local alarm evaluator reports when a drift alarm of the view goes off.
     rewind.releases.alarms.record('rewind-drift-alarmed-psi', 'alarmed', 'ALARM');
-    await new Promise((r) => setTimeout(r, 1100));
-
-    const run = (await rewind.releases.runBakeCheck()) as { outcomes: { view: string; action: string; why?: string }[] };
+    // The bake check is idempotent: run it until both bakes have passed and each view got
+    // its decision (promoted, or held), keeping every outcome seen along the way.
+    type Outcome = { view: string; action: string; why?: string };
+    const seen: Outcome[] = [];
+    const decided = (o: Outcome) => o.action !== 'waiting';
+    await eventually(
+      async () => (seen.push(...((await rewind.releases.runBakeCheck()) as { outcomes: Outcome[] }).outcomes), seen),
+      (all) => ['baked', 'alarmed'].every((v) => all.some((o) => o.view === v && decided(o))),
+      5000,
+    );
+    const run = { outcomes: seen.filter(decided) };
     expect(run.outcomes).toContainEqual(expect.objectContaining({ view: 'baked', action: 'promoted' }));
     expect(run.outcomes).toContainEqual(expect.objectContaining({ view: 'alarmed', action: 'held', why: expect.stringContaining('rewind-drift-alarmed-psi') }));
     expect((await dev.get('/views/baked')).body.pointer).toMatchObject({ stable: 2 });
@@ -242,7 +250,8 @@ describe('derived artifacts and the serving cache', () => {
       ['churn-vectors', 'model', 'requested'],
       ['churn-dashboard', 'dashboard', 'requested'],
     ]);
-    await new Promise((r) => setTimeout(r, STALENESS_MS + 400));
+    // Keep reading until every server has answered reads begun past the staleness bound.
+    await eventually(async () => new Set(reads.filter((r) => r.started >= returnedAt + STALENESS_MS).map((r) => r.server)).size, (n) => n === 6, 5000);
     stop = true;
     await Promise.all(loops);
 

@@ -96,6 +96,6 @@ export async function eventually<T>(probe: () => Promise<T>, check: (value: T) =
     const value = await probe();
     if (check(value)) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 50)); // poll interval, bounded by the deadline above
   }
 }
