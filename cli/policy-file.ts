@@ -5,11 +5,11 @@
  * anything is sent.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { basename } from 'node:path';
 import { parse } from '../core/contracts';
 import { ValidationError } from '../core/errors';
 import { PolicyDocumentSchema, type PolicyDocument } from '../core/policy';
+import { parseDocumentFile } from './document-file';
 
 export interface LoadedPolicyFile {
   path: string;
@@ -44,7 +44,7 @@ export async function loadPolicyFile(path: string): Promise<LoadedPolicyFile> {
 
 /** The same as loadPolicyFile, from text already read; `path` names the file in messages and picks the syntax. */
 export function parsePolicyFile(text: string, path: string): LoadedPolicyFile {
-  const parsed = parseDocument(text, path);
+  const parsed = parseDocumentFile(text, path, (message, cause) => new PolicyFileError(path, message, undefined, cause === undefined ? undefined : { cause }));
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new PolicyFileError(path, 'must hold a policy document (`tiers:` with standard and critical), or the output of `rewind policy get --json`');
   const record = parsed as Record<string, unknown>;
@@ -65,22 +65,3 @@ export function parsePolicyFile(text: string, path: string): LoadedPolicyFile {
   return { path, document, ...(typeof revision === 'number' && Number.isSafeInteger(revision) && revision >= 0 ? { readAtRevision: revision } : {}) };
 }
 
-function parseDocument(text: string, path: string): unknown {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.json') {
-    try {
-      return JSON.parse(text);
-    } catch (cause) {
-      throw new PolicyFileError(path, `is not valid JSON: ${(cause as Error).message}`, undefined, { cause });
-    }
-  }
-  if (ext === '.yaml' || ext === '.yml') {
-    try {
-      return parseYaml(text, { prettyErrors: true });
-    } catch (cause) {
-      const message = (cause instanceof YAMLParseError ? cause.message.split('\n')[0]! : (cause as Error).message).replace(/:$/, '');
-      throw new PolicyFileError(path, `is not valid YAML: ${message}`, undefined, { cause });
-    }
-  }
-  throw new PolicyFileError(path, 'must be a .yaml, .yml or .json file');
-}

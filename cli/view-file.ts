@@ -5,11 +5,11 @@
  * and field before anything is sent.
  */
 import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { basename } from 'node:path';
 import * as z from 'zod';
 import { DeployRequestSchema, parse, ViewParamsSchema } from '../core/contracts';
 import { ValidationError } from '../core/errors';
+import { parseDocumentFile } from './document-file';
 
 /**
  * What a view file may hold: every field of a deploy request except the two that belong to
@@ -67,7 +67,7 @@ export async function loadViewFile(path: string, options: { view?: string } = {}
 
 /** The same as loadViewFile, from text already read; `path` names the file in messages and picks the syntax. */
 export function parseViewFile(text: string, path: string, options: { view?: string } = {}): LoadedViewFile {
-  const document = parseDocument(text, path);
+  const document = parseDocumentFile(text, path, (message, cause) => new ViewFileError(path, message, undefined, cause === undefined ? undefined : { cause }));
   if (document === null || typeof document !== 'object' || Array.isArray(document))
     throw new ViewFileError(path, 'must hold a mapping with at least `definition:` (entity and features)');
   const allowed = Object.keys(ViewFileSchema.shape);
@@ -109,23 +109,3 @@ export function viewNameFromPath(path: string): string {
     .replace(/\.view$/i, '');
 }
 
-function parseDocument(text: string, path: string): unknown {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.json') {
-    try {
-      return JSON.parse(text);
-    } catch (cause) {
-      throw new ViewFileError(path, `is not valid JSON: ${(cause as Error).message}`, undefined, { cause });
-    }
-  }
-  if (ext === '.yaml' || ext === '.yml') {
-    try {
-      // YAML 1.2 core schema: `no` stays a string, `1e3` a number, as a reader expects.
-      return parseYaml(text, { prettyErrors: true });
-    } catch (cause) {
-      const message = (cause instanceof YAMLParseError ? cause.message.split('\n')[0]! : (cause as Error).message).replace(/:$/, '');
-      throw new ViewFileError(path, `is not valid YAML: ${message}`, undefined, { cause });
-    }
-  }
-  throw new ViewFileError(path, 'must be a .yaml, .yml or .json file');
-}
