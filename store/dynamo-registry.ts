@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { LRUCache } from 'lru-cache';
 import { VIEW_CATALOG_INDEX } from '../contract/tables';
 import { chainFor, nextAuditEntry } from '../core/audit-chain';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError } from '../core/errors';
@@ -43,6 +44,14 @@ const approvalSk = (id: string) => `A#${id}`;
 const POLICY_PARTITION = '#policy';
 
 export class DynamoRegistry implements Registry {
+  /**
+   * Version records never change once written (invariant 1), so a container reads each at
+   * most once: a pointer change otherwise re-reads the same records for its tier, its
+   * target and its artifacts. Misses are not cached (a version may be written later), and
+   * callers get copies, so no caller can alter the cached record.
+   */
+  private readonly versionCache = new LRUCache<string, VersionRecord>({ max: 200 });
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: Pick<TableNames, 'versions' | 'pointers' | 'history' | 'audit'>,
@@ -77,8 +86,14 @@ export class DynamoRegistry implements Registry {
   }
 
   async getVersion(view: string, version: number): Promise<VersionRecord | undefined> {
+    const key = `${view}#${version}`;
+    const cached = this.versionCache.get(key);
+    if (cached) return structuredClone(cached);
     const out = await this.db.send(new GetCommand({ TableName: this.tables.versions, Key: { view, sk: versionSk(version) } }));
-    return out.Item ? toVersion(out.Item) : undefined;
+    if (!out.Item) return undefined;
+    const record = toVersion(out.Item);
+    this.versionCache.set(key, structuredClone(record));
+    return record;
   }
 
   async listVersions(view: string): Promise<VersionRecord[]> {

@@ -1,0 +1,38 @@
+/** DynamoRegistry against DynamoDB Local: what it promises beyond the use-case suites. */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../store/clients';
+import { DynamoRegistry } from '../../store/dynamo-registry';
+import { deployBody } from '../support/fixtures';
+import { startTestRewind, type TestRewind } from '../support/rewind';
+
+let rewind: TestRewind;
+beforeAll(async () => {
+  rewind = await startTestRewind('registry');
+  const dev = await rewind.as('dev', ['deployer']);
+  await dev.post('/views/cached/versions', deployBody(1, 3));
+});
+afterAll(() => rewind.stop());
+
+it('reads an immutable version record from DynamoDB once, and hands out copies', async () => {
+  const db = createDocumentClient();
+  const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB Local
+  const registry = new DynamoRegistry(db, {
+    versions: rewind.env.REWIND_VERSIONS_TABLE!,
+    pointers: rewind.env.REWIND_POINTERS_TABLE!,
+    history: rewind.env.REWIND_HISTORY_TABLE!,
+    audit: rewind.env.REWIND_AUDIT_TABLE!,
+  });
+  const gets = () => send.mock.calls.filter(([command]) => command instanceof GetCommand).length;
+
+  const first = await registry.getVersion('cached', 1);
+  first!.changelog = 'edited by a careless caller';
+  const second = await registry.getVersion('cached', 1);
+  expect(gets()).toBe(1);
+  expect(second!.changelog).toBe('seed 1');
+
+  // A miss is not remembered: the version may be written later.
+  expect(await registry.getVersion('cached', 2)).toBeUndefined();
+  expect(await registry.getVersion('cached', 2)).toBeUndefined();
+  expect(gets()).toBe(3);
+  db.destroy();
+});
