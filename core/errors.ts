@@ -131,11 +131,6 @@ export class SnapshotIntegrityError extends RewindError {
   }
 }
 
-/** The backing store is throttling or unavailable; the caller may retry. */
-export class StoreUnavailableError extends RewindError {
-  readonly code = 'StoreUnavailable';
-}
-
 /** Someone stored a policy revision first; carries the revision in force. */
 export class PolicyConflictError extends RewindError {
   readonly code = 'RevisionConflict';

@@ -11,7 +11,6 @@ import {
   RevisionConflictError,
   RewindError,
   SnapshotIntegrityError,
-  StoreUnavailableError,
   UnauthenticatedError,
   ValidationError,
   VersionNotFoundError,
@@ -38,7 +37,6 @@ const STATUS: [new (...args: never[]) => RewindError, number][] = [
   [VersionRejectedError, 409],
   [NoRollbackTargetError, 409],
   [InvalidStateError, 409],
-  [StoreUnavailableError, 503],
   [SnapshotIntegrityError, 500],
 ];
 
