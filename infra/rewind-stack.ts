@@ -7,8 +7,7 @@ import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../
 import { TABLES } from '../contract/tables';
 import type { RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
-import { CanaryPromotion } from './constructs/canary-promotion';
-import { DriftMonitoring } from './constructs/drift-monitoring';
+import { ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
 import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
@@ -43,8 +42,8 @@ export class RewindStack extends Stack {
   public readonly api: RewindApi;
   public readonly rollbackAutomation: RollbackAutomation;
   public readonly pointerEvents: PointerEvents;
-  public readonly driftMonitoring: DriftMonitoring;
-  public readonly canaryPromotion: CanaryPromotion;
+  public readonly driftMonitoring: ScheduledRun;
+  public readonly canaryPromotion: ScheduledRun;
   public readonly alarmSync: ReliableRule;
 
   constructor(scope: Construct, id: string, props: RewindStackProps) {
@@ -113,12 +112,14 @@ export class RewindStack extends Stack {
       ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
     });
 
-    this.canaryPromotion = new CanaryPromotion(this, 'CanaryPromotion', {
-      promoter: this.functions.get(PROMOTE_CANARIES_HANDLER),
+    this.canaryPromotion = new ScheduledRun(this, 'CanaryPromotion', {
+      fn: this.functions.get(PROMOTE_CANARIES_HANDLER),
+      purpose: 'Rewind bake check: promote baked canaries and shadows',
     });
 
-    this.driftMonitoring = new DriftMonitoring(this, 'DriftMonitoring', {
-      monitor: this.functions.get(DRIFT_MONITOR_HANDLER),
+    this.driftMonitoring = new ScheduledRun(this, 'DriftMonitoring', {
+      fn: this.functions.get(DRIFT_MONITOR_HANDLER),
+      purpose: 'Rewind drift monitor',
       intervalMinutes: config.monitorIntervalMinutes,
     });
 
