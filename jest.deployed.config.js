@@ -1,7 +1,18 @@
-// The smoke test of a deployed stack (npm run test:localstack, or against AWS): never part
-// of `npm test`, which runs offline. Same transforms as the main config.
+// The suites against a DEPLOYED stack (test/deployed/run.ts: npm run test:deployed,
+// test:localstack, test:stand-in): the integration and end-to-end suites plus the smoke test,
+// with REWIND_API_URL set, which test/support/rewind.ts turns into its deployed mode. Never
+// part of `npm test`. Suites named *.local.test.ts drive the local runtime in process (the
+// monitor, the bake check, injected faults, `npm start` itself) and cannot run here.
 const main = require('./jest.config.js');
-const { displayName: _name, testMatch: _match, ...common } = main.projects[0];
+const integration = main.projects.find((p) => p.displayName === 'integration');
 
 /** @type {import('jest').Config} */
-module.exports = { ...common, displayName: 'deployed', testMatch: ['<rootDir>/test/deployed/**/*.test.ts'], testTimeout: 60_000 };
+module.exports = {
+  ...integration,
+  displayName: 'deployed',
+  testMatch: [...integration.testMatch, '<rootDir>/test/deployed/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.local\\.test\\.ts$'],
+  // The stack's tables and its policy are shared: one suite at a time.
+  maxWorkers: 1,
+  testTimeout: 120_000,
+};

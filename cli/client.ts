@@ -204,7 +204,7 @@ export class RewindClient {
     return this.request('GET', `/online/${seg(view)}/${seg(entity)}`);
   }
 
-  audit(options: { view?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[] }> {
+  audit(options: { view?: string; actor?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[] }> {
     return this.request('GET', `/audit${query(options)}`);
   }
 

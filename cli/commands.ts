@@ -289,7 +289,7 @@ export async function auditVerify(client: RewindClient): Promise<Output> {
   return { data: verdict, text: `audit log BROKEN: ${bad ? `${bad.id}: ${bad.reason}` : 'verification failed'} (${scope} checked)`, exitCode: 1 };
 }
 
-export async function auditList(client: RewindClient, options: { view?: string; limit?: number } = {}): Promise<Output> {
+export async function auditList(client: RewindClient, options: { view?: string; actor?: string; limit?: number } = {}): Promise<Output> {
   const { entries } = await client.audit(options);
   return { data: { entries }, text: entries.length ? auditTable(entries) : 'no audit entries' };
 }

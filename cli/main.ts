@@ -245,8 +245,9 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .command('list')
     .description('audit entries, newest first')
     .option('--view <view>', 'only this view')
+    .option('--actor <sub>', "only what this actor did or was refused (a token's sub, or system:alarm/<name>)")
     .option('--limit <n>', 'at most this many entries', integer('--limit', 1))
-    .action(act(async (cmd, opts: { view?: string; limit?: number }) => commands.auditList(await client(cmd), opts)));
+    .action(act(async (cmd, opts: { view?: string; actor?: string; limit?: number }) => commands.auditList(await client(cmd), opts)));
 
   program
     .command('purge')

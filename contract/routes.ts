@@ -38,7 +38,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
   { method: 'POST', path: '/uploads', handler: 'create-upload', action: 'upload', summary: 'A presigned URL for uploading a large data file' },
   { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', action: 'read', summary: 'Serve the feature values of one entity' },
-  { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, optionally for one view' },
+  { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, newest first, optionally for one view and/or one actor' },
   { method: 'GET', path: '/audit/verify', handler: 'verify-audit', action: 'read', summary: 'Verify the audit hash chains' },
 ] as const;
 

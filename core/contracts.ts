@@ -134,7 +134,11 @@ export const ViewParamsSchema = z.object({ view: identifier });
 export const VersionParamsSchema = z.object({ view: identifier, version: z.coerce.number().int().min(1) });
 export const OnlineParamsSchema = z.object({ view: identifier, entity: z.string().min(1).max(1024) });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
-export const AuditQuerySchema = LimitQuerySchema.extend({ view: identifier.optional() });
+export const AuditQuerySchema = LimitQuerySchema.extend({
+  view: identifier.optional(),
+  /** Exact match on the entry's `actor`: a token's `sub`, or `system:alarm/<alarm name>`. */
+  actor: z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters').optional(),
+});
 
 export const PromoteRequestSchema = z.object({
   expectedRevision: revision.optional(),

@@ -28,6 +28,14 @@ export interface PointerChange {
   useApproval?: Approval;
 }
 
+/** Which audit entries `Registry.listAudit` returns. */
+export interface AuditFilter {
+  view?: string;
+  /** Exact match on `AuditEntry.actor`. */
+  actor?: string;
+  limit: number;
+}
+
 export interface CommittedChange {
   pointer: Pointer;
   history: HistoryEntry;
@@ -56,7 +64,12 @@ export interface Registry {
   history(view: string, limit: number): Promise<HistoryEntry[]>;
 
   appendAudit(draft: AuditDraft): Promise<AuditEntry>;
-  listAudit(options: { view?: string; limit: number }): Promise<AuditEntry[]>;
+  /**
+   * Audit entries, newest first: one view's chain when `view` is given, else every chain
+   * ordered by `at`. `actor` keeps only the entries whose actor is exactly that, and still
+   * returns up to `limit` of them however many other entries are newer.
+   */
+  listAudit(options: AuditFilter): Promise<AuditEntry[]>;
   /** Every chain, each in seq order. */
   auditChains(): AsyncIterable<AuditEntry[]>;
 

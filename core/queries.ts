@@ -3,6 +3,7 @@ import { verifyChain, type ChainVerdict } from './audit-chain';
 import type { Deps } from './deps';
 import { VersionNotFoundError, ViewNotFoundError } from './errors';
 import type { AuditEntry, HistoryEntry, Pointer, VersionRecord, VersionStatus } from './model';
+import type { AuditFilter } from './ports';
 import { emptyPointer } from './pointer';
 import { versionStatus } from './status';
 
@@ -39,7 +40,14 @@ export async function getHistory(deps: Deps, view: string, limit: number): Promi
   return deps.registry.history(view, limit);
 }
 
-export async function listAudit(deps: Deps, options: { view?: string; limit: number }): Promise<AuditEntry[]> {
+/**
+ * Audit entries newest first, optionally only one view's and/or one actor's.
+ *
+ * @example
+ * // what did alice do on payments, and what was she refused?
+ * await listAudit(deps, { view: 'payments', actor: 'alice', limit: 50 });
+ */
+export async function listAudit(deps: Deps, options: AuditFilter): Promise<AuditEntry[]> {
   return deps.registry.listAudit(options);
 }
 

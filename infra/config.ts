@@ -15,6 +15,11 @@ export interface RewindConfig {
   /** Whether the JWT settings are placeholders: the API then rejects every token. */
   jwtIsPlaceholder: boolean;
   /**
+   * Accept an http:// issuer. Only for LocalStack, whose API Gateway reaches the test issuer
+   * running on the developer's machine over plain HTTP; AWS itself needs https. @default false
+   */
+  allowHttpIssuer: boolean;
+  /**
    * Production posture: table deletion protection, RETAIN on tables and buckets, and S3
    * Object Lock on the snapshot bucket. Turn off only for disposable dev stacks.
    * @default true
@@ -51,6 +56,7 @@ export interface RewindConfig {
 export const CONTEXT_KEYS = {
   jwtIssuer: 'rewind:jwtIssuer',
   jwtAudience: 'rewind:jwtAudience',
+  allowHttpIssuer: 'rewind:allowHttpIssuer',
   deletionProtection: 'rewind:deletionProtection',
   snapshotRetentionDays: 'rewind:snapshotRetentionDays',
   logRetentionDays: 'rewind:logRetentionDays',
@@ -71,6 +77,7 @@ export const PLACEHOLDER_ISSUER = 'https://issuer.invalid/';
 export const PLACEHOLDER_AUDIENCE = 'rewind';
 
 export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPlaceholder'> = {
+  allowHttpIssuer: false,
   deletionProtection: true,
   snapshotRetentionDays: 90,
   logRetentionDays: 30,
@@ -105,7 +112,10 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
   const raw = (key: string): unknown => node.tryGetContext(key);
   const issuer = text(CONTEXT_KEYS.jwtIssuer, raw(CONTEXT_KEYS.jwtIssuer));
   const audience = list(CONTEXT_KEYS.jwtAudience, raw(CONTEXT_KEYS.jwtAudience));
-  if (issuer !== undefined && !/^https:\/\/[^\s]+$/.test(issuer)) throw new InvalidContextError(CONTEXT_KEYS.jwtIssuer, `must be an https:// URL, got '${issuer}'`);
+  const allowHttpIssuer = bool(CONTEXT_KEYS.allowHttpIssuer, raw(CONTEXT_KEYS.allowHttpIssuer), DEFAULTS.allowHttpIssuer);
+  const issuerPattern = allowHttpIssuer ? /^https?:\/\/[^\s]+$/ : /^https:\/\/[^\s]+$/;
+  if (issuer !== undefined && !issuerPattern.test(issuer))
+    throw new InvalidContextError(CONTEXT_KEYS.jwtIssuer, `must be an https:// URL${allowHttpIssuer ? ' or http://' : ''}, got '${issuer}'`);
   const opsTopicArn = text(CONTEXT_KEYS.opsTopicArn, raw(CONTEXT_KEYS.opsTopicArn));
   if (opsTopicArn !== undefined && !opsTopicArn.startsWith('arn:')) throw new InvalidContextError(CONTEXT_KEYS.opsTopicArn, `must be an SNS topic ARN, got '${opsTopicArn}'`);
   const num = (k: keyof typeof DEFAULTS & keyof typeof CONTEXT_KEYS, min: number) =>
@@ -114,6 +124,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     jwtIssuer: issuer ?? PLACEHOLDER_ISSUER,
     jwtAudience: audience ?? [PLACEHOLDER_AUDIENCE],
     jwtIsPlaceholder: issuer === undefined,
+    allowHttpIssuer,
     deletionProtection: bool(CONTEXT_KEYS.deletionProtection, raw(CONTEXT_KEYS.deletionProtection), DEFAULTS.deletionProtection),
     snapshotRetentionDays: num('snapshotRetentionDays', 1),
     logRetentionDays: num('logRetentionDays', 1),

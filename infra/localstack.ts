@@ -4,27 +4,31 @@
  *
  *   docker compose up -d localstack
  *   npm run deploy:localstack     # cdklocal bootstrap + deploy, outputs → cdk.out/localstack-outputs.json
- *   npm run test:localstack       # the integration + e2e suites on LocalStack's DynamoDB and S3,
- *                                 # then the deployed-stack smoke test (test/deployed/smoke.test.ts)
+ *   npm run test:localstack       # the integration + e2e suites and the smoke test, against the deployment
  *
- * `test` first runs the integration and end-to-end suites with AWS_ENDPOINT_URL at LocalStack:
- * their global setup then starts no emulators, each suite creates its tables and bucket in
- * LocalStack, and the handlers run in process exactly as against DynamoDB Local and s3rver.
- * Then it runs the smoke test against the deployment with the environment its outputs imply:
- * REWIND_API_URL (the deployed API) and the table and bucket names, plus REWIND_TEST_TOKENS
- * (tokens from the stack's issuer: API Gateway cannot accept the local HS256 tokens, so the
- * suites above cannot be pointed at the deployed API itself).
+ * The stack trusts a test OIDC issuer (test/support/oidc-issuer.ts) that `deploy` creates
+ * once (its key stays in cdk.out/localstack-issuer.json) and `test` serves on this machine at
+ * http://host.docker.internal:4599, where LocalStack's API Gateway fetches its JWKS (hence
+ * rewind:allowHttpIssuer). `test` then runs test/deployed/run.ts with the API URL and the
+ * table and bucket names from the outputs and AWS_ENDPOINT_URL at LocalStack: the SAME suites
+ * as `npm test`, in their deployed mode (test/support/rewind.ts), minus *.local.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { SNAPSHOT_BUCKET_ENV, TABLES } from '../contract/tables';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createIssuerKey, ISSUER_KEY_ENV, loadIssuerKey, saveIssuerKey, startIssuer } from '../test/support/oidc-issuer';
+import { runDeployedSuites } from '../test/deployed/run';
 import { PROJECT_ROOT } from './bundling';
+import { environmentFromOutputs, type StackOutputs } from './outputs';
 import { DEFAULT_STACK_NAME } from './rewind-app';
 
 export const OUTPUTS_FILE = join(PROJECT_ROOT, 'cdk.out', 'localstack-outputs.json');
+export const ISSUER_KEY_FILE = join(PROJECT_ROOT, 'cdk.out', 'localstack-issuer.json');
 const ENDPOINT = process.env.AWS_ENDPOINT_URL ?? 'http://localhost.localstack.cloud:4566';
 const STACK = process.env.REWIND_STACK_NAME ?? DEFAULT_STACK_NAME;
+/** Where LocalStack's containers reach this machine (docker-compose.yml maps it). */
+const ISSUER_PORT = Number(process.env.REWIND_TEST_ISSUER_PORT ?? 4599);
+const ISSUER_URL = process.env.REWIND_TEST_ISSUER_URL ?? `http://host.docker.internal:${ISSUER_PORT}`;
 
 /** LocalStack accepts any credentials; these keep the SDK from looking for real ones. */
 const LOCAL_AWS = {
@@ -33,29 +37,13 @@ const LOCAL_AWS = {
   AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
   AWS_DEFAULT_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  REWIND_S3_FORCE_PATH_STYLE: 'true',
   CDK_DISABLE_VERSION_CHECK: '1',
 };
 
-/**
- * The environment that points the suites at a deployed stack, from its outputs.
- *
- * @example environmentFromOutputs({ Rewind: { ApiUrl: 'https://…', VersionsTableName: 'Rewind-…' } })
- */
-export function environmentFromOutputs(outputs: Record<string, Record<string, string>>, stack = STACK): Record<string, string> {
-  const values = outputs[stack];
-  if (!values) throw new Error(`no outputs for stack ${stack} in ${OUTPUTS_FILE}: run npm run deploy:localstack first`);
-  const need = (key: string) => {
-    const value = values[key];
-    if (!value) throw new Error(`stack output ${key} is missing from ${OUTPUTS_FILE}`);
-    return value;
-  };
-  const env: Record<string, string> = {
-    REWIND_API_URL: need('ApiUrl').replace(/\/$/, ''),
-    [SNAPSHOT_BUCKET_ENV]: need('SnapshotBucketName'),
-    REWIND_S3_FORCE_PATH_STYLE: 'true',
-  };
-  for (const spec of TABLES) env[spec.envVar] = need(`${spec.id[0]!.toUpperCase()}${spec.id.slice(1)}TableName`);
-  return env;
+/** The environment that points the suites at the LocalStack deployment, from its outputs. */
+export function localStackEnvironment(outputs: StackOutputs, stack = STACK): Record<string, string> {
+  return { ...LOCAL_AWS, ...environmentFromOutputs(outputs, stack, OUTPUTS_FILE, 'npm run deploy:localstack') };
 }
 
 function run(command: string, args: string[], env: Record<string, string>): void {
@@ -76,24 +64,32 @@ async function assertLocalStackUp(): Promise<void> {
 async function main(command: string | undefined, extra: string[]): Promise<void> {
   if (command === 'deploy') {
     await assertLocalStackUp();
+    if (!existsSync(ISSUER_KEY_FILE)) {
+      mkdirSync(dirname(ISSUER_KEY_FILE), { recursive: true });
+      saveIssuerKey(ISSUER_KEY_FILE, await createIssuerKey(ISSUER_URL));
+    }
+    const key = loadIssuerKey(ISSUER_KEY_FILE);
     const context = [
       '-c', 'rewind:deletionProtection=false',
-      '-c', `rewind:jwtIssuer=${process.env.REWIND_JWT_ISSUER ?? 'https://localhost.localstack.cloud/rewind-test-issuer/'}`,
-      '-c', `rewind:jwtAudience=${process.env.REWIND_JWT_AUDIENCE ?? 'rewind'}`,
+      '-c', `rewind:jwtIssuer=${key.issuer}`,
+      '-c', 'rewind:allowHttpIssuer=true',
+      '-c', `rewind:jwtAudience=${key.audience}`,
     ];
     run('npx', ['cdklocal', 'bootstrap', ...context], LOCAL_AWS);
     run('npx', ['cdklocal', 'deploy', STACK, '--require-approval', 'never', '--outputs-file', OUTPUTS_FILE, ...context, ...extra], LOCAL_AWS);
     return;
   }
   if (command === 'test') {
-    if (!existsSync(OUTPUTS_FILE)) throw new Error(`${OUTPUTS_FILE} not found: run npm run deploy:localstack first`);
-    const env = environmentFromOutputs(JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as Record<string, Record<string, string>>);
-    if (!process.env.REWIND_TEST_TOKENS) console.warn('REWIND_TEST_TOKENS is not set: the smoke test needs a viewer and a deployer token from the stack issuer (README, LocalStack profile).');
-    // The integration and end-to-end suites, unchanged, on LocalStack's DynamoDB and S3 (the
-    // handlers run in this process, as they do against the emulators) …
-    run('npx', ['jest', '--selectProjects', 'integration', ...extra], LOCAL_AWS);
-    // … and the deployed API itself, through API Gateway's JWT authorizer and the functions.
-    run('npx', ['jest', '--config', 'jest.deployed.config.js', ...extra], { ...LOCAL_AWS, ...env });
+    await assertLocalStackUp();
+    if (!existsSync(OUTPUTS_FILE) || !existsSync(ISSUER_KEY_FILE)) throw new Error(`${OUTPUTS_FILE} or ${ISSUER_KEY_FILE} not found: run npm run deploy:localstack first`);
+    const env = localStackEnvironment(JSON.parse(readFileSync(OUTPUTS_FILE, 'utf8')) as StackOutputs);
+    // The issuer the stack trusts, on this machine, for as long as the suites run.
+    const issuer = await startIssuer({ key: loadIssuerKey(ISSUER_KEY_FILE), port: ISSUER_PORT, host: '0.0.0.0' });
+    try {
+      process.exitCode = await runDeployedSuites({ ...env, [ISSUER_KEY_ENV]: ISSUER_KEY_FILE }, extra);
+    } finally {
+      await issuer.stop();
+    }
     return;
   }
   if (command === 'destroy') {

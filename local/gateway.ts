@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ROUTES, routeKey, type RouteSpec } from '../contract/routes';
 import type { HttpEvent } from '../functions/http/route';
-import { verifyToken } from './tokens';
+import type { TokenVerifier } from './tokens';
 
 type Handler = (event: HttpEvent, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -33,7 +33,8 @@ export async function loadHandler(spec: RouteSpec): Promise<Handler> {
 }
 
 export interface GatewayOptions {
-  jwtSecret: string;
+  /** The JWT authorizer: the local secret (secretVerifier) or a trusted issuer (issuerVerifier). */
+  verifyToken: TokenVerifier;
   onRequest?: (info: { routeKey: string; status: number; ms: number }) => void;
 }
 
@@ -79,7 +80,7 @@ export function createGateway(options: GatewayOptions): Server {
     const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
     if (!token) return undefined;
     try {
-      return flattenClaims(await verifyToken(options.jwtSecret, token));
+      return flattenClaims(await options.verifyToken(token));
     } catch {
       return undefined;
     }

@@ -24,17 +24,20 @@ async function main(): Promise<void> {
     // Canaries and shadows with bakeSeconds are promoted by this check, as the stack's schedule does.
     promoteIntervalMs: promoteIntervalFromEnv() ?? 10_000,
   });
-  const adminToken = await mintToken(rewind.jwtSecret, { sub: 'local-admin', roles: ['admin'], mfa: true });
   console.log(`Rewind is serving on ${rewind.url}`);
   console.log(`  data:      ${dataDir} (DynamoDB Local ${rewind.dynamoEndpoint}, s3rver ${rewind.s3Endpoint})`);
-  if (rewind.usingDefaultSecret)
+  if (rewind.trustedIssuer)
+    console.log(`  tokens:    only from ${rewind.trustedIssuer.issuer} for audience '${rewind.trustedIssuer.audience}', verified through its JWKS (REWIND_JWT_ISSUER)`);
+  else if (rewind.usingDefaultSecret)
     console.log('  tokens:    signed with the built-in development secret (set REWIND_JWT_SECRET to use your own; local mode only)');
   if (rewind.monitoring)
     console.log(
       `  monitoring: drift monitor every ${rewind.env.REWIND_MONITOR_INTERVAL_MS ?? process.env.REWIND_MONITOR_INTERVAL_MS ?? '60000'} ms, alarms on ${rewind.env.REWIND_ALARM_PERIOD_SECONDS ?? 'policy'} s periods, auto-rollback on (REWIND_MONITORING)`,
     );
-  console.log(`  try:       curl -H "Authorization: Bearer $(npx rewind token --sub you --roles viewer)" ${rewind.url}/views`);
-  console.log(`  admin token for this session:\n${adminToken}`);
+  if (!rewind.trustedIssuer) {
+    console.log(`  try:       curl -H "Authorization: Bearer $(npx rewind token --sub you --roles viewer)" ${rewind.url}/views`);
+    console.log(`  admin token for this session:\n${await mintToken(rewind.jwtSecret, { sub: 'local-admin', roles: ['admin'], mfa: true })}`);
+  }
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;

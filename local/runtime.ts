@@ -12,7 +12,7 @@ import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulato
 import { createGateway, type GatewayOptions } from './gateway';
 import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, type LocalMonitoring, type LocalMonitoringOptions } from './monitoring';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
-import { jwtSecret } from './tokens';
+import { issuerVerifier, jwtSecret, secretVerifier, trustedIssuerFromEnv, type TrustedIssuer } from './tokens';
 
 export interface LocalOptions {
   /** HTTP port; 0 picks a free one. */
@@ -29,6 +29,11 @@ export interface LocalOptions {
   tablePrefix?: string;
   bucket?: string;
   jwtSecret?: string;
+  /**
+   * Accept only tokens from this OIDC issuer, verified through its JWKS as API Gateway's JWT
+   * authorizer does (default: REWIND_JWT_ISSUER / REWIND_JWT_AUDIENCE, else the local secret).
+   */
+  trustedIssuer?: TrustedIssuer;
   pointerCacheMs?: number;
   onRequest?: GatewayOptions['onRequest'];
   /**
@@ -46,6 +51,8 @@ export interface LocalRewind {
   port: number;
   jwtSecret: string;
   usingDefaultSecret: boolean;
+  /** Set when tokens come from an OIDC issuer; the local secret is then not accepted. */
+  trustedIssuer?: TrustedIssuer;
   dynamoEndpoint: string;
   s3Endpoint: string;
   /** The environment the handlers run with (table names, bucket, endpoints). */
@@ -118,7 +125,9 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     await prepareStorage(env, tablePrefix, bucket);
 
     const secret = options.jwtSecret ? { secret: options.jwtSecret, isDefault: false } : jwtSecret();
-    const server = createGateway({ jwtSecret: secret.secret, onRequest: options.onRequest });
+    const trustedIssuer = options.trustedIssuer ?? trustedIssuerFromEnv();
+    const verifyToken = trustedIssuer ? issuerVerifier(trustedIssuer) : secretVerifier(secret.secret);
+    const server = createGateway({ verifyToken, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
     const releases = await startLocalReleases({ promoteIntervalMs: options.promoteIntervalMs ?? promoteIntervalFromEnv(), ...(monitoring ? { bus: monitoring.bus } : {}) });
@@ -127,6 +136,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       port,
       jwtSecret: secret.secret,
       usingDefaultSecret: secret.isDefault,
+      ...(trustedIssuer ? { trustedIssuer } : {}),
       dynamoEndpoint,
       s3Endpoint,
       env,

@@ -1,9 +1,10 @@
 /**
  * Local bearer tokens: HS256 JWTs signed with REWIND_JWT_SECRET. In AWS the API Gateway
  * JWT authorizer verifies tokens from the configured issuer instead; the claims the
- * handlers read (`sub`, `roles`, `amr`) are the same.
+ * handlers read (`sub`, `roles`, `amr`) are the same. With REWIND_JWT_ISSUER set, the local
+ * gateway does what that authorizer does (issuerVerifier) and accepts nothing else.
  */
-import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 export const LOCAL_ISSUER = 'rewind-local';
 export const LOCAL_AUDIENCE = 'rewind';
@@ -41,4 +42,48 @@ export async function verifyToken(secret: string, token: string): Promise<JWTPay
     algorithms: ['HS256'],
   });
   return payload;
+}
+
+/** Checks a bearer token and returns its claims; throws when it is not acceptable. */
+export type TokenVerifier = (token: string) => Promise<JWTPayload>;
+
+export function secretVerifier(secret: string): TokenVerifier {
+  return (token) => verifyToken(secret, token);
+}
+
+export interface TrustedIssuer {
+  issuer: string;
+  audience: string;
+}
+
+/** REWIND_JWT_ISSUER and REWIND_JWT_AUDIENCE: the same pair the stack takes as context. */
+export function trustedIssuerFromEnv(env: NodeJS.ProcessEnv = process.env): TrustedIssuer | undefined {
+  const issuer = env.REWIND_JWT_ISSUER;
+  if (!issuer) return undefined;
+  if (!/^https?:\/\/\S+$/.test(issuer)) throw new Error(`REWIND_JWT_ISSUER must be an http(s) URL, got '${issuer}'`);
+  return { issuer, audience: env.REWIND_JWT_AUDIENCE || LOCAL_AUDIENCE };
+}
+
+/**
+ * What API Gateway's JWT authorizer does: find the issuer's JWKS through its OpenID discovery
+ * document, then accept only RS256 tokens signed by one of those keys, naming that issuer and
+ * audience, and not expired. Discovery happens on first use and is retried after a failure.
+ */
+export function issuerVerifier(trusted: TrustedIssuer): TokenVerifier {
+  let keys: Promise<JWTVerifyGetKey> | undefined;
+  const discover = async (): Promise<JWTVerifyGetKey> => {
+    const res = await fetch(`${trusted.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+    if (!res.ok) throw new Error(`issuer discovery answered HTTP ${res.status}`);
+    const { jwks_uri } = (await res.json()) as { jwks_uri?: string };
+    if (!jwks_uri) throw new Error('issuer discovery document has no jwks_uri');
+    return createRemoteJWKSet(new URL(jwks_uri));
+  };
+  return async (token) => {
+    keys ??= discover().catch((error: unknown) => {
+      keys = undefined;
+      throw error;
+    });
+    const { payload } = await jwtVerify(token, await keys, { issuer: trusted.issuer, audience: trusted.audience, algorithms: ['RS256'] });
+    return payload;
+  };
 }

@@ -21,7 +21,7 @@ import { VIEW_CATALOG_INDEX } from '../contract/tables';
 import { chainFor, nextAuditEntry } from '../core/audit-chain';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError } from '../core/errors';
 import type { Approval, AuditDraft, AuditEntry, HistoryEntry, Materialization, Pointer, StoredPolicy, VersionRecord } from '../core/model';
-import type { CommittedChange, PointerChange, Registry } from '../core/ports';
+import type { AuditFilter, CommittedChange, PointerChange, Registry } from '../core/ports';
 import { backoff, errorName, isConditionFailure } from './aws-errors';
 import type { TableNames } from './config';
 
@@ -29,6 +29,8 @@ const CATALOG_SK = 'VIEW';
 const CATALOG_PARTITION = 'views';
 /** A chain append loses its seq to a concurrent writer at most this often before giving up. */
 const MAX_APPEND_ATTEMPTS = 40;
+/** Largest page an actor-filtered audit query asks for (DynamoDB stops at 1 MB per page anyway). */
+const MAX_AUDIT_PAGE = 1000;
 
 const versionSk = (version: number) => `V#${String(version).padStart(10, '0')}`;
 const materializationSk = (version: number) => `M#${String(version).padStart(10, '0')}`;
@@ -288,25 +290,55 @@ export class DynamoRegistry implements Registry {
     return this.withChainAppend(draft, new Date().toISOString(), (audit) => [audit]);
   }
 
-  async listAudit(options: { view?: string; limit: number }): Promise<AuditEntry[]> {
-    if (options.view) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tables.audit,
-          KeyConditionExpression: '#chain = :chain',
-          ExpressionAttributeNames: { '#chain': 'chain' },
-          ExpressionAttributeValues: { ':chain': chainFor(options.view) },
-          ScanIndexForward: false,
-          Limit: options.limit,
-        }),
-      );
-      return (out.Items ?? []) as AuditEntry[];
+  async listAudit(options: AuditFilter): Promise<AuditEntry[]> {
+    const { view, actor, limit } = options;
+    const byActor =
+      actor === undefined
+        ? undefined
+        : { FilterExpression: '#actor = :actor', ExpressionAttributeNames: { '#actor': 'actor' }, ExpressionAttributeValues: { ':actor': actor } };
+    if (view) {
+      // DynamoDB applies Limit to the items it reads, BEFORE the filter: a page of the newest
+      // `limit` entries may hold none of the actor's. So read on, newest first, until `limit`
+      // of them are found or the chain ends. Pages start at `limit` (enough when the actor is
+      // active) and double, so a rare actor costs log(chain / limit) round trips, not one per page.
+      const entries: AuditEntry[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      let pageSize = limit;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tables.audit,
+            KeyConditionExpression: '#chain = :chain',
+            ...(byActor ? { FilterExpression: byActor.FilterExpression } : {}),
+            ExpressionAttributeNames: { '#chain': 'chain', ...byActor?.ExpressionAttributeNames },
+            ExpressionAttributeValues: { ':chain': chainFor(view), ...byActor?.ExpressionAttributeValues },
+            ScanIndexForward: false,
+            Limit: pageSize,
+            ExclusiveStartKey,
+            // An auditor reads the entry of the refusal they just got: consistent, like the scans.
+            ConsistentRead: true,
+          }),
+        );
+        entries.push(...((page.Items ?? []) as AuditEntry[]));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+        pageSize = Math.min(pageSize * 2, MAX_AUDIT_PAGE);
+      } while (byActor && ExclusiveStartKey && entries.length < limit);
+      return entries.slice(0, limit);
     }
     // Across all chains there is no single order to query; the audit log of a control plane
-    // is small, so read it and sort (GET /audit without ?view= is an operator's tool).
+    // is small, so read it and sort (GET /audit without ?view= is an operator's tool). With an
+    // actor the scan filters server-side, so only that actor's entries cross the wire.
     const all: AuditEntry[] = [];
-    for await (const chain of this.auditChains()) all.push(...chain);
-    return all.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, options.limit);
+    if (!byActor) for await (const chain of this.auditChains()) all.push(...chain);
+    else {
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(new ScanCommand({ TableName: this.tables.audit, ...byActor, ExclusiveStartKey, ConsistentRead: true }));
+        all.push(...((page.Items ?? []) as AuditEntry[]));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+    return all.sort(newestFirst).slice(0, limit);
   }
 
   async *auditChains(): AsyncIterable<AuditEntry[]> {
@@ -403,4 +435,15 @@ function cancellationReasons(error: unknown): CancellationReason[] | undefined {
 function toVersion(item: Record<string, unknown>): VersionRecord {
   const { sk: _sk, ...record } = item;
   return record as unknown as VersionRecord;
+}
+
+/**
+ * Newest first by `at`; entries of one millisecond fall back to their chain's order (seq), the
+ * true order within a chain, and then to the chain's name, so the answer does not depend on
+ * the order a scan happened to return them in.
+ */
+function newestFirst(a: AuditEntry, b: AuditEntry): number {
+  if (a.at !== b.at) return a.at < b.at ? 1 : -1;
+  if (a.chain !== b.chain) return a.chain < b.chain ? 1 : -1;
+  return b.seq - a.seq;
 }

@@ -1,20 +1,28 @@
 /**
  * Every role against every route, on a standard-tier view with a token without MFA: allowed
- * where the default policy says so, 403 otherwise, and every refusal is in the audit log with
+ * where the policy in force says so, 403 otherwise, and every refusal is in the audit log with
  * the caller's sub. (Tiers and MFA: test/e2e/governance-matrix.test.ts.)
+ *
+ * The policy is global and may have been changed on a shared stack, so what each role may do
+ * is computed from the document GET /policy returns, not from DEFAULT_POLICY.
  */
 import { ROUTES, type RouteSpec } from '../../contract/routes';
-import { DEFAULT_POLICY, decide, ROLES } from '../../core/policy';
+import { decide, ROLES, type PolicyDocument } from '../../core/policy';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
 let admin: Caller;
-const view = 'guarded';
+let view: string;
+let policy: PolicyDocument;
 
 beforeAll(async () => {
   rewind = await startTestRewind('authz');
+  view = rewind.view('guarded');
   admin = await rewind.as('root', ['admin']);
+  const inForce = await admin.get('/policy');
+  expect(inForce.status).toBe(200);
+  policy = inForce.body.document;
   await admin.post(`/views/${view}/versions`, deployBody(1, 3, { activate: true }));
   await admin.post(`/views/${view}/versions`, deployBody(2, 3, { activate: true }));
 });
@@ -38,7 +46,8 @@ function sample(route: RouteSpec): { path: string; body?: unknown } {
     case 'create-approval':
       return { path, body: { action: 'rollback' } };
     case 'put-policy':
-      return { path, body: { document: DEFAULT_POLICY } };
+      // The document in force, so that even a wrongly allowed change would change nothing.
+      return { path, body: { document: policy } };
     default:
       return { path, body: route.method === 'GET' || route.method === 'DELETE' ? undefined : {} };
   }
@@ -47,10 +56,10 @@ function sample(route: RouteSpec): { path: string; body?: unknown } {
 const matrix = ROUTES.flatMap((route) => [...ROLES, 'none' as const].map((role) => [role, route] as const));
 
 describe.each(matrix)('%s → %o', (role, route) => {
-  const allowed = role !== 'none' && decide(DEFAULT_POLICY, { sub: 's', roles: [role] }, route.action, 'standard').allowed;
-  it(allowed ? 'is allowed' : 'is refused with 403 and audited', async () => {
-    const sub = `${role}-${route.handler}`;
-    const caller = await rewind.as(sub, role === 'none' ? [] : [role]);
+  // Test names are fixed before the policy can be read, so they name the rule, not the outcome.
+  it('is allowed where the policy in force says so, else refused with 403 and audited', async () => {
+    const caller = await rewind.as(`${role}-${route.handler}`, role === 'none' ? [] : [role]);
+    const allowed = role !== 'none' && decide(policy, { sub: caller.sub, roles: [role] }, route.action, 'standard').allowed;
     const { path, body } = sample(route);
     const reply = await caller.request(route.method, path, body);
     if (allowed) {
@@ -60,8 +69,9 @@ describe.each(matrix)('%s → %o', (role, route) => {
       expect(reply.status).toBe(403);
       // Forbidden by role; changing the policy also needs MFA, which these tokens lack.
       expect(reply.body.error.code).toBe(route.action === 'administer' && role === 'admin' ? 'MfaRequired' : 'Forbidden');
-      const audit = await admin.get(`/audit?limit=1000${path.includes(view) ? `&view=${view}` : ''}`);
-      expect(audit.body.entries).toContainEqual(expect.objectContaining({ actor: sub, action: route.action, outcome: 'denied' }));
+      // The shared log holds other suites' entries: look in this view's chain, or by this caller.
+      const audit = await admin.get(`/audit?limit=1000&${path.includes(view) ? `view=${view}` : `actor=${encodeURIComponent(caller.sub)}`}`);
+      expect(audit.body.entries).toContainEqual(expect.objectContaining({ actor: caller.sub, action: route.action, outcome: 'denied' }));
     }
   });
 });

@@ -1,17 +1,20 @@
 /**
- * The `rewind` command end to end, against a real local Rewind (DynamoDB Local + s3rver):
- * deploy inline and through an upload, activate, serve, roll back, status, history, audit,
- * purge, and the errors a person meets on the way. Commands run in-process through `run()`
- * (what bin/rewind.js calls), and once through the real `node bin/rewind.js` shim.
+ * The `rewind` command end to end, against a real Rewind (the local runtime on DynamoDB Local
+ * + s3rver, or a deployed stack): deploy inline and through an upload, activate, serve, roll
+ * back, status, history, audit, purge, and the errors a person meets on the way. Commands run
+ * in-process through `run()` (what bin/rewind.js calls), and once through the real
+ * `node bin/rewind.js` shim; both are pointed at it by REWIND_URL and REWIND_TOKEN. (A token
+ * minted with the local secret: cli-local-token.local.test.ts.)
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { canaryBucket } from '../../core/canary';
+import type { PolicyDocument } from '../../core/policy';
 import { run } from '../../cli/main';
 import type { UploadProgress } from '../../cli/upload';
 import { users, v1Row, v2FaultyRow } from '../../examples/generate';
@@ -20,18 +23,38 @@ import { eventually, startTestRewind, type TestRewind } from '../support/rewind'
 const root = join(__dirname, '..', '..');
 const examples = join(root, 'examples');
 const goodView = join(examples, 'user_profile.view.yaml');
-const goodData = join(examples, 'user_profile.v1.csv');
 const faultyView = join(examples, 'user_profile.v2.view.yaml');
-const faultyData = join(examples, 'user_profile.v2-faulty.jsonl');
-const view = 'user_profile';
 
 let rewind: TestRewind;
 let env: NodeJS.ProcessEnv;
+/** The view the story below tells: the example files' `user_profile`, under this run's name. */
+let view: string;
+/** The `sub` of the deployer whose token is in `env`: what history, status and the audit log record. */
+let devSub: string;
+/**
+ * The example data files, copied under names carrying the suite's tag: an upload's key is
+ * `uploads/<id>/<file name>`, and on a shared stack `rewind.dump()` sees only tagged keys.
+ */
+let goodData: string;
+let faultyData: string;
+
+/** `text` as a literal inside a RegExp (subs carry a dot). */
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 beforeAll(async () => {
   rewind = await startTestRewind('cli');
-  const { token } = await rewind.as('cli-dev', ['deployer']);
-  env = { REWIND_URL: rewind.url, REWIND_TOKEN: token };
+  view = rewind.view('user_profile');
+  const dev = await rewind.as('cli-dev', ['deployer']);
+  devSub = dev.sub;
+  env = { REWIND_URL: rewind.url, REWIND_TOKEN: dev.token };
+  const dir = mkdtempSync(join(tmpdir(), 'rewind-cli-data-'));
+  const tagged = (file: string) => {
+    const copy = join(dir, basename(file).replace(/\.(\w+)$/, `.${rewind.tag}.$1`));
+    copyFileSync(file, copy);
+    return copy;
+  };
+  goodData = tagged(join(examples, 'user_profile.v1.csv'));
+  faultyData = tagged(join(examples, 'user_profile.v2-faulty.jsonl'));
 });
 afterAll(() => rewind.stop());
 
@@ -76,7 +99,7 @@ const [u1, , , , u5] = users();
 describe('rewind, from first deploy to rollback', () => {
   it('deploys v1 inline from the example view file and CSV, without activating it', async () => {
     const { progress, calls } = spyProgress();
-    const ran = await rewindCli(['deploy', goodView, '--data', goodData, '--json'], { progress });
+    const ran = await rewindCli(['deploy', goodView, '--data', goodData, '--view', view, '--json'], { progress });
     expect(ran).toMatchObject({ code: 0, stderr: '' });
     expect(ran.json()).toMatchObject({ view, version: 1, status: 'deployed', snapshot: { rows: users().length } });
     expect(calls.start).toEqual([]); // small file: sent inline, nothing uploaded
@@ -86,28 +109,29 @@ describe('rewind, from first deploy to rollback', () => {
   it('activates v1 at the expected revision and serves its values', async () => {
     const ran = await rewindCli(['activate', view, '1', '--expected-revision', '0', '--reason', 'first release']);
     expect(ran.code).toBe(0);
-    expect(ran.stdout).toBe(`activated user_profile: - → v1 (revision 1, audit view:user_profile/2)\n`);
+    expect(ran.stdout).toBe(`activated ${view}: - → v1 (revision 1, audit view:${view}/2)\n`);
 
     const got = await rewindCli(['get', view, u1!.user_id, '--json']);
     expect(got.json()).toEqual({ view, version: 1, entity: 'u0001', found: true, features: expected(v1Row(u1!)) });
     const text = await rewindCli(['get', view, u1!.user_id]);
-    expect(text.stdout).toMatch(/^user_profile\/u0001 from v1\n {2}age {12}34\n/);
+    expect(text.stdout).toMatch(new RegExp(`^${literal(view)}/u0001 from v1\n {2}age {12}34\n`));
   });
 
   it('deploys the faulty v2 through /uploads when the file is above the inline limit, with progress', async () => {
     const { progress, calls } = spyProgress();
     const size = statSync(faultyData).size;
-    const ran = await rewindCli(['deploy', faultyView, '--data', faultyData, '--inline-limit', String(size - 1)], { progress });
+    const fileName = basename(faultyData);
+    const ran = await rewindCli(['deploy', faultyView, '--data', faultyData, '--view', view, '--inline-limit', String(size - 1)], { progress });
     expect(ran.code).toBe(0);
-    expect(ran.stdout).toMatch(/^deployed user_profile v2 \(not served yet: rewind activate user_profile 2\)\n/);
-    expect(ran.stdout).toContain(`user_profile.v2-faulty.jsonl: uploaded`);
+    expect(ran.stdout).toMatch(new RegExp(`^deployed ${literal(view)} v2 \\(not served yet: rewind activate ${literal(view)} 2\\)\n`));
+    expect(ran.stdout).toContain(`${fileName}: uploaded`);
 
     // The bar saw every byte, in order, and the bytes landed in the bucket under uploads/.
-    expect(calls.start).toEqual([[size, 'user_profile.v2-faulty.jsonl']]);
+    expect(calls.start).toEqual([[size, fileName]]);
     expect(calls.updates.at(-1)).toBe(size);
     expect(calls.updates).toEqual([...calls.updates].sort((a, b) => a - b));
     expect(calls.stop).toEqual([{ bytes: size, ok: true }]);
-    expect((await rewind.dump()).objects.filter((k) => k.startsWith('uploads/'))).toEqual([expect.stringMatching(/^uploads\/[\w-]+\/user_profile\.v2-faulty\.jsonl$/)]);
+    expect((await rewind.dump()).objects.filter((k) => k.startsWith('uploads/'))).toEqual([expect.stringMatching(new RegExp(`^uploads/[\\w-]+/${literal(fileName)}$`))]);
   });
 
   it('activates v2 and, within the staleness bound, serves its (wrong) values', async () => {
@@ -126,14 +150,14 @@ describe('rewind, from first deploy to rollback', () => {
     const ran = await rewindCli(['rollback', view, '--reason', 'late', '--expected-revision', '1']);
     expect(ran.code).toBe(1);
     expect(ran.stdout).toBe('');
-    expect(ran.stderr).toBe("error: view 'user_profile' is at revision 2, not the expected 1; read it again and retry\n  (now at revision 2, serving v2)\n");
+    expect(ran.stderr).toBe(`error: view '${view}' is at revision 2, not the expected 1; read it again and retry\n  (now at revision 2, serving v2)\n`);
     expect(await rewind.dump()).toEqual(before);
   });
 
   it('rolls back to v1 with a reason; serving returns v1 values', async () => {
     const ran = await rewindCli(['rollback', view, '--reason', 'avg_basket is 100x too large', '--expected-revision', '2']);
     expect(ran.code).toBe(0);
-    expect(ran.stdout).toMatch(/^rolled back user_profile: v2 → v1 \(revision 3, audit view:user_profile\/\d+\)\n$/);
+    expect(ran.stdout).toMatch(new RegExp(`^rolled back ${literal(view)}: v2 → v1 \\(revision 3, audit view:${literal(view)}/\\d+\\)\n$`));
     const served = await eventually(
       () => rewindCli(['get', view, u5!.user_id, '--json']).then((r) => r.json()),
       (body) => body.version === 1,
@@ -143,22 +167,32 @@ describe('rewind, from first deploy to rollback', () => {
   });
 
   it('shows status, versions and history', async () => {
+    // Every view the stack has, one line each, in columns as wide as the longest cell; on a
+    // shared stack there are other people's views, so read this suite's line (and the layout).
     const all = await rewindCli(['status']);
-    expect(all.stdout).toBe('VIEW          SERVING  REVISION\nuser_profile  v1              3\n');
+    expect(all).toMatchObject({ code: 0, stderr: '' });
+    expect(all.stdout.endsWith('\n')).toBe(true);
+    const [header, ...lines] = all.stdout.slice(0, -1).split('\n');
+    const viewWidth = Math.max('VIEW'.length, ...lines.map((l) => l.split(' ')[0]!.length));
+    expect(header).toBe(`${'VIEW'.padEnd(viewWidth)}  SERVING  REVISION`);
+    expect(lines.filter((l) => l.split(' ')[0] === view)).toEqual([`${view.padEnd(viewWidth)}  v1       ${'3'.padStart('REVISION'.length)}`]);
+    // The suite's own local runtime has no views but its own.
+    if (rewind.mode === 'local') expect(lines).toHaveLength(1);
 
     const one = await rewindCli(['status', view]);
-    expect(one.stdout).toMatch(/^user_profile: serving v1 · revision 3 · changed .+ by cli-dev\n\n/);
-    expect(one.stdout).toMatch(/\n +1 +active +400 +\S+ \S+ +cli-dev +churn-model, ltv-model +First version/);
+    expect(one.stdout).toMatch(new RegExp(`^${literal(view)}: serving v1 · revision 3 · changed .+ by ${literal(devSub)}\n\n`));
+    expect(one.stdout).toMatch(new RegExp(`\n +1 +active +400 +\\S+ \\S+ +${literal(devSub)} +churn-model, ltv-model +First version`));
     expect(one.stdout).toMatch(/\n +2 +rolled-back +400 /);
 
     const history = await rewindCli(['history', view, '--json']);
     expect(history.json().history.map((h: any) => [h.revision, h.action, h.fromVersion, h.toVersion, h.actor, h.reason ?? null])).toEqual([
-      [3, 'rollback', 2, 1, 'cli-dev', 'avg_basket is 100x too large'],
-      [2, 'activate', 1, 2, 'cli-dev', null],
-      [1, 'activate', null, 1, 'cli-dev', 'first release'],
+      [3, 'rollback', 2, 1, devSub, 'avg_basket is 100x too large'],
+      [2, 'activate', 1, 2, devSub, null],
+      [1, 'activate', null, 1, devSub, 'first release'],
     ]);
     const text = await rewindCli(['history', view]);
-    expect(text.stdout.split('\n')[0]).toBe('REV  AT                    ACTION    FROM  TO  ACTOR    REASON');
+    // The ACTOR column is as wide as the deployer's sub.
+    expect(text.stdout.split('\n')[0]).toBe(`REV  AT                    ACTION    FROM  TO  ${'ACTOR'.padEnd(devSub.length)}  REASON`);
   });
 
   it('lists and verifies the audit log', async () => {
@@ -173,7 +207,7 @@ describe('rewind, from first deploy to rollback', () => {
     expect(purged.json()).toMatchObject({ view, version: 2, deleted: users().length });
     const refused = await rewindCli(['purge', view, '1']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^error: version 1 of 'user_profile' is being served/);
+    expect(refused.stderr).toMatch(new RegExp(`^error: version 1 of '${literal(view)}' is being served`));
   });
 });
 
@@ -197,9 +231,10 @@ describe('rewind deploy, the two delivery paths', () => {
         }),
       ),
     );
+    const [inlineView, uploadView] = [rewind.view('paths_inline'), rewind.view('paths_upload')];
     for (const data of [goodData, parquet]) {
-      const inline = await rewindCli(['deploy', goodView, '--data', data, '--view', 'paths_inline', '--json']);
-      const uploaded = await rewindCli(['deploy', goodView, '--data', data, '--view', 'paths_upload', '--inline-limit', '0', '--json']);
+      const inline = await rewindCli(['deploy', goodView, '--data', data, '--view', inlineView, '--json']);
+      const uploaded = await rewindCli(['deploy', goodView, '--data', data, '--view', uploadView, '--inline-limit', '0', '--json']);
       expect([inline.code, uploaded.code]).toEqual([0, 0]);
       expect(uploaded.json().snapshot.sha256).toBe(inline.json().snapshot.sha256);
       expect(uploaded.json().snapshot.rows).toBe(data === parquet ? 50 : users().length);
@@ -208,9 +243,9 @@ describe('rewind deploy, the two delivery paths', () => {
 
   it('plans a deploy without writing anything: the faulty v2 against the served v1', async () => {
     const before = await rewind.dump();
-    const ran = await rewindCli(['deploy', faultyView, '--data', faultyData, '--plan']);
+    const ran = await rewindCli(['deploy', faultyView, '--data', faultyData, '--view', view, '--plan']);
     expect(ran.code).toBe(0);
-    expect(ran.stdout).toMatch(/^plan for user_profile: 400 rows; the version would be deployed \(nothing was written\)\n/);
+    expect(ran.stdout).toMatch(new RegExp(`^plan for ${literal(view)}: 400 rows; the version would be deployed \\(nothing was written\\)\n`));
     expect(ran.stdout).toMatch(/validation {2}warned, against v1: 0 blocking findings, \d+ warnings\n/);
     expect(ran.stdout).toMatch(/\n +warn +avg_basket +psi /);
     expect(await rewind.dump()).toEqual(before);
@@ -219,11 +254,14 @@ describe('rewind deploy, the two delivery paths', () => {
 
 describe('rewind, a canary from start to promotion, and the kill switch', () => {
   // Its own view, so the story above (user_profile at revision 3) is left as it is.
-  const canaryView = 'canary_profile';
+  let canaryView: string;
+  let cv: string; // canaryView, as a literal inside a RegExp
   const entities = users().slice(0, 40);
   const inCandidate = (entity: string) => canaryBucket(canaryView, entity) < 50 * 100;
 
   beforeAll(async () => {
+    canaryView = rewind.view('canary_profile');
+    cv = literal(canaryView);
     expect((await rewindCli(['deploy', goodView, '--data', goodData, '--view', canaryView, '--activate'])).code).toBe(0);
     expect((await rewindCli(['deploy', faultyView, '--data', faultyData, '--view', canaryView])).code).toBe(0);
   });
@@ -232,13 +270,18 @@ describe('rewind, a canary from start to promotion, and the kill switch', () => 
     const ran = await rewindCli(['activate', canaryView, '2', '--canary', '50', '--bake', '1h', '--expected-revision', '1', '--reason', 'try the new basket model']);
     expect(ran).toMatchObject({ code: 0, stderr: '' });
     expect(ran.stdout).toMatch(
-      /^canary of canary_profile v2: 50% of entities get it, the rest stay on v1 \(revision 2, audit view:canary_profile\/\d+\)\n {2}bakes 3600 s: promoted automatically from \S+ \S+Z if no alarm about the view fires\n$/,
+      new RegExp(
+        `^canary of ${cv} v2: 50% of entities get it, the rest stay on v1 \\(revision 2, audit view:${cv}/\\d+\\)\n {2}bakes 3600 s: promoted automatically from \\S+ \\S+Z if no alarm about the view fires\n$`,
+      ),
     );
   });
 
   it('shows the candidate in status, and which arm answered in get', async () => {
     const status = await rewindCli(['status', canaryView]);
-    expect(status.stdout).toMatch(/^canary_profile: serving v1 · revision 2 · changed .+ by cli-dev\ncandidate: v2, canary on 50% of entities · bakes 3600 s: .+ · started .+ by cli-dev\n\n/);
+    const dev = literal(devSub);
+    expect(status.stdout).toMatch(
+      new RegExp(`^${cv}: serving v1 · revision 2 · changed .+ by ${dev}\ncandidate: v2, canary on 50% of entities · bakes 3600 s: .+ · started .+ by ${dev}\n\n`),
+    );
     expect(status.stdout).toMatch(/\n +2 +candidate +400 /);
     expect((await rewindCli(['status', canaryView, '--json'])).json().pointer.candidate).toMatchObject({ version: 2, strategy: 'canary', percent: 50, bakeSeconds: 3600 });
 
@@ -251,20 +294,20 @@ describe('rewind, a canary from start to promotion, and the kill switch', () => 
 
     const candidate = entities.find((u) => inCandidate(u.user_id))!;
     const text = await rewindCli(['get', canaryView, candidate.user_id]);
-    expect(text.stdout).toMatch(new RegExp(`^canary_profile/${candidate.user_id} from v2 \\(candidate arm\\)\n`));
+    expect(text.stdout).toMatch(new RegExp(`^${cv}/${candidate.user_id} from v2 \\(candidate arm\\)\n`));
     expect(text.stdout).toContain(`avg_basket`);
   });
 
   it('refuses to activate another version while the canary runs (409)', async () => {
     const ran = await rewindCli(['activate', canaryView, '1']);
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toMatch(/^error: .*version 2 of 'canary_profile' is on trial \(canary\)/);
+    expect(ran.stderr).toMatch(new RegExp(`^error: .*version 2 of '${cv}' is on trial \\(canary\\)`));
   });
 
   it('promotes the candidate: everyone gets v2 and the arm disappears', async () => {
     const ran = await rewindCli(['promote', canaryView, '--reason', 'canary is clean', '--expected-revision', '2']);
     expect(ran).toMatchObject({ code: 0, stderr: '' });
-    expect(ran.stdout).toMatch(/^promoted canary_profile: v1 → v2 for everyone \(revision 3, audit view:canary_profile\/\d+\)\n$/);
+    expect(ran.stdout).toMatch(new RegExp(`^promoted ${cv}: v1 → v2 for everyone \\(revision 3, audit view:${cv}/\\d+\\)\n$`));
     const stable = entities.find((u) => !inCandidate(u.user_id))!;
     const served = await eventually(
       () => rewindCli(['get', canaryView, stable.user_id, '--json']).then((r) => r.json()),
@@ -273,14 +316,14 @@ describe('rewind, a canary from start to promotion, and the kill switch', () => 
     );
     expect(served.arm).toBeUndefined();
     expect((await rewindCli(['status', canaryView])).stdout).not.toContain('candidate:');
-    expect((await rewindCli(['promote', canaryView])).stderr).toMatch(/^error: 'canary_profile' has no candidate to promote/);
+    expect((await rewindCli(['promote', canaryView])).stderr).toMatch(new RegExp(`^error: '${cv}' has no candidate to promote`));
   });
 
   it('switches avg_basket off and on again; serving follows, every other feature untouched', async () => {
     const [u] = entities;
     const off = await rewindCli(['disable', canaryView, 'avg_basket', '--reason', 'upstream job wrote 100x values']);
     expect(off).toMatchObject({ code: 0, stderr: '' });
-    expect(off.stdout).toMatch(/^disabled canary_profile\.avg_basket: served as its declared default from now on \(revision 4, audit view:canary_profile\/\d+\)\n$/);
+    expect(off.stdout).toMatch(new RegExp(`^disabled ${cv}\\.avg_basket: served as its declared default from now on \\(revision 4, audit view:${cv}/\\d+\\)\n$`));
 
     const disabled = await eventually(
       () => rewindCli(['get', canaryView, u!.user_id, '--json']).then((r) => r.json()),
@@ -293,17 +336,17 @@ describe('rewind, a canary from start to promotion, and the kill switch', () => 
     expect((await rewindCli(['status', canaryView])).stdout).toMatch(/\ndisabled features: avg_basket \(served as their defaults\)\n/);
 
     const again = await rewindCli(['disable', canaryView, 'avg_basket', '--reason', 'twice']);
-    expect(again.stdout).toBe('canary_profile.avg_basket is already disabled; nothing changed (revision 4)\n');
+    expect(again.stdout).toBe(`${canaryView}.avg_basket is already disabled; nothing changed (revision 4)\n`);
 
     const on = await rewindCli(['enable', canaryView, 'avg_basket', '--reason', 'job fixed and backfilled', '--expected-revision', '4']);
-    expect(on.stdout).toMatch(/^enabled canary_profile\.avg_basket: its values are served again \(revision 5, audit /);
+    expect(on.stdout).toMatch(new RegExp(`^enabled ${cv}\\.avg_basket: its values are served again \\(revision 5, audit `));
     const enabled = await eventually(
       () => rewindCli(['get', canaryView, u!.user_id, '--json']).then((r) => r.json()),
       (body) => body.disabled === undefined || body.disabled.length === 0,
       5000,
     );
     expect(enabled.features).toEqual(expected(v2FaultyRow(u!)));
-    expect((await rewindCli(['disable', canaryView, 'shoe_size', '--reason', 'x'])).stderr).toMatch(/^error: path\.feature: 'shoe_size' is not a feature of 'canary_profile'/);
+    expect((await rewindCli(['disable', canaryView, 'shoe_size', '--reason', 'x'])).stderr).toMatch(new RegExp(`^error: path\\.feature: 'shoe_size' is not a feature of '${cv}'`));
   });
 
   it('records every step in history, with the feature switched', async () => {
@@ -315,47 +358,62 @@ describe('rewind, a canary from start to promotion, and the kill switch', () => 
       [2, 'canary', null, 2],
       [1, 'activate', null, 1],
     ]);
-    expect((await rewindCli(['history', canaryView])).stdout).toMatch(/\n +5 +\S+ \S+ +enable avg_basket +v2 +v2 +cli-dev +job fixed and backfilled\n/);
+    expect((await rewindCli(['history', canaryView])).stdout).toMatch(new RegExp(`\n +5 +\\S+ \\S+ +enable avg_basket +v2 +v2 +${literal(devSub)} +job fixed and backfilled\n`));
   });
 
   it('asks for break-glass only from those allowed to (a deployer is refused, 403)', async () => {
     const ran = await rewindCli(['rollback', canaryView, '--reason', 'x', '--break-glass', 'nobody to approve']);
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toMatch(/^error: 'cli-dev' \(deployer\) may not break-glass\b/);
+    expect(ran.stderr).toMatch(new RegExp(`^error: '${literal(devSub)}' \\(deployer\\) may not break-glass\\b`));
   });
 
   it('lists approvals and reads the policy', async () => {
-    expect((await rewindCli(['approvals', canaryView])).stdout).toBe('canary_profile has no approvals\n');
-    const { token } = await rewind.as('bea', ['approver'], { mfa: true });
-    const approved = await rewindCli(['approve', canaryView, '1', '--reason', 'v1 is known good', '--token', token]);
+    expect((await rewindCli(['approvals', canaryView])).stdout).toBe(`${canaryView} has no approvals\n`);
+    const bea = await rewind.as('bea', ['approver'], { mfa: true });
+    const approved = await rewindCli(['approve', canaryView, '1', '--reason', 'v1 is known good', '--token', bea.token]);
     expect(approved).toMatchObject({ code: 0, stderr: '' });
-    expect(approved.stdout).toMatch(/^approved activate of canary_profile v1: usable once, by someone other than bea, until .+ \(approval \S+, audit \S+\)\n$/);
+    expect(approved.stdout).toMatch(
+      new RegExp(`^approved activate of ${cv} v1: usable once, by someone other than ${literal(bea.sub)}, until .+ \\(approval \\S+, audit \\S+\\)\n$`),
+    );
     const listed = await rewindCli(['approvals', canaryView]);
     expect(listed.stdout.split('\n')[0]).toMatch(/^ID +ACTION +TARGET +APPROVER +STATE +EXPIRES +REASON$/);
-    expect(listed.stdout).toMatch(/ activate +v1 +bea +usable +\S+ \S+ +v1 is known good\n$/);
+    expect(listed.stdout).toMatch(new RegExp(` activate +v1 +${literal(bea.sub)} +usable +\\S+ \\S+ +v1 is known good\n$`));
 
+    // The policy is global: what it says, and since when, is the policy in force. Nobody has
+    // stored one on a fresh Rewind (always so on this suite's own local runtime).
+    const inForce = (await rewindCli(['policy', 'get', '--json'])).json() as { revision: number; isDefault: boolean; updatedBy: string; document: PolicyDocument };
+    const head =
+      rewind.mode === 'local' || inForce.isDefault
+        ? 'policy revision 0: the default \\(no policy stored yet\\)'
+        : `policy revision ${inForce.revision} · changed \\S+ \\S+Z by ${literal(inForce.updatedBy)}`;
+    const list = (actions: readonly string[]) => literal(actions.length ? actions.join(', ') : '-');
+    const [firstRole, firstGrants] = Object.entries(inForce.document.tiers.standard.grants)[0]!;
     const policy = await rewindCli(['policy', 'get']);
-    expect(policy.stdout).toMatch(/^policy revision 0: the default \(no policy stored yet\)\n\nstandard\n {2}viewer +read\n/);
-    expect(policy.stdout).toMatch(/\n {2}approval for +activate, rollback\n/);
+    expect(policy.stdout).toMatch(new RegExp(`^${head}\n\nstandard\n {2}${literal(firstRole)} +${list(firstGrants)}\n`));
+    expect(policy.stdout).toMatch(new RegExp(`\n {2}approval for +${list(inForce.document.tiers.critical.approvals)}\n`));
   });
 
   it('stores a policy read with `policy get --json` (an admin with MFA), expecting the revision it was read at', async () => {
+    // It stores the document in force as it is: a new revision that changes nothing anyone
+    // may do, so there is nothing to put back on a shared stack.
     const dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
     const file = join(dir, 'policy.json');
-    writeFileSync(file, (await rewindCli(['policy', 'get', '--json'])).stdout);
+    const read = await rewindCli(['policy', 'get', '--json']);
+    writeFileSync(file, read.stdout);
+    const { revision: at, document } = read.json() as { revision: number; document: PolicyDocument };
     const denied = await rewindCli(['policy', 'set', file]);
     expect(denied.code).toBe(1);
-    expect(denied.stderr).toMatch(/^error: 'cli-dev' \(deployer\) may not change the policy/);
+    expect(denied.stderr).toMatch(new RegExp(`^error: '${literal(devSub)}' \\(deployer\\) may not change the policy`));
 
-    const { token } = await rewind.as('root', ['admin'], { mfa: true });
-    const stored = await rewindCli(['policy', 'set', file, '--reason', 'pin the default', '--token', token]);
+    const admin = await rewind.as('root', ['admin'], { mfa: true });
+    const stored = await rewindCli(['policy', 'set', file, '--reason', 'pin the policy in force', '--token', admin.token]);
     expect(stored).toMatchObject({ code: 0, stderr: '' });
-    expect(stored.stdout).toMatch(/^stored policy revision 1 \(was 0; audit \S+\)\n$/);
-    // The same file again: it was read at revision 0, and the policy is now at 1.
-    const stale = await rewindCli(['policy', 'set', file, '--token', token]);
+    expect(stored.stdout).toMatch(new RegExp(`^stored policy revision ${at + 1} \\(was ${at}; audit \\S+\\)\n$`));
+    // The same file again: it was read at revision `at`, and the policy is now at the next.
+    const stale = await rewindCli(['policy', 'set', file, '--token', admin.token]);
     expect(stale.code).toBe(1);
-    expect(stale.stderr).toBe('error: the policy is at revision 1, not the expected 0; read it again and retry\n');
-    expect((await rewindCli(['policy', 'get', '--json'])).json()).toMatchObject({ revision: 1, updatedBy: 'root', isDefault: false });
+    expect(stale.stderr).toBe(`error: the policy is at revision ${at + 1}, not the expected ${at}; read it again and retry\n`);
+    expect((await rewindCli(['policy', 'get', '--json'])).json()).toMatchObject({ revision: at + 1, updatedBy: admin.sub, isDefault: false, document });
   });
 });
 
@@ -369,7 +427,7 @@ describe('rewind, when something is wrong', () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'user_id,age,shoe_size\nu1,30,42\n');
     const before = await rewind.dump();
-    const ran = await rewindCli(['deploy', goodView, '--data', bad]);
+    const ran = await rewindCli(['deploy', goodView, '--data', bad, '--view', view]);
     expect(ran.code).toBe(1);
     expect(ran.stderr).toBe(
       'error: body.rows[0].shoe_size: is not a feature of this view (declared: age, country, purchases_30d, avg_basket, is_premium) (bad.csv line 2)\n',
@@ -380,7 +438,7 @@ describe('rewind, when something is wrong', () => {
   it('names the record of a bad uploaded row', async () => {
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, '{"user_id":"u1","age":30}\n{"user_id":"u2","age":"old"}\n');
-    const ran = await rewindCli(['deploy', goodView, '--data', bad, '--inline-limit', '0', '--json']);
+    const ran = await rewindCli(['deploy', goodView, '--data', bad, '--view', view, '--inline-limit', '0', '--json']);
     expect(ran.code).toBe(1);
     // stderr: the upload's summary line, then the error as JSON on the last line.
     const lines = ran.stderr.trimEnd().split('\n');
@@ -391,25 +449,19 @@ describe('rewind, when something is wrong', () => {
   });
 
   it('says a viewer may not deploy (403), and an unknown token is not accepted (401)', async () => {
-    const { token } = await rewind.as('vic', ['viewer']);
-    const forbidden = await rewindCli(['activate', view, '1', '--token', token]);
+    const vic = await rewind.as('vic', ['viewer']);
+    const forbidden = await rewindCli(['activate', view, '1', '--token', vic.token]);
     expect(forbidden.code).toBe(1);
-    expect(forbidden.stderr).toMatch(/^error: 'vic' \(viewer\) may not activate\b.*\n$/);
+    expect(forbidden.stderr).toMatch(new RegExp(`^error: '${literal(vic.sub)}' \\(viewer\\) may not activate\\b.*\n$`));
     const unauthenticated = await rewindCli(['status', '--token', 'not-a-jwt']);
     expect(unauthenticated.code).toBe(1);
     expect(unauthenticated.stderr).toMatch(/^error: .*\n {2}\(pass --token or set REWIND_TOKEN/);
   });
 
   it('reports unknown views and versions as the API does', async () => {
-    expect((await rewindCli(['status', 'nope'])).stderr).toBe("error: view 'nope' does not exist\n");
-    expect((await rewindCli(['activate', view, '99'])).stderr).toBe("error: view 'user_profile' has no version 99\n");
-  });
-
-  it('mints a local admin token with the local secret when none is given, and says so', async () => {
-    const ran = await rewindCli(['status', '--json'], { env: { REWIND_URL: rewind.url, REWIND_JWT_SECRET: rewind.jwtSecret } });
-    expect(ran.code).toBe(0);
-    expect(ran.stderr).toMatch(/^note: no token given; acting as 'local:[^']+' \(admin\), minted with REWIND_JWT_SECRET/);
-    expect(ran.json().views).toContainEqual({ view, stable: 1, revision: 3 });
+    const nope = rewind.view('nope');
+    expect((await rewindCli(['status', nope])).stderr).toBe(`error: view '${nope}' does not exist\n`);
+    expect((await rewindCli(['activate', view, '99'])).stderr).toBe(`error: view '${view}' has no version 99\n`);
   });
 });
 

@@ -1,26 +1,33 @@
 /**
  * The whole matrix: role × tier × action × MFA, through HTTP. Every cell is checked against
- * the default policy document (read as data here: grants per tier, then MFA per tier), every
- * refusal must say which rule refused it (Forbidden or MfaRequired), and every refusal must
- * be in the audit log under the caller's name; no allowed request may leave a refusal there.
+ * the policy in force (GET /policy: the default on a fresh Rewind, whatever an admin stored on
+ * a shared stack), read with `decide` (roles first, then MFA), every refusal must say which
+ * rule refused it (Forbidden or MfaRequired), and every refusal must be in the audit log under
+ * the caller's name; no allowed request may leave a refusal there.
  */
-import { DEFAULT_POLICY, ROLES } from '../../core/policy';
+import { DEFAULT_POLICY, decide, ROLES, type PolicyDocument } from '../../core/policy';
 import type { Tier } from '../../core/model';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type Caller, type Reply, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
-const VIEW: Record<Tier, string> = { standard: 'matrix_std', critical: 'matrix_crit' };
+let VIEW: Record<Tier, string>;
+/** The policy document in force when the suite starts: what every cell is judged by. */
+let policy: PolicyDocument;
 const criticalBody = (seed: number, extra = {}) => deployBody(seed, 10, { definition: { ...deployBody(seed).definition, tier: 'critical' }, ...extra });
 
 beforeAll(async () => {
   rewind = await startTestRewind('matrix');
+  VIEW = { standard: rewind.view('matrix_std'), critical: rewind.view('matrix_crit') };
   const admin = await rewind.as('root', ['admin'], { mfa: true });
   const approver = await rewind.as('ann', ['approver'], { mfa: true });
   expect((await admin.post(`/views/${VIEW.standard}/versions`, deployBody(1, 10, { activate: true }))).status).toBe(201);
   expect((await admin.post(`/views/${VIEW.critical}/versions`, criticalBody(1))).status).toBe(201);
   expect((await approver.post(`/views/${VIEW.critical}/approvals`, { version: 1 })).status).toBe(201);
   expect((await admin.post(`/views/${VIEW.critical}/activate`, { version: 1 })).status).toBe(200);
+  const inForce = await admin.get('/policy');
+  expect(inForce.status).toBe(200);
+  policy = inForce.body.document;
 });
 afterAll(() => rewind.stop());
 
@@ -56,57 +63,68 @@ function requestFor(action: Action, tier: Tier): { method: string; path: string;
       // A rollback without an approval: needs `rollback` and `break-glass`.
       return { ...one('POST', `/views/${v}/rollback`, { toVersion: 1, reason: 'matrix', breakGlassReason: 'matrix' }), actions: ['rollback', 'break-glass'] };
     case 'administer':
-      return { method: 'PUT', path: '/policy', body: { document: DEFAULT_POLICY }, viewScoped: false, actions: ['administer'] };
+      // The document in force, put back as it is: allowed, it changes nothing anyone can see.
+      return { method: 'PUT', path: '/policy', body: { document: policy }, viewScoped: false, actions: ['administer'] };
   }
 }
 
-/** The policy, read as data: roles first, then MFA; the first action refused is the one audited. */
-function expected(role: string, tier: Tier, actions: Action[], mfa: boolean): { allowed: true } | { allowed: false; code: string; action: Action } {
+/** What `document` says of a request needing `actions`, in order: the first action refused is the one audited. */
+function expected(document: PolicyDocument, role: string, tier: Tier, actions: Action[], mfa: boolean): { allowed: true } | { allowed: false; code: string; action: Action } {
+  const principal = { sub: 'matrix', roles: role === 'none' ? [] : [role], ...(mfa ? { amr: ['mfa'] } : {}) };
   for (const action of actions) {
-    if (action === 'administer') {
-      if (role !== 'admin') return { allowed: false, code: 'Forbidden', action };
-      if (!mfa) return { allowed: false, code: 'MfaRequired', action };
-      continue;
-    }
-    const rules = DEFAULT_POLICY.tiers[tier];
-    if (!(rules.grants[role] ?? []).includes(action)) return { allowed: false, code: 'Forbidden', action };
-    if (rules.mfa.includes(action) && !mfa) return { allowed: false, code: 'MfaRequired', action };
+    const decision = decide(document, principal, action, tier);
+    if (!decision.allowed) return { allowed: false, code: decision.code, action };
   }
   return { allowed: true };
 }
 
+/** The actions whose requests name no view (requestFor: viewScoped false). */
+const VIEWLESS: Action[] = ['upload', 'administer'];
 const ACTIONS: Action[] = ['read', 'deploy', 'activate', 'promote', 'rollback', 'disable', 'enable', 'approve', 'purge', 'upload', 'break-glass', 'administer'];
 const cases = ACTIONS.flatMap((action) =>
   (['standard', 'critical'] as Tier[])
     // Uploads and the policy belong to no view: they have no tier (judged as standard).
-    .filter((tier) => requestFor(action, tier).viewScoped || tier === 'standard')
+    .filter((tier) => !VIEWLESS.includes(action) || tier === 'standard')
     .flatMap((tier) => [...ROLES, 'none'].flatMap((role) => [false, true].map((mfa) => ({ action, tier, role, mfa })))),
 );
 
 it('pins what the default policy says for the cells a release engineer asks about first', () => {
-  expect(expected('deployer', 'critical', ['activate'], false)).toMatchObject({ allowed: false, code: 'MfaRequired' });
-  expect(expected('deployer', 'critical', ['activate'], true)).toEqual({ allowed: true });
-  expect(expected('deployer', 'critical', ['purge'], true)).toMatchObject({ allowed: false, code: 'Forbidden' });
-  expect(expected('deployer', 'standard', ['rollback', 'break-glass'], true)).toMatchObject({ allowed: false, action: 'break-glass' });
-  expect(expected('approver', 'critical', ['approve'], false)).toMatchObject({ allowed: false, code: 'MfaRequired' });
-  expect(expected('admin', 'critical', ['approve'], true)).toMatchObject({ allowed: false, code: 'Forbidden' });
-  expect(expected('viewer', 'critical', ['read'], false)).toEqual({ allowed: true });
+  const of = (...args: [string, Tier, Action[], boolean]) => expected(DEFAULT_POLICY, ...args);
+  expect(of('deployer', 'critical', ['activate'], false)).toMatchObject({ allowed: false, code: 'MfaRequired' });
+  expect(of('deployer', 'critical', ['activate'], true)).toEqual({ allowed: true });
+  expect(of('deployer', 'critical', ['purge'], true)).toMatchObject({ allowed: false, code: 'Forbidden' });
+  expect(of('deployer', 'standard', ['rollback', 'break-glass'], true)).toMatchObject({ allowed: false, action: 'break-glass' });
+  expect(of('approver', 'critical', ['approve'], false)).toMatchObject({ allowed: false, code: 'MfaRequired' });
+  expect(of('admin', 'critical', ['approve'], true)).toMatchObject({ allowed: false, code: 'Forbidden' });
+  expect(of('viewer', 'critical', ['read'], false)).toEqual({ allowed: true });
+  // Changing the policy is an admin's with MFA, whatever the document says.
+  expect(of('admin', 'standard', ['administer'], false)).toMatchObject({ allowed: false, code: 'MfaRequired' });
+  expect(of('deployer', 'standard', ['administer'], true)).toMatchObject({ allowed: false, code: 'Forbidden' });
+  expect(of('none', 'standard', ['read'], true)).toMatchObject({ allowed: false, code: 'Forbidden' });
   expect(cases.length).toBe(10 * 2 * 5 * 2 + 2 * 1 * 5 * 2);
 });
 
 it(`answers all ${cases.length} cells of role × tier × action × MFA as the policy says, and audits every refusal`, async () => {
-  const results: { sub: string; cell: string; want: ReturnType<typeof expected>; reply: Reply }[] = [];
+  // `cell` names the cell; `sub` is what its caller's token carries (and the audit log records).
+  const results: { sub: string; cell: string; viewScoped: boolean; want: ReturnType<typeof expected>; reply: Reply }[] = [];
   const queue = [...cases];
   const worker = async () => {
     for (let c = queue.shift(); c; c = queue.shift()) {
-      const sub = `${c.role}.${c.tier}.${c.action}.${c.mfa ? 'mfa' : 'pwd'}`;
-      const caller: Caller = await rewind.as(sub, c.role === 'none' ? [] : [c.role], { mfa: c.mfa });
+      const caller: Caller = await rewind.as(`${c.role}.${c.tier}.${c.action}.${c.mfa ? 'mfa' : 'pwd'}`, c.role === 'none' ? [] : [c.role], { mfa: c.mfa });
       const request = requestFor(c.action, c.tier);
       const reply = await caller.request(request.method, request.path, request.body);
-      results.push({ sub, cell: `${c.role} × ${c.tier} × ${c.action} × ${c.mfa ? 'mfa' : 'no mfa'}`, want: expected(c.role, c.tier, request.actions, c.mfa), reply });
+      results.push({
+        sub: caller.sub,
+        cell: `${c.role} × ${c.tier} × ${c.action} × ${c.mfa ? 'mfa' : 'no mfa'}`,
+        viewScoped: request.viewScoped,
+        want: expected(policy, c.role, c.tier, request.actions, c.mfa),
+        reply,
+      });
     }
   };
   await Promise.all(Array.from({ length: 6 }, worker));
+  expect(ACTIONS.filter((action) => !requestFor(action, 'standard').viewScoped)).toEqual(VIEWLESS);
+  expect(new Set(results.map((r) => r.sub)).size).toBe(cases.length);
 
   const wrong = results
     .filter(({ want, reply }) =>
@@ -119,8 +137,19 @@ it(`answers all ${cases.length} cells of role × tier × action × MFA as the po
   const mfaRefusal = results.find((r) => !r.want.allowed && r.want.code === 'MfaRequired')!;
   expect(mfaRefusal.reply.body.error.message).toMatch(/needs a token with MFA/);
 
+  // The log may be shared: read the two views' chains whole, and the view-less cells
+  // (uploads, the policy) by their callers' subs, each unique to its cell.
   const admin = await rewind.as('auditor', ['admin']);
-  const audit = (await admin.get('/audit?limit=1000')).body.entries as { actor: string; action: string; outcome: string; detail?: { code?: string } }[];
+  type Entry = { actor: string; action: string; outcome: string; detail?: { code?: string } };
+  const read = async (query: string): Promise<Entry[]> => {
+    const reply = await admin.get(`/audit?${query}&limit=1000`);
+    expect(reply.status).toBe(200);
+    return reply.body.entries;
+  };
+  const audit = [
+    ...(await Promise.all(Object.values(VIEW).map((v) => read(`view=${v}`)))).flat(),
+    ...(await Promise.all(results.filter((r) => !r.viewScoped).map((r) => read(`actor=${encodeURIComponent(r.sub)}`)))).flat(),
+  ];
   const denied = new Map(audit.filter((e) => e.outcome === 'denied').map((e) => [e.actor, e]));
   const unaudited = results.filter((r) => !r.want.allowed && !denied.has(r.sub)).map((r) => r.cell);
   expect(unaudited).toEqual([]);

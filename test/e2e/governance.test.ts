@@ -3,7 +3,7 @@
  * approval to activate, and an approval or an admin's break-glass reason to roll back by hand;
  * the policy document is read and replaced through the API, versioned and audited.
  */
-import { DEFAULT_POLICY } from '../../core/policy';
+import { DEFAULT_POLICY, type PolicyDocument } from '../../core/policy';
 import { deployBody } from '../support/fixtures';
 import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
@@ -14,11 +14,12 @@ let ann: Caller; // approver with MFA
 let annNoMfa: Caller;
 let root: Caller; // admin with MFA
 let rootNoMfa: Caller;
-const view = 'payments';
+let view: string;
 const critical = (seed: number, extra = {}) => deployBody(seed, 10, { definition: { ...deployBody(seed).definition, tier: 'critical' }, ...extra });
 
 beforeAll(async () => {
   rewind = await startTestRewind('governance');
+  view = rewind.view('payments');
   dev = await rewind.as('dev', ['deployer'], { mfa: true });
   devNoMfa = await rewind.as('dev', ['deployer']);
   ann = await rewind.as('ann', ['approver'], { mfa: true });
@@ -28,9 +29,15 @@ beforeAll(async () => {
 });
 afterAll(() => rewind.stop());
 
+/** The newest entries recorded under `actor` (a caller's `sub`), whatever view they concern. */
+async function auditOf(actor: string): Promise<any[]> {
+  const reply = await rootNoMfa.get(`/audit?actor=${encodeURIComponent(actor)}&limit=1000`);
+  expect(reply.status).toBe(200);
+  return reply.body.entries;
+}
+
 async function lastDenial(actor: string) {
-  const entries = (await rootNoMfa.get('/audit?limit=1000')).body.entries as any[];
-  return entries.find((e) => e.actor === actor && e.outcome === 'denied');
+  return (await auditOf(actor)).find((e) => e.outcome === 'denied');
 }
 
 describe('a critical view', () => {
@@ -38,7 +45,7 @@ describe('a critical view', () => {
     const refused = await devNoMfa.post(`/views/${view}/versions`, critical(1));
     expect(refused.status).toBe(403);
     expect(refused.body.error).toEqual({ code: 'MfaRequired', message: expect.stringMatching(/^deploy on a critical view needs a token with MFA \(amr must include "mfa"; this token has no amr claim\)$/) });
-    expect(await lastDenial('dev')).toMatchObject({ action: 'deploy', view, detail: { code: 'MfaRequired', mfa: false } });
+    expect(await lastDenial(dev.sub)).toMatchObject({ action: 'deploy', view, detail: { code: 'MfaRequired', mfa: false } });
   });
 
   it('refuses a deploy that would activate at once, before writing anything: the version cannot be approved yet', async () => {
@@ -54,25 +61,25 @@ describe('a critical view', () => {
     const unapproved = await dev.post(`/views/${view}/activate`, { version: 1 });
     expect(unapproved.status).toBe(403);
     expect(unapproved.body.error).toMatchObject({ code: 'ApprovalRequired', message: expect.stringContaining(`POST /views/${view}/approvals`) });
-    expect(await lastDenial('dev')).toMatchObject({ action: 'activate', detail: { code: 'ApprovalRequired' } });
+    expect(await lastDenial(dev.sub)).toMatchObject({ action: 'activate', detail: { code: 'ApprovalRequired' } });
 
     expect((await annNoMfa.post(`/views/${view}/approvals`, { version: 1 })).body.error.code).toBe('MfaRequired');
     // Approving is the approver's alone: a deployer cannot approve.
     expect((await dev.post(`/views/${view}/approvals`, { version: 1 })).body.error.code).toBe('Forbidden');
     const approval = await ann.post(`/views/${view}/approvals`, { version: 1, reason: 'reviewed the diff' });
     expect(approval.status).toBe(201);
-    expect(approval.body).toMatchObject({ view, action: 'activate', version: 1, approver: 'ann', reason: 'reviewed the diff' });
+    expect(approval.body).toMatchObject({ view, action: 'activate', version: 1, approver: ann.sub, reason: 'reviewed the diff' });
 
     const activated = await dev.post(`/views/${view}/activate`, { version: 1 });
     expect(activated.status).toBe(200);
     expect(activated.body).toMatchObject({ changed: true, approvalId: approval.body.id, pointer: { stable: 1 } });
     const history = (await dev.get(`/views/${view}/history?limit=1`)).body.history[0];
-    expect(history).toMatchObject({ action: 'activate', actor: 'dev', approvalId: approval.body.id });
+    expect(history).toMatchObject({ action: 'activate', actor: dev.sub, approvalId: approval.body.id });
     const audit = (await root.get(`/audit?view=${view}&limit=1`)).body.entries[0];
-    expect(audit).toMatchObject({ action: 'activate', outcome: 'allowed', detail: { approvalId: approval.body.id, approvedBy: 'ann' } });
+    expect(audit).toMatchObject({ action: 'activate', outcome: 'allowed', detail: { approvalId: approval.body.id, approvedBy: ann.sub } });
 
     const listed = await dev.get(`/views/${view}/approvals`);
-    expect(listed.body.approvals[0]).toMatchObject({ id: approval.body.id, state: 'used', usedBy: 'dev', usedRevision: activated.body.pointer.revision });
+    expect(listed.body.approvals[0]).toMatchObject({ id: approval.body.id, state: 'used', usedBy: dev.sub, usedRevision: activated.body.pointer.revision });
   });
 
   it('does not let one person be both halves of the four eyes', async () => {
@@ -95,7 +102,7 @@ describe('a critical view', () => {
     expect(unapproved.body.error).toMatchObject({ code: 'ApprovalRequired', message: expect.stringContaining("or an admin's breakGlassReason") });
     const notAdmin = await dev.post(`/views/${view}/rollback`, { reason: 'latency', breakGlassReason: 'on call' });
     expect(notAdmin.body.error).toMatchObject({ code: 'Forbidden', message: expect.stringContaining('may not break-glass') });
-    expect(await lastDenial('dev')).toMatchObject({ action: 'break-glass' });
+    expect(await lastDenial(dev.sub)).toMatchObject({ action: 'break-glass' });
     expect((await rootNoMfa.post(`/views/${view}/rollback`, { reason: 'latency', breakGlassReason: 'on call' })).body.error.code).toBe('MfaRequired');
 
     const glass = await root.post(`/views/${view}/rollback`, { reason: 'latency', breakGlassReason: 'approvers asleep, checkout failing' });
@@ -127,40 +134,64 @@ describe('a critical view', () => {
 });
 
 describe('the policy document', () => {
+  // The policy is global: on a shared stack other runs have changed it before. So revisions
+  // are counted from the one in force, and the document in force before is put back after.
   it('is read by anyone who may read, changed only by an admin with MFA, versioned and audited', async () => {
     const viewer = await rewind.as('vic', ['viewer']);
     const current = await viewer.get('/policy');
-    expect(current.body).toEqual({ revision: 0, isDefault: true, document: DEFAULT_POLICY, updatedAt: '', updatedBy: 'default' });
+    expect(current.status).toBe(200);
+    const before = current.body as { revision: number; document: PolicyDocument; isDefault: boolean };
+    // Until someone stores a policy, the default is in force at revision 0: always so on this
+    // suite's own local runtime, and on a stack nobody has changed yet.
+    const neverChanged = rewind.mode === 'local' || before.revision === 0;
+    expect(current.body).toEqual(
+      neverChanged
+        ? { revision: 0, isDefault: true, document: DEFAULT_POLICY, updatedAt: '', updatedBy: 'default' }
+        : { revision: expect.any(Number), isDefault: false, document: expect.any(Object), updatedAt: expect.any(String), updatedBy: expect.any(String) },
+    );
+    // What the change below proves needs a policy that lets a deployer roll back a standard view without MFA.
+    expect(before.document.tiers.standard.mfa).not.toContain('rollback');
 
-    const stricter = structuredClone(DEFAULT_POLICY);
-    stricter.tiers.standard.mfa = ['rollback'];
+    const stricter = structuredClone(before.document);
+    stricter.tiers.standard.mfa = [...stricter.tiers.standard.mfa, 'rollback'];
     expect((await dev.request('PUT', '/policy', { document: stricter })).body.error.code).toBe('Forbidden');
     expect((await rootNoMfa.request('PUT', '/policy', { document: stricter })).body.error.code).toBe('MfaRequired');
     const bad = await root.request('PUT', '/policy', { document: { tiers: { standard: stricter.tiers.standard } } });
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'body.document.tiers.critical' } } });
 
-    const stored = await root.request('PUT', '/policy', { document: stricter, expectedRevision: 0, reason: 'MFA for every rollback' });
-    expect(stored.status).toBe(200);
-    expect(stored.body).toMatchObject({ revision: 1, updatedBy: 'root', isDefault: false });
-    expect((await viewer.get('/policy')).body).toMatchObject({ revision: 1, document: stricter });
-    const stale = await root.request('PUT', '/policy', { document: DEFAULT_POLICY, expectedRevision: 0 });
-    expect(stale).toMatchObject({ status: 409, body: { error: { code: 'RevisionConflict' } } });
+    let changed = false;
+    try {
+      const stored = await root.request('PUT', '/policy', { document: stricter, expectedRevision: before.revision, reason: 'MFA for every rollback' });
+      changed = stored.status === 200;
+      expect(stored.status).toBe(200);
+      expect(stored.body).toMatchObject({ revision: before.revision + 1, updatedBy: root.sub, isDefault: false });
+      expect((await viewer.get('/policy')).body).toMatchObject({ revision: before.revision + 1, document: stricter });
+      const stale = await root.request('PUT', '/policy', { document: before.document, expectedRevision: before.revision });
+      expect(stale).toMatchObject({ status: 409, body: { error: { code: 'RevisionConflict' } } });
 
-    // It is in force at once: a rollback of a standard view now needs MFA.
-    await dev.post('/views/plain/versions', deployBody(1, 5, { activate: true }));
-    await dev.post('/views/plain/versions', deployBody(2, 5, { activate: true }));
-    expect((await devNoMfa.post('/views/plain/rollback', { reason: 'x' })).body.error.code).toBe('MfaRequired');
-    expect((await dev.post('/views/plain/rollback', { reason: 'x' })).status).toBe(200);
+      // It is in force at once: a rollback of a standard view now needs MFA.
+      const plain = rewind.view('plain');
+      expect((await dev.post(`/views/${plain}/versions`, deployBody(1, 5, { activate: true }))).status).toBe(201);
+      expect((await dev.post(`/views/${plain}/versions`, deployBody(2, 5, { activate: true }))).status).toBe(201);
+      expect((await devNoMfa.post(`/views/${plain}/rollback`, { reason: 'x' })).body.error.code).toBe('MfaRequired');
+      expect((await dev.post(`/views/${plain}/rollback`, { reason: 'x' })).status).toBe(200);
 
-    const audit = (await root.get('/audit?limit=1000')).body.entries as any[];
-    expect(audit.find((e) => e.action === 'policy' && e.outcome === 'allowed')).toMatchObject({
-      actor: 'root',
-      reason: 'MFA for every rollback',
-      detail: { revisionBefore: 0, revisionAfter: 1, document: stricter },
-    });
-    expect(audit.filter((e) => e.action === 'administer' && e.outcome === 'denied').map((e) => e.actor).sort()).toEqual(['dev', 'root']);
+      // Everything this test's people did, whatever view (or none) it concerned.
+      const audit = (await Promise.all([dev.sub, root.sub, viewer.sub].map(auditOf))).flat();
+      expect(audit.find((e) => e.action === 'policy' && e.outcome === 'allowed')).toMatchObject({
+        actor: root.sub,
+        reason: 'MFA for every rollback',
+        detail: { revisionBefore: before.revision, revisionAfter: before.revision + 1, document: stricter },
+      });
+      expect(audit.filter((e) => e.action === 'administer' && e.outcome === 'denied').map((e) => e.actor).sort()).toEqual([dev.sub, root.sub].sort());
 
-    expect((await root.request('PUT', '/policy', { document: DEFAULT_POLICY, expectedRevision: 1, reason: 'back to default' })).body.revision).toBe(2);
-    expect((await root.get('/audit/verify')).body.ok).toBe(true);
+      const back = await root.request('PUT', '/policy', { document: before.document, expectedRevision: before.revision + 1, reason: 'back to the policy before the test' });
+      expect(back.body.revision).toBe(before.revision + 2);
+      changed = false;
+      expect((await root.get('/audit/verify')).body.ok).toBe(true);
+    } finally {
+      // A failure above must not leave MFA on every rollback for whoever uses the stack next.
+      if (changed) await root.request('PUT', '/policy', { document: before.document, reason: 'governance test failed: back to the policy before it' });
+    }
   });
 });

@@ -31,8 +31,16 @@ describe('configFromContext', () => {
     expect(config.modelAlarms).toEqual([{ alarmName: 'churn-auc-low', model: 'churn-model', bakeWindowMinutes: 60 }]);
   });
 
+  it('accepts an http:// issuer only when rewind:allowHttpIssuer says so (LocalStack and its test issuer)', () => {
+    const issuer = 'http://host.docker.internal:4599';
+    expect(() => configFromContext(node({ [CONTEXT_KEYS.jwtIssuer]: issuer }))).toThrow(/must be an https:\/\/ URL, got/);
+    expect(configFromContext(node({ [CONTEXT_KEYS.jwtIssuer]: issuer, [CONTEXT_KEYS.allowHttpIssuer]: 'true' }))).toMatchObject({ jwtIssuer: issuer, allowHttpIssuer: true });
+    expect(() => configFromContext(node({ [CONTEXT_KEYS.jwtIssuer]: 'ftp://x', [CONTEXT_KEYS.allowHttpIssuer]: true }))).toThrow(CONTEXT_KEYS.jwtIssuer);
+  });
+
   it.each([
     [CONTEXT_KEYS.jwtIssuer, 'http://insecure.example.com/'],
+    [CONTEXT_KEYS.allowHttpIssuer, 'yes please'],
     [CONTEXT_KEYS.deletionProtection, 'maybe'],
     [CONTEXT_KEYS.snapshotRetentionDays, '0'],
     [CONTEXT_KEYS.throttleRateLimit, 'fast'],

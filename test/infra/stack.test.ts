@@ -13,7 +13,8 @@ import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
 import { SERVING_HANDLER } from '../../infra/rewind-stack';
-import { environmentFromOutputs } from '../../infra/localstack';
+import { localStackEnvironment } from '../../infra/localstack';
+import { environmentFromOutputs } from '../../infra/outputs';
 import { createTableInput } from '../../local/bootstrap';
 import {
   actionsOf,
@@ -463,17 +464,23 @@ describe('outputs', () => {
   });
 });
 
-describe('the LocalStack profile', () => {
+describe('the outputs → environment of a deployed run (test:deployed, test:localstack)', () => {
   it('maps every output the stack declares to the variable the code reads', () => {
     const outputs = Object.fromEntries(Object.keys(prod.json.Outputs!).map((key) => [key, `value-of-${key}`]));
-    const env = environmentFromOutputs({ Rewind: outputs }, 'Rewind');
+    const env = environmentFromOutputs({ Rewind: outputs }, 'Rewind', 'cdk-outputs.json');
     expect(env.REWIND_API_URL).toBe('value-of-ApiUrl');
     expect(env[SNAPSHOT_BUCKET_ENV]).toBe('value-of-SnapshotBucketName');
     for (const spec of TABLES) expect(env[spec.envVar]).toMatch(/^value-of-.+TableName$/);
   });
 
   it('says what to run when the stack was not deployed', () => {
-    expect(() => environmentFromOutputs({}, 'Rewind')).toThrow('deploy:localstack');
+    expect(() => environmentFromOutputs({}, 'Rewind', 'cdk-outputs.json')).toThrow('npm run deploy -- --outputs-file cdk-outputs.json');
+    expect(() => localStackEnvironment({}, 'Rewind')).toThrow('npm run deploy:localstack');
+  });
+
+  it('points the LocalStack run at LocalStack for every SDK call', () => {
+    const outputs = Object.fromEntries(Object.keys(prod.json.Outputs!).map((key) => [key, `value-of-${key}`]));
+    expect(localStackEnvironment({ Rewind: outputs }, 'Rewind')).toMatchObject({ AWS_ENDPOINT_URL: expect.stringMatching(/^http/), REWIND_API_URL: 'value-of-ApiUrl' });
   });
 });
 

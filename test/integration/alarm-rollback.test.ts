@@ -1,5 +1,5 @@
 /**
- * functions/alarm-rollback against DynamoDB Local (Powertools idempotency included), and
+ * functions/alarm-rollback in process, on the stack's tables (Powertools idempotency included), and
  * preflight through HTTP: a rejected version is recorded but never served, and a plan
  * reaches the deploy's verdict while writing nothing.
  */
@@ -24,7 +24,7 @@ afterAll(() => rewind.stop());
 
 describe('alarm-rollback', () => {
   it('rolls back once for the same event delivered twice', async () => {
-    const view = 'twice';
+    const view = rewind.view('twice');
     await deployer.post(`/views/${view}/versions`, { definition, rows: rows(20), activate: true });
     await deployer.post(`/views/${view}/versions`, { definition, rows: rows(20, 1), activate: true });
     const event = alarmEvent(`rewind-drift-${view}-psi`, { view, at: new Date(Date.now() + 1000).toISOString() });
@@ -37,8 +37,8 @@ describe('alarm-rollback', () => {
     const history = (await deployer.get(`/views/${view}/history`)).body.history;
     expect(history.map((h: any) => [h.action, h.actor])).toEqual([
       ['rollback', `system:alarm/rewind-drift-${view}-psi`],
-      ['activate', 'dev'],
-      ['activate', 'dev'],
+      ['activate', deployer.sub],
+      ['activate', deployer.sub],
     ]);
 
     // A new transition of the same alarm finds the view already restored and leaves it there.
@@ -49,13 +49,14 @@ describe('alarm-rollback', () => {
 
   it('logs and ignores malformed events, writing nothing at all', async () => {
     const before = await rewind.dump();
-    for (const event of [{}, null, { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', id: 'x', detail: { alarmName: 'rewind-drift-twice-psi' } }])
+    const alarmName = `rewind-drift-${rewind.view('twice')}-psi`;
+    for (const event of [{}, null, { 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', id: 'x', detail: { alarmName } }])
       expect(await handler(event, context())).toEqual({ ignored: expect.any(String) });
     expect(await rewind.dump()).toEqual(before);
   });
 
   it('never moves a pointer for an unknown view or an alarm that names no view', async () => {
-    const view = 'bystander';
+    const view = rewind.view('bystander');
     await deployer.post(`/views/${view}/versions`, { definition, rows: rows(5), activate: true });
     await deployer.post(`/views/${view}/versions`, { definition, rows: rows(5, 1), activate: true });
     const state = async () => {
@@ -64,14 +65,18 @@ describe('alarm-rollback', () => {
     };
     const before = await state();
     const at = new Date(Date.now() + 1000).toISOString();
-    expect((await handler(alarmEvent('rewind-drift-ghost-psi', { view: 'ghost', at }), context())).outcomes).toEqual([{ view: 'ghost', action: 'none', why: 'no such view' }]);
+    const ghost = rewind.view('ghost');
+    expect((await handler(alarmEvent(`rewind-drift-${ghost}-psi`, { view: ghost, at }), context())).outcomes).toEqual([{ view: ghost, action: 'none', why: 'no such view' }]);
     expect(await handler(alarmEvent('rewind-api-errors', { at }), context())).toMatchObject({ resolvedBy: 'nothing', outcomes: [] });
     expect(await state()).toEqual(before);
   });
 });
 
 describe('preflight through the API', () => {
-  const view = 'gated';
+  let view: string;
+  beforeAll(() => {
+    view = rewind.view('gated');
+  });
 
   it('records a rejected version with its report, never serves it, and refuses to activate it', async () => {
     await deployer.post(`/views/${view}/versions`, { definition, rows: rows(600), activate: true });

@@ -1,6 +1,9 @@
 /**
- * Snapshots in s3rver: content-addressed, read back only when their bytes still hash to
- * their address, and user data files in the three formats.
+ * Snapshots in the stack's bucket (s3rver locally): content-addressed, read back only when
+ * their bytes still hash to their address, and user data files in the three formats.
+ *
+ * The bucket may be shared with other suites and earlier runs, so every key this suite writes
+ * carries its tag: snapshots through its views' names, data files under `${tag}/`.
  */
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -8,6 +11,7 @@ import { SnapshotIntegrityError, ValidationError } from '../../core/errors';
 import type { ViewDefinition } from '../../core/model';
 import { checkRows } from '../../core/rows';
 import { createS3Client } from '../../store/clients';
+import { storeConfigFromEnv } from '../../store/config';
 import { S3SnapshotStore, parseS3Uri } from '../../store/s3-snapshots';
 import { deployBody, rows, userProfile } from '../support/fixtures';
 import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
@@ -20,7 +24,7 @@ const definition: ViewDefinition = { ...userProfile, features: [...userProfile.f
 
 beforeAll(async () => {
   rewind = await startTestRewind('snap');
-  s3 = createS3Client({ forcePathStyle: true });
+  s3 = createS3Client({ forcePathStyle: storeConfigFromEnv().s3ForcePathStyle });
   store = new S3SnapshotStore(s3, rewind.bucket);
   deployer = await rewind.as('dev', ['deployer']);
 });
@@ -29,6 +33,9 @@ afterAll(async () => {
   await rewind.stop();
 });
 
+/** Where this suite's data files go: under its tag, so a deployed run's dump sees them. */
+const dataKey = (name: string) => `${rewind.tag}/in/${name}`;
+
 async function put(key: string, body: Uint8Array | string) {
   await s3.send(new PutObjectCommand({ Bucket: rewind.bucket, Key: key, Body: body }));
   return `s3://${rewind.bucket}/${key}`;
@@ -36,14 +43,16 @@ async function put(key: string, body: Uint8Array | string) {
 
 it('round-trips rows through a content-addressed Parquet snapshot', async () => {
   const checked = checkRows(definition, rows(50), { field: 'rows' });
-  const ref = await store.write('user_profile', 7, definition, checked);
-  expect(ref.uri).toBe(`s3://${rewind.bucket}/snapshots/user_profile/v7/${ref.sha256}.parquet`);
+  const view = rewind.view('user_profile');
+  const ref = await store.write(view, 7, definition, checked);
+  expect(ref.uri).toBe(`s3://${rewind.bucket}/snapshots/${view}/v7/${ref.sha256}.parquet`);
   expect(await store.read(ref, definition)).toEqual(checked);
 });
 
 it('refuses a snapshot whose bytes were changed after it was written', async () => {
-  const ref = await store.write('user_profile', 8, definition, checkRows(definition, rows(5), { field: 'rows' }));
-  const tampered = await store.write('user_profile', 9, definition, checkRows(definition, rows(5, 2), { field: 'rows' }));
+  const view = rewind.view('user_profile');
+  const ref = await store.write(view, 8, definition, checkRows(definition, rows(5), { field: 'rows' }));
+  const tampered = await store.write(view, 9, definition, checkRows(definition, rows(5, 2), { field: 'rows' }));
   // Valid Parquet, wrong bytes: the other snapshot copied over this one's address.
   const other = await s3.send(new GetObjectCommand({ Bucket: rewind.bucket, Key: parseS3Uri(tampered.uri).key }));
   await put(parseS3Uri(ref.uri).key, await other.Body!.transformToByteArray());
@@ -65,21 +74,22 @@ it('reads Parquet, JSON lines and CSV data files', async () => {
     { entity: 'b', values: { age: 40 } },
   ];
   for (const [key, body] of [
-    ['in/data.parquet', parquet],
-    ['in/data.jsonl', '{"user_id":"a","age":30,"avg_basket":1.5}\n\n{"user_id":"b","age":40}\n'],
-    ['in/data.csv', 'user_id,age,avg_basket\na,30,1.5\nb,40,\n'],
+    ['data.parquet', parquet],
+    ['data.jsonl', '{"user_id":"a","age":30,"avg_basket":1.5}\n\n{"user_id":"b","age":40}\n'],
+    ['data.csv', 'user_id,age,avg_basket\na,30,1.5\nb,40,\n'],
   ] as const) {
-    const source = await store.readSource(await put(key, body));
+    const source = await store.readSource(await put(dataKey(key), body));
     expect(checkRows(definition, source.records, { field: 'snapshotUri', fromText: source.fromText })).toEqual(expected);
   }
 });
 
 it.each([
-  ['in/missing.parquet', undefined, /no object/],
-  ['in/broken.jsonl', '{"user_id":"a"}\n{oops\n', /line 2 is not valid JSON/],
-  ['in/broken.parquet', 'PAR1 not really', /not a readable Parquet file/],
-  ['in/data.txt', 'x', /must end in/],
-])('names snapshotUri when %s cannot be used', async (key, body, message) => {
+  ['missing.parquet', undefined, /no object/],
+  ['broken.jsonl', '{"user_id":"a"}\n{oops\n', /line 2 is not valid JSON/],
+  ['broken.parquet', 'PAR1 not really', /not a readable Parquet file/],
+  ['data.txt', 'x', /must end in/],
+])('names snapshotUri when %s cannot be used', async (name, body, message) => {
+  const key = dataKey(name);
   const uri = body === undefined ? `s3://${rewind.bucket}/${key}` : await put(key, body);
   const error = await store.readSource(uri).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ValidationError);
@@ -93,14 +103,15 @@ it('deploys from an uploaded file through a presigned URL', async () => {
   const lines = rows(100).map((r) => JSON.stringify(r)).join('\n');
   const put = await fetch(upload.body.uploadUrl, { method: 'PUT', body: lines });
   expect(put.status).toBe(200);
-  const deployed = await deployer.post('/views/uploaded/versions', { definition: userProfile, snapshotUri: upload.body.snapshotUri, activate: true });
+  const view = rewind.view('uploaded');
+  const deployed = await deployer.post(`/views/${view}/versions`, { definition: userProfile, snapshotUri: upload.body.snapshotUri, activate: true });
   expect(deployed.status).toBe(201);
   expect(deployed.body.snapshot.rows).toBe(100);
-  expect((await deployer.get('/online/uploaded/u42')).body.features.age).toBe(rows(100)[42]!.age);
+  expect((await deployer.get(`/online/${view}/u42`)).body.features.age).toBe(rows(100)[42]!.age);
 });
 
 it('refuses to roll back onto a purged version whose snapshot is corrupt, leaving the pointer alone', async () => {
-  const v = 'corruptible';
+  const v = rewind.view('corruptible');
   const v1 = await deployer.post(`/views/${v}/versions`, deployBody(1, 10, { activate: true }));
   await deployer.post(`/views/${v}/versions`, deployBody(2, 10, { activate: true }));
   await deployer.del(`/views/${v}/versions/1/online`);

@@ -1,3 +1,5 @@
+import type { Caller } from './rewind';
+
 /** The feature view every suite deploys, and rows for it. */
 export const userProfile = {
   entity: 'user_id',
@@ -21,4 +23,17 @@ export function rows(count: number, seed = 1): Record<string, unknown>[] {
 
 export function deployBody(seed: number, count = 20, extra: Record<string, unknown> = {}) {
   return { definition: userProfile, rows: rows(count, seed), changelog: `seed ${seed}`, consumers: ['churn-model'], ...extra };
+}
+
+/** Derived artifacts of the user-profile view: one of each kind, refreshed on pointer changes. */
+export const churnArtifacts = [
+  { kind: 'dashboard', name: 'churn-dashboard' },
+  { kind: 'feature-vector-table', name: 'churn-vectors' },
+  { kind: 'cache-namespace', name: 'user-profile-cache' },
+];
+
+/** Deploys v1 (activated) and v2 (not) of 200 rows each: the start of every release story. */
+export async function deployTwoVersions(caller: Pick<Caller, 'post'>, view: string, extra: Record<string, unknown> = {}): Promise<void> {
+  expect((await caller.post(`/views/${view}/versions`, deployBody(1, 200, { activate: true, ...extra }))).status).toBe(201);
+  expect((await caller.post(`/views/${view}/versions`, deployBody(2, 200, extra))).status).toBe(201);
 }

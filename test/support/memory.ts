@@ -8,7 +8,7 @@ import { chainFor, nextAuditEntry } from '../../core/audit-chain';
 import type { Deps } from '../../core/deps';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError, ValidationError } from '../../core/errors';
 import type { Approval, AuditDraft, AuditEntry, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
-import type { CommittedChange, OnlineStore, PointerChange, Registry, SnapshotStore, SourceRecords } from '../../core/ports';
+import type { AuditFilter, CommittedChange, OnlineStore, PointerChange, Registry, SnapshotStore, SourceRecords } from '../../core/ports';
 import type { FeatureRow } from '../../core/rows';
 
 export class MemoryRegistry implements Registry {
@@ -78,9 +78,10 @@ export class MemoryRegistry implements Registry {
     this.audit.set(entry.chain, chain);
     return entry;
   }
-  async listAudit(options: { view?: string; limit: number }) {
+  async listAudit(options: AuditFilter) {
     const all = options.view ? (this.audit.get(chainFor(options.view)) ?? []) : [...this.audit.values()].flat();
-    return [...all].reverse().slice(0, options.limit);
+    const matching = options.actor === undefined ? all : all.filter((e) => e.actor === options.actor);
+    return [...matching].reverse().slice(0, options.limit);
   }
   async *auditChains() {
     for (const chain of this.audit.values()) yield chain;

@@ -2,9 +2,9 @@
 import { deployVersion } from '../../core/deploy';
 import { RevisionConflictError, ValidationError, VersionRejectedError } from '../../core/errors';
 import { activateVersion, rollbackView } from '../../core/pointer-changes';
-import { verifyAudit } from '../../core/queries';
+import { listAudit, verifyAudit } from '../../core/queries';
 import { FeatureServer } from '../../core/serving';
-import { DeployRequestSchema, parse } from '../../core/contracts';
+import { AuditQuerySchema, DeployRequestSchema, parse } from '../../core/contracts';
 import { deployBody } from '../support/fixtures';
 import { memoryDeps } from '../support/memory';
 
@@ -58,6 +58,63 @@ describe('activate and rollback', () => {
     expect(again.changed).toBe(false);
     expect(deps.registry.historyEntries).toHaveLength(3);
     expect(await verifyAudit(deps)).toMatchObject({ ok: true, entries: 5 });
+  });
+});
+
+describe('audit by actor', () => {
+  // alice deploys and activates v1 of `v` and deploys v1 of `w`; after her, bob deploys v2–v6 of `v`
+  // and a viewer is refused a rollback of `v`.
+  async function seeded() {
+    const deps = memoryDeps();
+    await deployVersion(deps, 'alice', 'v', request(1, { activate: true }));
+    await deployVersion(deps, 'alice', 'w', request(1));
+    for (let seed = 2; seed <= 6; seed++) await deployVersion(deps, 'bob', 'v', request(seed));
+    await deps.registry.appendAudit({ actor: 'vic', action: 'rollback', outcome: 'denied', view: 'v', reason: "role 'viewer' may not rollback" });
+    return deps;
+  }
+  const summary = (entries: { actor: string; action: string; view?: string; outcome: string }[]) => entries.map((e) => [e.actor, e.action, e.view, e.outcome]);
+
+  it("returns one actor's entries on one view, newest first, however many others are newer", async () => {
+    const deps = await seeded();
+    // Without the actor, the newest two entries of `v` are someone else's.
+    expect(summary(await listAudit(deps, { view: 'v', limit: 2 })).map(([actor]) => actor)).toEqual(['vic', 'bob']);
+    expect(summary(await listAudit(deps, { view: 'v', actor: 'alice', limit: 2 }))).toEqual([
+      ['alice', 'activate', 'v', 'allowed'],
+      ['alice', 'deploy', 'v', 'allowed'],
+    ]);
+    expect(summary(await listAudit(deps, { view: 'v', actor: 'alice', limit: 1 }))).toEqual([['alice', 'activate', 'v', 'allowed']]);
+  });
+
+  it("returns one actor's entries across views without a view, and nobody else's", async () => {
+    const deps = await seeded();
+    const alice = await listAudit(deps, { actor: 'alice', limit: 100 });
+    expect(alice).toHaveLength(3);
+    expect(new Set(alice.map((e) => e.actor))).toEqual(new Set(['alice']));
+    expect(new Set(alice.map((e) => e.view))).toEqual(new Set(['v', 'w']));
+    expect(await listAudit(deps, { actor: 'bob', limit: 3 })).toHaveLength(3);
+    expect(await listAudit(deps, { actor: 'nobody', limit: 100 })).toEqual([]);
+  });
+
+  it('finds what an actor was refused', async () => {
+    const deps = await seeded();
+    expect(summary(await listAudit(deps, { actor: 'vic', limit: 10 }))).toEqual([['vic', 'rollback', 'v', 'denied']]);
+    expect(summary(await listAudit(deps, { view: 'v', actor: 'vic', limit: 10 }))).toEqual([['vic', 'rollback', 'v', 'denied']]);
+    expect(await listAudit(deps, { view: 'w', actor: 'vic', limit: 10 })).toEqual([]);
+  });
+
+  it('matches the actor exactly', async () => {
+    const deps = await seeded();
+    expect(await listAudit(deps, { actor: 'ali', limit: 10 })).toEqual([]);
+    expect(await listAudit(deps, { actor: 'ALICE', limit: 10 })).toEqual([]);
+  });
+
+  it('takes an actor of 1 to 256 characters and names query.actor otherwise', () => {
+    expect(parse(AuditQuerySchema, { actor: 'system:alarm/rewind-user_profile-drift' }, 'query')).toEqual({ limit: 100, actor: 'system:alarm/rewind-user_profile-drift' });
+    expect(parse(AuditQuerySchema, { actor: 'a'.repeat(256), view: 'v', limit: '5' }, 'query')).toEqual({ limit: 5, view: 'v', actor: 'a'.repeat(256) });
+    expect(parse(AuditQuerySchema, {}, 'query')).toEqual({ limit: 100 });
+    // ValidationError's message is `${field}: ${why}`: the field is what a 400 names.
+    expect(() => parse(AuditQuerySchema, { actor: '' }, 'query')).toThrow(new ValidationError('query.actor', 'must not be empty'));
+    expect(() => parse(AuditQuerySchema, { actor: 'a'.repeat(257) }, 'query')).toThrow(new ValidationError('query.actor', 'must be at most 256 characters'));
   });
 });
 

@@ -6,12 +6,13 @@
  * EventBridge rule delivers the real event shape to functions/alarm-rollback, and the view is
  * back on v1: history says who (the alarm) and why, the audit chain verifies, and serving
  * returns v1 values. Everything is polled with deadlines; nothing sleeps a fixed time.
+ * The monitor, the alarm evaluator and the bus are the local runtime's, read in process: this
+ * suite never runs against a deployed stack.
  */
 import { driftAlarmName } from '../../contract/alarms';
 import type { BusEvent } from '../../local/event-bus';
-import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
+import { eventually, startLocalTestRewind, type Caller } from '../support/rewind';
 
-const view = 'user_profile';
 const ENTITIES = 400;
 const definition = {
   entity: 'user_id',
@@ -25,14 +26,16 @@ const rows = (scale: number) =>
   Array.from({ length: ENTITIES }, (_, i) => ({ user_id: `u${i}`, avg_basket: (((i * 37) % 200) / 4 + 5) * scale, country: ['FR', 'DE', 'US', 'JP'][i % 4] }));
 const monitor = { evaluationPeriods: 2, datapointsToAlarm: 1, minSamples: 40 };
 
-let rewind: TestRewind;
+let rewind: Awaited<ReturnType<typeof startLocalTestRewind>>;
+let view: string;
 let deployer: Caller;
 let admin: Caller;
 
 beforeAll(async () => {
-  rewind = await startTestRewind('autorb', {
+  rewind = await startLocalTestRewind('autorb', {
     monitoring: { alarmPeriodSeconds: 1, monitorIntervalMs: 300, monitorWindowSeconds: 3, sampleFlushMs: 200, outboxPollMs: 100 },
   });
+  view = rewind.view('user_profile');
   deployer = await rewind.as('dev', ['deployer']);
   admin = await rewind.as('ada', ['admin']);
 });
@@ -95,7 +98,7 @@ it('rolls a drifting version back to the last good one through monitor → alarm
   expect((await admin.get('/audit/verify')).body).toMatchObject({ ok: true });
 
   // The alarm's transition went through the rule, and the rollback left its event in the outbox.
-  const monitoring = rewind.monitoring!;
+  const monitoring = rewind.local.monitoring!;
   expect(monitoring.evaluator.transitions).toContainEqual(expect.objectContaining({ alarmName, to: 'ALARM' }));
   const rolledBack = await eventually(
     async () => monitoring.bus.published.find((e: BusEvent) => e['detail-type'] === 'FeatureViewRolledBack'),

@@ -1,6 +1,8 @@
 /**
  * `npm start` as a user runs it: a real process that starts the emulators with data under
  * REWIND_DATA_DIR, stops cleanly on Ctrl-C (SIGINT), and finds its data on the next start.
+ * It spawns processes on this machine: this suite never runs against a deployed stack. Each run
+ * has a data directory of its own, so its view names need no tag.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -26,6 +28,8 @@ interface Started {
   output: () => string;
   url: string;
   token: string;
+  /** The admin token's `sub`, as the process minted it. */
+  sub: string;
 }
 
 async function start(env: Record<string, string>): Promise<Started> {
@@ -37,7 +41,8 @@ async function start(env: Record<string, string>): Promise<Started> {
   const url = /serving on (\S+)/.exec(output)?.[1];
   const token = /admin token for this session:\n(\S+)/.exec(output)?.[1];
   if (!url || !token) throw new Error(`npm start did not come up:\n${output}`);
-  return { child, output: () => output, url, token };
+  const { sub } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string };
+  return { child, output: () => output, url, token, sub };
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -58,7 +63,7 @@ it('keeps its data across a Ctrl-C and a second start', async () => {
 
   const first = await start(env);
   expect(first.url).toBe(`http://127.0.0.1:${port}`);
-  const api = caller(first.url, first.token);
+  const api = caller(first.url, first.sub, first.token);
   expect((await api.post('/views/kept/versions', deployBody(1, 5, { activate: true }))).status).toBe(201);
 
   first.child.kill('SIGINT');
@@ -69,7 +74,7 @@ it('keeps its data across a Ctrl-C and a second start', async () => {
 
   const second = await start(env);
   try {
-    const again = caller(second.url, second.token);
+    const again = caller(second.url, second.sub, second.token);
     const served = await again.get('/online/kept/u1');
     expect(served.body).toMatchObject({ view: 'kept', version: 1, found: true });
     const snapshot = (await again.get('/views/kept/versions/1')).body.snapshot;

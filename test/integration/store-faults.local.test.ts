@@ -1,15 +1,16 @@
 /**
  * Faults the emulators cannot produce (throttling, timeouts), injected by stubbing the
  * DynamoDB document client's send: the handler must answer 503 with Retry-After and no AWS
- * internals.
+ * internals. The stub patches this process's client, so the handler is called in process: this
+ * suite never runs against a deployed stack.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { lambdaContext } from '../../local/gateway';
-import { startTestRewind, type TestRewind } from '../support/rewind';
+import { startLocalTestRewind } from '../support/rewind';
 
-let rewind: TestRewind;
+let rewind: Awaited<ReturnType<typeof startLocalTestRewind>>;
 beforeAll(async () => {
-  rewind = await startTestRewind('faults');
+  rewind = await startLocalTestRewind('faults');
 });
 afterAll(() => rewind.stop());
 afterEach(() => jest.restoreAllMocks());
@@ -17,8 +18,8 @@ afterEach(() => jest.restoreAllMocks());
 const event = (sub: string, roles: string) =>
   ({
     routeKey: 'GET /views/{view}',
-    pathParameters: { view: 'anything' },
-    requestContext: { authorizer: { jwt: { claims: { sub, roles } } } },
+    pathParameters: { view: rewind.view('anything') },
+    requestContext: { authorizer: { jwt: { claims: { sub: `${sub}.${rewind.tag}`, roles } } } },
   }) as never;
 
 it.each([
