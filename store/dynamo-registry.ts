@@ -91,7 +91,8 @@ export class DynamoRegistry implements Registry {
     const key = `${view}#${version}`;
     const cached = this.versionCache.get(key);
     if (cached) return structuredClone(cached);
-    const out = await this.db.send(new GetCommand({ TableName: this.tables.versions, Key: { view, sk: versionSk(version) } }));
+    // Consistent: "deploy, then activate what was just deployed" must find the version on AWS too.
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.versions, Key: { view, sk: versionSk(version) }, ConsistentRead: true }));
     if (!out.Item) return undefined;
     const record = toVersion(out.Item);
     this.versionCache.set(key, structuredClone(record));
@@ -104,10 +105,12 @@ export class DynamoRegistry implements Registry {
       KeyConditionExpression: '#view = :view AND begins_with(sk, :prefix)',
       ExpressionAttributeNames: { '#view': 'view' },
       ExpressionAttributeValues: { ':view': view, ':prefix': 'V#' },
+      ConsistentRead: true,
     });
     return items.map(toVersion);
   }
 
+  /** From the view catalog index: a GSI, so eventually consistent (a view deployed a moment ago may be missing). */
   async listViews(): Promise<string[]> {
     const items = await this.queryAll({
       TableName: this.tables.versions,
@@ -121,7 +124,7 @@ export class DynamoRegistry implements Registry {
 
   async viewExists(view: string): Promise<boolean> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.tables.versions, Key: { view, sk: CATALOG_SK }, ProjectionExpression: 'latestVersion' }),
+      new GetCommand({ TableName: this.tables.versions, Key: { view, sk: CATALOG_SK }, ProjectionExpression: 'latestVersion', ConsistentRead: true }),
     );
     return out.Item !== undefined;
   }
@@ -196,6 +199,7 @@ export class DynamoRegistry implements Registry {
         ExpressionAttributeValues: { ':view': view },
         ScanIndexForward: false,
         Limit: limit,
+        ConsistentRead: true,
       }),
     );
     return (out.Items ?? []) as HistoryEntry[];
