@@ -6,12 +6,13 @@
  * so this file decides only the difference. Pure: no AWS, no clock.
  */
 import type { MonitorPolicy } from '../core/validation/policy';
-import { DRIFT_ALARM_PREFIX, driftAlarmsForView, type AlarmSpec } from './alarms';
+import { driftAlarmsForView, viewDriftAlarmPrefix, type AlarmSpec, type DriftAlarmOptions } from './alarms';
+import { DEFAULT_SERVICE_NAME } from './service';
 
 /** A drift alarm as CloudWatch describes it (store/cloudwatch-alarms.ts reads it back into this shape). */
 export interface ExistingDriftAlarm {
   alarmName: string;
-  /** The alarm's metric dimensions, by name: `view` says whose it is. */
+  /** The alarm's metric dimensions, by name: `service` and `view` say whose it is. */
   dimensions: Record<string, string>;
   /** What was put; compared with the spec to skip puts that would change nothing. */
   config?: Omit<AlarmSpec, 'alarmName' | 'target' | 'dimensions'>;
@@ -27,34 +28,33 @@ export interface DriftAlarmSyncPlan {
   delete: string[];
 }
 
-/** The CloudWatch name prefix under which a view's drift alarms (and, for short names, other views' too) are found. */
-export function driftAlarmPrefix(view: string): string {
-  return `${DRIFT_ALARM_PREFIX}${view}-`;
-}
-
 /**
  * What to do to the view's drift alarms so that CloudWatch holds exactly the alarms of
  * `monitor` (the monitor policy of the version the view serves to everyone), or none when
- * the view serves nothing (`monitor` null).
+ * the view serves nothing (`monitor` null), for one service (`options.service`, default
+ * `rewind`: contract/service.ts).
  *
  * `existing` may hold other views' alarms: the prefix of view `user` also matches
- * `user-profile`'s. An alarm is the view's only when its `view` dimension says so; the others
+ * `user-profile`'s. An alarm is the view's only when its name has the service's prefix and
+ * its `service` and `view` dimensions say so; the others (another view's, another stack's)
  * are never touched.
  *
  * @example
  * planDriftAlarmSync('user_profile', resolvePolicy().monitor, [])
  * // → { put: [psi, js, nullRateIncrease alarms], unchanged: [], delete: [] }
- * planDriftAlarmSync('user_profile', null, [{ alarmName: 'rewind-drift-user_profile-psi', dimensions: { view: 'user_profile' } }])
+ * planDriftAlarmSync('user_profile', null, [{ alarmName: 'rewind-drift-user_profile-psi', dimensions: { service: 'rewind', view: 'user_profile' } }])
  * // → { put: [], unchanged: [], delete: ['rewind-drift-user_profile-psi'] }
  */
 export function planDriftAlarmSync(
   view: string,
   monitor: MonitorPolicy | null,
   existing: readonly ExistingDriftAlarm[],
-  overrides: { periodSeconds?: number } = {},
+  options: DriftAlarmOptions = {},
 ): DriftAlarmSyncPlan {
-  const desired = monitor ? driftAlarmsForView(view, monitor, overrides) : [];
-  const mine = existing.filter((a) => a.alarmName.startsWith(driftAlarmPrefix(view)) && a.dimensions.view === view);
+  const service = options.service ?? DEFAULT_SERVICE_NAME;
+  const desired = monitor ? driftAlarmsForView(view, monitor, options) : [];
+  const prefix = viewDriftAlarmPrefix(view, service);
+  const mine = existing.filter((a) => a.alarmName.startsWith(prefix) && a.dimensions.view === view && a.dimensions.service === service);
   const byName = new Map(mine.map((a) => [a.alarmName, a]));
   const put: AlarmSpec[] = [];
   const unchanged: string[] = [];

@@ -4,15 +4,17 @@
  * alarm evaluator (local/alarm-evaluator.ts) evaluates the very same specs on the EMF the
  * monitor prints. An alarm says what it rolls back: a view (drift alarms carry the view as a
  * metric dimension) or a model (whose consumed views are rolled back when recently activated).
+ *
+ * Every name and dimension here is per service (contract/service.ts), so that two stacks in
+ * one account and region never share a metric stream or an alarm.
  */
 import * as z from 'zod';
 import type { MonitorCheck, MonitorPolicy } from '../core/validation/policy';
 import { MONITOR_CHECKS } from '../core/validation/policy';
-import { REWIND_ALARM_PREFIX } from './rules';
+import { serviceAlarmPrefix } from './rules';
+import { DEFAULT_SERVICE_NAME } from './service';
 
 export const METRICS_NAMESPACE = 'Rewind';
-/** Powertools adds `service` to every dimension set; alarms must name it to match. */
-export const METRICS_SERVICE = 'rewind';
 
 export const METRIC = {
   /** Drift statistic of the served sample vs the baseline; dimension `statistic` ∈ psi | ks | js | nullRateIncrease. */
@@ -24,7 +26,8 @@ export const METRIC = {
 } as const;
 
 /**
- * Dimension sets, in the order the monitor emits them. Per feature: {view, version, feature,
+ * Dimension sets, in the order the monitor emits them. `service` is the publishing function's
+ * service name (Powertools adds it to every set; alarms must name it to match). Per feature: {view, version, feature,
  * statistic}. Per view: {view, version, statistic} for dashboards, and {view, statistic}
  * (no version) for alarms, which must be static while versions come and go.
  */
@@ -57,33 +60,60 @@ export interface AlarmSpec {
   target: AlarmTarget;
 }
 
-export const DRIFT_ALARM_PREFIX = `${REWIND_ALARM_PREFIX}drift-`;
+/**
+ * The name prefix of every drift alarm of a service (the IAM resource of sync-alarms and the
+ * bake check).
+ *
+ * @example driftAlarmPrefix() // 'rewind-drift-'
+ * @example driftAlarmPrefix('rewind-rewinddev') // 'rewind-rewinddev-drift-'
+ */
+export function driftAlarmPrefix(service: string = DEFAULT_SERVICE_NAME): string {
+  return `${serviceAlarmPrefix(service)}drift-`;
+}
 
-export function driftAlarmName(view: string, check: MonitorCheck): string {
-  return `${DRIFT_ALARM_PREFIX}${view}-${check}`;
+/**
+ * The name prefix under which a view's drift alarms are found. Other views' may share it (the
+ * prefix of view `user` also matches `user-profile`'s): their `view` dimension tells them apart.
+ */
+export function viewDriftAlarmPrefix(view: string, service: string = DEFAULT_SERVICE_NAME): string {
+  return `${driftAlarmPrefix(service)}${view}-`;
+}
+
+/** @example driftAlarmName('user_profile', 'psi') // 'rewind-drift-user_profile-psi' */
+export function driftAlarmName(view: string, check: MonitorCheck, service: string = DEFAULT_SERVICE_NAME): string {
+  return `${viewDriftAlarmPrefix(view, service)}${check}`;
+}
+
+export interface DriftAlarmOptions {
+  /** The service whose metrics the alarms watch and whose names they take. @default 'rewind' */
+  service?: string;
+  /** Overrides the policy's period (the local runtime runs 1 s periods). */
+  periodSeconds?: number;
 }
 
 /**
  * The drift alarms of one view, from the monitor policy of its active version. A check whose
- * `alarmAbove` is null has no alarm. `periodSeconds` overrides the policy's period (the local
- * runtime runs 1 s periods); below 60 s CloudWatch needs high-resolution metrics, which the
- * monitor then publishes.
+ * `alarmAbove` is null has no alarm. `periodSeconds` overrides the policy's period; below
+ * 60 s CloudWatch needs high-resolution metrics, which the monitor then publishes.
  *
  * @example driftAlarmsForView('user_profile', resolvePolicy().monitor).map((a) => a.alarmName)
  * // ['rewind-drift-user_profile-psi', 'rewind-drift-user_profile-js', 'rewind-drift-user_profile-nullRateIncrease']
+ * @example driftAlarmsForView('user_profile', resolvePolicy().monitor, { service: 'rewind-rewinddev' })[0].alarmName
+ * // 'rewind-rewinddev-drift-user_profile-psi', watching FeatureDrift{service: 'rewind-rewinddev', …}
  */
-export function driftAlarmsForView(view: string, monitor: MonitorPolicy, overrides: { periodSeconds?: number } = {}): AlarmSpec[] {
+export function driftAlarmsForView(view: string, monitor: MonitorPolicy, options: DriftAlarmOptions = {}): AlarmSpec[] {
+  const service = options.service ?? DEFAULT_SERVICE_NAME;
   return MONITOR_CHECKS.flatMap((check) => {
     const threshold = monitor.alarmAbove[check];
     if (threshold === null || threshold === undefined) return [];
-    const periodSeconds = overrides.periodSeconds ?? monitor.periodSeconds;
+    const periodSeconds = options.periodSeconds ?? monitor.periodSeconds;
     return [
       {
-        alarmName: driftAlarmName(view, check),
+        alarmName: driftAlarmName(view, check, service),
         description: `Served ${check} of '${view}' vs its baseline above ${threshold}: Rewind rolls the view back`,
         namespace: METRICS_NAMESPACE,
         metricName: METRIC.featureDrift,
-        dimensions: { service: METRICS_SERVICE, view, statistic: check },
+        dimensions: { service, view, statistic: check },
         statistic: 'Maximum',
         periodSeconds,
         evaluationPeriods: monitor.evaluationPeriods,
@@ -139,7 +169,14 @@ export function parseModelAlarmBindings(json: string | undefined): ModelAlarmBin
   return parsed.data;
 }
 
-/** Alarm-name prefixes the EventBridge rule must match: Rewind's own, plus each bound model alarm by its full name. */
-export function alarmNamePrefixes(bindings: readonly ModelAlarmBinding[]): string[] {
-  return [REWIND_ALARM_PREFIX, ...bindings.map((b) => b.alarmName).filter((name) => !name.startsWith(REWIND_ALARM_PREFIX))];
+/**
+ * Alarm-name prefixes a stack's EventBridge rule must match: its service's own, plus each
+ * bound model alarm by its full name.
+ *
+ * @example alarmNamePrefixes([{ alarmName: 'churn-auc-low', model: 'churn-model', bakeWindowMinutes: 60 }], 'rewind-rewinddev')
+ * // ['rewind-rewinddev-', 'churn-auc-low']
+ */
+export function alarmNamePrefixes(bindings: readonly ModelAlarmBinding[], service: string = DEFAULT_SERVICE_NAME): string[] {
+  const own = serviceAlarmPrefix(service);
+  return [own, ...bindings.map((b) => b.alarmName).filter((name) => !name.startsWith(own))];
 }

@@ -8,13 +8,23 @@
  * the object here is exactly what lands in the CloudFormation template.
  */
 import type { PointerAction } from '../core/model';
+import { DEFAULT_SERVICE_NAME } from './service';
 
 /**
- * Alarms whose name starts with this prefix are Rewind's: an ALARM state change of one of
- * them triggers an automatic rollback. Alarms Rewind creates for its own operations (DLQ
- * depth, API errors) are named `ops-…` so that they can never match.
+ * Alarms whose name starts with `<service>-` are the stack's own (contract/service.ts): an
+ * ALARM state change of one of them triggers an automatic rollback. Alarms Rewind creates for
+ * its own operations (DLQ depth, API errors) are named `ops-…` so that they can never match.
+ * The default stack's prefix `rewind-` also matches another stack's (`rewind-rewinddev-…`):
+ * core/auto-rollback.ts ignores an alarm whose metric names another service.
+ *
+ * @example serviceAlarmPrefix('rewind-rewinddev') // 'rewind-rewinddev-'
  */
-export const REWIND_ALARM_PREFIX = 'rewind-';
+export function serviceAlarmPrefix(service: string = DEFAULT_SERVICE_NAME): string {
+  return `${service}-`;
+}
+
+/** The default stack's alarm-name prefix, `rewind-`. */
+export const REWIND_ALARM_PREFIX = serviceAlarmPrefix(DEFAULT_SERVICE_NAME);
 
 /** Source of every event Rewind publishes on its bus. */
 export const POINTER_EVENT_SOURCE = 'rewind';
@@ -47,8 +57,8 @@ export interface RuleSpec {
  * "A Rewind alarm went to ALARM". Only the transition into ALARM is matched: OK and
  * INSUFFICIENT_DATA changes never roll anything back.
  *
- * @example alarmRollbackPattern() // matches alarms named `rewind-…`
- * @example alarmRollbackPattern(['rewind-', 'ml-churn-']) // also a team's own model alarms
+ * @example alarmRollbackPattern() // matches alarms named `rewind-…` (the default stack's)
+ * @example alarmRollbackPattern(['rewind-rewinddev-', 'ml-churn-']) // another stack's, and a team's own model alarms
  */
 export function alarmRollbackPattern(prefixes: readonly string[] = [REWIND_ALARM_PREFIX]): EventPattern {
   if (prefixes.length === 0 || prefixes.some((p) => p === '')) throw new Error('alarm name prefixes must be non-empty');
@@ -62,6 +72,11 @@ export function alarmRollbackPattern(prefixes: readonly string[] = [REWIND_ALARM
   };
 }
 
+/**
+ * The alarm → rollback rule, with the default stack's pattern. A stack (and the local runtime)
+ * listens for its own service's alarms and its bound model alarms instead:
+ * `alarmRollbackPattern(alarmNamePrefixes(bindings, service))` (contract/alarms.ts).
+ */
 export const ALARM_ROLLBACK_RULE: RuleSpec = {
   id: 'alarm-rollback',
   handler: 'alarm-rollback',

@@ -5,7 +5,10 @@
  *
  * An alarm is about a view when its metric carries a `view` dimension (Rewind's drift
  * alarms), or when it is a bound model alarm (contract/alarms.ts) and the view's active
- * version lists that model as a consumer. A view is left alone, and the log says why, when:
+ * version lists that model as a consumer. An alarm whose metric names another `service` than
+ * this stack's is another Rewind stack's (a dev stack beside prod in the same account: the
+ * default stack's rule prefix `rewind-` also matches `rewind-rewinddev-…`) and is ignored:
+ * its view of the same name is not this stack's view. A view is left alone, and the log says why, when:
  *  - it does not exist or serves nothing;
  *  - its last pointer change was a rollback: it is already on a restored version (a second
  *    alarm must not walk it further back: that is for a person to decide);
@@ -115,12 +118,19 @@ export interface AutoRollbackResult {
 
 /**
  * Act on an alarm that fired: find its views and roll back those it is still about.
+ * `service` is the one this function runs as (its POWERTOOLS_SERVICE_NAME): an alarm whose
+ * metric has another `service` dimension is ignored, writing nothing, unless it is a bound
+ * model alarm (a team's own alarm, bound by its exact name, may carry any dimensions).
+ * Without `service`, or for an alarm with no `service` dimension, nothing is checked.
  *
- * @example await autoRollback(deps, alarm, bindings) // { outcomes: [{ view: 'user_profile', action: 'rolled-back', fromVersion: 2, toVersion: 1 }] }
+ * @example await autoRollback(deps, alarm, bindings, 'rewind') // { outcomes: [{ view: 'user_profile', action: 'rolled-back', fromVersion: 2, toVersion: 1 }] }
  */
-export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: readonly ModelBinding[] = []): Promise<AutoRollbackResult> {
+export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: readonly ModelBinding[] = [], service?: string): Promise<AutoRollbackResult> {
   const base = { alarmName: alarm.alarmName };
   if (alarm.state !== 'ALARM') return { ...base, resolvedBy: 'nothing', outcomes: [], note: `state is ${alarm.state}, not ALARM` };
+  const alarmService = alarm.dimensions.service;
+  if (service !== undefined && alarmService !== undefined && alarmService !== service && !bindings.some((b) => b.alarmName === alarm.alarmName))
+    return { ...base, resolvedBy: 'nothing', outcomes: [], note: `alarm of another Rewind stack (service ${alarmService}, this stack's is ${service}): ignored` };
 
   const view = alarm.dimensions.view;
   if (view !== undefined) {

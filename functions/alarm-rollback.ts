@@ -15,7 +15,8 @@
  * its event, even if this function dies right after the commit.
  *
  * Environment: the shared tables and bucket (rollback may rematerialize a purged version),
- * REWIND_IDEMPOTENCY_TABLE, REWIND_MODEL_ALARMS (JSON list of model-alarm bindings).
+ * REWIND_IDEMPOTENCY_TABLE, REWIND_MODEL_ALARMS (JSON list of model-alarm bindings),
+ * POWERTOOLS_SERVICE_NAME (the stack's service: another stack's drift alarms are ignored).
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -28,7 +29,7 @@ import { autoRollback, parseAlarmEvent, type AutoRollbackResult } from '../core/
 import { tableNameFromEnv } from '../store/config';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
-import { countForView, logger } from './commons/powertools';
+import { countForView, logger, SERVICE_NAME } from './commons/powertools';
 
 /** How long a transition is remembered: far longer than EventBridge's 24 h retry window. */
 const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
@@ -62,7 +63,7 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
       const parsed = parseAlarmEvent(event);
       if (!parsed.ok) throw new Error(parsed.problem); // checked before; unreachable
       // An automatic rollback is a pointer change like any other: its derived artifacts are refreshed too.
-      return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings);
+      return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME);
     },
     {
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: tableNameFromEnv('idempotency'), awsSdkV3Client: new DynamoDBClient({}) }),
@@ -84,7 +85,7 @@ const handle = async (event: unknown, context: Context): Promise<AlarmRollbackRe
     config.registerLambdaContext(context);
     const result = await idempotentRollback()(event);
     if (result.replayed) return result;
-    if (result.outcomes.length === 0) logger.warn('alarm ignored: it names no view Rewind can act on', { note: result.note, resolvedBy: result.resolvedBy });
+    if (result.outcomes.length === 0) logger.warn(`alarm ignored: ${result.note ?? 'it names no view Rewind can act on'}`, { note: result.note, resolvedBy: result.resolvedBy });
     for (const outcome of result.outcomes) {
       if (outcome.action === 'rolled-back') {
         logger.info('rolled back automatically', { ...outcome, reason: alarm.reason });

@@ -2,7 +2,8 @@
  * Scheduled (the stack: every minute; locally: every REWIND_MONITOR_INTERVAL_MS). Compares
  * the recent serving sample of every active view with its baseline (core/drift.ts) and
  * publishes the result as EMF through Powertools Metrics, in the names and dimension sets
- * contract/alarms.ts declares, where the drift alarms look for them.
+ * contract/alarms.ts declares, where the drift alarms look for them: `service` is this
+ * stack's service (POWERTOOLS_SERVICE_NAME), so another stack's alarms never see this drift.
  *
  * Environment: REWIND_SAMPLES_TABLE (read), the shared tables (read), the snapshot bucket
  * (read, for baseline profiles); REWIND_MONITOR_WINDOW_SECONDS (default 300): how far back
@@ -14,16 +15,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
-import { DIMENSIONS, METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from '../contract/alarms';
+import { DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../contract/alarms';
 import { measureDrift, type DriftMeasurement } from '../core/drift';
 import type { Profiles } from '../core/validation/profiles';
 import { getDeps } from './commons/deps';
 import { getSampleStore } from './commons/serving';
-import { logger, TappedMetrics } from './commons/powertools';
+import { logger, SERVICE_NAME, TappedMetrics } from './commons/powertools';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
-const metrics = new TappedMetrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
+const metrics = new TappedMetrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 // Versions are immutable, so their profiles can be kept for the container's life; bounded
 // because a container may watch many views over days.
 const profileCache = new LRUCache<string, Profiles>({ max: 200 });

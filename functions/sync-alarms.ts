@@ -12,9 +12,11 @@
  * Invoked by hand with `{ "views": ["user_profile"] }` or `{ "all": true }`, it syncs those
  * views (after the first deploy of the stack, for views activated before it existed).
  *
- * Environment: the shared tables (versions and pointers read); REWIND_ALARM_PERIOD_SECONDS
- * (optional, as for the drift monitor) overrides the policies' alarm periods. IAM:
- * cloudwatch:DescribeAlarms, PutMetricAlarm, DeleteAlarms on `alarm:rewind-drift-*` only.
+ * Environment: the shared tables (versions and pointers read); POWERTOOLS_SERVICE_NAME, the
+ * stack's service (contract/service.ts), whose alarms alone it reads, puts and deletes;
+ * REWIND_ALARM_PERIOD_SECONDS (optional, as for the drift monitor) overrides the policies'
+ * alarm periods. IAM: cloudwatch:DescribeAlarms, PutMetricAlarm, DeleteAlarms on
+ * `alarm:<service>-drift-*` only.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -27,7 +29,7 @@ import { CloudWatchDriftAlarms } from '../store/cloudwatch-alarms';
 import { tableNameFromEnv } from '../store/config';
 import { DynamoRegistry } from '../store/dynamo-registry';
 import { documentClient } from './commons/dynamo';
-import { logger } from './commons/powertools';
+import { logger, SERVICE_NAME } from './commons/powertools';
 
 export interface DriftAlarmsPort {
   describe(view: string): Promise<ExistingDriftAlarm[]>;
@@ -51,11 +53,18 @@ export function viewsOf(event: unknown): string[] | 'all' | undefined {
 }
 
 /**
- * The sync, with its ports injected (tests give fakes).
+ * The sync, with its ports injected (tests give fakes). `service` (default `rewind`) is the
+ * stack's: the alarms it plans are named and dimensioned for it, and it leaves every other
+ * service's alone; `alarms` must be bound to the same service.
  *
  * @example await createSyncAlarms({ registry, alarms })({ source: 'rewind', 'detail-type': 'FeatureViewActivated', detail: { view: 'user_profile' } })
  */
-export function createSyncAlarms(ports: { registry: Pick<Registry, 'getPointer' | 'getVersion' | 'listViews'>; alarms: DriftAlarmsPort; periodSeconds?: number }) {
+export function createSyncAlarms(ports: {
+  registry: Pick<Registry, 'getPointer' | 'getVersion' | 'listViews'>;
+  alarms: DriftAlarmsPort;
+  service?: string;
+  periodSeconds?: number;
+}) {
   const syncView = async (view: string): Promise<SyncAlarmsResult['synced'][number]> => {
     const pointer = await ports.registry.getPointer(view);
     const version = pointer?.stable ?? null;
@@ -66,7 +75,10 @@ export function createSyncAlarms(ports: { registry: Pick<Registry, 'getPointer' 
       if (!record) throw new Error(`view ${view} serves version ${version}, whose record is missing`);
       monitor = monitorPolicyOf(record.validation);
     }
-    const plan: DriftAlarmSyncPlan = planDriftAlarmSync(view, monitor, await ports.alarms.describe(view), ports.periodSeconds ? { periodSeconds: ports.periodSeconds } : {});
+    const plan: DriftAlarmSyncPlan = planDriftAlarmSync(view, monitor, await ports.alarms.describe(view), {
+      ...(ports.service ? { service: ports.service } : {}),
+      ...(ports.periodSeconds ? { periodSeconds: ports.periodSeconds } : {}),
+    });
     for (const spec of plan.put) await ports.alarms.put(spec);
     if (plan.delete.length > 0) await ports.alarms.delete(plan.delete);
     return { view, version, put: plan.put.map((s) => s.alarmName), unchanged: plan.unchanged, deleted: plan.delete };
@@ -108,7 +120,8 @@ function configured(): ReturnType<typeof createSyncAlarms> {
       history: tableNameFromEnv('history'),
       audit: tableNameFromEnv('audit'),
     }),
-    alarms: new CloudWatchDriftAlarms(new CloudWatchClient({})),
+    alarms: new CloudWatchDriftAlarms(new CloudWatchClient({}), SERVICE_NAME),
+    service: SERVICE_NAME,
     ...(Number.isFinite(period) && period > 0 ? { periodSeconds: period } : {}),
   });
   return sync;

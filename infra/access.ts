@@ -52,8 +52,8 @@ export interface BucketAccess {
 }
 
 /**
- * CloudWatch access to Rewind's drift alarms (`rewind-drift-*`, contract/alarms.ts), and only
- * to those:
+ * CloudWatch access to the stack's own drift alarms (`<service>-drift-*`, contract/alarms.ts;
+ * `rewind-drift-*` for the default stack), and only to those:
  * - `read`: DescribeAlarms and DescribeAlarmHistory (the bake check: did an alarm about the
  *   view fire since the trial started?).
  * - `manage`: DescribeAlarms, PutMetricAlarm and DeleteAlarms (sync-alarms).

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { alarmNamePrefixes, MODEL_ALARMS_ENV } from '../contract/alarms';
 import { ROUTES } from '../contract/routes';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
+import { serviceNameForStack } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import type { RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
@@ -34,9 +35,17 @@ export interface RewindStackProps extends StackProps {
  * ```
  *
  * The drift alarms are not in the template: views exist only at runtime, so sync-alarms
- * creates and deletes them (`rewind-drift-*`) as pointers move.
+ * creates and deletes them (`<service>-drift-*`) as pointers move.
+ *
+ * The stack's service name (`serviceName`, from its stack name: contract/service.ts) is
+ * every function's POWERTOOLS_SERVICE_NAME, the `service` dimension of its drift metrics,
+ * the prefix of its drift alarms and of the alarm names its rollback rule listens for, and
+ * the scope of its CloudWatch grants: two stacks in one account and region never touch each
+ * other's alarms or views.
  */
 export class RewindStack extends Stack {
+  /** `rewind` for the default stack `Rewind`, `rewind-<stack name in lower case>` for any other. */
+  public readonly serviceName: string;
   public readonly storage: RewindStorage;
   public readonly functions: RewindFunctions;
   public readonly api: RewindApi;
@@ -49,6 +58,7 @@ export class RewindStack extends Stack {
   constructor(scope: Construct, id: string, props: RewindStackProps) {
     super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
     const { config } = props;
+    this.serviceName = serviceNameForStack(this.stackName);
     const logRetention = retentionDays(config.logRetentionDays);
     const logRemovalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     if (config.jwtIsPlaceholder) {
@@ -64,9 +74,10 @@ export class RewindStack extends Stack {
       accessLogRetentionDays: config.accessLogRetentionDays,
     });
 
-    // Rewind's own alarms, plus the teams' model alarms bound in context (contract/alarms.ts).
-    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms)) };
+    // This stack's own alarms, plus the teams' model alarms bound in context (contract/alarms.ts).
+    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms, this.serviceName)) };
     this.functions = new RewindFunctions(this, 'Functions', {
+      serviceName: this.serviceName,
       storage: this.storage,
       handlers: STORE_HANDLERS,
       logRetention,
@@ -93,6 +104,7 @@ export class RewindStack extends Stack {
     });
 
     this.pointerEvents = new PointerEvents(this, 'PointerEvents', {
+      serviceName: this.serviceName,
       historyTable: this.storage.tables.history,
       logRetention,
       logRemovalPolicy,

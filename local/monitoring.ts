@@ -8,11 +8,14 @@
  *   history table (the outbox) ─▶ HistoryOutboxRelay ─▶ LocalEventBus (FeatureViewRolledBack, …)
  *
  * Every box is the real handler or the real definition; only the transport is in process.
+ * The alarms and the rule are those of the service the handlers run as (POWERTOOLS_SERVICE_NAME,
+ * `rewind` in the local runtime), as in a stack.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { alarmNamePrefixes, driftAlarmsForView, MODEL_ALARMS_ENV, type AlarmSpec, type ModelAlarmBinding } from '../contract/alarms';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
+import { serviceNameFromEnv } from '../contract/service';
 import type { Deps } from '../core/deps';
 import { monitorPolicyOf } from '../core/validation/policy';
 import { createDeps } from '../store';
@@ -80,10 +83,11 @@ export function monitoringEnvironment(o: LocalMonitoringOptions): Record<string,
  */
 export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<LocalMonitoring> {
   const deps = createDeps();
+  const service = serviceNameFromEnv();
   const bus = new LocalEventBus();
-  bus.addRule({ ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(o.modelAlarms ?? [])) });
+  bus.addRule({ ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(o.modelAlarms ?? [], service)) });
 
-  const alarmDefinitions = () => definitions(deps, o);
+  const alarmDefinitions = () => definitions(deps, o, service);
   const evaluator = new LocalAlarmEvaluator({ definitions: alarmDefinitions, publish: (event) => bus.publish(event) }).start();
   // Loaded here, after the environment is applied, as Lambda would load them.
   const { addEmfSink } = await import('../functions/commons/powertools');
@@ -118,13 +122,13 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
 }
 
 /** Drift alarms of every active view, from its active version's policy, plus the model alarms. */
-async function definitions(deps: Deps, o: LocalMonitoringOptions): Promise<AlarmSpec[]> {
+async function definitions(deps: Deps, o: LocalMonitoringOptions, service: string): Promise<AlarmSpec[]> {
   const specs: AlarmSpec[] = [];
   for (const view of await deps.registry.listViews()) {
     const pointer = await deps.registry.getPointer(view);
     if (pointer?.stable == null) continue;
     const record = await deps.registry.getVersion(view, pointer.stable);
-    specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}));
+    specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), { service, ...(o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}) }));
   }
   return [...specs, ...(o.modelAlarmSpecs ?? [])];
 }

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { envForPrefix } from '../store/config';
+import { DEFAULT_SERVICE_NAME, SERVICE_NAME_ENV } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import { ensureTables } from './bootstrap';
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
@@ -81,7 +82,8 @@ export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string
     AWS_ENDPOINT_URL_S3: o.s3Endpoint,
     REWIND_S3_FORCE_PATH_STYLE: 'true',
     REWIND_POINTER_CACHE_MS: String(o.pointerCacheMs ?? 1000),
-    POWERTOOLS_SERVICE_NAME: 'rewind',
+    // The default stack's service: drift metrics, alarm names and the rollback rule as in `Rewind`.
+    [SERVICE_NAME_ENV]: DEFAULT_SERVICE_NAME,
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_METRICS_NAMESPACE: 'Rewind',
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',

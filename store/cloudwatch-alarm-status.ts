@@ -1,12 +1,15 @@
 /**
  * The AlarmStatus port (core/bake.ts) over CloudWatch: the drift alarms of a view
- * (contract/alarms.ts names them `rewind-drift-<view>-<check>` and gives them a `view`
- * dimension) that are in ALARM now or entered it since a time.
+ * (contract/alarms.ts names them `<service>-drift-<view>-<check>` and gives them a `view`
+ * dimension) that are in ALARM now or entered it since a time. Only the alarms of this
+ * stack's service are read (contract/service.ts): another stack's alarm about a view of the
+ * same name says nothing about this one.
  *
  * The client is typed by the two calls it needs, which the SDK's aggregated `CloudWatch`
  * client (@aws-sdk/client-cloudwatch) provides as they are, and a fake provides in tests.
  */
-import { DRIFT_ALARM_PREFIX } from '../contract/alarms';
+import { viewDriftAlarmPrefix } from '../contract/alarms';
+import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import type { AlarmStatus } from '../core/bake';
 
 type Dimension = { Name?: string; Value?: string };
@@ -23,13 +26,17 @@ export interface CloudWatchAlarmsApi {
 }
 
 export class CloudWatchAlarmStatus implements AlarmStatus {
-  constructor(private readonly cloudwatch: CloudWatchAlarmsApi) {}
+  /** @param service whose drift alarms to read (the function's POWERTOOLS_SERVICE_NAME). @default 'rewind' */
+  constructor(
+    private readonly cloudwatch: CloudWatchAlarmsApi,
+    private readonly service: string = DEFAULT_SERVICE_NAME,
+  ) {}
 
   async alarmsSince(view: string, since: Date): Promise<string[]> {
     const firing: string[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.cloudwatch.describeAlarms({ AlarmNamePrefix: `${DRIFT_ALARM_PREFIX}${view}-`, AlarmTypes: ['MetricAlarm'], NextToken });
+      const page = await this.cloudwatch.describeAlarms({ AlarmNamePrefix: viewDriftAlarmPrefix(view, this.service), AlarmTypes: ['MetricAlarm'], NextToken });
       for (const alarm of page.MetricAlarms ?? []) {
         // The prefix of view `user` also matches `user-profile`'s alarms: the dimension decides.
         const dimensions = [...(alarm.Dimensions ?? []), ...(alarm.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric?.Dimensions ?? [])];

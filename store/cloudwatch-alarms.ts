@@ -1,7 +1,9 @@
 /**
  * Rewind's drift alarms in CloudWatch: read a view's back, put and delete them. What to put
  * and delete is decided elsewhere (contract/alarm-sync.ts planDriftAlarmSync); this adapter
- * only renders `AlarmSpec`s (contract/alarms.ts) as PutMetricAlarm requests.
+ * only renders `AlarmSpec`s (contract/alarms.ts) as PutMetricAlarm requests. It is bound to one
+ * service (contract/service.ts): it reads, puts and deletes that service's drift alarms only,
+ * never another stack's in the same account and region.
  *
  * The alarms get no actions: CloudWatch publishes every alarm state change to the account's
  * default event bus by itself, where the alarm → rollback rule listens (contract/rules.ts).
@@ -14,8 +16,9 @@ import {
   type MetricAlarm,
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import { driftAlarmPrefix, type ExistingDriftAlarm } from '../contract/alarm-sync';
-import type { AlarmSpec, AlarmStatistic, ComparisonOperator, TreatMissingData } from '../contract/alarms';
+import type { ExistingDriftAlarm } from '../contract/alarm-sync';
+import { driftAlarmPrefix, viewDriftAlarmPrefix, type AlarmSpec, type AlarmStatistic, type ComparisonOperator, type TreatMissingData } from '../contract/alarms';
+import { DEFAULT_SERVICE_NAME } from '../contract/service';
 
 /** DeleteAlarms takes at most 100 names per call. */
 const MAX_DELETE = 100;
@@ -69,14 +72,21 @@ export function existingDriftAlarm(alarm: MetricAlarm): ExistingDriftAlarm | und
 }
 
 export class CloudWatchDriftAlarms {
-  constructor(private readonly cloudwatch: CloudWatchSender) {}
+  /**
+   * @param service whose drift alarms these are (the function's POWERTOOLS_SERVICE_NAME).
+   * @default 'rewind'
+   */
+  constructor(
+    private readonly cloudwatch: CloudWatchSender,
+    readonly service: string = DEFAULT_SERVICE_NAME,
+  ) {}
 
   /** Every metric alarm under the view's name prefix (other views' included: the planner sorts them out by dimension). */
   async describe(view: string): Promise<ExistingDriftAlarm[]> {
     const found: ExistingDriftAlarm[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: driftAlarmPrefix(view), AlarmTypes: ['MetricAlarm'], NextToken }));
+      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: viewDriftAlarmPrefix(view, this.service), AlarmTypes: ['MetricAlarm'], NextToken }));
       for (const alarm of page.MetricAlarms ?? []) {
         const existing = existingDriftAlarm(alarm);
         if (existing) found.push(existing);
@@ -87,12 +97,21 @@ export class CloudWatchDriftAlarms {
   }
 
   async put(spec: AlarmSpec): Promise<void> {
+    this.assertOwn([spec.alarmName]);
     await this.cloudwatch.send(new PutMetricAlarmCommand(putMetricAlarmInput(spec)));
   }
 
   async delete(alarmNames: readonly string[]): Promise<void> {
+    this.assertOwn(alarmNames);
     for (let start = 0; start < alarmNames.length; start += MAX_DELETE) {
       await this.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: alarmNames.slice(start, start + MAX_DELETE) }));
     }
+  }
+
+  /** IAM scopes the function to its service's drift alarms too; this names the mistake before AWS refuses it. */
+  private assertOwn(alarmNames: readonly string[]): void {
+    const prefix = driftAlarmPrefix(this.service);
+    const foreign = alarmNames.filter((name) => !name.startsWith(prefix));
+    if (foreign.length > 0) throw new Error(`drift alarms of service ${this.service} are named ${prefix}…; refusing to change ${foreign.join(', ')}`);
   }
 }

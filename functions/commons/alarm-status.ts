@@ -4,6 +4,7 @@
  */
 import type { AlarmStatus } from '../../core/bake';
 import { CloudWatchAlarmStatus, type CloudWatchAlarmsApi } from '../../store/cloudwatch-alarm-status';
+import { SERVICE_NAME } from './powertools';
 
 let status: AlarmStatus | undefined;
 
@@ -11,9 +12,9 @@ export function useAlarmStatus(replacement: AlarmStatus | undefined): void {
   status = replacement;
 }
 
-/** Built on first use, once per container. */
+/** Built on first use, once per container; reads this stack's drift alarms only. */
 export function getAlarmStatus(): AlarmStatus {
-  status ??= new CloudWatchAlarmStatus(cloudWatchClient());
+  status ??= new CloudWatchAlarmStatus(cloudWatchClient(), SERVICE_NAME);
   return status;
 }
 

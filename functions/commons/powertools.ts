@@ -1,9 +1,18 @@
 /** Powertools, created once per container and shared by every entry point. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { serviceNameFromEnv } from '../../contract/service';
 
-export const logger = new Logger({ serviceName: 'rewind' });
-export const metrics = new Metrics({ namespace: 'Rewind', serviceName: 'rewind' });
+/**
+ * The service this function runs as: its stack's (POWERTOOLS_SERVICE_NAME, contract/service.ts),
+ * read once at cold start. It is the `service` of every log line and metric, and decides which
+ * drift alarms are this stack's. Passed explicitly: Powertools lets a constructor option win
+ * over the variable.
+ */
+export const SERVICE_NAME = serviceNameFromEnv();
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: 'Rewind', serviceName: SERVICE_NAME });
 
 /** One EMF count with the view as its dimension, flushed at once. */
 export function countForView(view: string, name: string): void {

@@ -53,6 +53,8 @@ export interface RewindFunctionsProps {
   pointerCacheMs: number;
   /** Extra environment variables of some functions, by handler. */
   environment?: Readonly<Record<string, Record<string, string>>>;
+  /** The stack's service (contract/service.ts), given to every function. */
+  serviceName: string;
 }
 
 /**
@@ -72,6 +74,7 @@ export class RewindFunctions extends Construct {
         ...PROFILES[handler],
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
+        serviceName: props.serviceName,
         environment: { REWIND_POINTER_CACHE_MS: String(props.pointerCacheMs), ...props.environment?.[handler] },
       });
       for (const spec of TABLES) {

@@ -16,6 +16,8 @@ import { RewindFunction } from './rewind-function';
 export interface PointerEventsProps {
   /** The history table; its stream is the outbox. */
   historyTable: ITable;
+  /** The stack's service (contract/service.ts), given to the publisher. */
+  serviceName: string;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
   /** Days the bus archive keeps events for replay. @default 30 */
@@ -52,6 +54,7 @@ export class PointerEvents extends Construct {
     this.publisher = new RewindFunction(this, 'Publisher', {
       handler: PUBLISHER_HANDLER,
       description: 'Rewind outbox: history stream → pointer events',
+      serviceName: props.serviceName,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     });

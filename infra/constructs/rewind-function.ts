@@ -7,8 +7,9 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { DRIFT_ALARM_PREFIX } from '../../contract/alarms';
+import { driftAlarmPrefix, METRICS_NAMESPACE } from '../../contract/alarms';
 import { EVENT_BUS_ENV } from '../../contract/rules';
+import { SERVICE_NAME_ENV } from '../../contract/service';
 import { SNAPSHOT_BUCKET_ENV, type TableSpec } from '../../contract/tables';
 import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, type BucketAccess, type DriftAlarmAccess, type TableAccess } from '../access';
 import { entryFor, LOCK_FILE, nodejsBundling, PROJECT_ROOT } from '../bundling';
@@ -27,6 +28,11 @@ export interface RewindFunctionProps {
   logRemovalPolicy?: RemovalPolicy;
   /** Extra environment variables (table and bucket names come from bindTable/bindBucket). */
   environment?: Record<string, string>;
+  /**
+   * The stack's service (contract/service.ts `serviceNameForStack`): POWERTOOLS_SERVICE_NAME,
+   * the `service` of its logs and metrics, and the drift alarms `bindDriftAlarms` grants.
+   */
+  serviceName: string;
 }
 
 /**
@@ -39,7 +45,7 @@ export interface RewindFunctionProps {
  * use or may use one it was not told about.
  *
  * @example
- * const fn = new RewindFunction(this, 'GetOnline', { handler: 'get-online', logRetention: RetentionDays.ONE_MONTH });
+ * const fn = new RewindFunction(this, 'GetOnline', { handler: 'get-online', serviceName: 'rewind', logRetention: RetentionDays.ONE_MONTH });
  * fn.bindTable(pointers, tableSpec('pointers'), 'read');
  */
 export class RewindFunction extends NodejsFunction {
@@ -47,6 +53,8 @@ export class RewindFunction extends NodejsFunction {
   public readonly handlerName: string;
   public readonly functionRole: Role;
   public readonly functionLogGroup: LogGroup;
+  /** The service it runs as (POWERTOOLS_SERVICE_NAME). */
+  public readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: RewindFunctionProps) {
     const role = new Role(scope, `${id}Role`, {
@@ -72,13 +80,14 @@ export class RewindFunction extends NodejsFunction {
       logGroup,
       bundling: nodejsBundling(),
       environment: {
-        POWERTOOLS_SERVICE_NAME: 'rewind',
-        POWERTOOLS_METRICS_NAMESPACE: 'Rewind',
+        [SERVICE_NAME_ENV]: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,
       },
     });
     this.handlerName = props.handler;
+    this.serviceName = props.serviceName;
     this.functionRole = role;
     this.functionLogGroup = logGroup;
     logGroup.grantWrite(role);
@@ -161,24 +170,26 @@ export class RewindFunction extends NodejsFunction {
   }
 
   /**
-   * Grants CloudWatch actions on Rewind's drift alarms only (`alarm:rewind-drift-*` in the
-   * stack's account and region): never on a team's own alarms, never on the ops alarms.
+   * Grants CloudWatch actions on its service's drift alarms only (`alarm:<service>-drift-*`
+   * in the stack's account and region): never on a team's own alarms, the ops alarms, or
+   * another Rewind stack's drift alarms.
    *
-   * @example fn.bindDriftAlarms('read') // DescribeAlarms + DescribeAlarmHistory
+   * @example fn.bindDriftAlarms('read') // DescribeAlarms + DescribeAlarmHistory on alarm:rewind-drift-*
    */
   bindDriftAlarms(access: DriftAlarmAccess): this {
-    const alarms = driftAlarmsArn(Stack.of(this));
+    const alarms = driftAlarmsArn(Stack.of(this), this.serviceName);
+    const prefix = driftAlarmPrefix(this.serviceName);
     this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: [...CLOUDWATCH_ACTIONS[access]], resources: [alarms] }));
     Validations.of(this.functionRole).acknowledge({
       // cdk-nag names the finding after the resource as the template renders it.
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${DRIFT_ALARM_PREFIX}*]`,
-      reason: `Drift alarms are created at runtime, one per view and check, all named '${DRIFT_ALARM_PREFIX}<view>-<check>': the name prefix is the narrowest resource that covers them.`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${prefix}*]`,
+      reason: `Drift alarms are created at runtime, one per view and check, all named '${prefix}<view>-<check>': the name prefix is the narrowest resource that covers them.`,
     });
     return this;
   }
 }
 
-/** The ARN pattern of every drift alarm in the stack's account and region. */
-export function driftAlarmsArn(stack: Stack): string {
-  return stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${DRIFT_ALARM_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+/** The ARN pattern of every drift alarm of `service` in the stack's account and region. */
+export function driftAlarmsArn(stack: Stack, service: string): string {
+  return stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${driftAlarmPrefix(service)}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 }

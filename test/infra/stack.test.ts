@@ -8,7 +8,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES, routeKey } from '../../contract/routes';
 import { ALARM_ROLLBACK_RULE, EVENT_BUS_ENV, matchesEventPattern, POINTER_DETAIL_TYPES, POINTER_EVENT_SOURCE, RULES, SYNC_ALARMS_RULE } from '../../contract/rules';
 import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../../contract/tables';
-import { DRIFT_ALARM_PREFIX, MODEL_ALARMS_ENV } from '../../contract/alarms';
+import { driftAlarmName, driftAlarmPrefix, MODEL_ALARMS_ENV } from '../../contract/alarms';
+import { DEFAULT_SERVICE_NAME, SERVICE_NAME_ENV } from '../../contract/service';
 import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
@@ -373,7 +374,7 @@ describe('the outbox: history stream → event bus', () => {
 });
 
 describe('artifact events and drift alarms', () => {
-  const DRIFT_ALARMS_ARN = `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${DRIFT_ALARM_PREFIX}*`;
+  const DRIFT_ALARMS_ARN = `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${driftAlarmPrefix()}*`;
   const cloudwatchStatements = (handler: string) =>
     statementsOfRole(prod.json, logicalId(fn(handler).functionRole))
       .filter((s) => actionsOf(s).some((a) => a.startsWith('cloudwatch:')))
@@ -448,6 +449,45 @@ describe('artifact events and drift alarms', () => {
     expect(schedule.ScheduleExpression).toBe('rate(1 minute)');
     expect(referencedIds(schedule.Targets[0].Arn)).toEqual([logicalId(fn('promote-canaries'))]);
     expect(schedule.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 0 } });
+  });
+});
+
+describe('two stacks in one account and region (rewind:stackName) keep apart', () => {
+  // A dev stack beside prod: CloudWatch metrics, alarms and the default event bus are shared.
+  let other: Synthesized;
+  beforeAll(() => {
+    other = synthesize({ 'rewind:stackName': 'RewindDev' });
+  });
+  const functionsOf = (s: Synthesized) => [...Object.values(s.stack.functions.byHandler), s.stack.pointerEvents.publisher];
+  const serviceNames = (s: Synthesized) => new Set(functionsOf(s).map((f) => resource(s, logicalId(f)).Properties!.Environment.Variables[SERVICE_NAME_ENV]));
+  const rulePrefixes = (s: Synthesized) => resource(s, logicalId(s.stack.rollbackAutomation.rule)).Properties!.EventPattern.detail.alarmName;
+  const cloudwatchResources = (s: Synthesized, handler: string) =>
+    statementsOfRole(s.json, logicalId(s.stack.functions.get(handler).functionRole))
+      .filter((st) => actionsOf(st).some((a) => a.startsWith('cloudwatch:')))
+      .flatMap((st) => resourcesOf(st).map(render));
+  const alarmArn = (service: string) => `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${service}-drift-*`;
+
+  it('gives every function its stack\'s service name: rewind for the default stack, rewind-<name> for another', () => {
+    expect(prod.stack.serviceName).toBe(DEFAULT_SERVICE_NAME);
+    expect(other.stack.serviceName).toBe('rewind-rewinddev');
+    expect(serviceNames(prod)).toEqual(new Set(['rewind']));
+    expect(serviceNames(other)).toEqual(new Set(['rewind-rewinddev']));
+  });
+
+  it('makes each rollback rule listen for its own stack\'s alarm names', () => {
+    expect(rulePrefixes(prod)).toEqual([{ prefix: 'rewind-' }]);
+    expect(rulePrefixes(other)).toEqual([{ prefix: 'rewind-rewinddev-' }]);
+    const otherPattern = resource(other, logicalId(other.stack.rollbackAutomation.rule)).Properties!.EventPattern;
+    const event = (alarmName: string) => ({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName, state: { value: 'ALARM' } } });
+    expect(matchesEventPattern(otherPattern, event(driftAlarmName('user_profile', 'psi', 'rewind-rewinddev')))).toBe(true);
+    expect(matchesEventPattern(otherPattern, event(driftAlarmName('user_profile', 'psi')))).toBe(false);
+  });
+
+  it('scopes each stack\'s CloudWatch grants to its own drift alarms', () => {
+    for (const handler of ['sync-alarms', 'promote-canaries']) {
+      expect({ handler, resources: cloudwatchResources(prod, handler) }).toEqual({ handler, resources: [alarmArn('rewind')] });
+      expect({ handler, resources: cloudwatchResources(other, handler) }).toEqual({ handler, resources: [alarmArn('rewind-rewinddev')] });
+    }
   });
 });
 

@@ -55,6 +55,17 @@ describe('planDriftAlarmSync', () => {
   it('follows a period override, as the drift monitor does', () => {
     expect(planDriftAlarmSync('v', DEFAULTS, [], { periodSeconds: 10 }).put.every((s) => s.periodSeconds === 10)).toBe(true);
   });
+
+  it('plans for one service: never deletes another stack\'s alarms, even when they are described to it', () => {
+    const dev = planDriftAlarmSync('v', null, [existing('v', 'psi'), { ...existing('v', 'js'), alarmName: 'rewind-rewinddev-drift-v-js' }], { service: 'rewind-rewinddev' });
+    // The first is the default stack's; the second has a dev name but the default stack's metric.
+    expect(dev.delete).toEqual([]);
+    expect(planDriftAlarmSync('v', DEFAULTS, [], { service: 'rewind-rewinddev' }).put.map((s) => [s.alarmName, s.dimensions.service])).toEqual([
+      ['rewind-rewinddev-drift-v-psi', 'rewind-rewinddev'],
+      ['rewind-rewinddev-drift-v-js', 'rewind-rewinddev'],
+      ['rewind-rewinddev-drift-v-nullRateIncrease', 'rewind-rewinddev'],
+    ]);
+  });
 });
 
 /** A CloudWatch that keeps metric alarms by name, answering the three calls the adapter makes. */
@@ -130,14 +141,13 @@ describe('functions/sync-alarms', () => {
   const version = (view: string, v: number, monitor?: object): VersionRecord => ({ view, version: v, ...(monitor ? { validation: { policy: { monitor } } } : {}) }) as unknown as VersionRecord;
   const pointer = (view: string, stable: number | null): Pointer => ({ view, stable, previousStable: [], rolledBack: [], disabledFeatures: [], revision: 1, updatedAt: '', updatedBy: '' });
 
-  function setup(views: Record<string, { stable: number | null; versions: VersionRecord[] }>) {
-    const cloudwatch = fakeCloudWatch(100);
+  function setup(views: Record<string, { stable: number | null; versions: VersionRecord[] }>, cloudwatch = fakeCloudWatch(100), service?: string) {
     const registry = {
       getPointer: async (view: string) => (views[view] ? pointer(view, views[view]!.stable) : undefined),
       getVersion: async (view: string, v: number) => views[view]?.versions.find((r) => r.version === v),
       listViews: async () => Object.keys(views),
     };
-    const sync = createSyncAlarms({ registry, alarms: new CloudWatchDriftAlarms(cloudwatch.client) });
+    const sync = createSyncAlarms({ registry, alarms: new CloudWatchDriftAlarms(cloudwatch.client, service), ...(service ? { service } : {}) });
     return { sync, cloudwatch, views };
   }
   const pointerEvent = (view: string, detailType = 'FeatureViewActivated') => ({ source: 'rewind', 'detail-type': detailType, detail: { eventId: `${view}#1`, view } });
@@ -170,6 +180,36 @@ describe('functions/sync-alarms', () => {
     await expect(sync({ all: true })).rejects.toThrow('drift alarms of w could not be synced');
     // The other view was still synced.
     expect(cloudwatch.alarms.has('rewind-drift-v-psi')).toBe(true);
+  });
+
+  it('in a second stack (another service), puts and deletes its own alarms only, beside the default stack\'s', async () => {
+    const DEV = 'rewind-rewinddev';
+    const cloudwatch = fakeCloudWatch(100);
+    // The default stack serves v with a strict policy; the dev stack serves v with the defaults.
+    const strict = resolvePolicy({ monitor: { alarmAbove: { psi: 0.1, js: null, nullRateIncrease: null } } }).monitor;
+    const prod = setup({ v: { stable: 1, versions: [version('v', 1, strict)] } }, cloudwatch);
+    await prod.sync(pointerEvent('v'));
+    const prodAlarms = structuredClone([...cloudwatch.alarms]);
+    expect(prodAlarms.map(([name]) => name)).toEqual(['rewind-drift-v-psi']);
+
+    const dev = setup({ v: { stable: 1, versions: [version('v', 1)] } }, cloudwatch, DEV);
+    const callsBefore = cloudwatch.calls.length;
+    expect((await dev.sync(pointerEvent('v'))).synced[0]).toMatchObject({ put: [`${DEV}-drift-v-psi`, `${DEV}-drift-v-js`, `${DEV}-drift-v-nullRateIncrease`], deleted: [] });
+    expect(cloudwatch.alarms.get(`${DEV}-drift-v-psi`)!.Dimensions).toContainEqual({ Name: 'service', Value: DEV });
+    // The dev stack serves nothing any more: its alarms go, the default stack's stay as they were.
+    dev.views.v!.stable = null;
+    expect((await dev.sync(pointerEvent('v', 'FeatureViewRolledBack'))).synced[0]).toMatchObject({ deleted: [`${DEV}-drift-v-js`, `${DEV}-drift-v-nullRateIncrease`, `${DEV}-drift-v-psi`] });
+    expect([...cloudwatch.alarms]).toEqual(prodAlarms);
+    const devCalls = cloudwatch.calls.slice(callsBefore);
+    expect(devCalls.flatMap((c) => c.split(' ')[1]!.split(',')).filter((name) => !name.startsWith(`${DEV}-drift-`))).toEqual([]);
+  });
+
+  it('refuses, in the adapter, to put or delete an alarm of another service', async () => {
+    const cloudwatch = fakeCloudWatch();
+    const dev = new CloudWatchDriftAlarms(cloudwatch.client, 'rewind-rewinddev');
+    await expect(dev.put(driftAlarmsForView('v', DEFAULTS)[0]!)).rejects.toThrow(/refusing to change rewind-drift-v-psi/);
+    await expect(dev.delete(['rewind-drift-v-psi'])).rejects.toThrow(/refusing to change rewind-drift-v-psi/);
+    expect(cloudwatch.calls).toEqual([]);
   });
 
   it('ignores events without a view, and reads manual requests', async () => {

@@ -13,8 +13,15 @@ let now = new Date('2026-11-25T12:00:00Z');
 const clockDeps = () => memoryDeps(() => now);
 const request = (seed: number, extra = {}) => parse(DeployRequestSchema, deployBody(seed, 10, extra), 'body');
 
-function fired(alarmName: string, o: { view?: string; state?: string; at?: string } = {}): AlarmFired {
-  const parsed = parseAlarmEvent(alarmEvent(alarmName, o));
+function fired(alarmName: string, o: { view?: string; state?: string; at?: string; service?: string | null } = {}): AlarmFired {
+  const event = alarmEvent(alarmName, o);
+  // The metric's `service` dimension: another stack's service, or none at all (null).
+  if (o.service !== undefined) {
+    const metric = event.detail.configuration.metrics[0]!.metricStat.metric;
+    const { service: _default, ...others } = metric.dimensions;
+    metric.dimensions = (o.service === null ? others : { ...others, service: o.service }) as typeof metric.dimensions;
+  }
+  const parsed = parseAlarmEvent(event);
   if (!parsed.ok) throw new Error(parsed.problem);
   return parsed.alarm;
 }
@@ -82,6 +89,53 @@ describe('autoRollback', () => {
     expect((await autoRollback(deps, fired('rewind-drift-ghost-psi', { view: 'ghost' }))).outcomes).toEqual([{ view: 'ghost', action: 'none', why: 'no such view' }]);
     expect(await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v', state: 'OK' }))).toMatchObject({ outcomes: [], note: 'state is OK, not ALARM' });
     expect([...deps.registry.pointers]).toEqual(before);
+  });
+
+  describe('two Rewind stacks in one account: the service dimension says whose alarm it is', () => {
+    const DEV = 'rewind-rewinddev';
+
+    it('ignores, writing nothing, a drift alarm of another stack about a view of the same name', async () => {
+      const deps = await twoVersions();
+      const pointers = structuredClone([...deps.registry.pointers]);
+      const history = deps.registry.historyEntries.length;
+      const audit = structuredClone([...deps.registry.audit]);
+      // The default stack's rule prefix `rewind-` also matches the dev stack's alarm names.
+      const result = await autoRollback(deps, fired(`${DEV}-drift-v-psi`, { view: 'v', service: DEV }), [], 'rewind');
+      expect(result).toEqual({
+        alarmName: `${DEV}-drift-v-psi`,
+        resolvedBy: 'nothing',
+        outcomes: [],
+        note: `alarm of another Rewind stack (service ${DEV}, this stack's is rewind): ignored`,
+      });
+      expect([...deps.registry.pointers]).toEqual(pointers);
+      expect(deps.registry.historyEntries).toHaveLength(history);
+      expect([...deps.registry.audit]).toEqual(audit);
+    });
+
+    it('ignores, in the other stack, the default stack\'s alarm', async () => {
+      const deps = await twoVersions();
+      const result = await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v' }), [], DEV);
+      expect(result).toMatchObject({ outcomes: [], note: expect.stringMatching(/^alarm of another Rewind stack \(service rewind,/) });
+      expect((await deps.registry.getPointer('v'))!.stable).toBe(2);
+    });
+
+    it('still rolls back on its own service\'s alarm, and on an alarm that names no service', async () => {
+      const own = await twoVersions();
+      expect((await autoRollback(own, fired(`${DEV}-drift-v-psi`, { view: 'v', service: DEV }), [], DEV)).outcomes).toEqual([
+        expect.objectContaining({ view: 'v', action: 'rolled-back', fromVersion: 2, toVersion: 1 }),
+      ]);
+      const unnamed = await twoVersions();
+      expect((await autoRollback(unnamed, fired('rewind-drift-v-psi', { view: 'v', service: null }), [], 'rewind')).outcomes).toEqual([
+        expect.objectContaining({ view: 'v', action: 'rolled-back', toVersion: 1 }),
+      ]);
+    });
+
+    it('acts on a bound model alarm whatever service its metric names (it is bound by its exact name)', async () => {
+      const deps = await twoVersions('v', { consumers: ['churn-model'] });
+      const bindings = [{ alarmName: 'churn-auc-low', model: 'churn-model', bakeWindowMinutes: 60 }];
+      const result = await autoRollback(deps, fired('churn-auc-low', { service: 'churn-api' }), bindings, 'rewind');
+      expect(result).toMatchObject({ resolvedBy: 'model-binding', outcomes: [expect.objectContaining({ view: 'v', action: 'rolled-back' })] });
+    });
   });
 
   it('reports a view with nothing to go back to instead of failing', async () => {
