@@ -2,7 +2,8 @@
 // test:localstack, test:stand-in): the integration and end-to-end suites plus the smoke test,
 // with REWIND_API_URL set, which test/support/rewind.ts turns into its deployed mode. Never
 // part of `npm test`. Suites named *.local.test.ts drive the local runtime in process (the
-// monitor, the bake check, injected faults, `npm start` itself) and cannot run here.
+// monitor, the bake check, injected faults, `npm start` itself) or would damage a shared
+// stack (tampering with its audit log), and do not run here.
 const main = require('./jest.config.js');
 const integration = main.projects.find((p) => p.displayName === 'integration');
 

@@ -284,9 +284,13 @@ export async function auditVerify(client: RewindClient): Promise<Output> {
   const verdict = await client.verifyAudit();
   const chains = (verdict as { chains?: number }).chains;
   const scope = `${plural(verdict.entries, 'entry', 'entries')}${chains !== undefined ? ` in ${plural(chains, 'chain', 'chains')}` : ''}`;
-  if (verdict.ok) return { data: verdict, text: `audit log ok: ${scope} verified` };
+  // `problems` and `unanchored` are absent from servers older than chain heads.
+  const unanchored = verdict.unanchored?.length ?? 0;
+  const note = unanchored ? ` (${plural(unanchored, 'chain', 'chains')} written before chain heads, not yet anchored: truncation there is not detectable)` : '';
+  if (verdict.ok) return { data: verdict, text: `audit log ok: ${scope} verified${note}` };
   const bad = verdict.firstBadEntry;
-  return { data: verdict, text: `audit log BROKEN: ${bad ? `${bad.id}: ${bad.reason}` : 'verification failed'} (${scope} checked)`, exitCode: 1 };
+  const more = (verdict.problems ?? []).slice(1).map((p) => `\n  also ${p.id}: ${p.detail}`);
+  return { data: verdict, text: `audit log BROKEN: ${bad ? `${bad.id}: ${bad.reason}` : 'verification failed'} (${scope} checked)${more.join('')}`, exitCode: 1 };
 }
 
 export async function auditList(client: RewindClient, options: { view?: string; actor?: string; limit?: number } = {}): Promise<Output> {

@@ -37,6 +37,14 @@ export interface TableSpec {
 
 export const VIEW_CATALOG_INDEX = 'by-catalog';
 
+/**
+ * Sort key (`seq`) of each audit chain's head item, in the chain's own partition. Entries are
+ * numbered from 1 and never get near it, and it sorts above all of them: a descending Query
+ * with Limit 1 reads the head, or, on a chain written before heads existed, its newest entry,
+ * in one consistent read either way. Listing entries keeps `seq < AUDIT_HEAD_SEQ`.
+ */
+export const AUDIT_HEAD_SEQ = Number.MAX_SAFE_INTEGER;
+
 export const TABLES: readonly TableSpec[] = [
   {
     id: 'versions',
@@ -72,8 +80,9 @@ export const TABLES: readonly TableSpec[] = [
     id: 'audit',
     envVar: 'REWIND_AUDIT_TABLE',
     partitionKey: { name: 'chain', type: 'S' },
+    // Entries at seq 1, 2, …; each chain's head at AUDIT_HEAD_SEQ, above all of them.
     sortKey: { name: 'seq', type: 'N' },
-    purpose: 'hash-chained audit log, one chain per view plus a global chain',
+    purpose: 'hash-chained audit log, one chain per view plus a global chain, each with a head item naming its newest entry',
   },
   {
     id: 'online',

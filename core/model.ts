@@ -192,6 +192,32 @@ export interface AuditEntry extends AuditDraft {
   at: string;
   prevHash: string;
   hash: string;
+  /**
+   * Written together with its chain's head (true of every entry since heads exist). Covered by
+   * the hash, so a chain that holds such an entry but no head has lost its head.
+   */
+  anchored?: true;
+}
+
+/**
+ * The newest (seq, hash) of one audit chain, kept in an item of its own and written in the same
+ * transaction as every entry. Entries alone cannot show that the newest of them were deleted
+ * (nothing later cites them); the head can.
+ */
+export interface ChainHead {
+  chain: string;
+  /** seq of the chain's newest entry. */
+  seq: number;
+  /** hash of the chain's newest entry. */
+  hash: string;
+  /** when that entry was written. */
+  at: string;
+  /**
+   * Set when an append found the head missing although the newest entry had been written with
+   * one, and rebuilt it from that entry: whatever followed that entry may have been deleted with
+   * the head. Carried forward by every later append, so the verdict outlives the next write.
+   */
+  rebuilt?: { at: string; fromSeq: number };
 }
 
 export interface Principal {

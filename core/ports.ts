@@ -8,6 +8,7 @@ import type {
   ArtifactRef,
   AuditDraft,
   AuditEntry,
+  ChainHead,
   FeatureValue,
   HistoryEntry,
   Materialization,
@@ -34,6 +35,13 @@ export interface AuditFilter {
   /** Exact match on `AuditEntry.actor`. */
   actor?: string;
   limit: number;
+}
+
+/** One audit chain as stored: its entries in seq order, and its head (absent on a chain written before heads existed). */
+export interface AuditChain {
+  chain: string;
+  entries: AuditEntry[];
+  head?: ChainHead;
 }
 
 export interface CommittedChange {
@@ -63,15 +71,20 @@ export interface Registry {
   commitPointerChange(change: PointerChange): Promise<CommittedChange>;
   history(view: string, limit: number): Promise<HistoryEntry[]>;
 
+  /**
+   * Appends to the draft's chain. Every append (here and inside the writes above) writes the
+   * entry and the chain's head together, each under a condition, so concurrent appends neither
+   * fork the chain nor leave the head behind it.
+   */
   appendAudit(draft: AuditDraft): Promise<AuditEntry>;
   /**
    * Audit entries, newest first: one view's chain when `view` is given, else every chain
    * ordered by `at`. `actor` keeps only the entries whose actor is exactly that, and still
-   * returns up to `limit` of them however many other entries are newer.
+   * returns up to `limit` of them however many other entries are newer. Entries only: never a head.
    */
   listAudit(options: AuditFilter): Promise<AuditEntry[]>;
-  /** Every chain, each in seq order. */
-  auditChains(): AsyncIterable<AuditEntry[]>;
+  /** Every chain with its head, entries in seq order; a head whose entries are all gone is a chain with none. */
+  auditChains(): AsyncIterable<AuditChain>;
 
   /** The newest stored policy revision; undefined until someone stores one. */
   getPolicy(): Promise<StoredPolicy | undefined>;

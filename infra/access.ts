@@ -18,9 +18,10 @@ export type TableId = TableSpec['id'];
  *   table with `usedBy` is named only to the functions it lists.
  * - `read`: GetItem, BatchGetItem, Query, Scan (on the table and its indexes).
  * - `put`: PutItem only (serving's sample batches).
- * - `append`: PutItem and Query, no update or delete: the audit chain (query the tail, put
- *   the next entry under a condition) and history entries. Every HTTP function appends to
- *   the audit table, because any route may refuse a caller and a refusal is audited.
+ * - `append`: PutItem and Query, no update or delete: the audit chain (query the head, put the
+ *   next entry and the moved head under conditions, in one transaction) and history entries.
+ *   Every HTTP function appends to the audit table, because any route may refuse a caller and
+ *   a refusal is audited.
  * - `read-append`: both, for the functions that read the audit log and may also refuse.
  * - `write`: read plus PutItem, UpdateItem, DeleteItem, BatchWriteItem.
  */

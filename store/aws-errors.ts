@@ -18,10 +18,6 @@ export function isThrottling(error: unknown): boolean {
   return (name !== undefined && THROTTLING.has(name)) || (error as { $retryable?: { throttling?: boolean } })?.$retryable?.throttling === true;
 }
 
-export function isConditionFailure(error: unknown): boolean {
-  return errorName(error) === 'ConditionalCheckFailedException';
-}
-
 export function isTimeout(error: unknown): boolean {
   const name = errorName(error);
   return name === 'TimeoutError' || name === 'RequestTimeout' || name === 'ECONNRESET' || name === 'ETIMEDOUT';

@@ -1,6 +1,10 @@
 /**
  * The Registry port over DynamoDB: version records, the view catalog, pointers, history and
  * the audit chains. Pointer changes are one TransactWriteItems (invariant 2).
+ *
+ * Audit table layout: partition `chain`, entries at `seq` 1, 2, …, and one head item per chain
+ * at `seq` = AUDIT_HEAD_SEQ holding the newest entry's seq and hash (`lastSeq`, `lastHash`).
+ * Every read of entries leaves the head out.
  */
 import {
   GetCommand,
@@ -17,12 +21,12 @@ import {
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LRUCache } from 'lru-cache';
-import { VIEW_CATALOG_INDEX } from '../contract/tables';
-import { chainFor, nextAuditEntry } from '../core/audit-chain';
+import { AUDIT_HEAD_SEQ, VIEW_CATALOG_INDEX } from '../contract/tables';
+import { appendToChain, chainFor, type ChainAppend } from '../core/audit-chain';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError } from '../core/errors';
-import type { Approval, AuditDraft, AuditEntry, HistoryEntry, Materialization, Pointer, StoredPolicy, VersionRecord } from '../core/model';
-import type { AuditFilter, CommittedChange, PointerChange, Registry } from '../core/ports';
-import { backoff, errorName, isConditionFailure } from './aws-errors';
+import type { Approval, AuditDraft, AuditEntry, ChainHead, HistoryEntry, Materialization, Pointer, StoredPolicy, VersionRecord } from '../core/model';
+import type { AuditChain, AuditFilter, CommittedChange, PointerChange, Registry } from '../core/ports';
+import { backoff, errorName } from './aws-errors';
 import type { TableNames } from './config';
 
 const CATALOG_SK = 'VIEW';
@@ -312,10 +316,11 @@ export class DynamoRegistry implements Registry {
         const page = await this.db.send(
           new QueryCommand({
             TableName: this.tables.audit,
-            KeyConditionExpression: '#chain = :chain',
+            // Below the head: entries only.
+            KeyConditionExpression: '#chain = :chain AND #seq < :head',
             ...(byActor ? { FilterExpression: byActor.FilterExpression } : {}),
-            ExpressionAttributeNames: { '#chain': 'chain', ...byActor?.ExpressionAttributeNames },
-            ExpressionAttributeValues: { ':chain': chainFor(view), ...byActor?.ExpressionAttributeValues },
+            ExpressionAttributeNames: { '#chain': 'chain', '#seq': 'seq', ...byActor?.ExpressionAttributeNames },
+            ExpressionAttributeValues: { ':chain': chainFor(view), ':head': AUDIT_HEAD_SEQ, ...byActor?.ExpressionAttributeValues },
             ScanIndexForward: false,
             Limit: pageSize,
             ExclusiveStartKey,
@@ -333,38 +338,50 @@ export class DynamoRegistry implements Registry {
     // is small, so read it and sort (GET /audit without ?view= is an operator's tool). With an
     // actor the scan filters server-side, so only that actor's entries cross the wire.
     const all: AuditEntry[] = [];
-    if (!byActor) for await (const chain of this.auditChains()) all.push(...chain);
+    if (!byActor) for await (const chain of this.auditChains()) all.push(...chain.entries);
     else {
       let ExclusiveStartKey: Record<string, unknown> | undefined;
       do {
         const page = await this.db.send(new ScanCommand({ TableName: this.tables.audit, ...byActor, ExclusiveStartKey, ConsistentRead: true }));
-        all.push(...((page.Items ?? []) as AuditEntry[]));
+        // Heads carry no actor, so the filter drops them already; say so in code too.
+        all.push(...((page.Items ?? []).filter((item) => !isHeadItem(item)) as AuditEntry[]));
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
     }
     return all.sort(newestFirst).slice(0, limit);
   }
 
-  async *auditChains(): AsyncIterable<AuditEntry[]> {
-    const byChain = new Map<string, AuditEntry[]>();
+  async *auditChains(): AsyncIterable<AuditChain> {
+    const byChain = new Map<string, AuditChain>();
+    const chainOf = (name: string) => byChain.get(name) ?? byChain.set(name, { chain: name, entries: [] }).get(name)!;
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(new ScanCommand({ TableName: this.tables.audit, ExclusiveStartKey, ConsistentRead: true }));
-      for (const item of (page.Items ?? []) as AuditEntry[]) {
-        const list = byChain.get(item.chain) ?? [];
-        list.push(item);
-        byChain.set(item.chain, list);
+      for (const item of page.Items ?? []) {
+        // A head with no entries left is a chain too: every entry of it was deleted.
+        if (isHeadItem(item)) chainOf(String(item.chain)).head = fromHeadItem(item);
+        else chainOf(String(item.chain)).entries.push(item as AuditEntry);
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    for (const [, entries] of [...byChain].sort(([a], [b]) => a.localeCompare(b))) yield entries.sort((a, b) => a.seq - b.seq);
+    for (const [, chain] of [...byChain].sort(([a], [b]) => a.localeCompare(b))) {
+      chain.entries.sort((a, b) => a.seq - b.seq);
+      yield chain;
+    }
   }
 
   /**
-   * Append an audit entry to its chain inside a transaction with `items`. The entry claims
-   * the next seq with a condition, so concurrent appends cannot fork the chain; the loser
-   * reads the new tail and tries again. `onCancel` may turn a cancellation into the
-   * caller's own error (e.g. a revision conflict) by throwing it.
+   * Append an audit entry to its chain inside a transaction with `items`, and move the chain's
+   * head in that same transaction. The entry claims the next seq with a condition, so
+   * concurrent appends cannot fork the chain; the head write is conditioned on the head still
+   * naming the seq this append followed (or on there being no head yet), so it can never fall
+   * behind its entries. The loser of a race re-reads the end and tries again. `onCancel` may
+   * turn a cancellation into the caller's own error (e.g. a revision conflict) by throwing it;
+   * it sees the reasons of the caller's items only, in the caller's order.
+   *
+   * DynamoDB calls per append: one Query (the end of the chain) and one TransactWriteItems,
+   * plus the same again per lost race. The head is a Put, not an Update, and read by Query,
+   * not GetItem: the audit `append` grant (infra/access.ts) is PutItem and Query only.
    */
   private async withChainAppend(
     draft: AuditDraft,
@@ -374,38 +391,59 @@ export class DynamoRegistry implements Registry {
   ): Promise<AuditEntry> {
     const chain = chainFor(draft.view);
     for (let attempt = 0; ; attempt++) {
-      const entry = nextAuditEntry(await this.chainTail(chain), draft, at);
+      const { head, newest } = await this.chainEnd(chain);
+      const append = appendToChain(chain, head, newest, draft, at);
       const auditPut: TransactItem = {
-        Put: { TableName: this.tables.audit, Item: entry, ConditionExpression: 'attribute_not_exists(#seq)', ExpressionAttributeNames: { '#seq': 'seq' } },
+        Put: { TableName: this.tables.audit, Item: append.entry, ConditionExpression: 'attribute_not_exists(#seq)', ExpressionAttributeNames: { '#seq': 'seq' } },
       };
-      const transactItems = items(auditPut, entry);
+      const callerItems = items(auditPut, append.entry);
       try {
-        if (transactItems.length === 1) await this.db.send(new PutCommand((transactItems[0] as { Put: PutCommandInput }).Put));
-        else await this.db.send(new TransactWriteCommand({ TransactItems: transactItems }));
-        return entry;
+        // The head goes last, so the caller's items keep their indexes in a cancellation.
+        await this.db.send(new TransactWriteCommand({ TransactItems: [...callerItems, this.headPut(append)] }));
+        return append.entry;
       } catch (error) {
         const reasons = cancellationReasons(error);
-        if (reasons) await onCancel?.(reasons);
-        else if (!isConditionFailure(error)) throw error;
+        if (!reasons) throw error;
+        await onCancel?.(reasons.slice(0, callerItems.length));
         if (attempt + 1 >= MAX_APPEND_ATTEMPTS) throw new Error(`audit chain ${chain} is too contended: gave up after ${attempt + 1} attempts`, { cause: error });
         await backoff(attempt);
       }
     }
   }
 
-  private async chainTail(chain: string): Promise<AuditEntry | undefined> {
+  /**
+   * The end of a chain in one consistent read: the head sorts above every entry, so the newest
+   * item is the head, or on a chain written before heads existed, its newest entry (the first
+   * append after the upgrade builds the head from it).
+   */
+  private async chainEnd(chain: string): Promise<{ head?: ChainHead; newest?: AuditEntry }> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.tables.audit,
         KeyConditionExpression: '#chain = :chain',
-          ExpressionAttributeNames: { '#chain': 'chain' },
+        ExpressionAttributeNames: { '#chain': 'chain' },
         ExpressionAttributeValues: { ':chain': chain },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
       }),
     );
-    return out.Items?.[0] as AuditEntry | undefined;
+    const item = out.Items?.[0];
+    if (!item) return {};
+    return isHeadItem(item) ? { head: fromHeadItem(item) } : { newest: item as AuditEntry };
+  }
+
+  /** The head write of an append: only if the head is still where this append found it. */
+  private headPut({ head, expectedHeadSeq }: ChainAppend): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.audit,
+        Item: toHeadItem(head),
+        ...(expectedHeadSeq === undefined
+          ? { ConditionExpression: 'attribute_not_exists(#seq)', ExpressionAttributeNames: { '#seq': 'seq' } }
+          : { ConditionExpression: '#lastSeq = :expected', ExpressionAttributeNames: { '#lastSeq': 'lastSeq' }, ExpressionAttributeValues: { ':expected': expectedHeadSeq } }),
+      },
+    };
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
@@ -434,6 +472,26 @@ function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   return errorName(error) === 'TransactionCanceledException'
     ? ((error as TransactionCanceledException).CancellationReasons ?? [])
     : undefined;
+}
+
+function isHeadItem(item: Record<string, unknown>): boolean {
+  return Number(item.seq) === AUDIT_HEAD_SEQ;
+}
+
+function toHeadItem(head: ChainHead): Record<string, unknown> {
+  const { chain, seq, hash, at, rebuilt } = head;
+  return { chain, seq: AUDIT_HEAD_SEQ, lastSeq: seq, lastHash: hash, at, ...(rebuilt ? { rebuilt } : {}) };
+}
+
+function fromHeadItem(item: Record<string, unknown>): ChainHead {
+  const rebuilt = item.rebuilt as ChainHead['rebuilt'] | undefined;
+  return {
+    chain: String(item.chain),
+    seq: Number(item.lastSeq),
+    hash: String(item.lastHash),
+    at: String(item.at),
+    ...(rebuilt ? { rebuilt: { at: String(rebuilt.at), fromSeq: Number(rebuilt.fromSeq) } } : {}),
+  };
 }
 
 function toVersion(item: Record<string, unknown>): VersionRecord {

@@ -3,6 +3,7 @@
  * serve → deploy v2 → activate → serve → rollback → serve v1, with history and audit.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { AUDIT_HEAD_SEQ } from '../../contract/tables';
 import { deployBody, rows } from '../support/fixtures';
 import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
@@ -162,14 +163,24 @@ describe('concurrent pointer changes', () => {
   });
 });
 
-/** How many audit entries the table holds, in every chain (a consistent count). */
+/** How many audit entries the table holds, in every chain (a consistent count; chain heads are not entries). */
 async function auditEntriesStored(): Promise<number> {
   const db = new DynamoDBClient({});
   try {
     let count = 0;
     let ExclusiveStartKey: Record<string, any> | undefined;
     do {
-      const page = await db.send(new ScanCommand({ TableName: rewind.env.REWIND_AUDIT_TABLE, Select: 'COUNT', ConsistentRead: true, ExclusiveStartKey }));
+      const page = await db.send(
+        new ScanCommand({
+          TableName: rewind.env.REWIND_AUDIT_TABLE,
+          FilterExpression: '#seq < :head',
+          ExpressionAttributeNames: { '#seq': 'seq' },
+          ExpressionAttributeValues: { ':head': { N: String(AUDIT_HEAD_SEQ) } },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      );
       count += page.Count ?? 0;
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);

@@ -1,14 +1,15 @@
 /**
  * In-memory adapters for the core ports, for fast unit tests of the use cases. They keep
  * the contract the DynamoDB adapters keep: immutable version records, pointer writes
- * conditioned on revision, audit entries placed on their chain by seq.
+ * conditioned on revision, audit entries placed on their chain by seq, each chain's head moved
+ * with every entry.
  */
 import { createHash } from 'node:crypto';
-import { chainFor, nextAuditEntry } from '../../core/audit-chain';
+import { appendToChain, chainFor } from '../../core/audit-chain';
 import type { Deps } from '../../core/deps';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError, ValidationError } from '../../core/errors';
-import type { Approval, AuditDraft, AuditEntry, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
-import type { AuditFilter, CommittedChange, OnlineStore, PointerChange, Registry, SnapshotStore, SourceRecords } from '../../core/ports';
+import type { Approval, AuditDraft, AuditEntry, ChainHead, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
+import type { AuditChain, AuditFilter, CommittedChange, OnlineStore, PointerChange, Registry, SnapshotStore, SourceRecords } from '../../core/ports';
 import type { FeatureRow } from '../../core/rows';
 
 export class MemoryRegistry implements Registry {
@@ -17,7 +18,10 @@ export class MemoryRegistry implements Registry {
   readonly materializations = new Map<string, Materialization>();
   readonly pointers = new Map<string, Pointer>();
   readonly historyEntries: HistoryEntry[] = [];
+  /** Entries by chain, in seq order. A test may edit or delete them, as someone with the table could. */
   readonly audit = new Map<string, AuditEntry[]>();
+  /** Heads by chain; a chain with entries and no head is one written before heads existed. */
+  readonly auditHeads = new Map<string, ChainHead>();
   readonly policies: StoredPolicy[] = [];
   readonly approvals: Approval[] = [];
   pointerReads = 0;
@@ -29,9 +33,10 @@ export class MemoryRegistry implements Registry {
   }
   async putVersion(record: VersionRecord, draft: AuditDraft): Promise<AuditEntry> {
     const key = `${record.view}#${record.version}`;
-    if (this.versions.has(key)) throw new Error(`version ${key} exists`);
-    this.versions.set(key, structuredClone(record));
-    return this.appendAudit(draft);
+    return this.withChainAppend(draft, new Date().toISOString(), () => {
+      if (this.versions.has(key)) throw new Error(`version ${key} exists`);
+      this.versions.set(key, structuredClone(record));
+    });
   }
   async getVersion(view: string, version: number) {
     return structuredClone(this.versions.get(`${view}#${version}`));
@@ -56,48 +61,70 @@ export class MemoryRegistry implements Registry {
     return structuredClone(this.pointers.get(view));
   }
   async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
-    const current = this.pointers.get(change.before.view);
-    if ((current?.revision ?? 0) !== change.before.revision)
-      throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
-    const approval = change.useApproval && this.approvals.find((a) => a.view === change.useApproval!.view && a.id === change.useApproval!.id);
-    if (change.useApproval && (!approval || approval.usedAt)) throw new InvalidStateError(`approval ${change.useApproval.id} was used by another change meanwhile`);
-    if (approval) Object.assign(approval, { usedAt: change.history.at, usedBy: change.history.actor, usedRevision: change.after.revision });
-    const audit = await this.appendAudit(change.audit, change.history.at);
-    const history = { ...change.history, auditId: audit.id };
-    this.pointers.set(change.after.view, structuredClone(change.after));
-    this.historyEntries.push(history);
+    let history!: HistoryEntry;
+    const audit = await this.withChainAppend(change.audit, change.history.at, (entry) => {
+      const current = this.pointers.get(change.before.view);
+      if ((current?.revision ?? 0) !== change.before.revision)
+        throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
+      const approval = change.useApproval && this.approvals.find((a) => a.view === change.useApproval!.view && a.id === change.useApproval!.id);
+      if (change.useApproval && (!approval || approval.usedAt)) throw new InvalidStateError(`approval ${change.useApproval.id} was used by another change meanwhile`);
+      if (approval) Object.assign(approval, { usedAt: change.history.at, usedBy: change.history.actor, usedRevision: change.after.revision });
+      history = { ...change.history, auditId: entry.id };
+      this.pointers.set(change.after.view, structuredClone(change.after));
+      this.historyEntries.push(history);
+    });
     return { pointer: change.after, history, audit };
   }
   async history(view: string, limit: number) {
     return this.historyEntries.filter((h) => h.view === view).reverse().slice(0, limit);
   }
   async appendAudit(draft: AuditDraft, at = new Date().toISOString()): Promise<AuditEntry> {
-    const chain = this.audit.get(chainFor(draft.view)) ?? [];
-    const entry = nextAuditEntry(chain.at(-1), draft, at);
-    chain.push(entry);
-    this.audit.set(entry.chain, chain);
-    return entry;
+    return this.withChainAppend(draft, at);
+  }
+  /**
+   * Like the DynamoDB adapter's: read the end of the chain (its head, else its newest entry),
+   * let other work run, then, only if the entry's seq is still free and the head has not moved,
+   * run `commit` (the caller's checks, which may throw, then its writes) and place the entry and
+   * the head, all without yielding: one transaction. A lost race reads the end again.
+   */
+  private async withChainAppend(draft: AuditDraft, at: string, commit: (entry: AuditEntry) => void = () => undefined): Promise<AuditEntry> {
+    const chain = chainFor(draft.view);
+    for (;;) {
+      const append = appendToChain(chain, this.auditHeads.get(chain), this.audit.get(chain)?.at(-1), draft, at);
+      await Promise.resolve();
+      const entries = this.audit.get(chain) ?? [];
+      if (entries.some((e) => e.seq === append.entry.seq) || this.auditHeads.get(chain)?.seq !== append.expectedHeadSeq) continue;
+      commit(append.entry);
+      this.audit.set(chain, [...entries, append.entry].sort((a, b) => a.seq - b.seq));
+      this.auditHeads.set(chain, append.head);
+      return append.entry;
+    }
   }
   async listAudit(options: AuditFilter) {
     const all = options.view ? (this.audit.get(chainFor(options.view)) ?? []) : [...this.audit.values()].flat();
     const matching = options.actor === undefined ? all : all.filter((e) => e.actor === options.actor);
     return [...matching].reverse().slice(0, options.limit);
   }
-  async *auditChains() {
-    for (const chain of this.audit.values()) yield chain;
+  async *auditChains(): AsyncIterable<AuditChain> {
+    for (const chain of new Set([...this.audit.keys(), ...this.auditHeads.keys()])) {
+      const head = this.auditHeads.get(chain);
+      yield { chain, entries: this.audit.get(chain) ?? [], ...(head ? { head } : {}) };
+    }
   }
   async getPolicy() {
     return structuredClone(this.policies.at(-1));
   }
   async putPolicy(policy: StoredPolicy, draft: AuditDraft) {
-    const current = this.policies.at(-1)?.revision ?? 0;
-    if (policy.revision !== current + 1) throw new PolicyConflictError(policy.revision - 1, current);
-    this.policies.push(structuredClone(policy));
-    return this.appendAudit(draft, policy.updatedAt);
+    return this.withChainAppend(draft, policy.updatedAt, () => {
+      const current = this.policies.at(-1)?.revision ?? 0;
+      if (policy.revision !== current + 1) throw new PolicyConflictError(policy.revision - 1, current);
+      this.policies.push(structuredClone(policy));
+    });
   }
   async putApproval(approval: Approval, draft: AuditDraft) {
-    this.approvals.push(structuredClone(approval));
-    return this.appendAudit(draft, approval.at);
+    return this.withChainAppend(draft, approval.at, () => {
+      this.approvals.push(structuredClone(approval));
+    });
   }
   async listApprovals(view: string, limit: number) {
     return structuredClone(this.approvals.filter((a) => a.view === view).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit));

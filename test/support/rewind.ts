@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { SNAPSHOT_BUCKET_ENV, TABLES } from '../../contract/tables';
+import { AUDIT_HEAD_SEQ, SNAPSHOT_BUCKET_ENV, TABLES } from '../../contract/tables';
 import { startLocalRewind, type LocalOptions, type LocalRewind } from '../../local/runtime';
 import { mintToken } from '../../local/tokens';
 import { createS3Client } from '../../store/clients';
@@ -37,7 +37,8 @@ export interface TestRewind {
   as(sub: string, roles: string[], options?: { mfa?: boolean }): Promise<Caller>;
   /**
    * Everything stored, for before/after comparisons: every item and object key; on a deployed
-   * stack, only those that mention this suite's tag (its views and its people).
+   * stack, only those that mention this suite's tag (its views and its people). The audit
+   * table's entries are under `audit`, its chain heads apart under `auditHeads`.
    */
   dump(): Promise<{ tables: Record<string, unknown[]>; objects: string[] }>;
   /** The in-process runtime, for `*.local.test.ts` suites (startLocalTestRewind); absent when deployed. */
@@ -72,7 +73,7 @@ export async function startTestRewind(name: string, options: Options = {}): Prom
 
 /** For suites that drive parts of the runtime in process (the monitor, the bake check, …). */
 export async function startLocalTestRewind(name: string, options: Options = {}): Promise<TestRewind & { local: LocalRewind }> {
-  if (DEPLOYED) throw new Error(`${name}: this suite drives the local runtime in process; *.local.test.ts suites never run against a deployed stack`);
+  if (DEPLOYED) throw new Error(`${name}: this suite drives the local runtime in process or would damage a shared stack; *.local.test.ts suites never run against a deployed stack`);
   return (await startTestRewind(name, options)) as TestRewind & { local: LocalRewind };
 }
 
@@ -140,6 +141,10 @@ async function dump(env: Record<string, string>, mine: (text: string) => boolean
       } while (ExclusiveStartKey);
       tables[t.id] = items.sort();
     }
+    // A chain's head is an item of the audit table but not an entry.
+    const isHead = (item: string) => (JSON.parse(item) as { seq?: { N?: string } }).seq?.N === String(AUDIT_HEAD_SEQ);
+    tables.auditHeads = (tables.audit as string[]).filter(isHead);
+    tables.audit = (tables.audit as string[]).filter((item) => !isHead(item));
     const objects: string[] = [];
     let ContinuationToken: string | undefined;
     do {

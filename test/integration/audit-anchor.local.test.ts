@@ -1,0 +1,207 @@
+/**
+ * Audit chain heads, through the HTTP API against DynamoDB Local: deleting a chain's newest
+ * entries (or all of them) behind the API's back is reported by GET /audit/verify; concurrent
+ * audited requests leave one head at the newest entry; a chain written before heads existed
+ * verifies as unanchored and is anchored by its next append.
+ *
+ * Local only (*.local.test.ts): it tampers with the audit table, which on a deployed stack
+ * would leave the shared log reporting tampering to every later verify.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_HEAD_SEQ } from '../../contract/tables';
+import { chainFor, nextAuditEntry } from '../../core/audit-chain';
+import type { AuditEntry } from '../../core/model';
+import type { AuditVerdict } from '../../core/queries';
+import { createDocumentClient } from '../../store/clients';
+import { storeConfigFromEnv } from '../../store/config';
+import { DynamoRegistry } from '../../store/dynamo-registry';
+import { deployBody } from '../support/fixtures';
+import { startLocalTestRewind, type Caller, type TestRewind } from '../support/rewind';
+
+let rewind: TestRewind;
+let deployer: Caller;
+let viewer: Caller;
+let auditor: Caller;
+const db = createDocumentClient();
+let table: string;
+
+beforeAll(async () => {
+  rewind = await startLocalTestRewind('audit-anchor');
+  table = rewind.env.REWIND_AUDIT_TABLE!;
+  [deployer, viewer, auditor] = await Promise.all([rewind.as('dev', ['deployer']), rewind.as('vic', ['viewer']), rewind.as('auditor', ['viewer'])]);
+});
+afterAll(async () => {
+  db.destroy();
+  await rewind.stop();
+});
+
+/** A view's entries as stored, in seq order: the head left out. */
+async function entriesOf(view: string): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: '#chain = :chain AND #seq < :head',
+        ExpressionAttributeNames: { '#chain': 'chain', '#seq': 'seq' },
+        ExpressionAttributeValues: { ':chain': chainFor(view), ':head': AUDIT_HEAD_SEQ },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    entries.push(...((page.Items ?? []) as AuditEntry[]));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return entries;
+}
+
+async function headOf(view: string): Promise<Record<string, unknown> | undefined> {
+  return (await db.send(new GetCommand({ TableName: table, Key: { chain: chainFor(view), seq: AUDIT_HEAD_SEQ }, ConsistentRead: true }))).Item;
+}
+
+const deleteEntry = (view: string, seq: number) => db.send(new DeleteCommand({ TableName: table, Key: { chain: chainFor(view), seq } }));
+
+async function verify(): Promise<AuditVerdict> {
+  const reply = await auditor.get<AuditVerdict>('/audit/verify');
+  expect(reply.status).toBe(200);
+  return reply.body;
+}
+const problemsOf = (verdict: AuditVerdict, view: string) => verdict.problems.filter((p) => p.chain === chainFor(view));
+
+/** One audited request that changes nothing: a viewer's refused rollback. */
+async function refusedRollback(view: string, i = 0): Promise<void> {
+  expect((await viewer.post(`/views/${view}/rollback`, { reason: `attempt ${i}` })).status).toBe(403);
+}
+
+// First, while every chain of this suite is whole: the whole verdict can be asserted.
+it('keeps one head at the newest entry through 20 concurrent audited requests on one view', async () => {
+  const view = rewind.view('contended');
+  expect((await deployer.post(`/views/${view}/versions`, deployBody(1, 5, { activate: true }))).status).toBe(201); // deploy + activate
+
+  await Promise.all(Array.from({ length: 20 }, (_, i) => refusedRollback(view, i)));
+
+  const entries = await entriesOf(view);
+  expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+  expect(entries.filter((e) => e.outcome === 'denied')).toHaveLength(20);
+  expect(await headOf(view)).toMatchObject({ lastSeq: 22, lastHash: entries.at(-1)!.hash, at: entries.at(-1)!.at });
+
+  const verdict = await verify();
+  expect(problemsOf(verdict, view)).toEqual([]);
+  expect(verdict.unanchored).not.toContain(chainFor(view));
+  expect(verdict).toEqual({ ok: true, entries: 22, chains: 1, problems: [], unanchored: [] });
+});
+
+it('never lists a head as an entry', async () => {
+  const view = rewind.view('contended');
+  const byView = (await auditor.get(`/audit?view=${view}&limit=1000`)).body.entries as AuditEntry[];
+  expect(byView).toHaveLength(22);
+  expect(byView.map((e) => e.seq)).toEqual(Array.from({ length: 22 }, (_, i) => 22 - i));
+  expect((await auditor.get(`/audit?view=${view}&actor=${viewer.sub}&limit=1000`)).body.entries).toHaveLength(20);
+  expect((await auditor.get(`/audit?actor=${viewer.sub}&limit=1000`)).body.entries).toHaveLength(20);
+  const all = (await auditor.get('/audit?limit=1000')).body.entries as AuditEntry[];
+  expect(all.every((e) => typeof e.id === 'string' && e.seq < AUDIT_HEAD_SEQ)).toBe(true);
+  expect(all).toHaveLength(22);
+
+  const { tables } = await rewind.dump();
+  expect(tables.audit!.every((item) => !JSON.stringify(item).includes(String(AUDIT_HEAD_SEQ)))).toBe(true);
+  expect(tables.auditHeads!.some((item) => String(item).includes(chainFor(view)))).toBe(true);
+});
+
+it('reports the chain whose newest entry was deleted as truncated, and keeps the gap visible after the next append', async () => {
+  const view = rewind.view('truncated');
+  await deployer.post(`/views/${view}/versions`, deployBody(1, 5, { activate: true }));
+  await deployer.post(`/views/${view}/versions`, deployBody(2, 5, { activate: true }));
+  expect((await deployer.post(`/views/${view}/rollback`, { reason: 'v2 is bad' })).status).toBe(200);
+  expect((await entriesOf(view)).map((e) => e.action)).toEqual(['deploy', 'activate', 'deploy', 'activate', 'rollback']);
+
+  await deleteEntry(view, 5); // the rollback's entry, the one nothing later cites
+
+  const verdict = await verify();
+  expect(verdict.ok).toBe(false);
+  expect(problemsOf(verdict, view)).toEqual([
+    { chain: chainFor(view), reason: 'truncated', id: `view:${view}/5`, headSeq: 5, lastSeq: 4, detail: expect.stringMatching(/head names entry 5 but the last entry stored is 4/) },
+  ]);
+  expect(verdict).toMatchObject({ firstBadEntry: { id: `view:${view}/5` } });
+
+  // The next entry follows the head (seq 6, citing the deleted entry), not what is left.
+  await refusedRollback(view);
+  expect((await entriesOf(view)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 6]);
+  expect(problemsOf(await verify(), view)).toEqual([expect.objectContaining({ reason: 'missing', id: `view:${view}/6` })]);
+});
+
+it('reports a chain whose every entry was deleted (its head kept) as truncated from seq 1', async () => {
+  const view = rewind.view('emptied');
+  expect((await deployer.post(`/views/${view}/versions`, deployBody(1, 5))).status).toBe(201);
+  await refusedRollback(view);
+  const entries = await entriesOf(view);
+  expect(entries).toHaveLength(2);
+  for (const e of entries) await deleteEntry(view, e.seq);
+
+  const verdict = await verify();
+  expect(verdict.ok).toBe(false);
+  expect(problemsOf(verdict, view)).toEqual([expect.objectContaining({ reason: 'truncated', id: `view:${view}/1`, headSeq: 2, lastSeq: 0 })]);
+});
+
+it('reports a deleted head even after the next append has rebuilt it', async () => {
+  const view = rewind.view('beheaded');
+  for (let i = 0; i < 3; i++) await refusedRollback(view, i);
+  // Delete the head and the newest entry together, as someone hiding a deletion would.
+  await db.send(
+    new TransactWriteCommand({
+      TransactItems: [{ Delete: { TableName: table, Key: { chain: chainFor(view), seq: AUDIT_HEAD_SEQ } } }, { Delete: { TableName: table, Key: { chain: chainFor(view), seq: 3 } } }],
+    }),
+  );
+  expect(problemsOf(await verify(), view)).toEqual([expect.objectContaining({ reason: 'head-lost', id: `view:${view}/3`, lastSeq: 2 })]);
+
+  await refusedRollback(view, 9);
+  expect(await headOf(view)).toMatchObject({ lastSeq: 3, rebuilt: { fromSeq: 2 } });
+  expect(problemsOf(await verify(), view)).toEqual([expect.objectContaining({ reason: 'head-lost', id: `view:${view}/3`, headSeq: 3, lastSeq: 3 })]);
+});
+
+describe('a chain written before heads existed', () => {
+  let view: string;
+  let legacy: AuditEntry[];
+  beforeAll(async () => {
+    view = rewind.view('legacy');
+    legacy = [];
+    for (let i = 0; i < 3; i++) legacy.push(nextAuditEntry(legacy.at(-1), { actor: deployer.sub, action: 'deploy', outcome: 'allowed', view }, new Date().toISOString()));
+    // As the store wrote them then: a conditional put of each entry, no head.
+    for (const entry of legacy) await db.send(new PutCommand({ TableName: table, Item: entry, ConditionExpression: 'attribute_not_exists(seq)' }));
+  });
+
+  it('verifies as unanchored, not broken', async () => {
+    const verdict = await verify();
+    expect(verdict.unanchored).toContain(chainFor(view));
+    expect(problemsOf(verdict, view)).toEqual([]);
+  });
+
+  it('is anchored once, from its real tail, by 20 concurrent appends', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => refusedRollback(view, i)));
+    const entries = await entriesOf(view);
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+    expect(entries[3]).toMatchObject({ prevHash: legacy[2]!.hash, anchored: true });
+    const head = await headOf(view);
+    expect(head).toMatchObject({ lastSeq: 23, lastHash: entries.at(-1)!.hash });
+    expect(head!.rebuilt).toBeUndefined();
+
+    const verdict = await verify();
+    expect(verdict.unanchored).not.toContain(chainFor(view));
+    expect(problemsOf(verdict, view)).toEqual([]);
+  });
+});
+
+it('appends with one Query and one TransactWriteItems (the entry and its head)', async () => {
+  const counted = createDocumentClient();
+  const send = jest.spyOn(counted, 'send'); // counts calls; every call still reaches DynamoDB
+  const registry = new DynamoRegistry(counted, storeConfigFromEnv(rewind.env).tables);
+  const view = rewind.view('counted');
+  for (let i = 0; i < 2; i++) {
+    await registry.appendAudit({ actor: viewer.sub, action: 'rollback', outcome: 'denied', view });
+    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual(['QueryCommand', 'TransactWriteCommand']);
+    const [, write] = send.mock.calls.map(([command]) => command.input as { TransactItems?: unknown[] });
+    expect(write!.TransactItems).toHaveLength(2);
+    send.mockClear();
+  }
+  counted.destroy();
+});
