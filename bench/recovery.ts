@@ -83,7 +83,8 @@ export async function benchTimeToRecover(options: RecoveryOptions = {}): Promise
     bucket: `bench-ttr-${Date.now().toString(36)}`,
     ...(options.dynamoEndpoint ? { dynamoEndpoint: options.dynamoEndpoint } : {}),
     ...(options.s3Endpoint ? { s3Endpoint: options.s3Endpoint } : {}),
-    monitoring: { alarmPeriodSeconds: 1, monitorIntervalMs: 300, monitorWindowSeconds: 3, sampleFlushMs: 200, outboxPollMs: 100 },
+    monitoring: { alarmPeriodSeconds: 1, monitorIntervalMs: 300, monitorWindowSeconds: 3, sampleFlushMs: 200 },
+    outboxPollMs: 100,
   });
   try {
     const call = client(rewind.url, await mintToken(rewind.jwtSecret, { sub: 'bench', roles: ['admin'] }));

@@ -3,10 +3,11 @@
  * change, functions/sync-alarms.ts reads what CloudWatch holds for the view and asks
  * {@link planDriftAlarmSync} what to put and what to delete. The alarms themselves come from
  * `driftAlarmsForView` (contract/alarms.ts), the same specs the local alarm evaluator runs,
- * so this file decides only the difference. Pure: no AWS, no clock.
+ * so this file decides only the difference, and which alarms a purge of the whole service
+ * deletes (when its stack is destroyed). Pure: no AWS, no clock.
  */
 import type { MonitorPolicy } from '../core/validation/policy';
-import { driftAlarmsForView, viewDriftAlarmPrefix, type AlarmSpec, type DriftAlarmOptions } from './alarms';
+import { driftAlarmPrefix, driftAlarmsForView, viewDriftAlarmPrefix, type AlarmSpec, type DriftAlarmOptions } from './alarms';
 import { DEFAULT_SERVICE_NAME } from './service';
 
 /** A drift alarm as CloudWatch describes it (store/cloudwatch-alarms.ts reads it back into this shape). */
@@ -66,6 +67,29 @@ export function planDriftAlarmSync(
   const wanted = new Set(desired.map((s) => s.alarmName));
   const remove = mine.map((a) => a.alarmName).filter((name) => !wanted.has(name)).sort();
   return { view, put, unchanged, delete: remove };
+}
+
+/**
+ * The drift alarms of `service` among `existing` (everything under its name prefix, every
+ * view's), sorted: what deleting the stack of `service` deletes. As in
+ * {@link planDriftAlarmSync}, an alarm is the service's only when its name has the service's
+ * prefix AND its `service` dimension says so: the default stack's prefix `rewind-drift-` also
+ * covers the alarms of a stack named `Drift` (`rewind-drift-drift-<view>-<check>`), which
+ * this leaves alone.
+ *
+ * @example
+ * driftAlarmsToPurge([
+ *   { alarmName: 'rewind-drift-user_profile-psi', dimensions: { service: 'rewind', view: 'user_profile' } },
+ *   { alarmName: 'rewind-drift-drift-v-psi', dimensions: { service: 'rewind-drift', view: 'v' } },
+ * ])
+ * // → ['rewind-drift-user_profile-psi']
+ */
+export function driftAlarmsToPurge(existing: readonly ExistingDriftAlarm[], service: string = DEFAULT_SERVICE_NAME): string[] {
+  const prefix = driftAlarmPrefix(service);
+  return existing
+    .filter((a) => a.alarmName.startsWith(prefix) && a.dimensions.service === service)
+    .map((a) => a.alarmName)
+    .sort();
 }
 
 function sameAlarm(current: ExistingDriftAlarm, spec: AlarmSpec): boolean {

@@ -31,6 +31,9 @@ export function serviceNameForStack(stackName: string): string {
   // Letters and digits only: with a dash, one stack's `<service>-drift-` prefix could be
   // another's (stack `Dev-Drift` vs view `drift-…` of stack `Dev`).
   if (!STACK_NAME.test(stackName)) throw new Error(`rewind:stackName must be letters and digits, starting with a letter (at most 64), got '${stackName}'`);
+  // `rewind-drift-drift-v-psi` would be both the default stack's alarm for view `drift-v` and
+  // stack Drift's for view `v`.
+  if (stackName.toLowerCase() === 'drift') throw new Error(`rewind:stackName '${stackName}' would name its alarms like the default stack's`);
   return stackName === DEFAULT_STACK_NAME ? DEFAULT_SERVICE_NAME : `${DEFAULT_SERVICE_NAME}-${stackName.toLowerCase()}`;
 }
 

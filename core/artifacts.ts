@@ -1,19 +1,27 @@
 /**
  * Derived artifacts: what is built from a version's values outside Rewind's own tables — a
  * cache namespace in front of serving, a model's pre-joined feature-vector table, a dashboard.
- * A pointer change makes them stale, so after every committed change Rewind refreshes the
- * artifacts of the versions involved, in dependency order (data → models → dashboards: a
- * model's table is rebuilt from fresh data, a dashboard drawn from fresh models), and emits
- * one event per artifact saying what was done.
+ * A pointer change makes them stale, so every committed change refreshes the artifacts of the
+ * versions involved, in dependency order (data → models → dashboards: a model's table is
+ * rebuilt from fresh data, a dashboard drawn from fresh models), with one event per artifact.
  *
- * It runs after the commit (the pointer change never waits on, or fails because of, an
- * artifact) and before the request returns, so when a rollback returns its caches are already
- * invalidated. A failed artifact stops the tiers after it (rebuilding a model on stale data
- * would only hide the failure): those are reported `skipped`, and every outcome is in the
- * response, the log and the artifact's event.
+ * Two halves, on either side of the commit:
+ * - before it, {@link planArtifacts} decides which artifacts, in which order, and what will be
+ *   done to each (refreshed by Rewind in the request, or requested from its owner). The plan
+ *   goes into the change's history entry, in the change's own transaction, and the outbox
+ *   (the history table's stream → functions/publish-pointer-events) publishes the pointer
+ *   event and then one `FeatureArtifactRefreshed` event per planned artifact from that entry:
+ *   a crash after the commit cannot lose them (DESIGN invariant 5).
+ * - after it, and before the request returns, {@link refreshArtifacts} does the part that
+ *   must be synchronous: the artifacts planned `invalidated` (locally, the serving cache
+ *   namespaces) are refreshed in the request, so when a rollback returns its caches are
+ *   already invalidated. It never publishes anything. A failure there stops the in-request
+ *   refreshes of the tiers after it (rebuilding a model on stale data would only hide the
+ *   failure: those are `skipped`), and it is reported in the response; the pointer change
+ *   stands (it is committed), and the events say what was planned.
  */
 import type { Deps } from './deps';
-import { ARTIFACT_TIERS, type DerivedArtifact, type HistoryEntry, type VersionRecord } from './model';
+import { ARTIFACT_TIERS, type DerivedArtifact, type HistoryEntry, type PlannedArtifact, type Pointer, type VersionRecord } from './model';
 
 /** One artifact to refresh for one pointer change. */
 export interface ArtifactRefresh {
@@ -25,21 +33,33 @@ export interface ArtifactRefresh {
   /** The version(s) that declared it. */
   declaredBy: number[];
   /** What the view serves after the change. */
-  serves: { stable: number | null; candidate?: number };
+  serves: Serves;
   /** Position in the refresh order, from 0. */
   order: number;
+}
+
+/** The versions a view serves after a change: what a cache of its values may admit. */
+export interface Serves {
+  stable: number | null;
+  candidate?: number;
 }
 
 /**
  * - invalidated: done before the request returned (e.g. a cache namespace flushed);
  * - requested: the artifact's owner is asked to rebuild it, by its event;
- * - failed: the invalidator threw (the event says so);
- * - skipped: an artifact of an earlier tier failed, so this one was not touched.
+ * - failed: the in-request refresh threw (the pointer change stands);
+ * - skipped: an artifact of an earlier tier failed in the request, so this one was not touched.
  */
 export type ArtifactStatus = 'invalidated' | 'requested' | 'failed' | 'skipped';
 
 export interface ArtifactOutcome {
   status: ArtifactStatus;
+  detail?: string;
+}
+
+/** What a plan says will be done to an artifact: decided before the commit, without acting. */
+export interface PlannedOutcome {
+  status: PlannedArtifact['status'];
   detail?: string;
 }
 
@@ -50,25 +70,19 @@ export interface ArtifactResult extends ArtifactOutcome {
   order: number;
 }
 
-/** Port: invalidates (or asks for the rebuild of) one artifact. Must be idempotent per (view, revision, artifact). */
+/** Port: refreshes (or leaves to its owner) one artifact. */
 export interface ArtifactInvalidator {
+  /**
+   * Before the commit, and without acting: will this invalidator refresh `artifact` itself in
+   * the request (`invalidated`), or leave it to its owner, asked by the artifact's event
+   * (`requested`)? Recorded in the history entry; the event reports it.
+   */
+  plan(artifact: DerivedArtifact): PlannedOutcome;
+  /** After the commit, for the artifacts it planned `invalidated`. Must be idempotent per (view, revision, artifact). */
   refresh(request: ArtifactRefresh): Promise<ArtifactOutcome>;
 }
 
-/** An event Rewind publishes (other than pointer changes, whose outbox is the history stream). */
-export interface RewindEvent {
-  detailType: string;
-  /** Stable per logical event, so consumers can deduplicate redeliveries. */
-  eventId: string;
-  time: string;
-  detail: Record<string, unknown>;
-}
-
-/** Port: publishes events, in the order given. */
-export interface EventPublisher {
-  publish(events: readonly RewindEvent[]): Promise<void>;
-}
-
+/** The detail-type of the event published (through the history outbox) for each planned artifact. */
 export const ARTIFACT_EVENT = 'FeatureArtifactRefreshed';
 
 /**
@@ -76,8 +90,10 @@ export const ARTIFACT_EVENT = 'FeatureArtifactRefreshed';
  * nothing but say so, and the artifact's event is the request its owner acts on (an
  * EventBridge rule on `detail.artifact.name`).
  */
+const ANNOUNCED = { status: 'requested', detail: `the ${ARTIFACT_EVENT} event asks the artifact's owner to refresh it` } as const;
 export const announceOnly: ArtifactInvalidator = {
-  refresh: async () => ({ status: 'requested', detail: `the ${ARTIFACT_EVENT} event asks the artifact's owner to refresh it` }),
+  plan: () => ANNOUNCED,
+  refresh: async () => ANNOUNCED,
 };
 
 /**
@@ -102,71 +118,78 @@ export function artifactPlan(records: readonly Pick<VersionRecord, 'version' | '
     .map(({ artifact, declaredBy }) => ({ artifact, declaredBy }));
 }
 
+/** @example servesOf({ stable: 1, candidate: { version: 2, … }, … }) // { stable: 1, candidate: 2 } */
+export function servesOf(after: Pick<Pointer, 'stable' | 'candidate'>): Serves {
+  return { stable: after.stable, ...(after.candidate ? { candidate: after.candidate.version } : {}) };
+}
+
 /**
- * Refresh the artifacts of every version a committed change touched (the versions before and
- * after it: stable and candidate on both sides), then publish one event per artifact.
- * Never throws: the change is committed, and what went wrong is in the results.
+ * The refresh plan of a change from `before` to `after`, decided before it commits: the
+ * artifacts of every version on either side (stable and candidate), in order, each with what
+ * will be done to it (`deps.artifacts`' answer; with no invalidator, its owner is asked).
+ * Reading the version records before the commit is safe: a version never changes.
  *
- * @example await refreshArtifacts(deps, committed.history) // [{ name: 'user-cache', status: 'invalidated', … }]
+ * @example await planArtifacts(deps, 'v', current, after) // [{ name: 'user-cache', order: 0, status: 'invalidated', … }]
  */
-export async function refreshArtifacts(deps: Deps, entry: Omit<HistoryEntry, 'auditId'> & { auditId?: string }): Promise<ArtifactResult[]> {
+export async function planArtifacts(deps: Deps, view: string, before: Pointer | null, after: Pointer): Promise<PlannedArtifact[]> {
   // What goes live first, then what was left: within a tier, that is the refresh order.
   const versions = new Set<number>();
-  for (const p of [entry.after, entry.before]) {
+  for (const p of [after, before]) {
     if (p?.stable != null) versions.add(p.stable);
     if (p?.candidate) versions.add(p.candidate.version);
   }
   if (versions.size === 0) return [];
-  const records = (await Promise.all([...versions].map((v) => deps.registry.getVersion(entry.view, v)))).filter((r): r is VersionRecord => r !== undefined);
-  const plan = artifactPlan(records);
-  if (plan.length === 0) return [];
+  const records = (await Promise.all([...versions].map((v) => deps.registry.getVersion(view, v)))).filter((r): r is VersionRecord => r !== undefined);
+  const invalidator = deps.artifacts ?? announceOnly;
+  return artifactPlan(records).map(({ artifact, declaredBy }, order) => {
+    let planned: PlannedOutcome;
+    try {
+      planned = invalidator.plan(artifact);
+    } catch (error) {
+      // An artifact never stops a pointer change: its owner is asked instead.
+      planned = { status: 'requested', detail: `could not plan an in-request refresh: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return { kind: artifact.kind, name: artifact.name, tier: artifact.tier, order, declaredBy, status: planned.status, ...(planned.detail ? { detail: planned.detail } : {}) };
+  });
+}
 
-  const serves = { stable: entry.after.stable, ...(entry.after.candidate ? { candidate: entry.after.candidate.version } : {}) };
+/**
+ * The synchronous half, after the commit and before the response: refresh the artifacts the
+ * committed entry's plan marks `invalidated`, in order, and report every planned artifact.
+ * Publishes nothing (the outbox does, from the same entry). Never throws: the change is
+ * committed, and what went wrong is in the results.
+ *
+ * @example await refreshArtifacts(deps, committed.history) // [{ name: 'user-cache', status: 'invalidated', … }]
+ */
+export async function refreshArtifacts(deps: Deps, entry: HistoryEntry): Promise<ArtifactResult[]> {
+  const serves = servesOf(entry.after);
   const results: ArtifactResult[] = [];
   let failedTier: number | undefined;
-  for (const [order, { artifact, declaredBy }] of plan.entries()) {
-    const tierIndex = ARTIFACT_TIERS.indexOf(artifact.tier);
+  for (const { declaredBy, ...planned } of entry.artifacts ?? []) {
+    const { kind, name, tier, order } = planned;
+    const tierIndex = ARTIFACT_TIERS.indexOf(tier);
+    const afterFailure = failedTier !== undefined && tierIndex > failedTier;
+    if (planned.status === 'requested') {
+      // Its committed event asks the owner whatever happens here: say so, and what failed before it.
+      const note = afterFailure ? `an artifact of tier '${ARTIFACT_TIERS[failedTier!]}' failed in the request` : undefined;
+      const detail = [planned.detail, note].filter(Boolean).join('; ');
+      results.push({ kind, name, tier, order, status: 'requested', ...(detail ? { detail } : {}) });
+      continue;
+    }
     let outcome: ArtifactOutcome;
-    if (failedTier !== undefined && tierIndex > failedTier) {
-      outcome = { status: 'skipped', detail: `an artifact of tier '${ARTIFACT_TIERS[failedTier]}' failed; refresh it, then this` };
+    if (afterFailure) {
+      outcome = { status: 'skipped', detail: `an artifact of tier '${ARTIFACT_TIERS[failedTier!]}' failed; refresh it, then this` };
     } else if (!deps.artifacts) {
-      outcome = { status: 'failed', detail: 'no artifact invalidator is configured' };
+      outcome = { status: 'failed', detail: 'no artifact invalidator is configured in this function' };
     } else {
       try {
-        outcome = await deps.artifacts.refresh({ view: entry.view, revision: entry.revision, action: entry.action, artifact, declaredBy, serves, order });
+        outcome = await deps.artifacts.refresh({ view: entry.view, revision: entry.revision, action: entry.action, artifact: { kind, name, tier }, declaredBy, serves, order });
       } catch (error) {
         outcome = { status: 'failed', detail: error instanceof Error ? error.message : String(error) };
       }
     }
     if (outcome.status === 'failed') failedTier ??= tierIndex;
-    results.push({ kind: artifact.kind, name: artifact.name, tier: artifact.tier, order, ...outcome });
-  }
-
-  const events: RewindEvent[] = results.map((r) => ({
-    detailType: ARTIFACT_EVENT,
-    eventId: `${entry.view}#${entry.revision}#${r.kind}#${r.name}`,
-    time: entry.at,
-    detail: {
-      view: entry.view,
-      revision: entry.revision,
-      action: entry.action,
-      fromVersion: entry.fromVersion,
-      toVersion: entry.toVersion,
-      serves,
-      ...(entry.auditId ? { auditId: entry.auditId } : {}),
-      artifact: { kind: r.kind, name: r.name, tier: r.tier },
-      order: r.order,
-      status: r.status,
-      ...(r.detail ? { detail: r.detail } : {}),
-    },
-  }));
-  if (deps.events) {
-    try {
-      await deps.events.publish(events);
-    } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      for (const r of results) r.detail = r.detail ? `${r.detail}; event not published: ${why}` : `event not published: ${why}`;
-    }
+    results.push({ kind, name, tier, order, ...outcome });
   }
   return results;
 }

@@ -1,4 +1,4 @@
-import type { ArtifactInvalidator, EventPublisher } from './artifacts';
+import type { ArtifactInvalidator } from './artifacts';
 import type { Clock, OnlineStore, Registry, SnapshotStore } from './ports';
 
 /** Everything a use case may touch, injected so core/ never constructs an AWS client. */
@@ -7,8 +7,10 @@ export interface Deps {
   online: OnlineStore;
   snapshots: SnapshotStore;
   clock: Clock;
-  /** Refreshes versions' derived artifacts after a pointer change (core/artifacts.ts); absent: they are reported failed. */
+  /**
+   * Plans and refreshes versions' derived artifacts around a pointer change (core/artifacts.ts);
+   * absent: every artifact is left to its owner (`requested`), asked by its event. The events
+   * themselves are never published from here: the history outbox publishes them.
+   */
   artifacts?: ArtifactInvalidator;
-  /** Where artifact events go; absent: none are published. */
-  events?: EventPublisher;
 }

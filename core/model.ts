@@ -111,6 +111,26 @@ export interface DerivedArtifact {
   tier: ArtifactTier;
 }
 
+/**
+ * One artifact of a pointer change's refresh plan (core/artifacts.ts planArtifacts). It is
+ * decided before the change commits and recorded in its history entry, so in the change's own
+ * transaction: the outbox publishes the artifact's event from there, and no committed change
+ * loses it.
+ */
+export interface PlannedArtifact extends DerivedArtifact {
+  /** Position in the refresh order (data → models → dashboards), from 0. */
+  order: number;
+  /** The version(s) that declared it. */
+  declaredBy: number[];
+  /**
+   * - invalidated: Rewind refreshes it itself, in the request, after the commit (locally, a
+   *   cache namespace's generation is bumped); the response says whether that worked;
+   * - requested: its owner refreshes it, asked by the artifact's event.
+   */
+  status: 'invalidated' | 'requested';
+  detail?: string;
+}
+
 export const RELEASE_STRATEGIES = ['all-at-once', 'canary', 'shadow'] as const;
 export type ReleaseStrategy = (typeof RELEASE_STRATEGIES)[number];
 
@@ -170,6 +190,11 @@ export interface HistoryEntry {
   approvalId?: string;
   /** Done by an admin without an approval, for the reason given. */
   breakGlass?: boolean;
+  /**
+   * The derived artifacts this change refreshes, in order; absent when there are none (and on
+   * entries written before artifact events went through the outbox).
+   */
+  artifacts?: PlannedArtifact[];
 }
 
 export type AuditOutcome = 'allowed' | 'denied';

@@ -3,13 +3,14 @@
  * candidate), promote, roll back, and switch a feature off or on. Each reads the pointer,
  * decides with the pure transitions in pointer.ts, passes the tier's approval gate
  * (approvals.ts), and commits through the one transactional write the registry offers
- * (pointer + history + audit, and the approval it uses). After the commit, the derived
- * artifacts of the versions involved are refreshed (artifacts.ts).
+ * (pointer + history + audit, and the approval it uses). The derived artifacts of the versions
+ * involved are planned before the commit, their plan recorded in the history entry (the outbox
+ * publishes their events from it), and the in-request part of it done after (artifacts.ts).
  */
 import type { ActivateRequest, FeatureSwitchRequest, PromoteRequest, RollbackRequest } from './contracts';
 import type { Deps } from './deps';
 import { gate, tierOf, type GateResult } from './approvals';
-import { refreshArtifacts, type ArtifactResult } from './artifacts';
+import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
 import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, type Rematerialized } from './materialize';
 import type { ApprovableAction, Candidate, Pointer, PointerAction, Tier, VersionRecord } from './model';
@@ -232,6 +233,10 @@ async function move(deps: Deps, m: Move): Promise<PointerChangeResult> {
   const fromVersion = m.fromVersion === undefined ? m.current.stable : m.fromVersion;
   const approvalId = m.gate.approval?.id;
   const breakGlass = m.gate.breakGlass === true;
+  // Decided before the commit so that the history entry carries it: the artifact events are
+  // published by the outbox from that entry, never from this request (a crash after the
+  // commit would lose them).
+  const artifactPlan = await planArtifacts(deps, m.current.view, m.current, after);
   const governance = {
     ...(approvalId ? { approvalId } : {}),
     ...(breakGlass ? { breakGlass: true } : {}),
@@ -252,6 +257,7 @@ async function move(deps: Deps, m: Move): Promise<PointerChangeResult> {
       after,
       ...(m.feature ? { feature: m.feature } : {}),
       ...governance,
+      ...(artifactPlan.length ? { artifacts: artifactPlan } : {}),
     },
     audit: {
       actor: m.actor,
@@ -273,6 +279,9 @@ async function move(deps: Deps, m: Move): Promise<PointerChangeResult> {
     },
     ...(m.gate.approval ? { useApproval: m.gate.approval } : {}),
   });
+  // Synchronous, before the response: the in-request invalidations (the serving cache's
+  // namespaces, locally), so a rollback returns with its caches already invalidated. The
+  // events are not published here: the outbox publishes them from the history entry.
   const artifacts = await refreshArtifacts(deps, committed.history);
   return {
     view: m.current.view,

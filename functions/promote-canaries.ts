@@ -6,8 +6,9 @@
  * promotion finds no candidate.
  *
  * Environment: the shared tables (versions, pointers, history, audit: read and commit) and
- * the bucket (a purged candidate is rematerialized before it goes live); REWIND_EVENT_BUS
- * (artifact events); CloudWatch DescribeAlarms + DescribeAlarmHistory.
+ * the bucket (a purged candidate is rematerialized before it goes live); CloudWatch
+ * DescribeAlarms + DescribeAlarmHistory. Its promotions' events (the pointer's and the
+ * artifacts') are published by the history outbox, not here.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';

@@ -3,9 +3,15 @@
  * read back from the history table's DynamoDB stream and published to Rewind's event bus, its
  * detail-type named by the entry's action (contract/rules.ts POINTER_DETAIL_TYPES:
  * `FeatureViewActivated`, `FeatureViewCanaryStarted`, `FeatureViewShadowStarted`,
- * `FeatureViewPromoted`, `FeatureViewRolledBack`, `FeatureDisabled`, `FeatureEnabled`). The stream holds a committed change until
- * it is published, so no change loses its event; delivery is at least once, and consumers
- * deduplicate on `detail.eventId` (view and revision).
+ * `FeatureViewPromoted`, `FeatureViewRolledBack`, `FeatureDisabled`, `FeatureEnabled`), followed by
+ * one `FeatureArtifactRefreshed` per derived artifact the entry's plan lists, in its order
+ * (data → models → dashboards). The stream holds a committed change until it is published, so
+ * no change loses its events; delivery is at least once, and consumers deduplicate on
+ * `detail.eventId` (view and revision; for an artifact, view#revision#kind#name), which is the
+ * same however often a record is delivered.
+ *
+ * {@link historyEvents} is the one mapping from a history entry to its events: the local
+ * outbox relay (local/outbox.ts) uses it too.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -14,7 +20,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { EVENT_BUS_ENV, POINTER_EVENT_SOURCE, pointerDetailType } from '../contract/rules';
-import type { HistoryEntry } from '../core/model';
+import { ARTIFACT_EVENT, servesOf, type ArtifactStatus, type Serves } from '../core/artifacts';
+import type { DerivedArtifact, HistoryEntry, PlannedArtifact } from '../core/model';
 import { requireEnv } from '../store/config';
 import { logger } from './commons/powertools';
 
@@ -39,6 +46,24 @@ export interface PointerEventDetail {
   approvalId?: string;
   /** Done by an admin without an approval (break-glass), for `reason`. */
   breakGlass?: boolean;
+}
+
+export interface ArtifactEventDetail {
+  /** `${view}#${revision}#${kind}#${name}`: the same artifact of the same change always has the same id. */
+  eventId: string;
+  view: string;
+  revision: number;
+  action: string;
+  fromVersion: number | null;
+  toVersion: number | null;
+  /** What the view serves after the change: a cache refilled from now on admits only these versions. */
+  serves: Serves;
+  auditId?: string;
+  artifact: DerivedArtifact;
+  /** Position in the refresh order (data → models → dashboards), from 0. */
+  order: number;
+  status: ArtifactStatus;
+  detail?: string;
 }
 
 export type EventsClient = Pick<EventBridgeClient, 'send'>;
@@ -84,6 +109,47 @@ export function toPointerEvent(entry: HistoryEntry, eventBusName: string): PutEv
   };
 }
 
+/**
+ * The event of one artifact of a history entry's refresh plan.
+ *
+ * @example toArtifactEvent(entry, entry.artifacts[0], 'rewind-bus')
+ *   // → { DetailType: 'FeatureArtifactRefreshed', Detail: '{"eventId":"user_profile#3#cache-namespace#user-cache",…}', … }
+ */
+export function toArtifactEvent(entry: HistoryEntry, planned: PlannedArtifact, eventBusName: string): PutEventsRequestEntry {
+  const detail: ArtifactEventDetail = {
+    eventId: `${entry.view}#${entry.revision}#${planned.kind}#${planned.name}`,
+    view: entry.view,
+    revision: entry.revision,
+    action: entry.action,
+    fromVersion: entry.fromVersion,
+    toVersion: entry.toVersion,
+    serves: servesOf(entry.after),
+    ...(entry.auditId ? { auditId: entry.auditId } : {}),
+    artifact: { kind: planned.kind, name: planned.name, tier: planned.tier },
+    order: planned.order,
+    status: planned.status,
+    ...(planned.detail ? { detail: planned.detail } : {}),
+  };
+  return {
+    EventBusName: eventBusName,
+    Source: POINTER_EVENT_SOURCE,
+    DetailType: ARTIFACT_EVENT,
+    Time: new Date(entry.at),
+    Detail: JSON.stringify(detail),
+  };
+}
+
+/**
+ * Every event one history entry stands for, in order: the pointer change's, then one per
+ * planned artifact (an entry without a plan has only the first).
+ *
+ * @example historyEvents(rollbackEntry, 'rewind-bus').map((e) => e.DetailType)
+ *   // ['FeatureViewRolledBack', 'FeatureArtifactRefreshed', 'FeatureArtifactRefreshed']
+ */
+export function historyEvents(entry: HistoryEntry, eventBusName: string): PutEventsRequestEntry[] {
+  return [toPointerEvent(entry, eventBusName), ...(entry.artifacts ?? []).map((planned) => toArtifactEvent(entry, planned, eventBusName))];
+}
+
 /** The history entry a stream record carries; throws when the record is not one. */
 export function historyEntryOf(record: DynamoDBRecord): HistoryEntry {
   const image = record.dynamodb?.NewImage;
@@ -97,49 +163,57 @@ export function historyEntryOf(record: DynamoDBRecord): HistoryEntry {
 
 /**
  * A stream handler that publishes through `client` to the bus named by `eventBusName()`.
- * Records are published in stream order, ten at a time; at the first record that cannot be
- * published the handler stops and reports it in `batchItemFailures`, so Lambda retries from
- * that record and a view's events never overtake each other (a retry may repeat a few
- * events that did land: consumers deduplicate on `eventId`).
+ * Records are published in stream order, each as its events (the pointer change's, then its
+ * artifacts'), ten events per PutEvents call. At the first event that cannot be published
+ * the handler stops and reports its record in `batchItemFailures`, so Lambda retries from
+ * that record and a view's events never overtake each other (a retry repeats the events of
+ * that record, and maybe a few after it, that did land: consumers deduplicate on `eventId`).
  */
 export function createPublisher(client: EventsClient, eventBusName: () => string) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     // Only inserts are pointer changes: history entries are written once and never updated.
     const records = event.Records.filter((r) => r.eventName === 'INSERT');
-    for (let start = 0; start < records.length; start += MAX_ENTRIES_PER_PUT) {
-      const chunk = records.slice(start, start + MAX_ENTRIES_PER_PUT);
-      const entries: PutEventsRequestEntry[] = [];
-      for (const record of chunk) {
-        try {
-          entries.push(toPointerEvent(historyEntryOf(record), eventBusName()));
-        } catch (error) {
-          // Publish what precedes it, then stop here: retries end in the on-failure queue.
-          logger.error('cannot publish stream record', { error: error as Error, sequenceNumber: record.dynamodb?.SequenceNumber });
-          const published = await publish(client, chunk.slice(0, entries.length), entries);
-          return failureAt(published ?? record);
-        }
+    const pending: Pending[] = [];
+    let malformed: DynamoDBRecord | undefined;
+    for (const record of records) {
+      try {
+        for (const entry of historyEvents(historyEntryOf(record), eventBusName())) pending.push({ record, entry });
+      } catch (error) {
+        // Publish what precedes it, then stop here: retries end in the on-failure queue.
+        logger.error('cannot publish stream record', { error: error as Error, sequenceNumber: record.dynamodb?.SequenceNumber });
+        malformed = record;
+        break;
       }
-      const failed = await publish(client, chunk, entries);
+    }
+    for (let start = 0; start < pending.length; start += MAX_ENTRIES_PER_PUT) {
+      const failed = await publish(client, pending.slice(start, start + MAX_ENTRIES_PER_PUT));
       if (failed) return failureAt(failed);
     }
-    logger.debug('published pointer events', { count: records.length });
+    if (malformed) return failureAt(malformed);
+    logger.debug('published pointer events', { records: records.length, events: pending.length });
     return { batchItemFailures: [] };
   };
 }
 
-/** Puts `entries` (one per record); returns the first record that did not land, if any. */
-async function publish(client: EventsClient, records: DynamoDBRecord[], entries: PutEventsRequestEntry[]): Promise<DynamoDBRecord | undefined> {
-  if (entries.length === 0) return undefined;
+/** One event to put, with the stream record it comes from (what a failure reports). */
+interface Pending {
+  record: DynamoDBRecord;
+  entry: PutEventsRequestEntry;
+}
+
+/** Puts the entries of `chunk`; returns the record of the first one that did not land, if any. */
+async function publish(client: EventsClient, chunk: Pending[]): Promise<DynamoDBRecord | undefined> {
+  if (chunk.length === 0) return undefined;
   try {
-    const out = await client.send(new PutEventsCommand({ Entries: entries }));
+    const out = await client.send(new PutEventsCommand({ Entries: chunk.map((p) => p.entry) }));
     if (!out.FailedEntryCount) return undefined;
     const index = (out.Entries ?? []).findIndex((e) => e.ErrorCode !== undefined || e.EventId === undefined);
-    const failed = records[index >= 0 ? index : 0]!;
+    const failed = chunk[index >= 0 ? index : 0]!.record;
     logger.warn('PutEvents rejected an entry', { sequenceNumber: failed.dynamodb?.SequenceNumber, error: out.Entries?.[index]?.ErrorCode });
     return failed;
   } catch (error) {
     logger.warn('PutEvents failed', { error: error as Error });
-    return records[0];
+    return chunk[0]!.record;
   }
 }
 

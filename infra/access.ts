@@ -68,12 +68,6 @@ export const CLOUDWATCH_ACTIONS: Record<DriftAlarmAccess, readonly string[]> = {
 export interface FunctionAccess {
   tables: Record<TableId, TableAccess>;
   bucket: BucketAccess;
-  /**
-   * Publishes on Rewind's event bus (events:PutEvents on that bus, REWIND_EVENT_BUS): the
-   * pointer-change paths announce derived artifacts (core/artifacts.ts). Pointer events
-   * themselves are published by the outbox (publish-pointer-events), not by these.
-   */
-  events?: boolean;
   driftAlarms?: DriftAlarmAccess;
 }
 
@@ -101,8 +95,8 @@ const httpBase: Record<TableId, TableAccess> = {
 const movesPointers: FunctionAccess = {
   tables: { ...httpBase, versions: 'write', pointers: 'write', history: 'append', online: 'write' },
   bucket: { read: [SNAPSHOTS_PREFIX] },
-  // After each committed change: FeatureArtifactRefreshed, one per derived artifact.
-  events: true,
+  // No event bus: pointer and artifact events leave through the history outbox
+  // (publish-pointer-events), from the entry written in the change's own transaction.
 };
 
 /** By handler name (contract/routes.ts `handler`, contract/rules.ts `handler`, scheduled functions). */
@@ -124,7 +118,6 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'purge-version': { tables: { ...httpBase, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
     tables: movesPointers.tables,
-    events: true,
     // Reads the caller's data file (an upload, or an earlier snapshot) and the baseline's
     // profiles; writes the new snapshot and its validation report.
     bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX], write: [SNAPSHOTS_PREFIX] },
@@ -147,6 +140,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'promote-canaries': { ...movesPointers, driftAlarms: 'read' },
   // On pointer events: reads the served version's monitor policy, puts and deletes the
   // view's drift alarms. Audits nothing (it changes no Rewind state) and reads no data.
+  // As the drift-alarm custom resource's handler it also reads its own stack's status
+  // (cloudformation:DescribeStacks, granted by infra/constructs/drift-alarm-lifecycle.ts).
   'sync-alarms': { tables: { ...httpBase, audit: 'none' }, bucket: {}, driftAlarms: 'manage' },
   // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
   'drift-monitor': {

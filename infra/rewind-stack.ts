@@ -8,6 +8,7 @@ import { serviceNameForStack } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import type { RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
+import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
 import { ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
 import { opsAlarm } from './constructs/ops-alarm';
@@ -35,7 +36,9 @@ export interface RewindStackProps extends StackProps {
  * ```
  *
  * The drift alarms are not in the template: views exist only at runtime, so sync-alarms
- * creates and deletes them (`<service>-drift-*`) as pointers move.
+ * creates and deletes them (`<service>-drift-*`) as pointers move. A custom resource handled
+ * by sync-alarms (DriftAlarmLifecycle) syncs every view when it is created (the stack's first
+ * deploy, or the upgrade that adds it) and purges them all when the stack is deleted.
  *
  * The stack's service name (`serviceName`, from its stack name: contract/service.ts) is
  * every function's POWERTOOLS_SERVICE_NAME, the `service` dimension of its drift metrics,
@@ -54,6 +57,7 @@ export class RewindStack extends Stack {
   public readonly driftMonitoring: ScheduledRun;
   public readonly canaryPromotion: ScheduledRun;
   public readonly alarmSync: ReliableRule;
+  public readonly driftAlarms: DriftAlarmLifecycle;
 
   constructor(scope: Construct, id: string, props: RewindStackProps) {
     super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
@@ -111,7 +115,6 @@ export class RewindStack extends Stack {
       ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
     });
     // The pointer-change paths announce derived artifacts on the same bus.
-    this.functions.bindEventBus(this.pointerEvents.bus);
 
     // Pointer events → the view's drift alarms. Safe to retry: the sync reads the current
     // pointer, so any delivery, late or repeated, converges on what the view serves now.
@@ -122,6 +125,14 @@ export class RewindStack extends Stack {
       deadLetterDescription:
         "A view's drift alarms could not be synced after all retries: its alarms may not match the version it serves. Invoke sync-alarms with {\"views\": [\"<view>\"]} once the cause is fixed.",
       ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+    });
+
+    // Deploy syncs every view's drift alarms; destroy purges them (the rule goes first).
+    this.driftAlarms = new DriftAlarmLifecycle(this, 'DriftAlarms', {
+      handler: this.functions.get(SYNC_ALARMS_RULE.handler),
+      triggers: [this.alarmSync.rule],
+      logRetention,
+      logRemovalPolicy,
     });
 
     this.canaryPromotion = new ScheduledRun(this, 'CanaryPromotion', {
@@ -152,7 +163,7 @@ export class RewindStack extends Stack {
     new CfnOutput(this, 'AlarmRollbackDeadLetterQueueUrl', { value: this.rollbackAutomation.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'SyncAlarmsFunctionName', {
       value: this.functions.get(SYNC_ALARMS_RULE.handler).functionName,
-      description: 'invoke with {"all": true} to create the drift alarms of views activated before this stack version',
+      description: 'the drift-alarm sync: {"views": ["<view>"]} or {"all": true} resyncs by hand; {"purgeAll": true} deletes every drift alarm of this stack',
     });
     new CfnOutput(this, 'AlarmSyncDeadLetterQueueUrl', { value: this.alarmSync.deadLetterQueue.queueUrl, description: 'pointer events whose drift alarms could not be synced' });
   }

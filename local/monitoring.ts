@@ -5,7 +5,8 @@
  *   schedule (every monitorIntervalMs) ─▶ functions/drift-monitor ─▶ EMF
  *   EMF ─▶ LocalAlarmEvaluator (the alarm specs of contract/alarms.ts, period ≥ 1 s)
  *   alarm state change ─▶ LocalEventBus ─▶ ALARM_ROLLBACK_RULE pattern ─▶ functions/alarm-rollback
- *   history table (the outbox) ─▶ HistoryOutboxRelay ─▶ LocalEventBus (FeatureViewRolledBack, …)
+ *   history table (the outbox) ─▶ HistoryOutboxRelay (local/runtime.ts) ─▶ LocalEventBus
+ *     (FeatureViewRolledBack, …, FeatureArtifactRefreshed)
  *
  * Every box is the real handler or the real definition; only the transport is in process.
  * The alarms and the rule are those of the service the handlers run as (POWERTOOLS_SERVICE_NAME,
@@ -22,7 +23,6 @@ import { createDeps } from '../store';
 import { LocalAlarmEvaluator } from './alarm-evaluator';
 import { LocalEventBus } from './event-bus';
 import { lambdaContext } from './gateway';
-import { HistoryOutboxRelay } from './outbox';
 
 export interface LocalMonitoringOptions {
   /** Overrides every alarm's period (default: each policy's own, 60 s). Env: REWIND_ALARM_PERIOD_SECONDS. */
@@ -37,8 +37,6 @@ export interface LocalMonitoringOptions {
   modelAlarms?: ModelAlarmBinding[];
   /** The model alarms' own definitions, to evaluate locally (in AWS the teams own them). */
   modelAlarmSpecs?: AlarmSpec[];
-  /** How often the outbox relay polls the history table (default 200 ms). */
-  outboxPollMs?: number;
 }
 
 export interface LocalMonitoring {
@@ -78,8 +76,8 @@ export function monitoringEnvironment(o: LocalMonitoringOptions): Record<string,
 }
 
 /**
- * Start the schedule, the evaluator, the bus and the outbox relay. The environment of
- * {@link monitoringEnvironment} must already be applied.
+ * Start the schedule, the evaluator and the bus (the runtime's outbox relay publishes onto
+ * it). The environment of {@link monitoringEnvironment} must already be applied.
  */
 export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<LocalMonitoring> {
   const deps = createDeps();
@@ -103,7 +101,6 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
   };
   const schedule = setInterval(() => void runMonitor(), o.monitorIntervalMs ?? 60_000);
   schedule.unref?.();
-  const relay = await new HistoryOutboxRelay(deps.registry, bus, o.outboxPollMs ?? 200).start();
 
   return {
     bus,
@@ -115,7 +112,7 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
       // Write out what was sampled while the tables are still there.
       await (await import('../functions/commons/serving')).getServingSampler()?.stop();
       removeSink();
-      await Promise.allSettled([running, evaluator.stop(), relay.stop()]);
+      await Promise.allSettled([running, evaluator.stop()]);
       await bus.drain();
     },
   };

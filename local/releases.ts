@@ -3,18 +3,20 @@
  *
  *   schedule (every promoteIntervalMs) ─▶ functions/promote-canaries ─▶ core/bake
  *   alarm state changes (the local alarm evaluator's events on the local bus) ─▶ LocalAlarmStatus
- *   pointer changes ─▶ LocalArtifactInvalidator (in-process caches) ─▶ LocalEventLog (+ the bus)
+ *   pointer change, in the request ─▶ LocalArtifactInvalidator (in-process cache namespaces)
+ *   history table (the outbox) ─▶ HistoryOutboxRelay (local/runtime.ts) ─▶ LocalEventLog (+ the bus)
  *
  * The adapters are installed into the handlers' module scope (functions/commons), as Lambda
  * would get its AWS clients there; everything else is the real handler.
  */
 import type { Context } from 'aws-lambda';
 import { parseAlarmEvent } from '../core/auto-rollback';
-import type { ArtifactInvalidator, ArtifactOutcome, ArtifactRefresh, EventPublisher, RewindEvent } from '../core/artifacts';
+import { ARTIFACT_EVENT, type ArtifactInvalidator, type ArtifactOutcome, type ArtifactRefresh, type PlannedOutcome } from '../core/artifacts';
 import type { AlarmStatus } from '../core/bake';
-import { POINTER_EVENT_SOURCE } from '../contract/rules';
+import type { DerivedArtifact } from '../core/model';
 import type { LocalEventBus } from './event-bus';
 import { lambdaContext } from './gateway';
+import type { OutboxEvent, OutboxSink } from './outbox';
 
 interface AlarmRecord {
   view: string;
@@ -54,13 +56,15 @@ export class LocalAlarmStatus implements AlarmStatus {
 }
 
 /**
- * Artifacts in this process. A cache namespace is invalidated by bumping its generation
- * (readers key their entries by it) and recording the versions now served: a reader must not
- * admit an entry of another version, because it may have been filled from a server whose
- * pointer cache is still within its staleness bound (the same rule the artifact event's
- * `serves` gives a cache in AWS). Other kinds are rebuilt by a registered handler, or
- * reported `requested` when none is registered (the event is the request, as in AWS).
- * Idempotent per (view, revision, artifact).
+ * Artifacts in this process, refreshed synchronously in the request (after the commit, before
+ * the response: a rollback returns with its caches invalidated). A cache namespace is
+ * invalidated by bumping its generation (readers key their entries by it) and recording the
+ * versions now served: a reader must not admit an entry of another version, because it may
+ * have been filled from a server whose pointer cache is still within its staleness bound (the
+ * same rule the artifact event's `serves` gives a cache in AWS). Other kinds are rebuilt by a
+ * registered handler, or planned `requested` when none is registered (the event is the
+ * request, as in AWS). Idempotent per (view, revision, artifact). Publishes nothing: the
+ * events come from the history outbox.
  */
 export class LocalArtifactInvalidator implements ArtifactInvalidator {
   readonly refreshed: ArtifactRefresh[] = [];
@@ -85,6 +89,10 @@ export class LocalArtifactInvalidator implements ArtifactInvalidator {
     return this.namespace(name).generation;
   }
 
+  plan(artifact: DerivedArtifact): PlannedOutcome {
+    return artifact.kind === 'cache-namespace' || this.handlers.get(artifact.name)?.size ? { status: 'invalidated' } : { status: 'requested' };
+  }
+
   async refresh(request: ArtifactRefresh): Promise<ArtifactOutcome> {
     const key = `${request.view}#${request.revision}#${request.artifact.kind}#${request.artifact.name}`;
     const seen = this.done.get(key);
@@ -104,23 +112,32 @@ export class LocalArtifactInvalidator implements ArtifactInvalidator {
   }
 }
 
-/** Keeps every published event, and puts it on the local bus when there is one. */
-export class LocalEventLog implements EventPublisher {
-  readonly events: RewindEvent[] = [];
-  constructor(private readonly bus?: Pick<LocalEventBus, 'publish'>) {}
+/** An artifact event as the log keeps it: `eventId` apart from the rest of its detail. */
+export interface RewindEvent {
+  detailType: string;
+  eventId: string;
+  time: string;
+  detail: Record<string, unknown>;
+}
 
-  async publish(events: readonly RewindEvent[]): Promise<void> {
-    for (const e of events) {
-      this.events.push(e);
-      this.bus?.publish({ source: POINTER_EVENT_SOURCE, 'detail-type': e.detailType, time: e.time, detail: { eventId: e.eventId, ...e.detail } });
-    }
+/**
+ * The artifact events (`FeatureArtifactRefreshed`) the local outbox relay published, in order.
+ * A sink of the relay: the pointer events beside them go to the local bus only.
+ */
+export class LocalEventLog implements OutboxSink {
+  readonly events: RewindEvent[] = [];
+
+  publish(event: OutboxEvent): void {
+    if (event['detail-type'] !== ARTIFACT_EVENT) return;
+    const { eventId, ...detail } = event.detail;
+    this.events.push({ detailType: event['detail-type'], eventId: String(eventId), time: event.time, detail });
   }
 }
 
 export interface LocalReleasesOptions {
   /** Run the bake check this often; 0 or undefined: only when {@link LocalReleases.runBakeCheck} is called. Env: REWIND_PROMOTE_INTERVAL_MS. */
   promoteIntervalMs?: number;
-  /** The monitoring bus, when local monitoring runs: alarm states are read from it and artifact events put on it. */
+  /** The monitoring bus, when local monitoring runs: alarm states are read from it. */
   bus?: LocalEventBus;
 }
 
@@ -146,13 +163,13 @@ export function promoteIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): nu
 export async function startLocalReleases(options: LocalReleasesOptions = {}): Promise<LocalReleases> {
   const alarms = new LocalAlarmStatus();
   const artifacts = new LocalArtifactInvalidator();
-  const events = new LocalEventLog(options.bus);
+  const events = new LocalEventLog();
   const unfollow = options.bus ? alarms.follow(options.bus) : () => undefined;
   // Loaded here, after the environment is applied, as Lambda would load them.
   const { useAlarmStatus } = await import('../functions/commons/alarm-status');
   const { useArtifactAdapters } = await import('../functions/commons/artifacts');
   useAlarmStatus(alarms);
-  useArtifactAdapters({ artifacts, events });
+  useArtifactAdapters({ artifacts });
   const check = (await import('../functions/promote-canaries')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
 
   let running: Promise<unknown> | undefined;

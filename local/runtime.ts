@@ -8,10 +8,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { envForPrefix } from '../store/config';
 import { DEFAULT_SERVICE_NAME, SERVICE_NAME_ENV } from '../contract/service';
 import { TABLES } from '../contract/tables';
+import { createDeps } from '../store';
 import { ensureTables } from './bootstrap';
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
 import { createGateway, type GatewayOptions } from './gateway';
 import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, type LocalMonitoring, type LocalMonitoringOptions } from './monitoring';
+import { HistoryOutboxRelay } from './outbox';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
 import { issuerVerifier, jwtSecret, secretVerifier, trustedIssuerFromEnv, type TrustedIssuer } from './tokens';
 
@@ -45,6 +47,8 @@ export interface LocalOptions {
   monitoring?: LocalMonitoringOptions | boolean;
   /** Run the canary bake check (functions/promote-canaries) this often; default REWIND_PROMOTE_INTERVAL_MS, else never on its own. */
   promoteIntervalMs?: number;
+  /** How often the outbox relay polls the history table for events to publish (default 200 ms). */
+  outboxPollMs?: number;
 }
 
 export interface LocalRewind {
@@ -62,6 +66,11 @@ export interface LocalRewind {
   monitoring?: LocalMonitoring;
   /** Local alarm status, artifact invalidator, artifact events and the bake check (local/releases.ts). */
   releases: LocalReleases;
+  /**
+   * The outbox relay: every committed history entry's events (the pointer change's, then its
+   * artifacts') go to `releases.events` (artifact events) and, with monitoring, the bus.
+   */
+  outbox: HistoryOutboxRelay;
   stop(): Promise<void>;
 }
 
@@ -133,6 +142,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
     const releases = await startLocalReleases({ promoteIntervalMs: options.promoteIntervalMs ?? promoteIntervalFromEnv(), ...(monitoring ? { bus: monitoring.bus } : {}) });
+    // Always on, monitoring or not: it is the only path by which any event is published.
+    const outbox = await new HistoryOutboxRelay(createDeps().registry, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
     return {
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       port,
@@ -144,11 +155,13 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       env,
       ...(monitoring ? { monitoring } : {}),
       releases,
+      outbox,
       stop: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await outbox.stop();
         await releases.stop();
         await monitoring?.stop();
         await stopEmulators();

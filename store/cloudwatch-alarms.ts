@@ -1,5 +1,5 @@
 /**
- * Rewind's drift alarms in CloudWatch: read a view's back, put and delete them. What to put
+ * Rewind's drift alarms in CloudWatch: read a view's (or all of them) back, put and delete them. What to put
  * and delete is decided elsewhere (contract/alarm-sync.ts planDriftAlarmSync); this adapter
  * only renders `AlarmSpec`s (contract/alarms.ts) as PutMetricAlarm requests. It is bound to one
  * service (contract/service.ts): it reads, puts and deletes that service's drift alarms only,
@@ -21,7 +21,7 @@ import { driftAlarmPrefix, viewDriftAlarmPrefix, type AlarmSpec, type AlarmStati
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
 
 /** DeleteAlarms takes at most 100 names per call. */
-const MAX_DELETE = 100;
+export const MAX_DELETE_ALARMS = 100;
 
 export type CloudWatchSender = Pick<CloudWatchClient, 'send'>;
 
@@ -82,11 +82,25 @@ export class CloudWatchDriftAlarms {
   ) {}
 
   /** Every metric alarm under the view's name prefix (other views' included: the planner sorts them out by dimension). */
-  async describe(view: string): Promise<ExistingDriftAlarm[]> {
+  describe(view: string): Promise<ExistingDriftAlarm[]> {
+    return this.describePrefix(viewDriftAlarmPrefix(view, this.service));
+  }
+
+  /**
+   * Every metric alarm under the service's drift prefix, every view's (for the purge when the
+   * stack is deleted). The default stack's prefix `rewind-drift-` also covers a stack named
+   * `Drift` (`rewind-drift-drift-…`): contract/alarm-sync.ts `driftAlarmsToPurge` sorts them
+   * out by their `service` dimension.
+   */
+  describeAll(): Promise<ExistingDriftAlarm[]> {
+    return this.describePrefix(driftAlarmPrefix(this.service));
+  }
+
+  private async describePrefix(AlarmNamePrefix: string): Promise<ExistingDriftAlarm[]> {
     const found: ExistingDriftAlarm[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: viewDriftAlarmPrefix(view, this.service), AlarmTypes: ['MetricAlarm'], NextToken }));
+      const page = await this.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix, AlarmTypes: ['MetricAlarm'], NextToken }));
       for (const alarm of page.MetricAlarms ?? []) {
         const existing = existingDriftAlarm(alarm);
         if (existing) found.push(existing);
@@ -103,8 +117,8 @@ export class CloudWatchDriftAlarms {
 
   async delete(alarmNames: readonly string[]): Promise<void> {
     this.assertOwn(alarmNames);
-    for (let start = 0; start < alarmNames.length; start += MAX_DELETE) {
-      await this.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: alarmNames.slice(start, start + MAX_DELETE) }));
+    for (let start = 0; start < alarmNames.length; start += MAX_DELETE_ALARMS) {
+      await this.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: alarmNames.slice(start, start + MAX_DELETE_ALARMS) }));
     }
   }
 

@@ -1,36 +1,27 @@
 /**
- * The artifact ports, for the functions that move pointers only: the serving function never
- * changes a pointer, so it never loads the EventBridge client (its bundle stays small).
+ * The artifact port, for the functions that move pointers only.
  *
- * In AWS: artifacts are announced (core/artifacts.ts announceOnly) and their events go to the
- * bus named by REWIND_EVENT_BUS. The local runtime installs its own in-process adapters
- * (local/releases.ts) with {@link useArtifactAdapters}.
+ * In AWS: artifacts are announced (core/artifacts.ts announceOnly): each is `requested` from its
+ * owner by its `FeatureArtifactRefreshed` event. These functions publish no event at all: the
+ * outbox (functions/publish-pointer-events.ts) publishes them from the change's history entry.
+ * The local runtime installs its in-process invalidator (local/releases.ts) with
+ * {@link useArtifactAdapters}.
  */
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EVENT_BUS_ENV } from '../../contract/rules';
-import { announceOnly, type ArtifactInvalidator, type EventPublisher } from '../../core/artifacts';
+import { announceOnly, type ArtifactInvalidator } from '../../core/artifacts';
 import type { Deps } from '../../core/deps';
-import { requireEnv } from '../../store/config';
-import { EventBridgePublisher } from '../../store/eventbridge-events';
 
 export interface ArtifactAdapters {
   artifacts: ArtifactInvalidator;
-  events: EventPublisher;
 }
 
 let adapters: ArtifactAdapters | undefined;
-let bus: string | undefined;
 
 /** Replace the adapters (the local runtime; tests). */
 export function useArtifactAdapters(replacement: ArtifactAdapters | undefined): void {
   adapters = replacement;
 }
 
-/** `deps` with the artifact invalidator and event publisher, built once per container. */
+/** `deps` with the artifact invalidator. */
 export function withArtifacts(deps: Deps): Deps {
-  adapters ??= {
-    artifacts: announceOnly,
-    events: new EventBridgePublisher(new EventBridgeClient({}), () => (bus ??= requireEnv(EVENT_BUS_ENV))),
-  };
-  return { ...deps, ...adapters };
+  return { ...deps, artifacts: adapters?.artifacts ?? announceOnly };
 }

@@ -1,5 +1,4 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { TABLES } from '../../contract/tables';
@@ -39,8 +38,9 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   'drift-monitor': { memorySize: 1024, timeout: Duration.seconds(50) },
   // Scheduled every minute; may rematerialize a purged candidate before promoting it.
   'promote-canaries': { memorySize: 1024, timeout: Duration.seconds(50) },
-  // A few CloudWatch calls per view; `{ all: true }` walks every view.
-  'sync-alarms': { timeout: Duration.seconds(60) },
+  // A few CloudWatch calls per view; `{ all: true }`, and the deploy's custom resource, walk
+  // every view in one invocation (it stops 10 s before the end and names the views left).
+  'sync-alarms': { timeout: Duration.minutes(5) },
 };
 
 export interface RewindFunctionsProps {
@@ -91,14 +91,6 @@ export class RewindFunctions extends Construct {
       byHandler[handler] = fn;
     }
     this.byHandler = byHandler;
-  }
-
-  /**
-   * Lets the functions whose access says `events` publish on `bus` (and only on it); the bus is
-   * created after the functions (it belongs to the outbox), so this is a second step.
-   */
-  bindEventBus(bus: IEventBus): void {
-    for (const [handler, fn] of Object.entries(this.byHandler)) if (accessFor(handler).events) fn.bindEventBus(bus);
   }
 
   get(handler: string): RewindFunction {

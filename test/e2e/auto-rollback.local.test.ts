@@ -33,7 +33,8 @@ let admin: Caller;
 
 beforeAll(async () => {
   rewind = await startLocalTestRewind('autorb', {
-    monitoring: { alarmPeriodSeconds: 1, monitorIntervalMs: 300, monitorWindowSeconds: 3, sampleFlushMs: 200, outboxPollMs: 100 },
+    monitoring: { alarmPeriodSeconds: 1, monitorIntervalMs: 300, monitorWindowSeconds: 3, sampleFlushMs: 200 },
+    outboxPollMs: 100,
   });
   view = rewind.view('user_profile');
   deployer = await rewind.as('dev', ['deployer']);

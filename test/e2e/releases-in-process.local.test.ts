@@ -3,13 +3,16 @@
  * (never against a deployed stack): the canary bake check promoting on its own and held by an
  * alarm recorded in the local alarm status, and the serving cache never outliving its
  * staleness bound after a rollback returns, on several FeatureServers at once, with the local
- * artifact invalidator's namespaces and the artifact events it published. The HTTP-only
+ * artifact invalidator's namespaces and the artifact events the outbox relay published from
+ * the history entries (even for a process that died right after its commit). The HTTP-only
  * release tests are in releases.test.ts.
  */
 import { driftAlarmName } from '../../contract/alarms';
+import { rollbackView } from '../../core/pointer-changes';
 import { FeatureServer } from '../../core/serving';
+import { withArtifacts } from '../../functions/commons/artifacts';
 import { getDeps } from '../../functions/commons/deps';
-import { churnArtifacts, deployTwoVersions } from '../support/fixtures';
+import { churnArtifacts, CRASH_AFTER_COMMIT, crashingAfterCommit, deployTwoVersions } from '../support/fixtures';
 import { eventually, startLocalTestRewind, type Caller } from '../support/rewind';
 
 const STALENESS_MS = 300;
@@ -128,13 +131,46 @@ describe('derived artifacts and the serving cache', () => {
     // And the test had teeth: v2 was being served right up to the rollback.
     expect(reads.some((r) => r.version === 2 && r.started < returnedAt)).toBe(true);
 
-    // One event per artifact per pointer change, in refresh order.
-    const events = rewind.local.releases.events.events.filter((e) => e.detail.view === view && e.detail.action === 'rollback');
+    // One event per artifact per pointer change, in refresh order, published by the outbox
+    // relay from the rollback's history entry (so a moment after the response, not in it).
+    const events = await eventually(
+      async () => rewind.local.releases.events.events.filter((e) => e.detail.view === view && e.detail.action === 'rollback'),
+      (found) => found.length >= 3,
+      5000,
+    );
     expect(events.map((e) => [e.detailType, (e.detail.artifact as { name: string }).name, e.detail.order])).toEqual([
       ['FeatureArtifactRefreshed', 'user-profile-cache', 0],
       ['FeatureArtifactRefreshed', 'churn-vectors', 1],
       ['FeatureArtifactRefreshed', 'churn-dashboard', 2],
     ]);
     expect(events[0]!.detail).toMatchObject({ fromVersion: 2, toVersion: 1, serves: { stable: 1 }, auditId: rb.body.auditId });
+  });
+
+  it('the artifact events come from the history entry alone: a process that dies right after the commit still has them published', async () => {
+    const view = rewind.view('crashed');
+    await twoVersions(view, { artifacts });
+    await dev.post(`/views/${view}/activate`, { version: 2 });
+    // The handlers' own deps (DynamoDB Local, the local invalidator), with a registry whose
+    // process "dies" the moment the transaction lands: no in-request step, no response, and
+    // no code of this request after the commit. The outbox is the only path left.
+    const deps = withArtifacts(getDeps());
+    const registry = crashingAfterCommit(deps.registry);
+    await expect(rollbackView({ ...deps, registry }, dev.sub, view, { reason: 'v2 is bad' })).rejects.toThrow(CRASH_AFTER_COMMIT);
+
+    const [entry] = (await dev.get(`/views/${view}/history?limit=1`)).body.history;
+    expect(entry).toMatchObject({ action: 'rollback', toVersion: 1 });
+    const events = await eventually(
+      async () => rewind.local.releases.events.events.filter((e) => e.detail.view === view && e.detail.action === 'rollback'),
+      (found) => found.length >= 3,
+      5000,
+    );
+    // Each says what the plan committed: the cache was to be invalidated in the request (a real
+    // crash takes that in-process cache down with it), the others are asked of their owners.
+    expect(events.map((e) => [e.eventId, e.detail.order, e.detail.status])).toEqual([
+      [`${view}#${entry.revision}#cache-namespace#user-profile-cache`, 0, 'invalidated'],
+      [`${view}#${entry.revision}#feature-vector-table#churn-vectors`, 1, 'requested'],
+      [`${view}#${entry.revision}#dashboard#churn-dashboard`, 2, 'requested'],
+    ]);
+    expect(events[0]!.detail).toMatchObject({ fromVersion: 2, toVersion: 1, serves: { stable: 1 }, auditId: entry.auditId });
   });
 });

@@ -79,8 +79,9 @@ describe.each([
 
   it('excuses only the expected rule families', () => {
     const rules = [...new Set(findings.map((f) => f.rule.replace(/\[.*$/, '')))].sort();
-    // IAM5: X-Ray and ListStreams need "*", S3 grants are per key prefix. L1: nodejs22.x is
-    // pinned. SQS3: the dead-letter queues themselves.
+    // IAM5: X-Ray and ListStreams need "*", S3 grants are per key prefix, the drift-alarm
+    // Provider framework invokes sync-alarms:*. L1: nodejs22.x is pinned. SQS3: the
+    // dead-letter queues themselves.
     expect(rules).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-SQS3']);
   });
 });

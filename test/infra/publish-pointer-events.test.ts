@@ -3,46 +3,17 @@
  * client: events in stream order with the right detail-type, and on any failure the first
  * record not published is reported so Lambda retries from it (no event lost, order kept).
  */
-import type { PutEventsCommand, PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { POINTER_EVENT_SOURCE } from '../../contract/rules';
 import type { HistoryEntry } from '../../core/model';
-import { createPublisher, type EventsClient } from '../../functions/publish-pointer-events';
+import { createPublisher } from '../../functions/publish-pointer-events';
+import { fakeEventsClient as fakeClient, streamRecord as record } from '../support/stream';
 
 const BUS = 'rewind-bus';
 
 function entry(view: string, revision: number, action: HistoryEntry['action'] = 'activate'): HistoryEntry {
   const pointer = { view, stable: revision, revision } as unknown as HistoryEntry['after'];
   return { view, revision, action, actor: 'ada', reason: 'because', at: '2026-01-01T00:00:00.000Z', fromVersion: revision - 1 || null, toVersion: revision, before: null, after: pointer, auditId: `a${revision}` };
-}
-
-let seq = 0;
-function record(image: unknown, eventName: DynamoDBRecord['eventName'] = 'INSERT'): DynamoDBRecord {
-  seq += 1;
-  return {
-    eventName,
-    dynamodb: { SequenceNumber: String(seq).padStart(10, '0'), NewImage: image === undefined ? undefined : (marshall(image, { removeUndefinedValues: true }) as never) },
-  };
-}
-
-/** A client whose PutEvents fails the entries at the given (global) positions. */
-function fakeClient(options: { rejectAt?: number[]; throwOnCall?: number } = {}) {
-  const sent: { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string }[][] = [];
-  let position = 0;
-  const client: EventsClient = {
-    send: (async (command: PutEventsCommand): Promise<Partial<PutEventsCommandOutput>> => {
-      if (options.throwOnCall === sent.length) {
-        sent.push([]);
-        throw new Error('throttled');
-      }
-      const entries = command.input.Entries ?? [];
-      sent.push(entries);
-      const results = entries.map(() => (options.rejectAt?.includes(position++) ? { ErrorCode: 'InternalFailure' } : { EventId: `e${position}` }));
-      return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
-    }) as EventsClient['send'],
-  };
-  return { client, sent };
 }
 
 const streamEvent = (records: DynamoDBRecord[]): DynamoDBStreamEvent => ({ Records: records });
@@ -90,6 +61,24 @@ describe('publish-pointer-events', () => {
     expect(Object.keys(details[1])).not.toEqual(expect.arrayContaining(['feature']));
     expect(details[1]).not.toHaveProperty('approvalId');
     expect(details[1]).not.toHaveProperty('breakGlass');
+  });
+
+  it('follows each pointer event with its artifacts\' events, ten per call; a failure reports the record they came from', async () => {
+    const withArtifacts = (view: string, revision: number, count: number): HistoryEntry => ({
+      ...entry(view, revision),
+      artifacts: Array.from({ length: count }, (_, order) => ({ kind: 'dashboard', name: `board-${order}`, tier: 'dashboard', order, declaredBy: [revision], status: 'requested' })),
+    });
+    const records = [record(withArtifacts('v', 1, 5)), record(withArtifacts('v', 2, 7)), record(entry('v', 3))];
+    const { client, sent } = fakeClient();
+    expect(await createPublisher(client, () => BUS)(streamEvent(records))).toEqual({ batchItemFailures: [] });
+    expect(sent.map((call) => call.length)).toEqual([10, 5]);
+    const ids = sent.flat().map((e) => JSON.parse(e.Detail!).eventId);
+    expect(ids.slice(0, 7)).toEqual(['v#1', 'v#1#dashboard#board-0', 'v#1#dashboard#board-1', 'v#1#dashboard#board-2', 'v#1#dashboard#board-3', 'v#1#dashboard#board-4', 'v#2']);
+    expect(ids.at(-1)).toBe('v#3');
+
+    // Event 11 (the second call's first) is revision 2's fifth artifact: Lambda retries from revision 2.
+    const failing = fakeClient({ rejectAt: [10] });
+    expect(await createPublisher(failing.client, () => BUS)(streamEvent(records))).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]!.dynamodb!.SequenceNumber }] });
   });
 
   it('sends at most ten entries per PutEvents call', async () => {

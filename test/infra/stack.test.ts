@@ -4,13 +4,13 @@
  * rollback and outbox wiring. One synthesis per posture serves every describe block (loading
  * aws-cdk-lib dominates a synthesis; doing it once per test file would dominate the run).
  */
-import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES, routeKey } from '../../contract/routes';
 import { ALARM_ROLLBACK_RULE, EVENT_BUS_ENV, matchesEventPattern, POINTER_DETAIL_TYPES, POINTER_EVENT_SOURCE, RULES, SYNC_ALARMS_RULE } from '../../contract/rules';
 import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../../contract/tables';
 import { driftAlarmName, driftAlarmPrefix, MODEL_ALARMS_ENV } from '../../contract/alarms';
 import { DEFAULT_SERVICE_NAME, SERVICE_NAME_ENV } from '../../contract/service';
 import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
+import { DRIFT_ALARMS_RESOURCE_TYPE } from '../../infra/constructs/drift-alarm-lifecycle';
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
 import { SERVING_HANDLER } from '../../infra/rewind-stack';
@@ -287,12 +287,20 @@ describe('least privilege: each function can do exactly what infra/access.ts say
   });
 
   it('runs every function on nodejs22.x, arm64, traced, with a log group that expires', () => {
-    prod.template.allResourcesProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogGroup: Match.anyValue() },
-    });
+    const ours = new Set(allHandlers().map((h) => logicalId(fn(h))));
+    for (const id of ours) {
+      expect({ id, ...resource(prod, id).Properties }).toMatchObject({
+        id,
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+      });
+    }
+    // The only other function is CDK's Provider framework (CDK picks its runtime), logging to a group of ours.
+    const others = resourcesOfType(prod.json, 'AWS::Lambda::Function').filter(([id]) => !ours.has(id));
+    expect(others.map(([, f]) => f.Properties!.Handler)).toEqual(['framework.onEvent']);
+    expect(others[0]![1].Properties!.LoggingConfig.LogGroup).toEqual({ Ref: logicalId(prod.stack.driftAlarms.frameworkLogGroup) });
     prod.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 });
@@ -385,15 +393,10 @@ describe('artifact events and drift alarms', () => {
       .map((s) => resourcesOf(s).flatMap(referencedIds));
   const env = (handler: string) => resource(prod, logicalId(fn(handler))).Properties!.Environment.Variables as Record<string, unknown>;
 
-  it('tells exactly the pointer-moving functions the bus, and lets them put events on it only', () => {
-    const publishers = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'rollback'];
-    expect(Object.keys(FUNCTION_ACCESS).filter((h) => FUNCTION_ACCESS[h]!.events).sort()).toEqual(publishers);
+  it('lets only the outbox publisher know the bus and put events on it: every event leaves through the outbox', () => {
     const bus = logicalId(prod.stack.pointerEvents.bus);
-    for (const handler of [...publishers, 'publish-pointer-events']) {
-      expect({ handler, bus: referencedIds(env(handler)[EVENT_BUS_ENV]) }).toEqual({ handler, bus: [bus] });
-      expect({ handler, putEvents: putEventsBuses(handler) }).toEqual({ handler, putEvents: [[bus]] });
-    }
-    for (const handler of allHandlers().filter((h) => !publishers.includes(h) && h !== 'publish-pointer-events')) {
+    expect({ bus: referencedIds(env('publish-pointer-events')[EVENT_BUS_ENV]), putEvents: putEventsBuses('publish-pointer-events') }).toEqual({ bus: [bus], putEvents: [[bus]] });
+    for (const handler of allHandlers().filter((h) => h !== 'publish-pointer-events')) {
       expect({ handler, bus: env(handler)[EVENT_BUS_ENV], putEvents: putEventsBuses(handler) }).toEqual({ handler, bus: undefined, putEvents: [] });
     }
   });
@@ -452,6 +455,60 @@ describe('artifact events and drift alarms', () => {
   });
 });
 
+describe('drift alarms live and die with the stack (the custom resource)', () => {
+  const syncAlarms = () => logicalId(fn('sync-alarms'));
+  const customResources = (s: Synthesized) => resourcesOfType(s.json, DRIFT_ALARMS_RESOURCE_TYPE);
+  const dependsOn = (r: CfnResource) => [r.DependsOn ?? []].flat();
+  const policiesOf = (s: Synthesized, roleId: string) => resourcesOfType(s.json, 'AWS::IAM::Policy').filter(([, p]) => referencedIds(p.Properties!.Roles).includes(roleId)).map(([id]) => id);
+
+  it('has one custom resource, whose service token is the Provider framework, whose onEvent handler is sync-alarms', () => {
+    expect(customResources(prod)).toHaveLength(1);
+    const [id, custom] = customResources(prod)[0]!;
+    expect(id).toBe(logicalId(prod.stack.driftAlarms.resource));
+    expect(custom.Properties!.Service).toBe(DEFAULT_SERVICE_NAME);
+    const [frameworkId] = referencedIds(custom.Properties!.ServiceToken);
+    expect(referencedIds(prod.stack.resolve(prod.stack.driftAlarms.provider.serviceToken))).toEqual([frameworkId]);
+    const framework = resource(prod, frameworkId!);
+    expect(framework.Type).toBe('AWS::Lambda::Function');
+    expect(framework.Properties!.Handler).toBe('framework.onEvent');
+    expect(referencedIds(framework.Properties!.Environment.Variables.USER_ON_EVENT_FUNCTION_ARN)).toEqual([syncAlarms()]);
+  });
+
+  it('is deleted after the alarm-sync rule (nothing puts alarms during the purge) and before sync-alarms, its role and its policy', () => {
+    const customId = logicalId(prod.stack.driftAlarms.resource);
+    // CloudFormation deletes a resource after everything that depends on it.
+    expect(dependsOn(resource(prod, logicalId(prod.stack.alarmSync.rule)))).toContain(customId);
+    const role = logicalId(fn('sync-alarms').functionRole);
+    expect(dependsOn(resource(prod, customId))).toEqual(expect.arrayContaining([syncAlarms(), role, ...policiesOf(prod, role)]));
+    expect(policiesOf(prod, role)).toHaveLength(1);
+  });
+
+  it('purges in both postures: alarms are not data', () => {
+    for (const s of [prod, dev]) {
+      expect(customResources(s)).toHaveLength(1);
+      expect(customResources(s)[0]![1].DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('keeps the purge inside the service\'s drift alarms; sync-alarms may describe its own stack only; the framework may invoke sync-alarms only', () => {
+    const syncRole = logicalId(fn('sync-alarms').functionRole);
+    const statements = statementsOfRole(prod.json, syncRole).map((st) => ({ actions: actionsOf(st).sort(), resources: resourcesOf(st).map(render) }));
+    expect(statements.filter((st) => st.actions.some((a) => a.startsWith('cloudwatch:')))).toEqual([
+      { actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'], resources: [`arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${driftAlarmPrefix()}*`] },
+    ]);
+    expect(statements.filter((st) => st.actions.some((a) => a.startsWith('cloudformation:')))).toEqual([{ actions: ['cloudformation:DescribeStacks'], resources: ['<AWS::StackId>'] }]);
+
+    const frameworkRole = logicalId(prod.stack.driftAlarms.frameworkRole);
+    expect(resource(prod, frameworkRole).Properties!.ManagedPolicyArns).toBeUndefined();
+    const framework = statementsOfRole(prod.json, frameworkRole).map((st) => ({ actions: actionsOf(st).sort(), resources: resourcesOf(st).map(render) }));
+    expect(framework).toEqual([
+      { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`<${logicalId(prod.stack.driftAlarms.frameworkLogGroup)}.Arn>`] },
+      { actions: ['lambda:InvokeFunction'], resources: [`<${syncAlarms()}.Arn>`, `<${syncAlarms()}.Arn>:*`] },
+      { actions: ['lambda:GetFunction'], resources: [`<${syncAlarms()}.Arn>`] },
+    ]);
+  });
+});
+
 describe('two stacks in one account and region (rewind:stackName) keep apart', () => {
   // A dev stack beside prod: CloudWatch metrics, alarms and the default event bus are shared.
   let other: Synthesized;
@@ -481,6 +538,10 @@ describe('two stacks in one account and region (rewind:stackName) keep apart', (
     const event = (alarmName: string) => ({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName, state: { value: 'ALARM' } } });
     expect(matchesEventPattern(otherPattern, event(driftAlarmName('user_profile', 'psi', 'rewind-rewinddev')))).toBe(true);
     expect(matchesEventPattern(otherPattern, event(driftAlarmName('user_profile', 'psi')))).toBe(false);
+  });
+
+  it('gives each stack\'s drift-alarm custom resource its own service', () => {
+    expect(resourcesOfType(other.json, DRIFT_ALARMS_RESOURCE_TYPE).map(([, r]) => r.Properties!.Service)).toEqual(['rewind-rewinddev']);
   });
 
   it('scopes each stack\'s CloudWatch grants to its own drift alarms', () => {

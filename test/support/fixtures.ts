@@ -1,3 +1,4 @@
+import type { Registry } from '../../core/ports';
 import type { Caller } from './rewind';
 
 /** The feature view every suite deploys, and rows for it. */
@@ -36,4 +37,22 @@ export const churnArtifacts = [
 export async function deployTwoVersions(caller: Pick<Caller, 'post'>, view: string, extra: Record<string, unknown> = {}): Promise<void> {
   expect((await caller.post(`/views/${view}/versions`, deployBody(1, 200, { activate: true, ...extra }))).status).toBe(201);
   expect((await caller.post(`/views/${view}/versions`, deployBody(2, 200, extra))).status).toBe(201);
+}
+
+export const CRASH_AFTER_COMMIT = 'process died after the commit';
+
+/**
+ * `registry`, in a process that dies the moment a pointer change's transaction lands: the change
+ * is committed, and nothing after the commit runs (no in-request step, no response).
+ */
+export function crashingAfterCommit<R extends Registry>(registry: R): R {
+  return new Proxy(registry, {
+    get: (target, key) =>
+      key === 'commitPointerChange'
+        ? async (change: Parameters<Registry['commitPointerChange']>[0]) => {
+            await target.commitPointerChange(change);
+            throw new Error(CRASH_AFTER_COMMIT);
+          }
+        : Reflect.get(target, key),
+  });
 }

@@ -54,6 +54,12 @@ describe('one service per stack: two stacks in one account share no metric and n
     expect(() => serviceNameForStack(name)).toThrow(/rewind:stackName must be letters and digits/);
   });
 
+  it('refuses the stack name Drift, whose alarm names would be the default stack\'s', () => {
+    expect(serviceNameForStack('DriftWatch')).toBe('rewind-driftwatch');
+    expect(() => serviceNameForStack('Drift')).toThrow(/would name its alarms like the default stack's/);
+    expect(() => serviceNameForStack('drift')).toThrow(/would name its alarms like the default stack's/);
+  });
+
   it('names and dimensions each service\'s drift alarms apart', () => {
     const prod = driftAlarmsForView('v', monitor);
     const dev = driftAlarmsForView('v', monitor, { service: DEV });

@@ -1,18 +1,30 @@
 /**
  * Drift alarms in CloudWatch follow the views (functions/sync-alarms.ts): the plan
  * (contract/alarm-sync.ts), its rendering as CloudWatch requests (store/cloudwatch-alarms.ts)
- * against a fake CloudWatch that keeps what was put, and the handler's reading of the pointer.
+ * against a fake CloudWatch that keeps what was put, the handler's reading of the pointer, and
+ * the stack's custom resource: sync every view on deploy, purge every alarm of the service
+ * when the stack is deleted.
  */
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { planDriftAlarmSync, type ExistingDriftAlarm } from '../../contract/alarm-sync';
+import { driftAlarmsToPurge, planDriftAlarmSync, type ExistingDriftAlarm } from '../../contract/alarm-sync';
 import { driftAlarmsForView } from '../../contract/alarms';
 import type { Pointer, VersionRecord } from '../../core/model';
 import { resolvePolicy } from '../../core/validation/policy';
 import { logger } from '../../functions/commons/powertools';
-import { createSyncAlarms, viewsOf } from '../../functions/sync-alarms';
+import {
+  createDriftAlarmsResource,
+  createPurgeDriftAlarms,
+  createSyncAlarms,
+  createSyncAlarmsHandler,
+  purgeRequested,
+  viewsOf,
+  type StackStatusPort,
+} from '../../functions/sync-alarms';
 import { CloudWatchDriftAlarms, putMetricAlarmInput, type CloudWatchSender } from '../../store/cloudwatch-alarms';
 
 const DEFAULTS = resolvePolicy().monitor;
+/** The service of a second stack (`RewindDev`) in the same account and region. */
+const DEV_SERVICE = 'rewind-rewinddev';
 const existing = (view: string, check: string, config?: ExistingDriftAlarm['config']): ExistingDriftAlarm => ({
   alarmName: `rewind-drift-${view}-${check}`,
   dimensions: { service: 'rewind', view, statistic: check },
@@ -56,6 +68,14 @@ describe('planDriftAlarmSync', () => {
     expect(planDriftAlarmSync('v', DEFAULTS, [], { periodSeconds: 10 }).put.every((s) => s.periodSeconds === 10)).toBe(true);
   });
 
+  it('purges a service\'s alarms only: by name prefix and service dimension (the default stack\'s prefix covers a stack named Drift)', () => {
+    const drift = (view: string) => ({ alarmName: `rewind-drift-drift-${view}-psi`, dimensions: { service: 'rewind-drift', view, statistic: 'psi' } });
+    const described = [existing('b', 'psi'), drift('v'), existing('a', 'js'), { ...existing('c', 'js'), dimensions: { view: 'c' } }];
+    expect(driftAlarmsToPurge(described)).toEqual(['rewind-drift-a-js', 'rewind-drift-b-psi']);
+    expect(driftAlarmsToPurge(described, 'rewind-drift')).toEqual(['rewind-drift-drift-v-psi']);
+    expect(driftAlarmsToPurge(described, 'rewind-rewinddev')).toEqual([]);
+  });
+
   it('plans for one service: never deletes another stack\'s alarms, even when they are described to it', () => {
     const dev = planDriftAlarmSync('v', null, [existing('v', 'psi'), { ...existing('v', 'js'), alarmName: 'rewind-rewinddev-drift-v-js' }], { service: 'rewind-rewinddev' });
     // The first is the default stack's; the second has a dev name but the default stack's metric.
@@ -68,12 +88,20 @@ describe('planDriftAlarmSync', () => {
   });
 });
 
-/** A CloudWatch that keeps metric alarms by name, answering the three calls the adapter makes. */
-function fakeCloudWatch(pageSize = 2) {
+/**
+ * A CloudWatch that keeps metric alarms by name, answering the three calls the adapter makes.
+ * `failDelete` makes a DeleteAlarms call fail as a whole, as CloudWatch does, when it names one
+ * of those alarms.
+ */
+function fakeCloudWatch(pageSize = 2, failDelete: (name: string) => boolean = () => false) {
   const alarms = new Map<string, MetricAlarm>();
   const calls: string[] = [];
   const client: CloudWatchSender = {
     send: (async (command: unknown) => {
+      if (command instanceof DeleteAlarmsCommand && command.input.AlarmNames!.some(failDelete)) {
+        calls.push(`failed delete ${command.input.AlarmNames!.length}`);
+        throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+      }
       if (command instanceof PutMetricAlarmCommand) {
         calls.push(`put ${command.input.AlarmName}`);
         const { ActionsEnabled: _a, ...rest } = command.input;
@@ -135,19 +163,25 @@ describe('CloudWatchDriftAlarms', () => {
   });
 });
 
+const version = (view: string, v: number, monitor?: object): VersionRecord => ({ view, version: v, ...(monitor ? { validation: { policy: { monitor } } } : {}) }) as unknown as VersionRecord;
+const pointer = (view: string, stable: number | null): Pointer => ({ view, stable, previousStable: [], rolledBack: [], disabledFeatures: [], revision: 1, updatedAt: '', updatedBy: '' });
+type FakeViews = Record<string, { stable: number | null; versions: VersionRecord[] }>;
+
+/** The registry reads sync-alarms makes, over views held in memory. */
+function fakeRegistry(views: FakeViews) {
+  return {
+    getPointer: async (view: string) => (views[view] ? pointer(view, views[view]!.stable) : undefined),
+    getVersion: async (view: string, v: number) => views[view]?.versions.find((r) => r.version === v),
+    listViews: async () => Object.keys(views),
+  };
+}
+
 describe('functions/sync-alarms', () => {
   beforeAll(() => logger.setLogLevel('SILENT'));
   afterAll(() => logger.setLogLevel('INFO'));
-  const version = (view: string, v: number, monitor?: object): VersionRecord => ({ view, version: v, ...(monitor ? { validation: { policy: { monitor } } } : {}) }) as unknown as VersionRecord;
-  const pointer = (view: string, stable: number | null): Pointer => ({ view, stable, previousStable: [], rolledBack: [], disabledFeatures: [], revision: 1, updatedAt: '', updatedBy: '' });
 
-  function setup(views: Record<string, { stable: number | null; versions: VersionRecord[] }>, cloudwatch = fakeCloudWatch(100), service?: string) {
-    const registry = {
-      getPointer: async (view: string) => (views[view] ? pointer(view, views[view]!.stable) : undefined),
-      getVersion: async (view: string, v: number) => views[view]?.versions.find((r) => r.version === v),
-      listViews: async () => Object.keys(views),
-    };
-    const sync = createSyncAlarms({ registry, alarms: new CloudWatchDriftAlarms(cloudwatch.client, service), ...(service ? { service } : {}) });
+  function setup(views: FakeViews, cloudwatch = fakeCloudWatch(100), service?: string) {
+    const sync = createSyncAlarms({ registry: fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client, service), ...(service ? { service } : {}) });
     return { sync, cloudwatch, views };
   }
   const pointerEvent = (view: string, detailType = 'FeatureViewActivated') => ({ source: 'rewind', 'detail-type': detailType, detail: { eventId: `${view}#1`, view } });
@@ -220,5 +254,180 @@ describe('functions/sync-alarms', () => {
     expect(viewsOf({ all: true })).toBe('all');
     expect(viewsOf(pointerEvent('v'))).toEqual(['v']);
     expect(viewsOf('v')).toBeUndefined();
+  });
+});
+
+describe('purging a service\'s drift alarms (the stack is deleted)', () => {
+  beforeAll(() => logger.setLogLevel('SILENT'));
+  afterAll(() => logger.setLogLevel('INFO'));
+
+  /** Puts every default drift alarm of `count` views for `service`, through the adapter. */
+  async function seed(cloudwatch: ReturnType<typeof fakeCloudWatch>, service: string, count: number, prefix = 'v'): Promise<string[]> {
+    const adapter = new CloudWatchDriftAlarms(cloudwatch.client, service);
+    for (let i = 0; i < count; i++) for (const spec of driftAlarmsForView(`${prefix}${i}`, DEFAULTS, { service })) await adapter.put(spec);
+    return [...cloudwatch.alarms.keys()].filter((name) => name.startsWith(`${service}-drift-`)).sort();
+  }
+  const deleteCalls = (cloudwatch: ReturnType<typeof fakeCloudWatch>) => cloudwatch.calls.filter((c) => c.startsWith('delete ')).map((c) => c.slice('delete '.length).split(','));
+
+  it('describes every page under the service\'s prefix, and deletes in DeleteAlarms batches of at most 100', async () => {
+    // arrange: 84 views × 3 checks = 252 alarms, described 7 at a time
+    const cloudwatch = fakeCloudWatch(7);
+    const mine = await seed(cloudwatch, 'rewind', 84);
+    expect(mine).toHaveLength(252);
+    expect(await new CloudWatchDriftAlarms(cloudwatch.client).describeAll()).toHaveLength(252);
+    // act
+    const result = await createPurgeDriftAlarms({ alarms: new CloudWatchDriftAlarms(cloudwatch.client) })();
+    // assert
+    expect(result).toEqual({ purged: mine, left: [] });
+    expect(deleteCalls(cloudwatch).map((batch) => batch.length)).toEqual([100, 100, 52]);
+    expect(cloudwatch.alarms.size).toBe(0);
+  });
+
+  it('deletes its own service\'s alarms only: another stack\'s, and a stack named Drift whose names share the default prefix, stay', async () => {
+    const cloudwatch = fakeCloudWatch(3);
+    await seed(cloudwatch, DEV_SERVICE, 2);
+    const drift = await seed(cloudwatch, 'rewind-drift', 2);
+    const mine = (await seed(cloudwatch, 'rewind', 2)).filter((name) => !drift.includes(name));
+    const others = [...cloudwatch.alarms.keys()].filter((name) => !mine.includes(name)).sort();
+    expect(others).toHaveLength(12);
+
+    expect(await createPurgeDriftAlarms({ alarms: new CloudWatchDriftAlarms(cloudwatch.client), service: 'rewind' })()).toEqual({ purged: mine, left: [] });
+    expect([...cloudwatch.alarms.keys()].sort()).toEqual(others);
+    expect(deleteCalls(cloudwatch).flat().filter((name) => !mine.includes(name))).toEqual([]);
+  });
+
+  it('keeps going when a batch fails, retries it in a second pass, and reports what is left', async () => {
+    const stuck = 'rewind-drift-v0-psi';
+    const cloudwatch = fakeCloudWatch(100, (name) => name === stuck);
+    const mine = await seed(cloudwatch, 'rewind', 40); // 120 alarms: batches of 100 and 20
+    const result = await createPurgeDriftAlarms({ alarms: new CloudWatchDriftAlarms(cloudwatch.client) })();
+    // The batch with the stuck alarm failed twice as a whole; every other alarm is gone.
+    expect(result.left).toEqual(mine.slice(0, 100));
+    expect(result.purged).toEqual(mine.slice(100));
+    expect(cloudwatch.calls.filter((c) => c.startsWith('failed delete'))).toEqual(['failed delete 100', 'failed delete 100']);
+  });
+
+  it('is asked for by hand with { "purgeAll": true }', async () => {
+    expect(purgeRequested({ purgeAll: true })).toBe(true);
+    expect(purgeRequested({ purgeAll: 'yes' })).toBe(false);
+    const cloudwatch = fakeCloudWatch(100);
+    const mine = await seed(cloudwatch, 'rewind', 1);
+    const handle = createSyncAlarmsHandler({ registry: fakeRegistry({}), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks: stackIn('UPDATE_COMPLETE') });
+    expect(await handle({ purgeAll: true })).toEqual({ purged: mine, left: [] });
+  });
+});
+
+/** A stack whose status is `status` (or whose DescribeStacks fails with it). */
+function stackIn(status: string | Error): StackStatusPort & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    status: async (stackId: string) => {
+      asked.push(stackId);
+      if (status instanceof Error) throw status;
+      return status;
+    },
+  };
+}
+
+describe('the drift-alarm custom resource (CloudFormation, through the Provider framework)', () => {
+  beforeAll(() => logger.setLogLevel('SILENT'));
+  afterAll(() => logger.setLogLevel('INFO'));
+  const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/Rewind/0f3c0c60-0000-0000-0000-000000000000';
+  /** As the framework passes it on: CloudFormation's request, ResponseURL included. */
+  const request = (RequestType: 'Create' | 'Update' | 'Delete', extra: object = {}) => ({
+    RequestType,
+    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:framework-onEvent',
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/signed',
+    StackId: STACK_ID,
+    RequestId: 'req-1',
+    LogicalResourceId: 'DriftAlarms0DA54469',
+    ResourceType: 'Custom::RewindDriftAlarms',
+    ResourceProperties: { ServiceToken: 'arn:…', Service: 'rewind' },
+    ...(RequestType === 'Create' ? {} : { PhysicalResourceId: 'rewind-drift-alarms' }),
+    ...extra,
+  });
+
+  function setup(views: FakeViews, stacks: StackStatusPort, cloudwatch = fakeCloudWatch(100)) {
+    const ports = { registry: fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks };
+    return { resource: createDriftAlarmsResource(ports), handle: createSyncAlarmsHandler(ports), cloudwatch };
+  }
+  const alarmNames = (cloudwatch: ReturnType<typeof fakeCloudWatch>) => [...cloudwatch.alarms.keys()].sort();
+
+  it('on Create, syncs every view (the first deploy, or the upgrade that adds the resource) and names the resource for the service', async () => {
+    const { handle, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] }, b: { stable: null, versions: [] } }, stackIn('CREATE_IN_PROGRESS'));
+    expect(await handle(request('Create'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Synced: 2, Unsynced: 0 } });
+    expect(alarmNames(cloudwatch)).toEqual(['rewind-drift-a-js', 'rewind-drift-a-nullRateIncrease', 'rewind-drift-a-psi']);
+  });
+
+  it('on Update, syncs every view again (idempotent) and keeps its physical id, so CloudFormation never deletes a "replaced" one', async () => {
+    const { resource, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn('UPDATE_IN_PROGRESS'));
+    await resource(request('Create'));
+    const calls = cloudwatch.calls.length;
+    expect(await resource(request('Update', { PhysicalResourceId: 'kept-id' }))).toEqual({ PhysicalResourceId: 'kept-id', Data: { Synced: 1, Unsynced: 0 } });
+    expect(cloudwatch.calls.length).toBe(calls); // nothing to put again
+  });
+
+  it('answers Create with success even when a view cannot be synced (the deploy goes on; the view is named in the log)', async () => {
+    const { resource, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] }, broken: { stable: 3, versions: [] } }, stackIn('CREATE_IN_PROGRESS'));
+    expect(await resource(request('Create'))).toMatchObject({ Data: { Synced: 1, Unsynced: 1 } });
+    expect(alarmNames(cloudwatch)).toHaveLength(3);
+  });
+
+  it('stops starting views when the invocation is about to time out, and reports the rest as not synced', async () => {
+    const views = { a: { stable: 1, versions: [version('a', 1)] }, b: { stable: 1, versions: [version('b', 1)] } };
+    const { resource, cloudwatch } = setup(views, stackIn('CREATE_IN_PROGRESS'));
+    let left = 11_000;
+    const result = await resource(request('Create'), { remainingMs: () => (left -= 1_000) });
+    expect(result.Data).toEqual({ Synced: 1, Unsynced: 1 });
+    expect(alarmNames(cloudwatch).every((name) => name.startsWith('rewind-drift-a-'))).toBe(true);
+  });
+
+  it('on Delete while the stack is being deleted, purges every drift alarm of the service, whatever the posture', async () => {
+    const stacks = stackIn('DELETE_IN_PROGRESS');
+    const { handle, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stacks);
+    await handle(request('Create'));
+    await new CloudWatchDriftAlarms(cloudwatch.client, DEV_SERVICE).put(driftAlarmsForView('a', DEFAULTS, { service: DEV_SERVICE })[0]!);
+    expect(await handle(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 3, Left: 0 } });
+    expect(alarmNames(cloudwatch)).toEqual([`${DEV_SERVICE}-drift-a-psi`]);
+    expect(stacks.asked).toEqual([STACK_ID]);
+  });
+
+  it.each(['UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS'])(
+    'on Delete while the stack stays (%s: a rollback or a replacement), keeps the views\' alarms',
+    async (status) => {
+      const { resource, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn(status));
+      await resource(request('Create'));
+      expect(await resource(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 0, Kept: `stack is ${status}` } });
+      expect(alarmNames(cloudwatch)).toHaveLength(3);
+    },
+  );
+
+  it('on Delete, answers success and keeps the alarms when the stack\'s status cannot be read', async () => {
+    const { resource, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn(new Error('AccessDenied')));
+    await resource(request('Create'));
+    expect(await resource(request('Delete'))).toMatchObject({ Data: { Purged: 0, Kept: 'stack status unknown' } });
+    expect(alarmNames(cloudwatch)).toHaveLength(3);
+  });
+
+  it('on Delete, answers success even when deletes fail, counting what was left (so the stack can still be deleted)', async () => {
+    const cloudwatch = fakeCloudWatch(100, (name) => name === 'rewind-drift-a-psi');
+    const { resource } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn('DELETE_IN_PROGRESS'), cloudwatch);
+    await resource(request('Create'));
+    expect(await resource(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 0, Left: 3 } });
+  });
+
+  it('on Delete, answers success when the alarms cannot even be listed', async () => {
+    const failing: CloudWatchSender = { send: (async () => { throw new Error('AccessDenied'); }) as CloudWatchSender['send'] };
+    const resource = createDriftAlarmsResource({ registry: fakeRegistry({}), alarms: new CloudWatchDriftAlarms(failing), stacks: stackIn('DELETE_IN_PROGRESS') });
+    expect(await resource(request('Delete'))).toMatchObject({ Data: { Purged: 0, Left: 'unknown' } });
+  });
+
+  it('refuses what is not a custom-resource event, naming the field; a pointer event still syncs', async () => {
+    const { resource, handle, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn('UPDATE_COMPLETE'));
+    await expect(resource({ RequestType: 'Remove', StackId: STACK_ID, RequestId: 'r' })).rejects.toThrow(/RequestType/);
+    await expect(handle({ RequestType: 'Delete', RequestId: 'r' })).rejects.toThrow(/StackId/);
+    expect(await handle({ source: 'rewind', 'detail-type': 'FeatureViewActivated', detail: { view: 'a' } })).toMatchObject({ synced: [{ view: 'a', version: 1 }] });
+    expect(alarmNames(cloudwatch)).toHaveLength(3);
   });
 });

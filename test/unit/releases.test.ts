@@ -4,7 +4,7 @@
  */
 import { autoRollback } from '../../core/auto-rollback';
 import { approve, gate } from '../../core/approvals';
-import { artifactPlan, type ArtifactInvalidator, type RewindEvent } from '../../core/artifacts';
+import { ARTIFACT_EVENT, artifactPlan, type ArtifactInvalidator } from '../../core/artifacts';
 import { BAKE_ACTOR, promoteBakedCandidates } from '../../core/bake';
 import { inCanary } from '../../core/canary';
 import { ApprovalRequestSchema, DeployRequestSchema, parse } from '../../core/contracts';
@@ -13,7 +13,8 @@ import { ApprovalRequiredError, ForbiddenError, InvalidStateError, ValidationErr
 import type { FeatureValue } from '../../core/model';
 import { activateVersion, promoteCandidate, rollbackView, setFeatureDisabled } from '../../core/pointer-changes';
 import { FeatureServer } from '../../core/serving';
-import { LocalAlarmStatus, LocalArtifactInvalidator, LocalEventLog } from '../../local/releases';
+import { historyEvents } from '../../functions/publish-pointer-events';
+import { LocalAlarmStatus, LocalArtifactInvalidator } from '../../local/releases';
 import { deployBody } from '../support/fixtures';
 import { memoryDeps } from '../support/memory';
 
@@ -272,8 +273,7 @@ describe('derived artifacts', () => {
   it('are refreshed after every pointer change in the order data → models → dashboards, one event each', async () => {
     const deps = fresh();
     const invalidator = new LocalArtifactInvalidator();
-    const events = new LocalEventLog();
-    const wired = { ...deps, artifacts: invalidator, events };
+    const wired = { ...deps, artifacts: invalidator };
     await deployVersion(wired, 'dev', 'v', request(1, { activate: true, artifacts }));
     await deployVersion(wired, 'dev', 'v', request(2, { artifacts: [{ kind: 'cache-namespace', name: 'user-cache-v2' }] }));
     const result = await activateVersion(wired, 'dev', 'v', { version: 2 });
@@ -287,8 +287,11 @@ describe('derived artifacts', () => {
     const rb = await rollbackView(wired, 'dev', 'v', { reason: 'bad' });
     expect(rb.artifacts!.map((a) => a.name)).toEqual(['user-cache', 'user-cache-v2', 'churn-vectors', 'churn-board']);
     expect(invalidator.generation('user-cache')).toBe(3); // first activation, activation of 2, rollback
-    const last = events.events.slice(-4);
-    expect(last.map((e: RewindEvent) => [e.detailType, e.detail.artifact, e.detail.status, e.detail.action])).toEqual([
+    // The events are the outbox's, from the rollback's history entry.
+    const last = historyEvents(deps.registry.historyEntries.at(-1)!, 'bus')
+      .filter((e) => e.DetailType === ARTIFACT_EVENT)
+      .map((e) => ({ detailType: e.DetailType, ...JSON.parse(e.Detail!) }));
+    expect(last.map((e) => [e.detailType, e.artifact, e.status, e.action])).toEqual([
       ['FeatureArtifactRefreshed', { kind: 'cache-namespace', name: 'user-cache', tier: 'data' }, 'invalidated', 'rollback'],
       ['FeatureArtifactRefreshed', { kind: 'cache-namespace', name: 'user-cache-v2', tier: 'data' }, 'invalidated', 'rollback'],
       ['FeatureArtifactRefreshed', { kind: 'feature-vector-table', name: 'churn-vectors', tier: 'model' }, 'requested', 'rollback'],
@@ -301,13 +304,14 @@ describe('derived artifacts', () => {
     const deps = fresh();
     const calls: string[] = [];
     const flaky: ArtifactInvalidator = {
+      plan: () => ({ status: 'invalidated' }),
       refresh: async (r) => {
         calls.push(r.artifact.name);
         if (r.artifact.name === 'user-cache') throw new Error('cache cluster unreachable');
         return { status: 'invalidated' };
       },
     };
-    const wired = { ...deps, artifacts: flaky, events: new LocalEventLog() };
+    const wired = { ...deps, artifacts: flaky };
     await deployVersion(wired, 'dev', 'v', request(1, { activate: true }));
     await deployVersion(wired, 'dev', 'v', request(2, { artifacts }));
     const result = await activateVersion(wired, 'dev', 'v', { version: 2 });
