@@ -15,26 +15,30 @@
 export const DEFAULT_SERVICE_NAME = 'rewind';
 /** The stack name used when `rewind:stackName` is not given. */
 export const DEFAULT_STACK_NAME = 'Rewind';
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
+/** What CloudFormation accepts as a stack name. */
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 /** Carries the service name to every function of a stack (and to Powertools). */
 export const SERVICE_NAME_ENV = 'POWERTOOLS_SERVICE_NAME';
 
 /**
  * The service name of the stack called `stackName`: `rewind` for the default stack, so a
- * single-stack account keeps the names it always had, `rewind-<stack name in lower case>` for
- * any other.
+ * single-stack account keeps the names it always had, `rewind-<stack name in lower case,
+ * letters and digits only>` for any other. Dashes are dropped so that no service's
+ * `<service>-drift-` prefix can be another's (stack `Dev-Drift` vs view `drift-…` of stack
+ * `Dev`); `Rewind-Dev` and `RewindDev` therefore share a service and must not share an account.
  *
  * @example serviceNameForStack('Rewind') // 'rewind'
  * @example serviceNameForStack('RewindDev') // 'rewind-rewinddev'
+ * @example serviceNameForStack('Rewind-Dev') // 'rewind-rewinddev'
  */
 export function serviceNameForStack(stackName: string): string {
-  // Letters and digits only: with a dash, one stack's `<service>-drift-` prefix could be
-  // another's (stack `Dev-Drift` vs view `drift-…` of stack `Dev`).
-  if (!STACK_NAME.test(stackName)) throw new Error(`rewind:stackName must be letters and digits, starting with a letter (at most 64), got '${stackName}'`);
+  if (!STACK_NAME.test(stackName)) throw new Error(`rewind:stackName must be a CloudFormation stack name (a letter, then letters, digits and dashes), got '${stackName}'`);
+  if (stackName === DEFAULT_STACK_NAME) return DEFAULT_SERVICE_NAME;
+  const instance = stackName.replace(/-/g, '').toLowerCase();
   // `rewind-drift-drift-v-psi` would be both the default stack's alarm for view `drift-v` and
   // stack Drift's for view `v`.
-  if (stackName.toLowerCase() === 'drift') throw new Error(`rewind:stackName '${stackName}' would name its alarms like the default stack's`);
-  return stackName === DEFAULT_STACK_NAME ? DEFAULT_SERVICE_NAME : `${DEFAULT_SERVICE_NAME}-${stackName.toLowerCase()}`;
+  if (instance === 'drift') throw new Error(`rewind:stackName '${stackName}' would name its alarms like the default stack's`);
+  return `${DEFAULT_SERVICE_NAME}-${instance}`;
 }
 
 /**

@@ -38,12 +38,24 @@ export interface TableSpec {
 export const VIEW_CATALOG_INDEX = 'by-catalog';
 
 /**
- * Sort key (`seq`) of each audit chain's head item, in the chain's own partition. Entries are
- * numbered from 1 and never get near it, and it sorts above all of them: a descending Query
- * with Limit 1 reads the head, or, on a chain written before heads existed, its newest entry,
- * in one consistent read either way. Listing entries keeps `seq < AUDIT_HEAD_SEQ`.
+ * Each audit chain's head item lives in a partition of its own, `${chain}${AUDIT_HEAD_SUFFIX}`
+ * (a chain name is `global` or `view:<identifier>`, and identifiers have no `#`, so no chain
+ * is ever called that), at `seq` AUDIT_HEAD_SEQ. Never in the chain's partition: the release
+ * before heads reads the newest item of that partition as the chain's newest entry, and must
+ * keep working after a rollback of the functions (or during a rolling deploy).
  */
-export const AUDIT_HEAD_SEQ = Number.MAX_SAFE_INTEGER;
+export const AUDIT_HEAD_SUFFIX = '#head';
+export const AUDIT_HEAD_SEQ = 1;
+
+/** The partition of `chain`'s head item. */
+export function auditHeadPartition(chain: string): string {
+  return `${chain}${AUDIT_HEAD_SUFFIX}`;
+}
+
+/** Whether an audit item's partition (`chain`) is a head's rather than a chain's. */
+export function isAuditHeadPartition(chain: unknown): boolean {
+  return typeof chain === 'string' && chain.endsWith(AUDIT_HEAD_SUFFIX);
+}
 
 export const TABLES: readonly TableSpec[] = [
   {
@@ -80,7 +92,7 @@ export const TABLES: readonly TableSpec[] = [
     id: 'audit',
     envVar: 'REWIND_AUDIT_TABLE',
     partitionKey: { name: 'chain', type: 'S' },
-    // Entries at seq 1, 2, …; each chain's head at AUDIT_HEAD_SEQ, above all of them.
+    // Entries at (chain, seq 1, 2, …); each chain's head at (auditHeadPartition(chain), AUDIT_HEAD_SEQ).
     sortKey: { name: 'seq', type: 'N' },
     purpose: 'hash-chained audit log, one chain per view plus a global chain, each with a head item naming its newest entry',
   },

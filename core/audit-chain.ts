@@ -59,6 +59,9 @@ export interface ChainAppend {
  *
  * The entry follows the HEAD, not the newest stored entry: after the newest entries were
  * deleted, the next entry still cites the deleted one, so the gap stays visible to verify.
+ * Unless entries go on beyond the head: the release before heads appends without moving it
+ * (after a rollback of the functions, or during a rolling deploy). Then the entry follows the
+ * newest entry, and the head moves there from where it was found.
  *
  * @example
  * const { entry, head, expectedHeadSeq } = appendToChain(chainFor('users'), storedHead, undefined, draft, now);
@@ -72,7 +75,8 @@ export function appendToChain(
   at: string,
 ): ChainAppend {
   if (chainFor(draft.view) !== chain) throw new Error(`an entry about ${draft.view ?? 'no view'} does not belong on chain ${chain}`);
-  const tail: ChainTail | undefined = head ?? newest;
+  const beyondHead = head && newest && newest.seq > head.seq;
+  const tail: ChainTail | undefined = beyondHead ? newest : (head ?? newest);
   const entry = nextAuditEntry(tail, draft, at, { anchored: true });
   // A head missing under an entry that was written with one was deleted: say so for good.
   const rebuilt = head ? head.rebuilt : newest?.anchored ? { at, fromSeq: newest.seq } : undefined;
@@ -98,7 +102,9 @@ export interface ChainVerdict {
  * - `truncated`: the head names a later entry than the last one stored (the newest entries, or
  *   all of them, were deleted);
  * - `head-mismatch`: the head names the last entry's seq with another hash (it was replaced),
- *   or an earlier seq (entries were added without moving the head);
+ *   or an earlier seq (entries were added without moving the head). The release before heads
+ *   adds entries that way, so after the functions ran it (a rollback, or during a rolling
+ *   deploy) a chain it appended to reports this until its next append, which moves the head;
  * - `head-lost`: the head was deleted (entries written with a head remain, or the head had to
  *   be rebuilt): whatever followed may have been deleted with it.
  */

@@ -10,6 +10,12 @@
  * `detail.eventId` (view and revision; for an artifact, view#revision#kind#name), which is the
  * same however often a record is delivered.
  *
+ * The order above is the order events are PUT in, not the order they arrive in: a retry
+ * repeats events that already landed, and EventBridge does not guarantee delivery order to
+ * a target. Consumers that care about order use the detail, not arrival: `detail.revision`
+ * orders a view's changes, and an artifact event's `detail.order` (0 = first) orders the
+ * artifacts of one change.
+ *
  * {@link historyEvents} is the one mapping from a history entry to its events: the local
  * outbox relay (local/outbox.ts) uses it too.
  */
@@ -18,7 +24,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { EVENT_BUS_ENV, POINTER_EVENT_SOURCE, pointerDetailType } from '../contract/rules';
 import { ARTIFACT_EVENT, servesOf, type ArtifactStatus, type Serves } from '../core/artifacts';
 import type { DerivedArtifact, HistoryEntry, PlannedArtifact } from '../core/model';
@@ -27,6 +33,9 @@ import { logger } from './commons/powertools';
 
 /** PutEvents accepts at most 10 entries per call. */
 const MAX_ENTRIES_PER_PUT = 10;
+
+/** No PutEvents call starts with less than this much of the invocation left. */
+export const DEADLINE_MARGIN_MS = 2_000;
 
 export interface PointerEventDetail {
   /** `${view}#${revision}`: the same pointer change always has the same id. */
@@ -166,11 +175,14 @@ export function historyEntryOf(record: DynamoDBRecord): HistoryEntry {
  * Records are published in stream order, each as its events (the pointer change's, then its
  * artifacts'), ten events per PutEvents call. At the first event that cannot be published
  * the handler stops and reports its record in `batchItemFailures`, so Lambda retries from
- * that record and a view's events never overtake each other (a retry repeats the events of
+ * that record and a view's events are never put out of order (a retry repeats the events of
  * that record, and maybe a few after it, that did land: consumers deduplicate on `eventId`).
+ * It stops the same way when less than {@link DEADLINE_MARGIN_MS} of the invocation is left
+ * (`context.getRemainingTimeInMillis()`), so a large backlog is published over several calls
+ * instead of timing out and failing the whole batch.
  */
 export function createPublisher(client: EventsClient, eventBusName: () => string) {
-  return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  return async (event: DynamoDBStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DynamoDBBatchResponse> => {
     // Only inserts are pointer changes: history entries are written once and never updated.
     const records = event.Records.filter((r) => r.eventName === 'INSERT');
     const pending: Pending[] = [];
@@ -186,7 +198,13 @@ export function createPublisher(client: EventsClient, eventBusName: () => string
       }
     }
     for (let start = 0; start < pending.length; start += MAX_ENTRIES_PER_PUT) {
-      const failed = await publish(client, pending.slice(start, start + MAX_ENTRIES_PER_PUT));
+      const chunk = pending.slice(start, start + MAX_ENTRIES_PER_PUT);
+      if (context && context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS) {
+        // Left for the next invocation, from the first record not fully published.
+        logger.warn('stopping before the deadline', { published: start, events: pending.length, sequenceNumber: chunk[0]!.record.dynamodb?.SequenceNumber });
+        return failureAt(chunk[0]!.record);
+      }
+      const failed = await publish(client, chunk);
       if (failed) return failureAt(failed);
     }
     if (malformed) return failureAt(malformed);

@@ -7,6 +7,7 @@
  * ship; polling a handful of views every few hundred milliseconds is the same guarantee (a
  * committed change is never without its events) at laptop scale.
  */
+import type { HistoryEntry } from '../core/model';
 import type { Registry } from '../core/ports';
 import type { historyEvents as HistoryEvents } from '../functions/publish-pointer-events';
 
@@ -34,7 +35,11 @@ export class HistoryOutboxRelay {
     private readonly intervalMs = 200,
   ) {}
 
-  /** Starts from what is committed now: earlier changes were published by an earlier run. */
+  /**
+   * Starts from what is committed now: earlier changes were published by an earlier run. Start
+   * it before anything can commit a change it should publish (local/runtime.ts starts it before
+   * the gateway listens).
+   */
   async start(): Promise<this> {
     // Loaded now, not at import: functions/ read their environment (log level…) when loaded.
     ({ historyEvents: this.historyEvents } = await import('../functions/publish-pointer-events'));
@@ -44,10 +49,12 @@ export class HistoryOutboxRelay {
     return this;
   }
 
+  /** Stops polling, then runs one last pass so the changes of the last interval are published too. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    if (this.historyEvents) await this.poll();
   }
 
   /** One pass: publish every entry committed since the last pass, in revision order per view. */
@@ -61,8 +68,7 @@ export class HistoryOutboxRelay {
   private async pass(): Promise<void> {
     for (const view of await this.registry.listViews()) {
       const last = this.seen.get(view) ?? 0;
-      const fresh = (await this.registry.history(view, 100)).filter((h) => h.revision > last).sort((a, b) => a.revision - b.revision);
-      for (const entry of fresh) {
+      for (const entry of await this.since(view, last)) {
         for (const event of this.historyEvents!(entry, 'rewind-local')) {
           const published: OutboxEvent = { source: event.Source!, 'detail-type': event.DetailType!, time: entry.at, detail: JSON.parse(event.Detail!) as Record<string, unknown> };
           for (const sink of this.sinks) sink.publish(published);
@@ -71,4 +77,24 @@ export class HistoryOutboxRelay {
       }
     }
   }
+
+  /**
+   * Every entry of `view` with a revision above `last`, oldest first. The port reads only the
+   * newest `limit` entries, so the limit doubles until the oldest entry read is at most
+   * `last + 1` (nothing above `last` is left unread) or the store has no more to give.
+   */
+  private async since(view: string, last: number): Promise<HistoryEntry[]> {
+    for (let limit = FIRST_READ; ; limit *= 2) {
+      const entries = await this.registry.history(view, limit);
+      const oldest = Math.min(...entries.map((h) => h.revision));
+      if (entries.length < limit || oldest <= last + 1) {
+        if (entries.length > 0 && oldest > last + 1 && oldest > 1)
+          console.warn(`local outbox relay: ${view} revisions ${last + 1}..${oldest - 1} could not be read from the history; publishing from ${oldest}`);
+        return entries.filter((h) => h.revision > last).sort((a, b) => a.revision - b.revision);
+      }
+    }
+  }
 }
+
+/** Entries read per view at first: one read covers a pass unless a view changed more often than this. */
+const FIRST_READ = 100;

@@ -122,6 +122,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
   const bucket = options.bucket ?? 'rewind-snapshots';
   const started: RunningEmulator[] = [];
   const stopEmulators = () => Promise.all(started.reverse().map((e) => e.stop().catch(() => undefined)));
+  /** What started after the emulators (monitoring, releases, outbox): stopped, newest first, if startup fails. */
+  const services: (() => Promise<unknown>)[] = [];
   try {
     const dynamoEndpoint = options.dynamoEndpoint ?? (await remember(started, startDynamoDbLocal({ port: options.dynamoPort, dataDir: options.dataDir }))).endpoint;
     const s3Endpoint = options.s3Endpoint ?? (await remember(started, startS3rver({ port: options.s3Port, dataDir: options.dataDir, buckets: [bucket] }))).endpoint;
@@ -138,12 +140,17 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const secret = options.jwtSecret ? { secret: options.jwtSecret, isDefault: false } : jwtSecret();
     const trustedIssuer = options.trustedIssuer ?? trustedIssuerFromEnv();
     const verifyToken = trustedIssuer ? issuerVerifier(trustedIssuer) : secretVerifier(secret.secret);
+    const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
+    if (monitoring) services.push(() => monitoring.stop());
+    const releases = await startLocalReleases({ promoteIntervalMs: options.promoteIntervalMs ?? promoteIntervalFromEnv(), ...(monitoring ? { bus: monitoring.bus } : {}) });
+    services.push(() => releases.stop());
+    // Always on, monitoring or not: it is the only path by which any event is published. It
+    // takes its starting point before the gateway listens, so no request commits a change
+    // that falls before that point (and so would never be published).
+    const outbox = await new HistoryOutboxRelay(createDeps().registry, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
+    services.push(() => outbox.stop());
     const server = createGateway({ verifyToken, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
-    const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
-    const releases = await startLocalReleases({ promoteIntervalMs: options.promoteIntervalMs ?? promoteIntervalFromEnv(), ...(monitoring ? { bus: monitoring.bus } : {}) });
-    // Always on, monitoring or not: it is the only path by which any event is published.
-    const outbox = await new HistoryOutboxRelay(createDeps().registry, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
     return {
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       port,
@@ -168,6 +175,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       },
     };
   } catch (error) {
+    for (const stop of services.reverse()) await stop().catch(() => undefined);
     await stopEmulators();
     throw error;
   }

@@ -66,15 +66,17 @@ export function trustedIssuerFromEnv(env: NodeJS.ProcessEnv = process.env): Trus
 
 /**
  * What API Gateway's JWT authorizer does: find the issuer's JWKS through its OpenID discovery
- * document, then accept only RS256 tokens signed by one of those keys, naming that issuer and
- * audience, and not expired. Discovery happens on first use and is retried after a failure.
+ * document (which must name the same issuer), then accept only RS256 tokens signed by one of
+ * those keys, naming that issuer and audience, and carrying an expiry that has not passed.
+ * Discovery happens on first use and is retried after a failure.
  */
 export function issuerVerifier(trusted: TrustedIssuer): TokenVerifier {
   let keys: Promise<JWTVerifyGetKey> | undefined;
   const discover = async (): Promise<JWTVerifyGetKey> => {
     const res = await fetch(`${trusted.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
     if (!res.ok) throw new Error(`issuer discovery answered HTTP ${res.status}`);
-    const { jwks_uri } = (await res.json()) as { jwks_uri?: string };
+    const { issuer, jwks_uri } = (await res.json()) as { issuer?: string; jwks_uri?: string };
+    if (issuer !== trusted.issuer) throw new Error(`issuer discovery document names '${issuer}', not the trusted '${trusted.issuer}'`);
     if (!jwks_uri) throw new Error('issuer discovery document has no jwks_uri');
     return createRemoteJWKSet(new URL(jwks_uri));
   };
@@ -83,7 +85,7 @@ export function issuerVerifier(trusted: TrustedIssuer): TokenVerifier {
       keys = undefined;
       throw error;
     });
-    const { payload } = await jwtVerify(token, await keys, { issuer: trusted.issuer, audience: trusted.audience, algorithms: ['RS256'] });
+    const { payload } = await jwtVerify(token, await keys, { issuer: trusted.issuer, audience: trusted.audience, algorithms: ['RS256'], requiredClaims: ['exp'] });
     return payload;
   };
 }

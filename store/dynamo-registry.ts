@@ -3,8 +3,10 @@
  * the audit chains. Pointer changes are one TransactWriteItems (invariant 2).
  *
  * Audit table layout: partition `chain`, entries at `seq` 1, 2, …, and one head item per chain
- * at `seq` = AUDIT_HEAD_SEQ holding the newest entry's seq and hash (`lastSeq`, `lastHash`).
- * Every read of entries leaves the head out.
+ * in a partition of its own, (auditHeadPartition(chain) = `${chain}#head`, AUDIT_HEAD_SEQ),
+ * holding the newest entry's seq and hash (`lastSeq`, `lastHash`). A chain's partition holds
+ * entries only, as it did before heads, so that release still finds its chain's end (rolled
+ * back to, or alongside this one during a deploy). Every scan of entries leaves heads out.
  */
 import {
   GetCommand,
@@ -21,8 +23,8 @@ import {
 import type { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LRUCache } from 'lru-cache';
-import { AUDIT_HEAD_SEQ, VIEW_CATALOG_INDEX } from '../contract/tables';
-import { appendToChain, chainFor, type ChainAppend } from '../core/audit-chain';
+import { AUDIT_HEAD_SEQ, AUDIT_HEAD_SUFFIX, VIEW_CATALOG_INDEX, auditHeadPartition, isAuditHeadPartition } from '../contract/tables';
+import { GENESIS_HASH, appendToChain, chainFor, hashEntry, type ChainAppend } from '../core/audit-chain';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError } from '../core/errors';
 import type { Approval, AuditDraft, AuditEntry, ChainHead, HistoryEntry, Materialization, Pointer, StoredPolicy, VersionRecord } from '../core/model';
 import type { AuditChain, AuditFilter, CommittedChange, PointerChange, Registry } from '../core/ports';
@@ -316,11 +318,11 @@ export class DynamoRegistry implements Registry {
         const page = await this.db.send(
           new QueryCommand({
             TableName: this.tables.audit,
-            // Below the head: entries only.
-            KeyConditionExpression: '#chain = :chain AND #seq < :head',
+            // The chain's partition holds entries only (its head is in another).
+            KeyConditionExpression: '#chain = :chain',
             ...(byActor ? { FilterExpression: byActor.FilterExpression } : {}),
-            ExpressionAttributeNames: { '#chain': 'chain', '#seq': 'seq', ...byActor?.ExpressionAttributeNames },
-            ExpressionAttributeValues: { ':chain': chainFor(view), ':head': AUDIT_HEAD_SEQ, ...byActor?.ExpressionAttributeValues },
+            ExpressionAttributeNames: { '#chain': 'chain', ...byActor?.ExpressionAttributeNames },
+            ExpressionAttributeValues: { ':chain': chainFor(view), ...byActor?.ExpressionAttributeValues },
             ScanIndexForward: false,
             Limit: pageSize,
             ExclusiveStartKey,
@@ -359,8 +361,10 @@ export class DynamoRegistry implements Registry {
       const page = await this.db.send(new ScanCommand({ TableName: this.tables.audit, ExclusiveStartKey, ConsistentRead: true }));
       for (const item of page.Items ?? []) {
         // A head with no entries left is a chain too: every entry of it was deleted.
-        if (isHeadItem(item)) chainOf(String(item.chain)).head = fromHeadItem(item);
-        else chainOf(String(item.chain)).entries.push(item as AuditEntry);
+        if (isHeadItem(item)) {
+          const chain = String(item.chain).slice(0, -AUDIT_HEAD_SUFFIX.length);
+          chainOf(chain).head = fromHeadItem(chain, item);
+        } else chainOf(String(item.chain)).entries.push(item as AuditEntry);
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
@@ -379,9 +383,10 @@ export class DynamoRegistry implements Registry {
    * turn a cancellation into the caller's own error (e.g. a revision conflict) by throwing it;
    * it sees the reasons of the caller's items only, in the caller's order.
    *
-   * DynamoDB calls per append: one Query (the end of the chain) and one TransactWriteItems,
-   * plus the same again per lost race. The head is a Put, not an Update, and read by Query,
-   * not GetItem: the audit `append` grant (infra/access.ts) is PutItem and Query only.
+   * DynamoDB calls per append: two Queries in parallel (the head, the newest entry: one round
+   * trip) and one TransactWriteItems, plus the same again per lost race. The head is a Put, not
+   * an Update, and read by Query, not GetItem: the audit `append` grant (infra/access.ts) is
+   * PutItem and Query only.
    */
   private async withChainAppend(
     draft: AuditDraft,
@@ -412,25 +417,28 @@ export class DynamoRegistry implements Registry {
   }
 
   /**
-   * The end of a chain in one consistent read: the head sorts above every entry, so the newest
-   * item is the head, or on a chain written before heads existed, its newest entry (the first
-   * append after the upgrade builds the head from it).
+   * The end of a chain: its head and its newest entry, two consistent Queries in parallel (the
+   * head has a partition of its own). `appendToChain` follows the head, or the newest entry
+   * when there is no head (a chain written before heads) or entries go on beyond it (written
+   * by the release before heads, which does not move it).
    */
   private async chainEnd(chain: string): Promise<{ head?: ChainHead; newest?: AuditEntry }> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.tables.audit,
-        KeyConditionExpression: '#chain = :chain',
-        ExpressionAttributeNames: { '#chain': 'chain' },
-        ExpressionAttributeValues: { ':chain': chain },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    const item = out.Items?.[0];
-    if (!item) return {};
-    return isHeadItem(item) ? { head: fromHeadItem(item) } : { newest: item as AuditEntry };
+    const newestIn = (partition: string) =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.tables.audit,
+          KeyConditionExpression: '#chain = :chain',
+          ExpressionAttributeNames: { '#chain': 'chain' },
+          ExpressionAttributeValues: { ':chain': partition },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+    const [head, newest] = await Promise.all([newestIn(auditHeadPartition(chain)), newestIn(chain)]);
+    const headItem = head.Items?.[0];
+    const newestItem = newest.Items?.[0];
+    return { ...(headItem ? { head: fromHeadItem(chain, headItem) } : {}), ...(newestItem ? { newest: newestItem as AuditEntry } : {}) };
   }
 
   /** The head write of an append: only if the head is still where this append found it. */
@@ -475,18 +483,25 @@ function cancellationReasons(error: unknown): CancellationReason[] | undefined {
 }
 
 function isHeadItem(item: Record<string, unknown>): boolean {
-  return Number(item.seq) === AUDIT_HEAD_SEQ;
+  return isAuditHeadPartition(item.chain);
 }
 
+/**
+ * The head item. The release before heads reads no head, but its verify and GET /audit scan the
+ * whole table, and would take the head's partition for a chain: so the item is also, to that
+ * release, a well-formed one-entry chain (seq 1, GENESIS_HASH before it, a hash of the rest).
+ * Nothing here checks that hash; `lastHash` is what names the chain's newest entry.
+ */
 function toHeadItem(head: ChainHead): Record<string, unknown> {
   const { chain, seq, hash, at, rebuilt } = head;
-  return { chain, seq: AUDIT_HEAD_SEQ, lastSeq: seq, lastHash: hash, at, ...(rebuilt ? { rebuilt } : {}) };
+  const item = { chain: auditHeadPartition(chain), seq: AUDIT_HEAD_SEQ, prevHash: GENESIS_HASH, lastSeq: seq, lastHash: hash, at, ...(rebuilt ? { rebuilt } : {}) };
+  return { ...item, hash: hashEntry(item as unknown as Omit<AuditEntry, 'hash'>) };
 }
 
-function fromHeadItem(item: Record<string, unknown>): ChainHead {
+function fromHeadItem(chain: string, item: Record<string, unknown>): ChainHead {
   const rebuilt = item.rebuilt as ChainHead['rebuilt'] | undefined;
   return {
-    chain: String(item.chain),
+    chain,
     seq: Number(item.lastSeq),
     hash: String(item.lastHash),
     at: String(item.at),

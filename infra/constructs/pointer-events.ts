@@ -54,6 +54,9 @@ export class PointerEvents extends Construct {
     this.publisher = new RewindFunction(this, 'Publisher', {
       handler: PUBLISHER_HANDLER,
       description: 'Rewind outbox: history stream → pointer events',
+      // A batch of 100 records, each with its artifacts' events, ten per PutEvents call; the
+      // publisher also stops 2 s before its deadline and leaves the rest for the next call.
+      timeout: Duration.seconds(60),
       serviceName: props.serviceName,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,

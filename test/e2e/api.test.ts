@@ -3,7 +3,7 @@
  * serve → deploy v2 → activate → serve → rollback → serve v1, with history and audit.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { AUDIT_HEAD_SEQ } from '../../contract/tables';
+import { AUDIT_HEAD_SUFFIX } from '../../contract/tables';
 import { deployBody, rows } from '../support/fixtures';
 import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
@@ -173,9 +173,9 @@ async function auditEntriesStored(): Promise<number> {
       const page = await db.send(
         new ScanCommand({
           TableName: rewind.env.REWIND_AUDIT_TABLE,
-          FilterExpression: '#seq < :head',
-          ExpressionAttributeNames: { '#seq': 'seq' },
-          ExpressionAttributeValues: { ':head': { N: String(AUDIT_HEAD_SEQ) } },
+          FilterExpression: 'NOT contains(#chain, :head)',
+          ExpressionAttributeNames: { '#chain': 'chain' },
+          ExpressionAttributeValues: { ':head': { S: AUDIT_HEAD_SUFFIX } },
           Select: 'COUNT',
           ConsistentRead: true,
           ExclusiveStartKey,

@@ -81,6 +81,31 @@ describe('publish-pointer-events', () => {
     expect(await createPublisher(failing.client, () => BUS)(streamEvent(records))).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]!.dynamodb!.SequenceNumber }] });
   });
 
+  it('stops before the deadline and reports the first record not fully published, so the retry loses nothing', async () => {
+    const withArtifacts = (revision: number): HistoryEntry => ({
+      ...entry('v', revision),
+      artifacts: Array.from({ length: 3 }, (_, order) => ({ kind: 'dashboard', name: `board-${order}`, tier: 'dashboard', order, declaredBy: [revision], status: 'requested' })),
+    });
+    // 20 records of 4 events each: 80 events, 8 calls if there were time.
+    const records = Array.from({ length: 20 }, (_, i) => record(withArtifacts(i + 1)));
+    const { client, sent } = fakeClient();
+    // 60 s of which each call takes 20 s: after 3 calls 0 s are left, less than the margin.
+    const context = { getRemainingTimeInMillis: () => 60_000 - 20_000 * sent.length };
+    const result = await createPublisher(client, () => BUS)(streamEvent(records), context);
+    expect(sent.map((call) => call.length)).toEqual([10, 10, 10]);
+    const published = sent.flat().map((e) => JSON.parse(e.Detail!).eventId as string);
+    expect(new Set(published).size).toBe(published.length); // nothing twice within the call
+    // Event 31 is revision 8's third: Lambda retries from revision 8 (its first two events repeat).
+    expect(published.at(-1)).toBe('v#8#dashboard#board-0');
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: records[7]!.dynamodb!.SequenceNumber }] });
+
+    // The retry (the batch from the reported record on) publishes the rest: together, every event.
+    const retry = fakeClient();
+    expect(await createPublisher(retry.client, () => BUS)(streamEvent(records.slice(7)), { getRemainingTimeInMillis: () => 60_000 })).toEqual({ batchItemFailures: [] });
+    const all = [...published, ...retry.sent.flat().map((e) => JSON.parse(e.Detail!).eventId as string)];
+    expect(new Set(all).size).toBe(80);
+  });
+
   it('sends at most ten entries per PutEvents call', async () => {
     const { client, sent } = fakeClient();
     await createPublisher(client, () => BUS)(streamEvent(Array.from({ length: 23 }, (_, i) => record(entry('v', i + 1)))));

@@ -8,8 +8,8 @@
  * would leave the shared log reporting tampering to every later verify.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { AUDIT_HEAD_SEQ } from '../../contract/tables';
-import { chainFor, nextAuditEntry } from '../../core/audit-chain';
+import { AUDIT_HEAD_SEQ, auditHeadPartition } from '../../contract/tables';
+import { chainFor, nextAuditEntry, verifyChain } from '../../core/audit-chain';
 import type { AuditEntry } from '../../core/model';
 import type { AuditVerdict } from '../../core/queries';
 import { createDocumentClient } from '../../store/clients';
@@ -35,7 +35,7 @@ afterAll(async () => {
   await rewind.stop();
 });
 
-/** A view's entries as stored, in seq order: the head left out. */
+/** A view's entries as stored, in seq order (the chain's partition: its head is in another). */
 async function entriesOf(view: string): Promise<AuditEntry[]> {
   const entries: AuditEntry[] = [];
   let ExclusiveStartKey: Record<string, unknown> | undefined;
@@ -43,9 +43,9 @@ async function entriesOf(view: string): Promise<AuditEntry[]> {
     const page = await db.send(
       new QueryCommand({
         TableName: table,
-        KeyConditionExpression: '#chain = :chain AND #seq < :head',
-        ExpressionAttributeNames: { '#chain': 'chain', '#seq': 'seq' },
-        ExpressionAttributeValues: { ':chain': chainFor(view), ':head': AUDIT_HEAD_SEQ },
+        KeyConditionExpression: '#chain = :chain',
+        ExpressionAttributeNames: { '#chain': 'chain' },
+        ExpressionAttributeValues: { ':chain': chainFor(view) },
         ConsistentRead: true,
         ExclusiveStartKey,
       }),
@@ -57,9 +57,10 @@ async function entriesOf(view: string): Promise<AuditEntry[]> {
 }
 
 async function headOf(view: string): Promise<Record<string, unknown> | undefined> {
-  return (await db.send(new GetCommand({ TableName: table, Key: { chain: chainFor(view), seq: AUDIT_HEAD_SEQ }, ConsistentRead: true }))).Item;
+  return (await db.send(new GetCommand({ TableName: table, Key: headKey(view), ConsistentRead: true }))).Item;
 }
 
+const headKey = (view: string) => ({ chain: auditHeadPartition(chainFor(view)), seq: AUDIT_HEAD_SEQ });
 const deleteEntry = (view: string, seq: number) => db.send(new DeleteCommand({ TableName: table, Key: { chain: chainFor(view), seq } }));
 
 async function verify(): Promise<AuditVerdict> {
@@ -100,12 +101,12 @@ it('never lists a head as an entry', async () => {
   expect((await auditor.get(`/audit?view=${view}&actor=${viewer.sub}&limit=1000`)).body.entries).toHaveLength(20);
   expect((await auditor.get(`/audit?actor=${viewer.sub}&limit=1000`)).body.entries).toHaveLength(20);
   const all = (await auditor.get('/audit?limit=1000')).body.entries as AuditEntry[];
-  expect(all.every((e) => typeof e.id === 'string' && e.seq < AUDIT_HEAD_SEQ)).toBe(true);
+  expect(all.every((e) => typeof e.id === 'string' && !e.chain.endsWith('#head'))).toBe(true);
   expect(all).toHaveLength(22);
 
   const { tables } = await rewind.dump();
-  expect(tables.audit!.every((item) => !JSON.stringify(item).includes(String(AUDIT_HEAD_SEQ)))).toBe(true);
-  expect(tables.auditHeads!.some((item) => String(item).includes(chainFor(view)))).toBe(true);
+  expect(tables.audit!.every((item) => !String(item).includes('#head'))).toBe(true);
+  expect(tables.auditHeads!.some((item) => String(item).includes(auditHeadPartition(chainFor(view))))).toBe(true);
 });
 
 it('reports the chain whose newest entry was deleted as truncated, and keeps the gap visible after the next append', async () => {
@@ -149,7 +150,7 @@ it('reports a deleted head even after the next append has rebuilt it', async () 
   // Delete the head and the newest entry together, as someone hiding a deletion would.
   await db.send(
     new TransactWriteCommand({
-      TransactItems: [{ Delete: { TableName: table, Key: { chain: chainFor(view), seq: AUDIT_HEAD_SEQ } } }, { Delete: { TableName: table, Key: { chain: chainFor(view), seq: 3 } } }],
+      TransactItems: [{ Delete: { TableName: table, Key: headKey(view) } }, { Delete: { TableName: table, Key: { chain: chainFor(view), seq: 3 } } }],
     }),
   );
   expect(problemsOf(await verify(), view)).toEqual([expect.objectContaining({ reason: 'head-lost', id: `view:${view}/3`, lastSeq: 2 })]);
@@ -191,17 +192,56 @@ describe('a chain written before heads existed', () => {
   });
 });
 
-it('appends with one Query and one TransactWriteItems (the entry and its head)', async () => {
+it('appends with two parallel Queries (head, newest entry) and one TransactWriteItems (the entry and its head)', async () => {
   const counted = createDocumentClient();
   const send = jest.spyOn(counted, 'send'); // counts calls; every call still reaches DynamoDB
   const registry = new DynamoRegistry(counted, storeConfigFromEnv(rewind.env).tables);
   const view = rewind.view('counted');
   for (let i = 0; i < 2; i++) {
     await registry.appendAudit({ actor: viewer.sub, action: 'rollback', outcome: 'denied', view });
-    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual(['QueryCommand', 'TransactWriteCommand']);
-    const [, write] = send.mock.calls.map(([command]) => command.input as { TransactItems?: unknown[] });
+    expect(send.mock.calls.map(([command]) => command.constructor.name)).toEqual(['QueryCommand', 'QueryCommand', 'TransactWriteCommand']);
+    const [, , write] = send.mock.calls.map(([command]) => command.input as { TransactItems?: unknown[] });
     expect(write!.TransactItems).toHaveLength(2);
     send.mockClear();
   }
   counted.destroy();
+});
+
+describe('the release before heads, alongside this one (a rolled-back or rolling deploy)', () => {
+  /** What that release did to append: the newest item of the chain's partition is the tail. */
+  async function oldTail(view: string): Promise<Record<string, unknown> | undefined> {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: '#chain = :chain',
+        ExpressionAttributeNames: { '#chain': 'chain' },
+        ExpressionAttributeValues: { ':chain': chainFor(view) },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return out.Items?.[0];
+  }
+
+  it('still finds a real entry at the end of a chain that has a head', async () => {
+    const view = rewind.view('downgrade');
+    for (let i = 0; i < 3; i++) await refusedRollback(view, i);
+    const head = await headOf(view);
+    expect(head).toMatchObject({ lastSeq: 3 });
+    // Its verify scans the table and takes the head's partition for a chain: a whole one.
+    expect(verifyChain([head as unknown as AuditEntry])).toEqual({ ok: true, entries: 1 });
+    const tail = await oldTail(view);
+    expect(tail).toMatchObject({ chain: chainFor(view), seq: 3, id: `view:${view}/3`, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    // Its append (no `anchored`, head not moved), then ours: the chain goes on from its entry.
+    const old = nextAuditEntry(tail as unknown as AuditEntry, { actor: viewer.sub, action: 'rollback', outcome: 'denied', view }, new Date().toISOString());
+    await db.send(new PutCommand({ TableName: table, Item: old, ConditionExpression: 'attribute_not_exists(seq)' }));
+    expect(problemsOf(await verify(), view)).toEqual([expect.objectContaining({ reason: 'head-mismatch', headSeq: 3, lastSeq: 4 })]);
+
+    await refusedRollback(view, 9);
+    expect((await entriesOf(view)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(await headOf(view)).toMatchObject({ lastSeq: 5 });
+    expect(problemsOf(await verify(), view)).toEqual([]);
+  });
 });

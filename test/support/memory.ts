@@ -20,7 +20,11 @@ export class MemoryRegistry implements Registry {
   readonly historyEntries: HistoryEntry[] = [];
   /** Entries by chain, in seq order. A test may edit or delete them, as someone with the table could. */
   readonly audit = new Map<string, AuditEntry[]>();
-  /** Heads by chain; a chain with entries and no head is one written before heads existed. */
+  /**
+   * Heads by chain (in DynamoDB, each in its own partition: auditHeadPartition(chain)); a chain
+   * with entries and no head is one written before heads existed. A test may push entries onto
+   * `audit` without moving the head, as the release before heads does.
+   */
   readonly auditHeads = new Map<string, ChainHead>();
   readonly policies: StoredPolicy[] = [];
   readonly approvals: Approval[] = [];
@@ -82,7 +86,9 @@ export class MemoryRegistry implements Registry {
     return this.withChainAppend(draft, at);
   }
   /**
-   * Like the DynamoDB adapter's: read the end of the chain (its head, else its newest entry),
+   * Like the DynamoDB adapter's: read the end of the chain (its head and its newest entry;
+   * `appendToChain` follows the head, or the newest entry when there is no head or entries go
+   * on beyond it, as entries written by the release before heads do),
    * let other work run, then, only if the entry's seq is still free and the head has not moved,
    * run `commit` (the caller's checks, which may throw, then its writes) and place the entry and
    * the head, all without yielding: one transaction. A lost race reads the end again.

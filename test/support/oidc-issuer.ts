@@ -13,7 +13,7 @@
  *     (outside the hosted directory) for REWIND_TEST_ISSUER.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
@@ -31,11 +31,13 @@ export interface IssuerKey {
 export async function createIssuerKey(issuer: string, audience = 'rewind'): Promise<IssuerKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = randomUUID();
-  return { issuer: issuer.replace(/\/$/, ''), audience, kid, privateJwk: await exportJWK(privateKey), publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+  // Kept exactly as given: the authorizer compares `iss` with its configured issuer verbatim.
+  return { issuer, audience, kid, privateJwk: await exportJWK(privateKey), publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
 }
 
 export function saveIssuerKey(path: string, key: IssuerKey): void {
   writeFileSync(path, JSON.stringify(key, null, 2), { mode: 0o600 });
+  chmodSync(path, 0o600); // `mode` applies only when the file is created
 }
 
 export function loadIssuerKey(path: string): IssuerKey {
@@ -45,7 +47,7 @@ export function loadIssuerKey(path: string): IssuerKey {
 /** What an OIDC issuer publishes: the discovery document and the key set it points to. */
 export function publishedDocuments(key: IssuerKey): { discovery: Record<string, unknown>; jwks: { keys: JWK[] } } {
   return {
-    discovery: { issuer: key.issuer, jwks_uri: `${key.issuer}/jwks.json`, id_token_signing_alg_values_supported: ['RS256'], response_types_supported: ['id_token'], subject_types_supported: ['public'] },
+    discovery: { issuer: key.issuer, jwks_uri: `${key.issuer.replace(/\/$/, '')}/jwks.json`, id_token_signing_alg_values_supported: ['RS256'], response_types_supported: ['id_token'], subject_types_supported: ['public'] },
     jwks: { keys: [key.publicJwk] },
   };
 }

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { AUDIT_HEAD_SEQ, SNAPSHOT_BUCKET_ENV, TABLES } from '../../contract/tables';
+import { SNAPSHOT_BUCKET_ENV, TABLES, isAuditHeadPartition } from '../../contract/tables';
 import { startLocalRewind, type LocalOptions, type LocalRewind } from '../../local/runtime';
 import { mintToken } from '../../local/tokens';
 import { createS3Client } from '../../store/clients';
@@ -142,7 +142,7 @@ async function dump(env: Record<string, string>, mine: (text: string) => boolean
       tables[t.id] = items.sort();
     }
     // A chain's head is an item of the audit table but not an entry.
-    const isHead = (item: string) => (JSON.parse(item) as { seq?: { N?: string } }).seq?.N === String(AUDIT_HEAD_SEQ);
+    const isHead = (item: string) => isAuditHeadPartition((JSON.parse(item) as { chain?: { S?: string } }).chain?.S);
     tables.auditHeads = (tables.audit as string[]).filter(isHead);
     tables.audit = (tables.audit as string[]).filter((item) => !isHead(item));
     const objects: string[] = [];

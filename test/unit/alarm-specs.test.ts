@@ -50,14 +50,20 @@ describe('one service per stack: two stacks in one account share no metric and n
     expect(serviceNameFromEnv({ POWERTOOLS_SERVICE_NAME: DEV })).toBe(DEV);
   });
 
-  it.each(['Dev-Drift', 'rewind dev', '9lives', ''])('refuses the stack name %j, whose service could share a prefix with another stack\'s', (name) => {
-    expect(() => serviceNameForStack(name)).toThrow(/rewind:stackName must be letters and digits/);
+  it('keeps stack names with dashes deployable, dropping the dashes from the service', () => {
+    expect(serviceNameForStack('Rewind-Dev')).toBe(DEV);
+    expect(serviceNameForStack('Dev-Drift')).toBe('rewind-devdrift');
+  });
+
+  it.each(['rewind dev', '9lives', '', 'under_score'])('refuses %j, which is no CloudFormation stack name', (name) => {
+    expect(() => serviceNameForStack(name)).toThrow(/rewind:stackName must be a CloudFormation stack name/);
   });
 
   it('refuses the stack name Drift, whose alarm names would be the default stack\'s', () => {
     expect(serviceNameForStack('DriftWatch')).toBe('rewind-driftwatch');
     expect(() => serviceNameForStack('Drift')).toThrow(/would name its alarms like the default stack's/);
     expect(() => serviceNameForStack('drift')).toThrow(/would name its alarms like the default stack's/);
+    expect(() => serviceNameForStack('Dr-ift')).toThrow(/would name its alarms like the default stack's/);
   });
 
   it('names and dimensions each service\'s drift alarms apart', () => {

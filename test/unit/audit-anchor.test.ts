@@ -118,3 +118,17 @@ it('reports a deleted head, and still does after the next append rebuilds it', a
   expect(verdict).toMatchObject({ ok: false, unanchored: [] });
   expect(verdict.problems).toEqual([expect.objectContaining({ chain: 'view:v', reason: 'head-lost', id: 'view:v/3', headSeq: 3, lastSeq: 3 })]);
 });
+
+it('follows entries appended beyond the head by the release before heads, and moves the head there', async () => {
+  const deps = await appended(3);
+  const entries = deps.registry.audit.get('view:v')!;
+  // That release appends after the newest entry, without `anchored`, and leaves the head alone.
+  entries.push(nextAuditEntry(entries.at(-1), draft(3), '2026-11-26T00:00:00Z'));
+  entries.push(nextAuditEntry(entries.at(-1), draft(4), '2026-11-26T00:00:01Z'));
+  expect((await verifyAudit(deps)).problems).toEqual([expect.objectContaining({ chain: 'view:v', reason: 'head-mismatch', id: 'view:v/4', headSeq: 3, lastSeq: 5 })]);
+
+  const next = await deps.registry.appendAudit(draft(5));
+  expect(next).toMatchObject({ seq: 6, prevHash: entries[4]!.hash, anchored: true });
+  expect(deps.registry.auditHeads.get('view:v')).toMatchObject({ seq: 6, hash: next.hash });
+  expect(await verifyAudit(deps)).toEqual({ ok: true, entries: 6, chains: 1, problems: [], unanchored: [] });
+});

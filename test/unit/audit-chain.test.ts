@@ -127,6 +127,13 @@ describe('appending to a chain', () => {
     expect(append).toMatchObject({ entry: { seq: 5, prevHash: head.hash, anchored: true }, head: { seq: 5, hash: append.entry.hash }, expectedHeadSeq: 4 });
   });
 
+  it('follows the newest entry when entries go on beyond the head, expecting the head where it was, keeping its mark', () => {
+    const entries = chain(4);
+    const head: ChainHead = { chain: 'view:v', seq: 2, hash: entries[1]!.hash, at: entries[1]!.at, rebuilt: { at: 't0', fromSeq: 1 } };
+    const append = appendToChain('view:v', head, entries[3], draft, 'now');
+    expect(append).toMatchObject({ entry: { seq: 5, prevHash: entries[3]!.hash }, head: { seq: 5, rebuilt: { at: 't0', fromSeq: 1 } }, expectedHeadSeq: 2 });
+  });
+
   it('builds the first head of a chain written before heads from its newest entry, expecting no head', () => {
     const entries = chain(2);
     const append = appendToChain('view:v', undefined, entries[1], draft, 'now');

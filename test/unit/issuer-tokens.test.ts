@@ -65,3 +65,40 @@ it('fails closed when the issuer cannot be reached, and discovers again on the n
     await up.stop();
   }
 });
+
+it('refuses a token without an expiry, as API Gateway does', async () => {
+  const forever = await new SignJWT({ roles: ['admin'] })
+    .setProtectedHeader({ alg: 'RS256', kid: issuer.key.kid })
+    .setSubject('a')
+    .setIssuer(issuer.key.issuer)
+    .setAudience(issuer.key.audience)
+    .sign(await importJWK(issuer.key.privateJwk, 'RS256'));
+  await expect(verifier()(forever)).rejects.toThrow(/exp/);
+});
+
+it('refuses every token when the discovery document names another issuer', async () => {
+  // The server publishes documents for the issuer in its key; trusting another name for the
+  // same URL must not borrow that issuer's keys.
+  const other = await startIssuer({ key: await createIssuerKey('https://someone-else.example') });
+  try {
+    const verify = issuerVerifier({ issuer: other.url, audience: 'rewind' });
+    const token = await mintIssuerToken({ ...other.key, issuer: other.url }, { sub: 'a', roles: [] });
+    await expect(verify(token)).rejects.toThrow(/names 'https:\/\/someone-else.example'/);
+  } finally {
+    await other.stop();
+  }
+});
+
+it('keeps an issuer with a trailing slash exactly as given, in its tokens and its discovery document', async () => {
+  const probe = await startIssuer();
+  await probe.stop();
+  const key = await createIssuerKey(`${probe.url}/`);
+  const served = await startIssuer({ key, port: Number(new URL(probe.url).port) });
+  try {
+    expect(key.issuer).toBe(`${probe.url}/`);
+    const payload = await issuerVerifier({ issuer: key.issuer, audience: key.audience })(await mintIssuerToken(key, { sub: 'a', roles: [] }));
+    expect(payload.iss).toBe(key.issuer);
+  } finally {
+    await served.stop();
+  }
+});
