@@ -410,6 +410,11 @@ export class DynamoRegistry implements Registry {
         const reasons = cancellationReasons(error);
         if (!reasons) throw error;
         await onCancel?.(reasons.slice(0, callerItems.length));
+        // Only a lost race is worth another try: another writer took this seq (the entry's or
+        // the head's condition) or touched the same items. Anything else would fail again.
+        const contended = [callerItems.indexOf(auditPut), callerItems.length];
+        const lostRace = reasons.some((r, i) => r.Code === 'TransactionConflict' || (r.Code === 'ConditionalCheckFailed' && contended.includes(i)));
+        if (!lostRace) throw new Error(`DynamoDB refused the write with audit chain ${chain}: ${describeReasons(reasons)}`, { cause: error });
         if (attempt + 1 >= MAX_APPEND_ATTEMPTS) throw new Error(`audit chain ${chain} is too contended: gave up after ${attempt + 1} attempts`, { cause: error });
         await backoff(attempt);
       }
@@ -475,6 +480,11 @@ function revisionCondition(revision: number): Pick<PutCommandInput, 'ConditionEx
     : { ConditionExpression: '#revision = :expected', ExpressionAttributeNames: { '#revision': 'revision' }, ExpressionAttributeValues: { ':expected': revision } };
 }
 type CancellationReason = NonNullable<TransactionCanceledException['CancellationReasons']>[number];
+
+/** e.g. "item 0: ConditionalCheckFailed" for each item DynamoDB refused. */
+function describeReasons(reasons: CancellationReason[]): string {
+  return reasons.flatMap((r, i) => (r.Code && r.Code !== 'None' ? [`item ${i}: ${r.Code}${r.Message ? ` (${r.Message})` : ''}`] : [])).join(', ');
+}
 
 function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   return errorName(error) === 'TransactionCanceledException'

@@ -1,5 +1,5 @@
 /** DynamoRegistry against DynamoDB Local: what it promises beyond the use-case suites. */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../store/clients';
 import { DynamoRegistry } from '../../store/dynamo-registry';
 import { deployBody } from '../support/fixtures';
@@ -15,15 +15,19 @@ beforeAll(async () => {
 });
 afterAll(() => rewind.stop());
 
-it('reads an immutable version record from DynamoDB once, and hands out copies', async () => {
-  const db = createDocumentClient();
-  const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB
-  const registry = new DynamoRegistry(db, {
+/** A registry of its own on the suite's tables (its own client, so calls can be counted). */
+const registryOn = (db: ReturnType<typeof createDocumentClient>) =>
+  new DynamoRegistry(db, {
     versions: rewind.env.REWIND_VERSIONS_TABLE!,
     pointers: rewind.env.REWIND_POINTERS_TABLE!,
     history: rewind.env.REWIND_HISTORY_TABLE!,
     audit: rewind.env.REWIND_AUDIT_TABLE!,
   });
+
+it('reads an immutable version record from DynamoDB once, and hands out copies', async () => {
+  const db = createDocumentClient();
+  const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB
+  const registry = registryOn(db);
   const gets = () => send.mock.calls.filter(([command]) => command instanceof GetCommand).length;
 
   const first = await registry.getVersion(view, 1);
@@ -36,5 +40,19 @@ it('reads an immutable version record from DynamoDB once, and hands out copies',
   expect(await registry.getVersion(view, 2)).toBeUndefined();
   expect(await registry.getVersion(view, 2)).toBeUndefined();
   expect(gets()).toBe(3);
+  db.destroy();
+});
+
+it('fails at once, naming the item, when a write is refused for a reason other than a lost race', async () => {
+  const db = createDocumentClient();
+  const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB
+  const registry = registryOn(db);
+  const existing = (await registry.getVersion(view, 1))!;
+  // Version records are written once: writing version 1 again is refused by its condition,
+  // and retrying (as for a contended audit chain) could never succeed.
+  await expect(registry.putVersion(existing, { actor: `test.${rewind.tag}`, action: 'deploy', outcome: 'allowed', view })).rejects.toThrow(
+    /refused the write .*item 0: ConditionalCheckFailed/,
+  );
+  expect(send.mock.calls.filter(([command]) => command instanceof TransactWriteCommand)).toHaveLength(1);
   db.destroy();
 });
