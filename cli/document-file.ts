@@ -1,5 +1,6 @@
 /** JSON or YAML files the CLI reads (view files, policy files), chosen by extension. */
-import { extname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
 /**
@@ -27,4 +28,26 @@ export function parseDocumentFile(text: string, path: string, fail: (message: st
     }
   }
   throw fail('must be a .yaml, .yml or .json file');
+}
+
+/** A file the CLI cannot use; the message starts with its name, `field` is its dotted path. */
+export class DocumentFileError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${basename(path)}: ${message}`, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The file's text; a file that cannot be read fails with `fail` naming the reason (ENOENT, …). */
+export async function readDocumentText(path: string, fail: (message: string, cause: unknown) => Error): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (cause) {
+    throw fail(`cannot read the file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, cause);
+  }
 }

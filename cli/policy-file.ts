@@ -4,12 +4,10 @@
  * Checked with the API's own schema, so a typo is reported with its file and field before
  * anything is sent.
  */
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { parse } from '../core/contracts';
 import { ValidationError } from '../core/errors';
 import { PolicyDocumentSchema, type PolicyDocument } from '../core/policy';
-import { parseDocumentFile } from './document-file';
+import { DocumentFileError, parseDocumentFile, readDocumentText } from './document-file';
 
 export interface LoadedPolicyFile {
   path: string;
@@ -19,26 +17,11 @@ export interface LoadedPolicyFile {
 }
 
 /** A policy file that cannot be read or does not fit the schema; `field` is its dotted path. */
-export class PolicyFileError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-    readonly field?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${basename(path)}: ${message}`, options);
-    this.name = 'PolicyFileError';
-  }
-}
+export class PolicyFileError extends DocumentFileError {}
 
 /** @example const { document } = await loadPolicyFile('policy.yaml') */
 export async function loadPolicyFile(path: string): Promise<LoadedPolicyFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new PolicyFileError(path, `cannot read the file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, undefined, { cause });
-  }
+  const text = await readDocumentText(path, (message, cause) => new PolicyFileError(path, message, undefined, { cause }));
   return parsePolicyFile(text, path);
 }
 

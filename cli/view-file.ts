@@ -4,12 +4,11 @@
  * They are checked here with the API's own schemas, so a typo is reported with its file
  * and field before anything is sent.
  */
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as z from 'zod';
 import { DeployRequestSchema, parse, ViewParamsSchema } from '../core/contracts';
 import { ValidationError } from '../core/errors';
-import { parseDocumentFile } from './document-file';
+import { DocumentFileError, parseDocumentFile, readDocumentText } from './document-file';
 
 /**
  * What a view file may hold: every field of a deploy request except the two that belong to
@@ -38,17 +37,7 @@ export interface LoadedViewFile {
 }
 
 /** A view file that cannot be read or does not fit the schema; `field` is its dotted path. */
-export class ViewFileError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-    readonly field?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${basename(path)}: ${message}`, options);
-    this.name = 'ViewFileError';
-  }
-}
+export class ViewFileError extends DocumentFileError {}
 
 /**
  * Read and check a view file.
@@ -56,12 +45,7 @@ export class ViewFileError extends Error {
  * @example const { view, spec } = await loadViewFile('examples/user_profile.view.yaml')
  */
 export async function loadViewFile(path: string, options: { view?: string } = {}): Promise<LoadedViewFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new ViewFileError(path, `cannot read the file (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`, undefined, { cause });
-  }
+  const text = await readDocumentText(path, (message, cause) => new ViewFileError(path, message, undefined, { cause }));
   return parseViewFile(text, path, options);
 }
 
