@@ -4,7 +4,7 @@
  * and the tests call these directly.
  */
 import { ROLES } from '../core/policy';
-import { mintToken, jwtSecret } from '../local/tokens';
+import { jwtSecret, mintToken } from '../contract/local-tokens';
 import type { ActivateRequest, AuditEntry, Candidate, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
 import { UsageError } from './errors';
 import { deployFromFiles, planFromFiles, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';

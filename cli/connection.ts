@@ -1,10 +1,10 @@
 /**
  * Where the CLI talks to and as whom: `--url`/REWIND_URL and `--token`/REWIND_TOKEN, with a
  * convenience for one machine: against a local Rewind and with no token given, the CLI mints
- * a short-lived admin token with the local secret (local/tokens.ts), and says so.
+ * a short-lived admin token with the local secret (contract/local-tokens.ts), and says so.
  */
 import { userInfo } from 'node:os';
-import { jwtSecret, mintToken } from '../local/tokens';
+import { jwtSecret, mintToken } from '../contract/local-tokens';
 import { RewindClient } from './client';
 import { UsageError } from './errors';
 

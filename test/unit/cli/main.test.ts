@@ -3,7 +3,7 @@
  * code (0 ok, 1 refused or failed, 2 used wrongly). No server is needed for these.
  */
 import { PassThrough } from 'node:stream';
-import { verifyToken } from '../../../local/tokens';
+import { verifyToken } from '../../../contract/local-tokens';
 import { run } from '../../../cli/main';
 
 interface Ran {
