@@ -4,7 +4,7 @@
  * and the tests call these directly.
  */
 import { ROLES } from '../core/policy';
-import { jwtSecret, mintToken } from '../contract/local-tokens';
+import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
 import type { ActivateRequest, AuditEntry, Candidate, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
 import { UsageError } from './errors';
 import { deployFromFiles, planFromFiles, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
@@ -333,7 +333,7 @@ export async function token(env: NodeJS.ProcessEnv, options: TokenOptions): Prom
   const unknown = options.roles.filter((r) => !(ROLES as readonly string[]).includes(r));
   if (!options.roles.length) throw new UsageError(`--roles: give at least one of ${ROLES.join(', ')}`);
   if (unknown.length) throw new UsageError(`--roles: unknown role '${unknown[0]}' (roles: ${ROLES.join(', ')})`);
-  const expiresIn = options.expires ?? '12h';
+  const expiresIn = options.expires ?? DEFAULT_TOKEN_LIFETIME;
   if (!/^\d+\s?(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days|w|week|weeks)$/i.test(expiresIn))
     throw new UsageError(`--expires: '${expiresIn}' is not a duration such as 30m, 12h or 7d`);
   const minted = await mintToken(jwtSecret(env).secret, { sub: options.sub, roles: options.roles, mfa: options.mfa ?? false, expiresIn });

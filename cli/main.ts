@@ -8,6 +8,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_BAKE_SECONDS } from '../core/contracts';
+import { DEFAULT_TOKEN_LIFETIME } from '../contract/local-tokens';
 import { DataFileError } from './data-file';
 import { RewindApiError, RewindUnreachableError } from './client';
 import * as commands from './commands';
@@ -262,7 +263,7 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .requiredOption('--sub <subject>', 'who the token speaks for (recorded in the audit log)')
     .requiredOption('--roles <roles>', 'comma-separated: viewer, deployer, approver, admin', (v: string) => v.split(',').map((r) => r.trim()).filter(Boolean))
     .option('--mfa', 'mark the token as issued after multi-factor authentication')
-    .option('--expires <duration>', 'lifetime such as 30m, 12h, 7d', '12h')
+    .option('--expires <duration>', 'lifetime such as 30m, 12h, 7d (every local token expires; the local gateway refuses one without exp)', DEFAULT_TOKEN_LIFETIME)
     .action(act(async (_cmd, opts: { sub: string; roles: string[]; mfa?: boolean; expires: string }) => commands.token(io.env, opts)));
 
   return program;

@@ -45,12 +45,17 @@ export async function mintToken(secret: string, request: TokenRequest): Promise<
     .sign(new TextEncoder().encode(secret));
 }
 
-/** The claims of a local token; throws jose's error (which names the failed check) otherwise. */
+/**
+ * The claims of a local token; throws jose's error (which names the failed check) otherwise.
+ * `exp` is required, not merely checked when present: jose accepts a token without one, and
+ * such a token, signed with the long-lived local secret, would be valid forever.
+ */
 export async function verifyToken(secret: string, token: string): Promise<JWTPayload> {
   const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
     issuer: LOCAL_ISSUER,
     audience: LOCAL_AUDIENCE,
     algorithms: ['HS256'],
+    requiredClaims: ['exp'],
   });
   return payload;
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { errors } from 'jose';
 import { ROUTES, routeKey, type RouteSpec } from '../contract/routes';
 import type { HttpEvent } from '../functions/http/route';
 import type { TokenVerifier } from './tokens';
@@ -64,8 +65,9 @@ export function createGateway(options: GatewayOptions): Server {
       const pathKnown = routes.some((r) => r.pattern.test(path));
       return send(res, pathKnown ? errorResult(405, 'MethodNotAllowed', `${req.method} is not allowed on ${path}`) : errorResult(404, 'NotFound', `no route for ${path}`));
     }
-    const claims = await authorize(req.headers.authorization);
-    if (!claims) return send(res, errorResult(401, 'Unauthenticated', 'send Authorization: Bearer <token> (mint one with `rewind token`)'));
+    const auth = await authorize(req.headers.authorization);
+    if ('refused' in auth) return send(res, unauthenticated(auth.refused));
+    const { claims } = auth;
 
     const body = await readBody(req);
     if (body === undefined) return send(res, errorResult(413, 'PayloadTooLarge', `request bodies are limited to ${MAX_BODY_BYTES} bytes`));
@@ -76,15 +78,28 @@ export function createGateway(options: GatewayOptions): Server {
     return send(res, result);
   }
 
-  async function authorize(header: string | undefined): Promise<Record<string, string> | undefined> {
+  /** The claims, or why there are none: `refused` is undefined when no token was sent. */
+  async function authorize(header: string | undefined): Promise<{ claims: Record<string, string> } | { refused: string | undefined }> {
     const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
-    if (!token) return undefined;
+    if (!token) return { refused: undefined };
     try {
-      return flattenClaims(await options.verifyToken(token));
-    } catch {
-      return undefined;
+      return { claims: flattenClaims(await options.verifyToken(token)) };
+    } catch (error) {
+      // jose's messages name the failed check ('missing required "exp" claim', '"exp" claim
+      // timestamp check failed', 'signature verification failed') and nothing secret.
+      return { refused: error instanceof errors.JOSEError ? error.message : `the token could not be verified (${(error as Error).message})` };
     }
   }
+}
+
+/**
+ * A 401 as API Gateway's JWT authorizer gives it: the failed check in an RFC 6750
+ * `www-authenticate` challenge, and here in the body's message too.
+ */
+function unauthenticated(refused: string | undefined): APIGatewayProxyStructuredResultV2 {
+  if (refused === undefined) return errorResult(401, 'Unauthenticated', 'send Authorization: Bearer <token> (mint one with `rewind token`)');
+  const result = errorResult(401, 'Unauthenticated', `bearer token refused: ${refused}`);
+  return { ...result, headers: { ...result.headers, 'www-authenticate': `Bearer error="invalid_token", error_description=${JSON.stringify(refused)}` } };
 }
 
 /** API Gateway hands claims to Lambda as strings, arrays as "[a b]"; so does this. */
