@@ -14,7 +14,7 @@ import { DRIFT_ALARMS_RESOURCE_TYPE } from '../../infra/constructs/drift-alarm-l
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
 import { SERVING_HANDLER } from '../../infra/rewind-stack';
-import { localStackEnvironment } from '../../infra/localstack';
+import { localStackEnvironment } from '../../scripts/localstack';
 import { environmentFromOutputs } from '../../infra/outputs';
 import { createTableInput } from '../../local/bootstrap';
 import {

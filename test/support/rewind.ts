@@ -100,7 +100,7 @@ async function deployedRewind(tag: string): Promise<TestRewind> {
   const key = loadIssuerKey(keyFile);
   const names = [SNAPSHOT_BUCKET_ENV, ...TABLES.map((t) => t.envVar)];
   const missing = names.filter((n) => !process.env[n]);
-  if (missing.length) throw new Error(`a deployed run needs the stack's table and bucket names: ${missing.join(', ')} (infra/localstack.ts sets them from the outputs)`);
+  if (missing.length) throw new Error(`a deployed run needs the stack's table and bucket names: ${missing.join(', ')} (scripts/localstack.ts sets them from the outputs)`);
   const env = Object.fromEntries(names.map((n) => [n, process.env[n]!]));
   return {
     ...common(tag, process.env.REWIND_API_URL!.replace(/\/$/, ''), env, (sub, roles, mfa) => mintIssuerToken(key, { sub, roles, mfa })),

@@ -1,6 +1,8 @@
 /**
  * The LocalStack profile (needs Docker and a LocalStack auth token: HTTP APIs, i.e. API
- * Gateway v2, are not in LocalStack's free tier).
+ * Gateway v2, are not in LocalStack's free tier). A developer script, not cloud description:
+ * it runs the test suites and serves the test issuer, which infra/ may not import
+ * (ARCHITECTURE.md), so it lives in scripts/.
  *
  *   docker compose up -d localstack
  *   npm run deploy:localstack     # cdklocal bootstrap + deploy, outputs → cdk.out/localstack-outputs.json
@@ -16,11 +18,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createIssuerKey, ISSUER_KEY_ENV, loadIssuerKey, saveIssuerKey, startIssuer } from '../test/support/oidc-issuer';
+import { PROJECT_ROOT } from '../infra/bundling';
+import { environmentFromOutputs, type StackOutputs } from '../infra/outputs';
+import { DEFAULT_STACK_NAME } from '../infra/rewind-app';
 import { runDeployedSuites } from '../test/deployed/run';
-import { PROJECT_ROOT } from './bundling';
-import { environmentFromOutputs, type StackOutputs } from './outputs';
-import { DEFAULT_STACK_NAME } from './rewind-app';
+import { createIssuerKey, ISSUER_KEY_ENV, loadIssuerKey, saveIssuerKey, startIssuer } from '../test/support/oidc-issuer';
 
 export const OUTPUTS_FILE = join(PROJECT_ROOT, 'cdk.out', 'localstack-outputs.json');
 export const ISSUER_KEY_FILE = join(PROJECT_ROOT, 'cdk.out', 'localstack-issuer.json');
@@ -96,7 +98,7 @@ async function main(command: string | undefined, extra: string[]): Promise<void>
     run('npx', ['cdklocal', 'destroy', STACK, '--force', '-c', 'rewind:deletionProtection=false'], LOCAL_AWS);
     return;
   }
-  throw new Error('usage: tsx infra/localstack.ts deploy|test|destroy [extra args]');
+  throw new Error('usage: tsx scripts/localstack.ts deploy|test|destroy [extra args]');
 }
 
 if (require.main === module) {
