@@ -60,7 +60,7 @@ export async function deployVersion(
   const rejected = report.status === 'rejected';
 
   const at = deps.clock.now().toISOString();
-  const version = await deps.registry.nextVersionNumber(view, at);
+  const version = await deps.catalog.nextVersionNumber(view, at);
   const snapshot = await deps.snapshots.write(view, version, definition, rows);
   const artifact = await deps.snapshots.putDocument(view, version, VALIDATION_ARTIFACT, { report, profiles } satisfies ValidationArtifact);
 
@@ -69,7 +69,7 @@ export async function deployVersion(
     const started = performance.now();
     const written = await deps.online.write(view, version, rows, (n) => progress.onRowsWritten?.(n, rows.length));
     materialized = { rows: written, ms: Math.round(performance.now() - started) };
-    await deps.registry.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
+    await deps.catalog.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
   }
 
   const validation: VersionValidation = {
@@ -105,7 +105,7 @@ export async function deployVersion(
     createdAt: at,
     createdBy: actor,
   };
-  await deps.registry.putVersion(record, {
+  await deps.catalog.putVersion(record, {
     actor,
     action: 'deploy',
     outcome: 'allowed',
@@ -166,11 +166,11 @@ async function loadBaseline(deps: Deps, view: string, policy: ResolvedPolicy): P
   const pinned = policy.baselineVersion;
   let version = pinned;
   if (version === undefined) {
-    const pointer = await deps.registry.getPointer(view);
+    const pointer = await deps.pointers.getPointer(view);
     if (pointer?.stable == null) return undefined;
     version = pointer.stable;
   }
-  const record = await deps.registry.getVersion(view, version);
+  const record = await deps.catalog.getVersion(view, version);
   if (!record) throw new ValidationError('validation.baselineVersion', `view '${view}' has no version ${version}`);
   if (record.outcome === 'rejected')
     throw new ValidationError('validation.baselineVersion', `version ${version} was rejected at deploy; compare with a version that was accepted`);

@@ -5,7 +5,7 @@
  * made through another within that bound.
  */
 import { currentPolicy, type PolicyView } from '../../core/policy-store';
-import type { Registry } from '../../core/ports';
+import type { Governance } from '../../core/ports';
 
 const DEFAULT_POLICY_CACHE_MS = 5000;
 
@@ -18,11 +18,11 @@ function cacheMs(): number {
 }
 
 /** The policy in force, from the cache when it is fresh enough. */
-export async function policyInForce(registry: Pick<Registry, 'getPolicy'>): Promise<PolicyView> {
+export async function policyInForce(governance: Pick<Governance, 'getPolicy'>): Promise<PolicyView> {
   const now = performance.now();
   if (cached && now < cached.until) return cached.policy;
   // Concurrent requests on a cold cache share one read.
-  loading ??= currentPolicy(registry)
+  loading ??= currentPolicy(governance)
     .then((policy) => {
       cached = { policy, until: performance.now() + cacheMs() };
       return policy;

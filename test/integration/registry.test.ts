@@ -1,7 +1,7 @@
-/** DynamoRegistry against DynamoDB Local: what it promises beyond the use-case suites. */
+/** The DynamoDB table ports against DynamoDB Local: what they promise beyond the use-case suites. */
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../store/clients';
-import { DynamoRegistry } from '../../store/dynamo-registry';
+import { createTablePorts } from '../../store/dynamo-ports';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type TestRewind } from '../support/rewind';
 
@@ -15,9 +15,9 @@ beforeAll(async () => {
 });
 afterAll(() => rewind.stop());
 
-/** A registry of its own on the suite's tables (its own client, so calls can be counted). */
+/** Table ports of their own on the suite's tables (their own client, so calls can be counted). */
 const registryOn = (db: ReturnType<typeof createDocumentClient>) =>
-  new DynamoRegistry(db, {
+  createTablePorts(db, {
     versions: rewind.env.REWIND_VERSIONS_TABLE!,
     pointers: rewind.env.REWIND_POINTERS_TABLE!,
     history: rewind.env.REWIND_HISTORY_TABLE!,
@@ -27,7 +27,7 @@ const registryOn = (db: ReturnType<typeof createDocumentClient>) =>
 it('reads an immutable version record from DynamoDB once, and hands out copies', async () => {
   const db = createDocumentClient();
   const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB
-  const registry = registryOn(db);
+  const registry = registryOn(db).catalog;
   const gets = () => send.mock.calls.filter(([command]) => command instanceof GetCommand).length;
 
   const first = await registry.getVersion(view, 1);
@@ -46,12 +46,12 @@ it('reads an immutable version record from DynamoDB once, and hands out copies',
 it('fails at once, naming the item, when a write is refused for a reason other than a lost race', async () => {
   const db = createDocumentClient();
   const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB
-  const registry = registryOn(db);
+  const registry = registryOn(db).catalog;
   const existing = (await registry.getVersion(view, 1))!;
   // Version records are written once: writing version 1 again is refused by its condition,
   // and retrying (as for a contended audit chain) could never succeed.
   await expect(registry.putVersion(existing, { actor: `test.${rewind.tag}`, action: 'deploy', outcome: 'allowed', view })).rejects.toThrow(
-    /refused the write .*item 0: ConditionalCheckFailed/,
+    /refused the write .*version: ConditionalCheckFailed/,
   );
   expect(send.mock.calls.filter(([command]) => command instanceof TransactWriteCommand)).toHaveLength(1);
   db.destroy();
