@@ -21,11 +21,18 @@ import { ApprovalRequiredError } from './errors';
 import type { ApprovableAction, Approval, Pointer, Principal, Tier, VersionRecord } from './model';
 import { decide, decideWithoutTier, enforce, isSystemActor, tierPolicy, type Action, type PolicyDocument } from './policy';
 
-/** A person making a request: their verified claims and the policy they are judged by, read once for the request. */
+/**
+ * A person making a request: their verified claims, and the policy they are judged by once it
+ * is read (once per request: by the edge, or, for a pointer change, by the use case in its one
+ * round of reads, alongside the pointer).
+ */
 export interface Caller {
   principal: Principal;
-  policy: PolicyDocument;
+  policy?: PolicyDocument;
 }
+
+/** A caller whose policy has been read. */
+export type JudgedCaller = Required<Caller>;
 
 /**
  * Who moves a pointer: a person (judged here), or a name: Rewind's own actors, and callers
@@ -67,7 +74,7 @@ export class RequestAuthorization {
 
   constructor(
     private readonly deps: Pick<Deps, 'pointers' | 'catalog'>,
-    readonly caller: Caller,
+    readonly caller: JudgedCaller,
     readonly view: string | undefined,
     private readonly hints: () => TierHints = () => ({}),
   ) {}
@@ -133,7 +140,7 @@ export interface ChangeRequest {
   approvals: readonly Approval[];
   /** The approval was given already (a trial's start): role and MFA are judged, no second approval is asked. */
   startApproved?: boolean;
-  /** The policy in force, for a caller that is a name (a person's `Caller` carries the request's). */
+  /** The policy in force for this request, read once. */
   policy: PolicyDocument;
   /** ISO time of the change. */
   now: string;
@@ -155,7 +162,7 @@ export interface ChangeDecision {
 export function authorizeChange(actor: Actor, request: ChangeRequest): ChangeDecision {
   const name = actorName(actor);
   if (isSystemActor(name)) return {};
-  const policy = typeof actor === 'string' ? request.policy : actor.policy;
+  const { policy } = request;
   if (typeof actor !== 'string') {
     enforce(decide(policy, actor.principal, request.action, request.tier), actor.principal, request.action, request.view);
     // Going without an approval is its own permission (an admin's, by default).

@@ -14,6 +14,7 @@ import { canonicalJson } from './canonical-json';
 import type { DeployRequest } from './contracts';
 import type { Deps } from './deps';
 import { ValidationError } from './errors';
+import { actorName, type Actor } from './authorization';
 import { activateVersion, type PointerChangeResult } from './pointer-changes';
 import type { SnapshotRef, VersionRecord, VersionStatus, VersionValidation, ViewDefinition } from './model';
 import { checkRows, type FeatureRow } from './rows';
@@ -50,11 +51,13 @@ export interface DeployProgress {
 
 export async function deployVersion(
   deps: Deps,
-  actor: string,
+  /** A person's request carries its caller, so `activate: true` is judged by the same policy read. */
+  by: Actor,
   view: string,
   request: DeployRequest,
   progress: DeployProgress = {},
 ): Promise<DeployResult> {
+  const actor = actorName(by);
   const checked = await check(deps, view, request);
   const { definition, rows, report, profiles, policy } = checked;
   const rejected = report.status === 'rejected';
@@ -123,7 +126,7 @@ export async function deployVersion(
 
   const result: DeployResult = { view, version, status: rejected ? 'rejected' : 'deployed', snapshot, materialized, validation: report };
   if (request.activate && !rejected) {
-    result.activation = await activateVersion(deps, actor, view, { version, reason: request.reason ?? `deployed with activate: true` });
+    result.activation = await activateVersion(deps, by, view, { version, reason: request.reason ?? `deployed with activate: true` });
     result.status = 'active';
   }
   return result;

@@ -186,8 +186,9 @@ interface Round {
 
 async function readRound(deps: Deps, actor: Actor, view: string, expectedRevision: number | undefined, named?: number): Promise<Round> {
   const system = isSystemActor(actorName(actor));
-  // A person's request carries the policy it was judged by at the edge: one read per request.
-  const policy = typeof actor !== 'string' ? actor.policy : system ? DEFAULT_POLICY : currentPolicy(deps.governance).then((p) => p.document);
+  // Read here, in the round with the pointer, unless the request's caller carries it already: one read per request.
+  const given = typeof actor !== 'string' ? actor.policy : system ? DEFAULT_POLICY : undefined;
+  const policy = given ?? currentPolicy(deps.governance).then((p) => p.document);
   const [pointer, approvals, chainEnd, state, document] = await Promise.all([
     deps.pointers.getPointer(view),
     system ? [] : deps.governance.listApprovals(view, APPROVALS_SCANNED),

@@ -8,10 +8,10 @@ import { httpRoute } from './http/route';
 export const handler = httpRoute(
   // A deploy acts at the tier it declares, or the view's, whichever is more critical.
   { handler: 'deploy-version', deps: getDeps, params: ViewParamsSchema, body: DeployRequestSchema, status: 201, tierHints: ({ body }) => ({ tier: body.definition.tier }) },
-  async ({ deps, principal, params, body, authorization }) => {
+  async ({ deps, caller, params, body, authorization }) => {
     // `activate: true` is an activation too: judged with the deploy, before anything is written.
     if (body.activate) await authorization.requireActivationOnDeploy();
-    const result = await deployVersion(withArtifacts(deps), principal.sub, params.view, body);
+    const result = await deployVersion(withArtifacts(deps), caller, params.view, body);
     countForView(params.view, 'VersionDeployed');
     return result;
   },

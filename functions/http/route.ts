@@ -47,8 +47,9 @@ export interface RouteInput<B, P, Q, D> {
   caller: Caller;
   deps: D;
   event: HttpEvent;
-  /** Check (and on refusal, audit) one more action the request implies at the view's tier. */
+  /** Check (and on refusal, audit) one more action the request implies at the view's tier (not on a route `judgedByUseCase`). */
   authorize(action: Action): Promise<void>;
+  /** The edge's half of the decision point (not on a route `judgedByUseCase`). */
   authorization: RequestAuthorization;
 }
 
@@ -70,9 +71,9 @@ export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.Zod
   /** What the request itself says about the tier it acts at (versions it names, a tier it declares). */
   tierHints?: (request: { body: Parsed<BS>; params: Parsed<PS> }) => TierHints;
   /**
-   * A pointer change: the use case judges the route's action (core/authorization.ts
-   * authorizeChange) at the tier of what the pointer will serve, so the edge judges only what
-   * no tier changes.
+   * A pointer change: the use case judges everything (core/authorization.ts authorizeChange)
+   * at the tier of what the pointer will serve, reading the policy in its one round of reads
+   * with the pointer; the edge authenticates and parses only.
    */
   judgedByUseCase?: true;
 }
@@ -82,6 +83,7 @@ type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
 /** What the middlewares learn about one request, in order; kept on the Lambda context, as middy's own middlewares do. */
 interface RouteState {
   principal?: Principal;
+  caller?: Caller;
   params?: unknown;
   query?: unknown;
   body?: unknown;
@@ -108,22 +110,24 @@ export function httpRoute<
     .use(injectLambdaContext(logger))
     .use(errors(edge))
     .use(authenticate(options.params))
-    .use(authorize(edge, action, (state) => options.tierHints?.({ body: state.body as Parsed<BS>, params: state.params as Parsed<PS> }) ?? {}))
+    .use(authorize(edge, action, options.judgedByUseCase === true, (state) => options.tierHints?.({ body: state.body as Parsed<BS>, params: state.params as Parsed<PS> }) ?? {}))
     .use(parseInput(options.query, options.body))
     .use(authorizeAtTier(action, options.judgedByUseCase === true))
     .handler(async (event, context) => {
       const state = stateOf(context);
-      const authorization = state.authorization!;
+      const edgeHalf = () => state.authorization ?? fail(`${options.handler} is judged by its use case: it has no edge authorization`);
       const result = await useCase({
         body: state.body as Parsed<BS>,
         params: state.params as Parsed<PS>,
         query: state.query as Parsed<QS>,
         principal: state.principal!,
-        caller: authorization.caller,
+        caller: state.caller!,
         deps: options.deps(),
         event,
-        authorize: (wanted) => authorization.require(wanted),
-        authorization,
+        authorize: (wanted) => edgeHalf().require(wanted),
+        get authorization() {
+          return edgeHalf();
+        },
       });
       return json(options.status ?? 200, result);
     });
@@ -154,16 +158,23 @@ function authenticate(params: z.ZodType | undefined): RouteMiddleware {
  * not pay a round trip for it), from the table for every change, so the rules a change is
  * judged by are the newest stored. Then what no tier changes is judged before the body is read.
  */
-function authorize(deps: () => EdgeDeps, action: Action, hints: (state: RouteState) => TierHints): RouteMiddleware {
+function authorize(deps: () => EdgeDeps, action: Action, judgedByUseCase: boolean, hints: (state: RouteState) => TierHints): RouteMiddleware {
   return {
     before: async ({ event, context }) => {
       const state = stateOf(context);
+      // The use case reads the policy in its own round of reads, with the pointer.
+      if (judgedByUseCase) return void (state.caller = { principal: state.principal! });
       const ports = deps();
       const { document: policy } = action === 'read' ? await policyInForce(ports.governance) : await currentPolicy(ports.governance);
+      state.caller = { principal: state.principal!, policy };
       state.authorization = new RequestAuthorization(ports, { principal: state.principal!, policy }, event.pathParameters?.view, () => hints(state));
       state.authorization.early(action);
     },
   };
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 function parseInput(query: z.ZodType | undefined, body: z.ZodType | undefined): RouteMiddleware {
