@@ -1,8 +1,10 @@
 /**
- * The policy document in force, cached per container for REWIND_POLICY_CACHE_MS (default
- * 5 s): every request is judged by it, and reading it once per request would put a DynamoDB
+ * The policy document in force for READ requests, cached per container for
+ * REWIND_POLICY_CACHE_MS (default 5 s): reading it once per request would put a DynamoDB
  * round trip on the serving path. A change made through this container is seen at once; one
- * made through another within that bound.
+ * made through another within that bound. Every request that changes something reads the
+ * stored policy instead, once (functions/http/route.ts, core/pointer-changes.ts), so the rules
+ * a change is judged by are never older than the request.
  */
 import { currentPolicy, type PolicyView } from '../../core/policy-store';
 import type { Governance } from '../../core/ports';
