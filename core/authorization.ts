@@ -124,6 +124,30 @@ export class RequestAuthorization {
   }
 }
 
+/**
+ * What a pointer change can be judged on as soon as its pointer is read, before the use case
+ * decides anything (so a caller who may not act learns nothing about the view's state): each
+ * action at the tier of what the view serves now and the versions the request names.
+ * {@link authorizeChange} then judges the change itself, at the tier of what it will serve.
+ */
+export async function authorizeBeforeChange(
+  deps: Pick<Deps, 'catalog'>,
+  caller: JudgedCaller,
+  view: string,
+  pointer: Pointer | undefined,
+  actions: readonly Action[],
+  named: readonly number[],
+): Promise<void> {
+  let tier: Tier | undefined;
+  for (const action of actions) {
+    const early = decideWithoutTier(caller.policy, caller.principal, action);
+    if (!early) {
+      tier ??= tierOf(await Promise.all([...new Set([...servedVersions(pointer), ...named])].map((v) => deps.catalog.getVersion(view, v))));
+      enforce(decide(caller.policy, caller.principal, action, tier), caller.principal, action, view);
+    } else enforce(early, caller.principal, action, view);
+  }
+}
+
 /** What a pointer change asks for, as the use case found it. */
 export interface ChangeRequest {
   view: string;

@@ -1,8 +1,9 @@
 /**
  * The use cases that move a pointer: activate (all at once, or as a canary or shadow
- * candidate), promote, roll back, and switch a feature off or on. Each reads the pointer,
- * decides with the pure transitions in pointer.ts, passes the tier's approval gate
- * (approvals.ts), and commits through the one transactional write the pointer log offers
+ * candidate), promote, roll back, and switch a feature off or on. Each reads what it needs in
+ * one round (pointer, policy, approvals, the audit chain's end), decides with the pure
+ * transitions in pointer.ts, is judged by core/authorization.ts at the tier of every version
+ * served before or after the change, and commits through the one transactional write the pointer log offers
  * (pointer + history + audit, and the approval it uses). The derived artifacts of the versions
  * involved are planned before the commit, their plan recorded in the history entry (the outbox
  * publishes their events from it), and the in-request part of it done after (artifacts.ts).
@@ -10,7 +11,7 @@
 import type { ActivateRequest, FeatureSwitchRequest, PromoteRequest, RollbackRequest } from './contracts';
 import type { Deps } from './deps';
 import { APPROVALS_SCANNED } from './approvals';
-import { actorName, authorizeChange, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
+import { actorName, authorizeBeforeChange, authorizeChange, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
 import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
 import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, type Rematerialized } from './materialize';
@@ -47,7 +48,9 @@ export interface PointerChangeResult {
  * @example await activateVersion(deps, 'dev', 'user_profile', { version: 3, strategy: 'canary', percent: 10, bakeSeconds: 3600 })
  */
 export async function activateVersion(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
-  const [round, record] = await Promise.all([readRound(deps, actor, view, request.expectedRevision, request.version), activatableVersion(deps, view, request.version)]);
+  const round = await readRound(deps, actor, view, { action: 'activate', named: request.version, expectedRevision: request.expectedRevision });
+  // After the round: a caller who may not activate learns nothing, not even whether the version exists.
+  const record = await activatableVersion(deps, view, request.version);
   const { current } = round;
   const strategy = request.strategy ?? 'all-at-once';
   const trial = current.candidate;
@@ -100,7 +103,7 @@ export async function activateVersion(deps: Deps, actor: Actor, view: string, re
  * @example await promoteCandidate(deps, 'dev', 'user_profile', { reason: 'canary looks good' })
  */
 export async function promoteCandidate(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, request.expectedRevision);
+  const round = await readRound(deps, actor, view, { action: 'promote', expectedRevision: request.expectedRevision });
   const { current } = round;
   const trial = current.candidate;
   if (!trial) throw new InvalidStateError(`'${view}' has no candidate to promote: start one with POST /views/${view}/activate { "strategy": "canary" | "shadow" }`);
@@ -117,7 +120,12 @@ export async function promoteCandidate(deps: Deps, actor: Actor, view: string, r
  * version records are immutable and cached per container.
  */
 export async function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, request.expectedRevision, request.toVersion);
+  const round = await readRound(deps, actor, view, {
+    action: 'rollback',
+    breakGlass: request.breakGlassReason !== undefined,
+    named: request.toVersion,
+    expectedRevision: request.expectedRevision,
+  });
   const { current } = round;
   const target = rollbackTarget(current, request.toVersion);
   const record = await activatableVersion(deps, view, target);
@@ -151,7 +159,7 @@ export async function setFeatureDisabled(
   request: FeatureSwitchRequest,
 ): Promise<PointerChangeResult> {
   const action = disabled ? 'disable' : 'enable';
-  const round = await readRound(deps, actor, view, request.expectedRevision);
+  const round = await readRound(deps, actor, view, { action, breakGlass: request.breakGlassReason !== undefined, expectedRevision: request.expectedRevision });
   const { current } = round;
   if (current.stable === null) throw new InvalidStateError(`'${view}' serves nothing yet: there is no feature to ${action}`);
   const record = await activatableVersion(deps, view, current.stable);
@@ -184,7 +192,16 @@ interface Round {
   named?: { version: number; state: Materialization | undefined };
 }
 
-async function readRound(deps: Deps, actor: Actor, view: string, expectedRevision: number | undefined, named?: number): Promise<Round> {
+/** What the request is judged on before anything else: the route's action, break-glass when asked for, and a version it names. */
+interface Asked {
+  action: ApprovableAction;
+  breakGlass?: boolean;
+  named?: number | undefined;
+  expectedRevision?: number | undefined;
+}
+
+async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked): Promise<Round> {
+  const { named, expectedRevision } = asked;
   const system = isSystemActor(actorName(actor));
   // Read here, in the round with the pointer, unless the request's caller carries it already: one read per request.
   const given = typeof actor !== 'string' ? actor.policy : system ? DEFAULT_POLICY : undefined;
@@ -196,6 +213,10 @@ async function readRound(deps: Deps, actor: Actor, view: string, expectedRevisio
     named === undefined ? undefined : deps.catalog.getMaterialization(view, named),
     policy,
   ]);
+  if (typeof actor !== 'string') {
+    const actions = asked.breakGlass ? [asked.action, 'break-glass' as const] : [asked.action];
+    await authorizeBeforeChange(deps, { principal: actor.principal, policy: document }, view, pointer, actions, named === undefined ? [] : [named]);
+  }
   // Only a view with no pointer yet needs its catalog entry read: one that has a pointer exists.
   if (!pointer && !(await deps.catalog.viewExists(view))) throw new ViewNotFoundError(view);
   const current = pointer ?? emptyPointer(view);

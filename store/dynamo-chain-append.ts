@@ -24,10 +24,7 @@ import { backoff, errorName } from './aws-errors';
 /** A chain append loses its seq to a concurrent writer at most this often before giving up. */
 const MAX_APPEND_ATTEMPTS = 40;
 
-export type TransactItem =
-  | { Put: PutCommandInput }
-  | { Update: UpdateCommandInput & { UpdateExpression: string } }
-  | { ConditionCheck: Omit<UpdateCommandInput, 'UpdateExpression'> & { ConditionExpression: string } };
+export type TransactItem = { Put: PutCommandInput } | { Update: UpdateCommandInput & { UpdateExpression: string } };
 
 export type CancellationReason = NonNullable<TransactionCanceledException['CancellationReasons']>[number];
 

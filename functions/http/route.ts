@@ -96,7 +96,7 @@ type RouteMiddleware = MiddlewareObj<HttpEvent, HttpResult, Error, RouteContext>
 const stateOf = (context: RouteContext): RouteState => (context.rewind ??= {});
 
 /** In tests only: middy's early-timeout timer would outlive a test's handler call (production keeps middy's default). */
-const TEST_OPTIONS = process.env.NODE_ENV === 'test' ? { timeoutEarlyInMillis: 0 } : {};
+const TEST_OPTIONS: { timeoutEarlyInMillis?: number } = process.env.NODE_ENV === 'test' ? { timeoutEarlyInMillis: 0 } : {};
 
 export function httpRoute<
   D extends object,
