@@ -7,13 +7,13 @@ import type { AuditFilter } from './ports';
 import { emptyPointer } from './pointer';
 import { versionStatus } from './status';
 
-export async function getView(deps: Deps, view: string): Promise<{ view: string; pointer: Pointer }> {
+export async function getView(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string): Promise<{ view: string; pointer: Pointer }> {
   const [pointer, exists] = await Promise.all([deps.pointers.getPointer(view), deps.catalog.viewExists(view)]);
   if (!exists) throw new ViewNotFoundError(view);
   return { view, pointer: pointer ?? emptyPointer(view) };
 }
 
-export async function listViews(deps: Deps): Promise<{ view: string; stable: number | null; revision: number }[]> {
+export async function listViews(deps: Pick<Deps, 'pointers' | 'catalog'>): Promise<{ view: string; stable: number | null; revision: number }[]> {
   const views = await deps.catalog.listViews();
   const pointers = await Promise.all(views.map((v) => deps.pointers.getPointer(v)));
   return views.map((view, i) => ({ view, stable: pointers[i]?.stable ?? null, revision: pointers[i]?.revision ?? 0 }));
@@ -21,13 +21,13 @@ export async function listViews(deps: Deps): Promise<{ view: string; stable: num
 
 export type VersionView = VersionRecord & { status: VersionStatus };
 
-export async function listVersions(deps: Deps, view: string): Promise<VersionView[]> {
+export async function listVersions(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string): Promise<VersionView[]> {
   const { pointer } = await getView(deps, view);
   const records = await deps.catalog.listVersions(view);
   return records.map((r) => ({ ...r, status: versionStatus(r, pointer) }));
 }
 
-export async function getVersion(deps: Deps, view: string, version: number): Promise<VersionView> {
+export async function getVersion(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string, version: number): Promise<VersionView> {
   const { pointer } = await getView(deps, view);
   const record = await deps.catalog.getVersion(view, version);
   if (!record) throw new VersionNotFoundError(view, version);
@@ -35,7 +35,7 @@ export async function getVersion(deps: Deps, view: string, version: number): Pro
   return { ...record, status: versionStatus(record, pointer), ...(materialization ? { online: materialization.state } : {}) };
 }
 
-export async function getHistory(deps: Deps, view: string, limit: number): Promise<HistoryEntry[]> {
+export async function getHistory(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string, limit: number): Promise<HistoryEntry[]> {
   await getView(deps, view);
   return deps.pointers.history(view, limit);
 }
@@ -47,7 +47,7 @@ export async function getHistory(deps: Deps, view: string, limit: number): Promi
  * // what did alice do on payments, and what was she refused?
  * await listAudit(deps, { view: 'payments', actor: 'alice', limit: 50 });
  */
-export async function listAudit(deps: Deps, options: AuditFilter): Promise<AuditEntry[]> {
+export async function listAudit(deps: Pick<Deps, 'audit'>, options: AuditFilter): Promise<AuditEntry[]> {
   return deps.audit.listAudit(options);
 }
 
@@ -76,7 +76,7 @@ export interface AuditVerdict {
  * const verdict = await verifyAudit(deps);
  * verdict.problems.filter((p) => p.reason === 'truncated'); // chains whose newest entries were deleted
  */
-export async function verifyAudit(deps: Deps): Promise<AuditVerdict> {
+export async function verifyAudit(deps: Pick<Deps, 'audit'>): Promise<AuditVerdict> {
   let entries = 0;
   let chains = 0;
   const problems: ChainProblem[] = [];
