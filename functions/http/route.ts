@@ -202,6 +202,9 @@ function authorizeAtTier(action: Action, judgedByUseCase: boolean): RouteMiddlew
  */
 function errors(deps: () => EdgeDeps): RouteMiddleware {
   return {
+    // A fresh state per request: a context object may be reused by a caller (a bench, a test),
+    // and a refusal must never be audited under the previous request's caller.
+    before: ({ context }) => void (context.rewind = {}),
     onError: async (request) => {
       let error: unknown = request.error;
       const principal = request.context.rewind?.principal;
