@@ -96,11 +96,10 @@ export class ChainAppendWriter {
         await options.onCancel?.(refused);
         // Only a lost race is worth another try: another writer took this seq (the entry's or
         // the head's condition) or touched the same items. Anything else would fail again.
-        const lostRace =
-          Object.values<CancellationReason | undefined>(refused).some((r) => r?.Code === 'TransactionConflict') ||
-          refused['audit-entry']?.Code === 'ConditionalCheckFailed' ||
-          refused['audit-head']?.Code === 'ConditionalCheckFailed';
-        if (!lostRace) throw new Error(`DynamoDB refused the write with audit chain ${chain}: ${describe(refused)}`, { cause: error });
+        const lostRace = roled.some(
+          ({ role }, i) => reasons[i]?.Code === 'TransactionConflict' || (reasons[i]?.Code === 'ConditionalCheckFailed' && (role === 'audit-entry' || role === 'audit-head')),
+        );
+        if (!lostRace) throw new Error(`DynamoDB refused the write with audit chain ${chain}: ${describe(roled, reasons)}`, { cause: error });
         if (attempt + 1 >= MAX_APPEND_ATTEMPTS) throw new Error(`audit chain ${chain} is too contended: gave up after ${attempt + 1} attempts`, { cause: error });
         await backoff(attempt);
       }
@@ -146,10 +145,13 @@ export class ChainAppendWriter {
   }
 }
 
-/** e.g. "pointer: ConditionalCheckFailed" for each item DynamoDB refused. */
-function describe(refused: Partial<Record<string, CancellationReason>>): string {
-  return Object.entries(refused)
-    .map(([role, r]) => `${role}: ${r!.Code}${r!.Message ? ` (${r!.Message})` : ''}`)
+/** e.g. "pointer: ConditionalCheckFailed" for each item DynamoDB refused, named by its role. */
+function describe(roled: readonly { role: string }[], reasons: readonly CancellationReason[]): string {
+  return roled
+    .flatMap(({ role }, i) => {
+      const r = reasons[i];
+      return r?.Code && r.Code !== 'None' ? [`${role}: ${r.Code}${r.Message ? ` (${r.Message})` : ''}`] : [];
+    })
     .join(', ');
 }
 
