@@ -240,7 +240,7 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
     log(`rollback latency: ${options.rollbackRuns} runs at each size…`);
     const smallSamples: number[] = [];
     const largeSamples: number[] = [];
-    const bareSamples: number[] = [];
+    const bareTransactionSamples: number[] = [];
     const bareDb = createDocumentClient();
     const bareTransaction = new BareRollbackTransaction(bareDb, {
       pointers: rewind.env.REWIND_POINTERS_TABLE!,
@@ -251,7 +251,7 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
     for (let i = 0; i < options.rollbackRuns; i++) {
       smallSamples.push(...(await rollbackLatencies(api, 'small', 1)));
       largeSamples.push(...(await rollbackLatencies(api, 'large', 1)));
-      bareSamples.push(await bareTransaction.once());
+      bareTransactionSamples.push(await bareTransaction.once());
     }
     bareDb.destroy();
 
@@ -295,9 +295,9 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
       largeMedianMs: round(median(largeSamples)),
       largeP99Ms: round(quantile(largeSamples, 0.99)),
       largeOverSmallMedianRatio: round(median(largeSamples) / median(smallSamples), 3),
-      bareTransactionMedianMs: round(median(bareSamples)),
+      bareTransactionMedianMs: round(median(bareTransactionSamples)),
       /** Rollback (1,000 rows) over a bare TransactWriteItems of the same items on the same tables. */
-      overBareTransactionRatio: round(median(smallSamples) / median(bareSamples), 3),
+      overBareTransactionRatio: round(median(smallSamples) / median(bareTransactionSamples), 3),
     };
     const plain = {
       rows: options.largeRows,
