@@ -72,7 +72,7 @@ export async function benchCanaryServing(options: CanaryBenchOptions = DEFAULT_C
 
     const { handler } = await import('../functions/get-online');
     const { getDeps } = await import('../functions/commons/deps');
-    const registry = getDeps().registry;
+    const registry = getDeps().pointers;
     let pointerReads = 0;
     const getPointer = registry.getPointer.bind(registry);
     registry.getPointer = (view: string) => (view === 'canary' && pointerReads++, getPointer(view));

@@ -39,6 +39,10 @@ async function main(): Promise<void> {
     { rows: spine.rollback.largeRows, runs: spine.rollback.runs, median: spine.rollback.largeMedianMs, p99: spine.rollback.largeP99Ms },
   ]);
   console.log(`ratio of medians (${spine.rollback.largeRows} / ${spine.rollback.smallRows} rows): ${spine.rollback.largeOverSmallMedianRatio} (target ≤ 1.25)`);
+  console.log(
+    `rollback (${spine.rollback.smallRows} rows) vs a bare TransactWriteItems of the same items on the same tables: ` +
+      `${spine.rollback.smallMedianMs} ms vs ${spine.rollback.bareTransactionMedianMs} ms, ratio ${spine.rollback.overBareTransactionRatio} (target ≤ 1.5)`,
+  );
   printTable('Rollback the plain way: re-write the previous version’s rows', [
     { rows: spine.plain.rows, runs: spine.plain.runs, medianMs: spine.plain.medianMs, 'times slower than Rewind': spine.plain.ratioToRewind },
   ]);

@@ -33,7 +33,7 @@ const record = { view: 'v', version: 1, definition } as VersionRecord;
 const values: Record<string, FeatureValue>[] = Array.from({ length: 1000 }, (_, e) =>
   Object.fromEntries(definition.features.map((f, i) => [f.name, i % 2 ? e * 0.5 + i : `c${(e + i) % 7}`])),
 );
-const registry = { getPointer: async () => pointer, getVersion: async () => record };
+const registry = { pointers: { getPointer: async () => pointer }, catalog: { getVersion: async () => record } };
 const online = { get: async (_v: string, _n: number, entity: string) => values[Number(entity)] };
 
 class NullStore implements SampleStore {

@@ -4,7 +4,7 @@
  * plain feature store does it (re-write the previous version's rows), serving overhead of the
  * handler over a bare GetItem, and materialization throughput against its ceilings.
  */
-import { BatchWriteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -82,6 +82,72 @@ async function rollbackLatencies(api: Api, view: string, runs: number): Promise<
     samples.push(ms);
   }
   return samples;
+}
+
+/**
+ * The floor under a rollback: one bare TransactWriteItems of the items a rollback writes (the
+ * pointer conditioned on its revision, the history entry, the audit entry and its chain's
+ * head, each under its condition), on the same tables, with nothing read first. What a
+ * rollback costs above this is its reads and its code.
+ */
+class BareRollbackTransaction {
+  private revision = 0;
+  constructor(
+    private readonly db: ReturnType<typeof createDocumentClient>,
+    private readonly tables: { pointers: string; history: string; audit: string },
+    private readonly view = 'bench-bare-transaction',
+  ) {}
+  async once(): Promise<number> {
+    const revision = this.revision + 1;
+    const at = new Date().toISOString();
+    const pointer = { view: this.view, stable: revision % 2 ? 1 : 2, previousStable: [1], rolledBack: [2], disabledFeatures: [], revision, updatedAt: at, updatedBy: 'bench' };
+    const chain = `view:${this.view}`;
+    const hash = '0'.repeat(64);
+    const { ms } = await timed(() =>
+      this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tables.pointers,
+                Item: pointer,
+                ...(this.revision === 0
+                  ? { ConditionExpression: 'attribute_not_exists(#view)', ExpressionAttributeNames: { '#view': 'view' } }
+                  : { ConditionExpression: '#revision = :expected', ExpressionAttributeNames: { '#revision': 'revision' }, ExpressionAttributeValues: { ':expected': this.revision } }),
+              },
+            },
+            {
+              Put: {
+                TableName: this.tables.history,
+                Item: { view: this.view, revision, action: 'rollback', actor: 'bench', at, fromVersion: 2, toVersion: 1, before: null, after: pointer, auditId: `${chain}#${revision}` },
+                ConditionExpression: 'attribute_not_exists(#revision)',
+                ExpressionAttributeNames: { '#revision': 'revision' },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tables.audit,
+                Item: { chain, seq: revision, id: `${chain}#${revision}`, at, actor: 'bench', action: 'rollback', outcome: 'allowed', view: this.view, prevHash: hash, hash },
+                ConditionExpression: 'attribute_not_exists(#seq)',
+                ExpressionAttributeNames: { '#seq': 'seq' },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tables.audit,
+                Item: { chain: `${chain}#head`, seq: 1, lastSeq: revision, lastHash: hash, at, prevHash: hash, hash },
+                ...(this.revision === 0
+                  ? { ConditionExpression: 'attribute_not_exists(#seq)', ExpressionAttributeNames: { '#seq': 'seq' } }
+                  : { ConditionExpression: '#lastSeq = :expected', ExpressionAttributeNames: { '#lastSeq': 'lastSeq' }, ExpressionAttributeValues: { ':expected': this.revision } }),
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    this.revision = revision;
+    return ms;
+  }
 }
 
 /** The plain feature store: one online table keyed by entity, rollback = re-write every row. */
@@ -174,10 +240,20 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
     log(`rollback latency: ${options.rollbackRuns} runs at each size…`);
     const smallSamples: number[] = [];
     const largeSamples: number[] = [];
+    const bareTransactionSamples: number[] = [];
+    const bareDb = createDocumentClient();
+    const bareTransaction = new BareRollbackTransaction(bareDb, {
+      pointers: rewind.env.REWIND_POINTERS_TABLE!,
+      history: rewind.env.REWIND_HISTORY_TABLE!,
+      audit: rewind.env.REWIND_AUDIT_TABLE!,
+    });
+    await bareTransaction.once(); // the first creates the items the others are conditioned on
     for (let i = 0; i < options.rollbackRuns; i++) {
       smallSamples.push(...(await rollbackLatencies(api, 'small', 1)));
       largeSamples.push(...(await rollbackLatencies(api, 'large', 1)));
+      bareTransactionSamples.push(await bareTransaction.once());
     }
+    bareDb.destroy();
 
     // --- the plain feature store's rollback: re-write the previous version's rows ---
     log(`plain feature store rollback: re-writing ${options.largeRows} rows × ${options.plainRollbackRuns}…`);
@@ -219,6 +295,9 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
       largeMedianMs: round(median(largeSamples)),
       largeP99Ms: round(quantile(largeSamples, 0.99)),
       largeOverSmallMedianRatio: round(median(largeSamples) / median(smallSamples), 3),
+      bareTransactionMedianMs: round(median(bareTransactionSamples)),
+      /** Rollback (1,000 rows) over a bare TransactWriteItems of the same items on the same tables. */
+      overBareTransactionRatio: round(median(smallSamples) / median(bareTransactionSamples), 3),
     };
     const plain = {
       rows: options.largeRows,

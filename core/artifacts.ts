@@ -139,7 +139,7 @@ export async function planArtifacts(deps: Deps, view: string, before: Pointer | 
     if (p?.candidate) versions.add(p.candidate.version);
   }
   if (versions.size === 0) return [];
-  const records = (await Promise.all([...versions].map((v) => deps.registry.getVersion(view, v)))).filter((r): r is VersionRecord => r !== undefined);
+  const records = (await Promise.all([...versions].map((v) => deps.catalog.getVersion(view, v)))).filter((r): r is VersionRecord => r !== undefined);
   const invalidator = deps.artifacts ?? announceOnly;
   return artifactPlan(records).map(({ artifact, declaredBy }, order) => {
     let planned: PlannedOutcome;

@@ -140,10 +140,10 @@ export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: read
   if (!binding) return { ...base, resolvedBy: 'nothing', outcomes: [], note: 'the alarm names no view (no view dimension, no model binding)' };
 
   const outcomes: ViewOutcome[] = [];
-  for (const candidate of await deps.registry.listViews()) {
-    const pointer = await deps.registry.getPointer(candidate);
+  for (const candidate of await deps.catalog.listViews()) {
+    const pointer = await deps.pointers.getPointer(candidate);
     if (pointer?.stable == null) continue;
-    const record = await deps.registry.getVersion(candidate, pointer.stable);
+    const record = await deps.catalog.getVersion(candidate, pointer.stable);
     if (!record?.consumers.includes(binding.model)) continue;
     outcomes.push(await rollBackIfStillBad(deps, alarm, candidate, binding.bakeWindowMinutes));
   }
@@ -157,10 +157,10 @@ export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: read
 }
 
 async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, bakeWindowMinutes?: number): Promise<ViewOutcome> {
-  if (!(await deps.registry.viewExists(view))) return { view, action: 'none', why: 'no such view' };
-  const pointer = await deps.registry.getPointer(view);
+  if (!(await deps.catalog.viewExists(view))) return { view, action: 'none', why: 'no such view' };
+  const pointer = await deps.pointers.getPointer(view);
   if (pointer?.stable == null) return { view, action: 'none', why: 'the view serves nothing' };
-  const [last] = await deps.registry.history(view, 1);
+  const [last] = await deps.pointers.history(view, 1);
   if (last?.action === 'rollback')
     return { view, action: 'none', why: `already on a restored version: v${pointer.stable} since a rollback by ${last.actor} at ${last.at}` };
   const changedAt = last ? Date.parse(last.at) : 0;

@@ -39,8 +39,8 @@ export type BakeOutcome =
 export async function promoteBakedCandidates(deps: Deps, alarms: AlarmStatus): Promise<BakeOutcome[]> {
   const outcomes: BakeOutcome[] = [];
   const now = deps.clock.now();
-  for (const view of await deps.registry.listViews()) {
-    const pointer = await deps.registry.getPointer(view);
+  for (const view of await deps.catalog.listViews()) {
+    const pointer = await deps.pointers.getPointer(view);
     const candidate = pointer?.candidate;
     if (!pointer || !candidate || candidate.bakeSeconds === undefined) continue;
     const startedAt = new Date(candidate.startedAt);

@@ -14,6 +14,7 @@ import { canonicalJson } from './canonical-json';
 import type { DeployRequest } from './contracts';
 import type { Deps } from './deps';
 import { ValidationError } from './errors';
+import { actorName, type Actor } from './authorization';
 import { activateVersion, type PointerChangeResult } from './pointer-changes';
 import type { SnapshotRef, VersionRecord, VersionStatus, VersionValidation, ViewDefinition } from './model';
 import { checkRows, type FeatureRow } from './rows';
@@ -50,17 +51,19 @@ export interface DeployProgress {
 
 export async function deployVersion(
   deps: Deps,
-  actor: string,
+  /** A person's request carries its caller, so `activate: true` is judged by the same policy read. */
+  by: Actor,
   view: string,
   request: DeployRequest,
   progress: DeployProgress = {},
 ): Promise<DeployResult> {
+  const actor = actorName(by);
   const checked = await check(deps, view, request);
   const { definition, rows, report, profiles, policy } = checked;
   const rejected = report.status === 'rejected';
 
   const at = deps.clock.now().toISOString();
-  const version = await deps.registry.nextVersionNumber(view, at);
+  const version = await deps.catalog.nextVersionNumber(view, at);
   const snapshot = await deps.snapshots.write(view, version, definition, rows);
   const artifact = await deps.snapshots.putDocument(view, version, VALIDATION_ARTIFACT, { report, profiles } satisfies ValidationArtifact);
 
@@ -69,7 +72,7 @@ export async function deployVersion(
     const started = performance.now();
     const written = await deps.online.write(view, version, rows, (n) => progress.onRowsWritten?.(n, rows.length));
     materialized = { rows: written, ms: Math.round(performance.now() - started) };
-    await deps.registry.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
+    await deps.catalog.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
   }
 
   const validation: VersionValidation = {
@@ -105,7 +108,7 @@ export async function deployVersion(
     createdAt: at,
     createdBy: actor,
   };
-  await deps.registry.putVersion(record, {
+  await deps.catalog.putVersion(record, {
     actor,
     action: 'deploy',
     outcome: 'allowed',
@@ -123,7 +126,7 @@ export async function deployVersion(
 
   const result: DeployResult = { view, version, status: rejected ? 'rejected' : 'deployed', snapshot, materialized, validation: report };
   if (request.activate && !rejected) {
-    result.activation = await activateVersion(deps, actor, view, { version, reason: request.reason ?? `deployed with activate: true` });
+    result.activation = await activateVersion(deps, by, view, { version, reason: request.reason ?? `deployed with activate: true` });
     result.status = 'active';
   }
   return result;
@@ -166,11 +169,11 @@ async function loadBaseline(deps: Deps, view: string, policy: ResolvedPolicy): P
   const pinned = policy.baselineVersion;
   let version = pinned;
   if (version === undefined) {
-    const pointer = await deps.registry.getPointer(view);
+    const pointer = await deps.pointers.getPointer(view);
     if (pointer?.stable == null) return undefined;
     version = pointer.stable;
   }
-  const record = await deps.registry.getVersion(view, version);
+  const record = await deps.catalog.getVersion(view, version);
   if (!record) throw new ValidationError('validation.baselineVersion', `view '${view}' has no version ${version}`);
   if (record.outcome === 'rejected')
     throw new ValidationError('validation.baselineVersion', `version ${version} was rejected at deploy; compare with a version that was accepted`);

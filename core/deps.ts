@@ -1,9 +1,16 @@
 import type { ArtifactInvalidator } from './artifacts';
-import type { Clock, OnlineStore, Registry, SnapshotStore } from './ports';
+import type { AuditLog, Clock, Governance, OnlineStore, PointerLog, SnapshotStore, VersionCatalog } from './ports';
 
-/** Everything a use case may touch, injected so core/ never constructs an AWS client. */
+/**
+ * Everything a use case may touch, injected so core/ never constructs an AWS client. A use
+ * case names what it uses with `Pick<Deps, …>`; serving, for one, gets catalog, pointers,
+ * online and clock only.
+ */
 export interface Deps {
-  registry: Registry;
+  catalog: VersionCatalog;
+  pointers: PointerLog;
+  audit: AuditLog;
+  governance: Governance;
   online: OnlineStore;
   snapshots: SnapshotStore;
   clock: Clock;

@@ -68,16 +68,16 @@ export interface DriftOptions {
  * measured[0].max.psi // 0.41
  */
 export async function measureDrift(
-  deps: Pick<Deps, 'registry' | 'snapshots' | 'clock'>,
+  deps: Pick<Deps, 'catalog' | 'pointers' | 'snapshots' | 'clock'>,
   samples: SampleStore,
   options: DriftOptions,
 ): Promise<{ measured: DriftMeasurement[]; skipped: DriftSkip[] }> {
   const measured: DriftMeasurement[] = [];
   const skipped: DriftSkip[] = [];
   const since = new Date(deps.clock.now().getTime() - options.windowMs).toISOString();
-  for (const view of await deps.registry.listViews()) {
+  for (const view of await deps.catalog.listViews()) {
     try {
-      const pointer = await deps.registry.getPointer(view);
+      const pointer = await deps.pointers.getPointer(view);
       if (pointer?.stable == null) {
         skipped.push({ view, reason: 'serves nothing' });
         continue;
@@ -86,7 +86,7 @@ export async function measureDrift(
       // promoted, and the view's alarm rolling back drops the candidate.
       const versions = [pointer.stable, ...(pointer.candidate ? [pointer.candidate.version] : [])];
       for (const version of versions) {
-        const record = await deps.registry.getVersion(view, version);
+        const record = await deps.catalog.getVersion(view, version);
         if (!record) {
           skipped.push({ view, version, reason: 'served version record is missing' });
           continue;
@@ -156,8 +156,8 @@ export function compare(
   return { view: record.view, version: record.version, baselineVersion, samples: rows.length, served: rows.length, features, max, maxNullRate, monitor };
 }
 
-async function versionRecord(deps: Pick<Deps, 'registry'>, view: string, version: number): Promise<VersionRecord> {
-  const record = await deps.registry.getVersion(view, version);
+async function versionRecord(deps: Pick<Deps, 'catalog'>, view: string, version: number): Promise<VersionRecord> {
+  const record = await deps.catalog.getVersion(view, version);
   if (!record) throw new Error(`baseline version ${version} of '${view}' is missing`);
   return record;
 }

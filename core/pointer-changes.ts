@@ -1,20 +1,25 @@
 /**
  * The use cases that move a pointer: activate (all at once, or as a canary or shadow
- * candidate), promote, roll back, and switch a feature off or on. Each reads the pointer,
- * decides with the pure transitions in pointer.ts, passes the tier's approval gate
- * (approvals.ts), and commits through the one transactional write the registry offers
+ * candidate), promote, roll back, and switch a feature off or on. Each reads what it needs in
+ * one round (pointer, policy, approvals, the audit chain's end), decides with the pure
+ * transitions in pointer.ts, is judged by core/authorization.ts at the tier of every version
+ * served before or after the change, and commits through the one transactional write the pointer log offers
  * (pointer + history + audit, and the approval it uses). The derived artifacts of the versions
  * involved are planned before the commit, their plan recorded in the history entry (the outbox
  * publishes their events from it), and the in-request part of it done after (artifacts.ts).
  */
 import type { ActivateRequest, FeatureSwitchRequest, PromoteRequest, RollbackRequest } from './contracts';
 import type { Deps } from './deps';
-import { gate, tierOf, type GateResult } from './approvals';
+import { APPROVALS_SCANNED } from './approvals';
+import { actorName, authorizeBeforeChange, authorizeChange, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
 import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
 import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, type Rematerialized } from './materialize';
-import type { ApprovableAction, Candidate, Pointer, PointerAction, Tier, VersionRecord } from './model';
+import type { ApprovableAction, Approval, Candidate, Materialization, Pointer, PointerAction, VersionRecord } from './model';
+import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './policy';
+import { currentPolicy } from './policy-store';
 import { activatePointer, emptyPointer, promotePointer, rollbackChanges, rollbackPointer, rollbackTarget, startCandidate, switchFeature } from './pointer';
+import type { ChainEnd } from './ports';
 
 export interface PointerChangeResult {
   view: string;
@@ -42,24 +47,27 @@ export interface PointerChangeResult {
  *
  * @example await activateVersion(deps, 'dev', 'user_profile', { version: 3, strategy: 'canary', percent: 10, bakeSeconds: 3600 })
  */
-export async function activateVersion(deps: Deps, actor: string, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
-  const current = await currentPointer(deps, view, request.expectedRevision);
+export async function activateVersion(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
+  const round = await readRound(deps, actor, view, { action: 'activate', named: request.version, expectedRevision: request.expectedRevision });
+  // After the round: a caller who may not activate learns nothing, not even whether the version exists.
   const record = await activatableVersion(deps, view, request.version);
+  const { current } = round;
   const strategy = request.strategy ?? 'all-at-once';
   const trial = current.candidate;
+  // Widening or promoting a trial whose start was approved needs no second approval.
+  const startApproved = trial?.version === record.version && trial.approvalId !== undefined;
 
   if (strategy === 'all-at-once') {
     if (current.stable === record.version && !trial) return unchanged('activate', current, record.version);
     if (trial && trial.version !== record.version)
       throw new InvalidStateError(`version ${trial.version} of '${view}' is on trial (${trial.strategy}); promote it or roll it back before activating version ${record.version}`);
-    const approved = await gateUnlessStartApproved(deps, actor, current, record, trial);
-    return move(deps, {
+    return move(deps, round, {
       action: 'activate',
+      approvable: 'activate',
       actor,
-      current,
       record,
       reason: request.reason,
-      gate: approved,
+      startApproved,
       next: (stamp) => activatePointer(current, record.version, stamp),
     });
   }
@@ -73,18 +81,19 @@ export async function activateVersion(deps: Deps, actor: string, view: string, r
   if (trial && trial.version === candidate.version && trial.strategy === candidate.strategy && trial.percent === candidate.percent && trial.bakeSeconds === candidate.bakeSeconds)
     return unchanged(strategy, current, record.version);
   // Refuse what the pure transition would refuse before asking anyone for an approval.
-  startCandidate(current, candidate, { actor, at: '' });
-  const approved = await gateUnlessStartApproved(deps, actor, current, record, trial);
-  const approvalId = approved.approval?.id ?? (trial?.version === candidate.version ? trial.approvalId : undefined);
-  return move(deps, {
+  startCandidate(current, candidate, { actor: actorName(actor), at: '' });
+  return move(deps, round, {
     action: strategy,
+    approvable: 'activate',
     actor,
-    current,
     record,
     reason: request.reason,
-    gate: approved,
+    startApproved,
     detail: { strategy, percent: candidate.percent, ...(candidate.bakeSeconds !== undefined ? { bakeSeconds: candidate.bakeSeconds } : {}) },
-    next: (stamp) => startCandidate(current, { ...candidate, ...(approvalId ? { approvalId } : {}) }, stamp),
+    next: (stamp, decision) => {
+      const approvalId = decision.approval?.id ?? (trial?.version === candidate.version ? trial.approvalId : undefined);
+      return startCandidate(current, { ...candidate, ...(approvalId ? { approvalId } : {}) }, stamp);
+    },
   });
 }
 
@@ -93,35 +102,41 @@ export async function activateVersion(deps: Deps, actor: string, view: string, r
  *
  * @example await promoteCandidate(deps, 'dev', 'user_profile', { reason: 'canary looks good' })
  */
-export async function promoteCandidate(deps: Deps, actor: string, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
-  const current = await currentPointer(deps, view, request.expectedRevision);
+export async function promoteCandidate(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
+  const round = await readRound(deps, actor, view, { action: 'promote', expectedRevision: request.expectedRevision });
+  const { current } = round;
   const trial = current.candidate;
   if (!trial) throw new InvalidStateError(`'${view}' has no candidate to promote: start one with POST /views/${view}/activate { "strategy": "canary" | "shadow" }`);
   const record = await activatableVersion(deps, view, trial.version);
-  const tier = await tierFor(deps, current, record);
-  const approved = await gate(deps, { view, actor, action: 'promote', tier, version: record.version });
-  return move(deps, { action: 'promote', actor, current, record, reason: request.reason, gate: approved, next: (stamp) => promotePointer(current, stamp) });
+  return move(deps, round, { action: 'promote', approvable: 'promote', actor, record, reason: request.reason, next: (stamp) => promotePointer(current, stamp) });
 }
 
 /**
  * Go back to a known-good version. During a trial, without `toVersion`, this drops the
  * candidate (marked rolled back) and the stable version keeps serving.
+ *
+ * Costs one round of reads issued together (pointer, approvals, the audit chain's end, and the
+ * target's materialization state when the request names it) and one TransactWriteItems;
+ * version records are immutable and cached per container.
  */
-export async function rollbackView(deps: Deps, actor: string, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
-  const current = await currentPointer(deps, view, request.expectedRevision);
+export async function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
+  const round = await readRound(deps, actor, view, {
+    action: 'rollback',
+    breakGlass: request.breakGlassReason !== undefined,
+    named: request.toVersion,
+    expectedRevision: request.expectedRevision,
+  });
+  const { current } = round;
   const target = rollbackTarget(current, request.toVersion);
   const record = await activatableVersion(deps, view, target);
   // Asking twice for the same rollback is not an error: the second finds it done.
   if (!rollbackChanges(current, target)) return unchanged('rollback', current, target);
-  const tier = await tierFor(deps, current, record);
-  const approved = await gate(deps, { view, actor, action: 'rollback', tier, version: target, ...breakGlass(request.breakGlassReason) });
-  return move(deps, {
+  return move(deps, round, {
     action: 'rollback',
+    approvable: 'rollback',
     actor,
-    current,
     record,
     reason: request.reason,
-    gate: approved,
     breakGlassReason: request.breakGlassReason,
     // What the rollback leaves: the candidate when only it is dropped, the stable version otherwise.
     fromVersion: current.stable === target ? (current.candidate?.version ?? null) : current.stable,
@@ -137,73 +152,84 @@ export async function rollbackView(deps: Deps, actor: string, view: string, requ
  */
 export async function setFeatureDisabled(
   deps: Deps,
-  actor: string,
+  actor: Actor,
   view: string,
   feature: string,
   disabled: boolean,
   request: FeatureSwitchRequest,
 ): Promise<PointerChangeResult> {
   const action = disabled ? 'disable' : 'enable';
-  const current = await currentPointer(deps, view, request.expectedRevision);
+  const round = await readRound(deps, actor, view, { action, breakGlass: request.breakGlassReason !== undefined, expectedRevision: request.expectedRevision });
+  const { current } = round;
   if (current.stable === null) throw new InvalidStateError(`'${view}' serves nothing yet: there is no feature to ${action}`);
   const record = await activatableVersion(deps, view, current.stable);
-  const trialRecord = current.candidate ? await deps.registry.getVersion(view, current.candidate.version) : undefined;
+  const trialRecord = current.candidate ? await deps.catalog.getVersion(view, current.candidate.version) : undefined;
   const declared = new Set([record, trialRecord].flatMap((r) => r?.definition.features.map((f) => f.name) ?? []));
   // Enabling a feature no version declares any more must still be possible, to clean up.
   if (!declared.has(feature) && !(action === 'enable' && current.disabledFeatures.includes(feature)))
     throw new ValidationError('path.feature', `'${feature}' is not a feature of '${view}' (version ${current.stable} declares: ${[...declared].join(', ')})`);
   if (current.disabledFeatures.includes(feature) === disabled) return { ...unchanged(action, current, current.stable), feature };
-  const tier = tierOf([record, trialRecord]);
-  const approved = await gate(deps, { view, actor, action, tier, feature, ...breakGlass(request.breakGlassReason) });
-  return move(deps, {
+  return move(deps, round, {
     action,
+    approvable: action,
     actor,
-    current,
     record,
     reason: request.reason,
-    gate: approved,
     breakGlassReason: request.breakGlassReason,
     feature,
     next: (stamp) => switchFeature(current, feature, disabled, stamp),
   });
 }
 
-async function currentPointer(deps: Deps, view: string, expectedRevision: number | undefined): Promise<Pointer> {
-  const [pointer, exists] = await Promise.all([deps.registry.getPointer(view), deps.registry.viewExists(view)]);
-  if (!exists) throw new ViewNotFoundError(view);
+/** What a pointer change reads before deciding, issued together: one round trip. */
+interface Round {
+  current: Pointer;
+  policy: PolicyDocument;
+  approvals: readonly Approval[];
+  /** The audit chain's end, handed to the commit so the append reads nothing more. */
+  chainEnd: ChainEnd;
+  /** The materialization state of the version the request names, read in the same round. */
+  named?: { version: number; state: Materialization | undefined };
+}
+
+/** What the request is judged on before anything else: the route's action, break-glass when asked for, and a version it names. */
+interface Asked {
+  action: ApprovableAction;
+  breakGlass?: boolean;
+  named?: number | undefined;
+  expectedRevision?: number | undefined;
+}
+
+async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked): Promise<Round> {
+  const { named, expectedRevision } = asked;
+  const system = isSystemActor(actorName(actor));
+  // Read here, in the round with the pointer, unless the request's caller carries it already: one read per request.
+  const given = typeof actor !== 'string' ? actor.policy : system ? DEFAULT_POLICY : undefined;
+  const policy = given ?? currentPolicy(deps.governance).then((p) => p.document);
+  const [pointer, approvals, chainEnd, state, document] = await Promise.all([
+    deps.pointers.getPointer(view),
+    system ? [] : deps.governance.listApprovals(view, APPROVALS_SCANNED),
+    deps.audit.chainEnd(view),
+    named === undefined ? undefined : deps.catalog.getMaterialization(view, named),
+    policy,
+  ]);
+  if (typeof actor !== 'string') {
+    const actions = asked.breakGlass ? [asked.action, 'break-glass' as const] : [asked.action];
+    await authorizeBeforeChange(deps, { principal: actor.principal, policy: document }, view, pointer, actions, named === undefined ? [] : [named]);
+  }
+  // Only a view with no pointer yet needs its catalog entry read: one that has a pointer exists.
+  if (!pointer && !(await deps.catalog.viewExists(view))) throw new ViewNotFoundError(view);
   const current = pointer ?? emptyPointer(view);
   if (expectedRevision !== undefined && expectedRevision !== current.revision)
     throw new RevisionConflictError(view, expectedRevision, current.revision, current);
-  return current;
+  return { current, policy: document, approvals, chainEnd, ...(named !== undefined ? { named: { version: named, state } } : {}) };
 }
 
 async function activatableVersion(deps: Deps, view: string, version: number): Promise<VersionRecord> {
-  const record = await deps.registry.getVersion(view, version);
+  const record = await deps.catalog.getVersion(view, version);
   if (!record) throw new VersionNotFoundError(view, version);
   if (record.outcome === 'rejected') throw new VersionRejectedError(view, version);
   return record;
-}
-
-/** The tier of the view as this change sees it: the most critical of the versions it touches. */
-async function tierFor(deps: Deps, current: Pointer, target: VersionRecord): Promise<Tier> {
-  const others = [current.stable, current.candidate?.version].filter((v): v is number => v != null && v !== target.version);
-  const records = await Promise.all(others.map((v) => deps.registry.getVersion(current.view, v)));
-  return tierOf([target, ...records]);
-}
-
-/**
- * The approval gate for serving `record`, except when it is the candidate whose start was
- * already approved: widening or promoting an approved trial needs no second approval.
- */
-async function gateUnlessStartApproved(deps: Deps, actor: string, current: Pointer, record: VersionRecord, trial: Candidate | null | undefined): Promise<GateResult> {
-  if (trial?.version === record.version && trial.approvalId) return {};
-  const tier = await tierFor(deps, current, record);
-  const action: ApprovableAction = 'activate';
-  return gate(deps, { view: current.view, actor, action, tier, version: record.version });
-}
-
-function breakGlass(reason: string | undefined): { breakGlassReason?: string } {
-  return reason === undefined ? {} : { breakGlassReason: reason };
 }
 
 function unchanged(action: PointerAction, pointer: Pointer, version: number): PointerChangeResult {
@@ -212,79 +238,104 @@ function unchanged(action: PointerAction, pointer: Pointer, version: number): Po
 
 interface Move {
   action: PointerAction;
-  actor: string;
-  current: Pointer;
+  /** The action the policy judges (a canary or shadow start is an activation). */
+  approvable: ApprovableAction;
+  actor: Actor;
   /** The version the change serves (or, for a feature switch, keeps serving). */
   record: VersionRecord;
   reason?: string;
-  gate: GateResult;
-  breakGlassReason?: string;
+  breakGlassReason?: string | undefined;
+  /** The candidate's start was approved already. */
+  startApproved?: boolean;
   feature?: string;
   /** Defaults to the stable version before the change. */
   fromVersion?: number | null;
   detail?: Record<string, unknown>;
-  next: (stamp: { actor: string; at: string }) => Pointer;
+  next: (stamp: { actor: string; at: string }, decision: ChangeDecision) => Pointer;
 }
 
-async function move(deps: Deps, m: Move): Promise<PointerChangeResult> {
-  const rematerialized = await ensureMaterialized(deps, m.record);
+async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeResult> {
+  const { current } = round;
+  const actor = actorName(m.actor);
   const at = deps.clock.now().toISOString();
-  const after = m.next({ actor: m.actor, at });
-  const fromVersion = m.fromVersion === undefined ? m.current.stable : m.fromVersion;
-  const approvalId = m.gate.approval?.id;
-  const breakGlass = m.gate.breakGlass === true;
+  // The tier judged is that of every version served before or after the change, whatever the
+  // request named: the pointer after is known before anything is decided.
+  const after = m.next({ actor, at }, {});
+  const served = new Set([...servedVersions(current), ...servedVersions(after)]);
+  const records = await Promise.all([...served].map((v) => (v === m.record.version ? m.record : deps.catalog.getVersion(current.view, v))));
+  const tier = tierOf([m.record, ...records]);
+  const decision = authorizeChange(m.actor, {
+    view: current.view,
+    action: m.approvable,
+    tier,
+    ...(m.approvable === 'disable' || m.approvable === 'enable' ? {} : { version: m.record.version }),
+    ...(m.feature ? { feature: m.feature } : {}),
+    ...(m.breakGlassReason !== undefined ? { breakGlassReason: m.breakGlassReason } : {}),
+    approvals: round.approvals,
+    ...(m.startApproved ? { startApproved: true } : {}),
+    policy: round.policy,
+    now: at,
+  });
+  const approved = decision;
+  const next = m.next({ actor, at }, approved);
+  const rematerialized = await ensureMaterialized(deps, m.record, round.named?.version === m.record.version ? round.named : undefined);
+  const fromVersion = m.fromVersion === undefined ? current.stable : m.fromVersion;
+  const approvalId = approved.approval?.id;
+  const breakGlass = approved.breakGlass === true;
   // Decided before the commit so that the history entry carries it: the artifact events are
   // published by the outbox from that entry, never from this request (a crash after the
   // commit would lose them).
-  const artifactPlan = await planArtifacts(deps, m.current.view, m.current, after);
+  const artifactPlan = await planArtifacts(deps, current.view, current, next);
   const governance = {
     ...(approvalId ? { approvalId } : {}),
     ...(breakGlass ? { breakGlass: true } : {}),
   };
-  const committed = await deps.registry.commitPointerChange({
-    before: m.current,
-    after,
+  const committed = await deps.pointers.commitPointerChange({
+    before: current,
+    after: next,
     history: {
-      view: m.current.view,
-      revision: after.revision,
+      view: current.view,
+      revision: next.revision,
       action: m.action,
-      actor: m.actor,
+      actor,
       reason: breakGlass ? `${m.reason ?? ''}${m.reason ? ' ' : ''}(break-glass: ${m.breakGlassReason})` : m.reason,
       at,
       fromVersion,
       toVersion: m.record.version,
-      before: m.current.revision === 0 ? null : m.current,
-      after,
+      before: current.revision === 0 ? null : current,
+      after: next,
       ...(m.feature ? { feature: m.feature } : {}),
       ...governance,
       ...(artifactPlan.length ? { artifacts: artifactPlan } : {}),
     },
     audit: {
-      actor: m.actor,
+      actor,
       action: m.action,
       outcome: 'allowed',
-      view: m.current.view,
+      view: current.view,
       reason: m.reason,
       detail: {
         fromVersion,
         toVersion: m.record.version,
-        revisionBefore: m.current.revision,
-        revisionAfter: after.revision,
+        revisionBefore: current.revision,
+        revisionAfter: next.revision,
         ...(m.feature ? { feature: m.feature } : {}),
         ...(m.detail ?? {}),
-        ...(approvalId ? { approvalId, approvedBy: m.gate.approval!.approver } : {}),
+        ...(approvalId ? { approvalId, approvedBy: approved.approval!.approver } : {}),
         ...(breakGlass ? { breakGlass: true, breakGlassReason: m.breakGlassReason } : {}),
         ...(rematerialized ? { rematerialized } : {}),
       },
     },
-    ...(m.gate.approval ? { useApproval: m.gate.approval } : {}),
+    ...(approved.approval ? { useApproval: approved.approval } : {}),
+    // Read in the round before; a re-materialization took long enough that another writer may have appended since.
+    ...(rematerialized ? {} : { chainEnd: round.chainEnd }),
   });
   // Synchronous, before the response: the in-request invalidations (the serving cache's
   // namespaces, locally), so a rollback returns with its caches already invalidated. The
   // events are not published here: the outbox publishes them from the history entry.
   const artifacts = await refreshArtifacts(deps, committed.history);
   return {
-    view: m.current.view,
+    view: current.view,
     action: m.action,
     changed: true,
     fromVersion,

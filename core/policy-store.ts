@@ -6,17 +6,17 @@ import type { Deps } from './deps';
 import { PolicyConflictError } from './errors';
 import type { StoredPolicy } from './model';
 import { DEFAULT_POLICY, type PolicyDocument } from './policy';
-import type { Registry } from './ports';
+import type { Governance } from './ports';
 
 export type PolicyView = StoredPolicy<PolicyDocument> & { isDefault: boolean };
 
 /**
  * The policy in force.
  *
- * @example (await currentPolicy(registry)).revision // 0 until an admin stores one
+ * @example (await currentPolicy(deps.governance)).revision // 0 until an admin stores one
  */
-export async function currentPolicy(registry: Pick<Registry, 'getPolicy'>): Promise<PolicyView> {
-  const stored = await registry.getPolicy();
+export async function currentPolicy(governance: Pick<Governance, 'getPolicy'>): Promise<PolicyView> {
+  const stored = await governance.getPolicy();
   if (!stored) return { revision: 0, document: DEFAULT_POLICY, updatedAt: '', updatedBy: 'default', isDefault: true };
   return { ...(stored as StoredPolicy<PolicyDocument>), isDefault: false };
 }
@@ -32,8 +32,8 @@ export interface PolicyChange {
  * someone changed the policy since it was read; without it, two concurrent writers still
  * cannot both win (the revision item is written only if absent).
  */
-export async function replacePolicy(deps: Pick<Deps, 'registry' | 'clock'>, actor: string, change: PolicyChange): Promise<PolicyView & { auditId: string }> {
-  const current = await currentPolicy(deps.registry);
+export async function replacePolicy(deps: Pick<Deps, 'governance' | 'clock'>, actor: string, change: PolicyChange): Promise<PolicyView & { auditId: string }> {
+  const current = await currentPolicy(deps.governance);
   if (change.expectedRevision !== undefined && change.expectedRevision !== current.revision)
     throw new PolicyConflictError(change.expectedRevision, current.revision);
   const next: StoredPolicy<PolicyDocument> = {
@@ -42,7 +42,7 @@ export async function replacePolicy(deps: Pick<Deps, 'registry' | 'clock'>, acto
     updatedAt: deps.clock.now().toISOString(),
     updatedBy: actor,
   };
-  const audit = await deps.registry.putPolicy(next, {
+  const audit = await deps.governance.putPolicy(next, {
     actor,
     action: 'policy',
     outcome: 'allowed',

@@ -1,7 +1,7 @@
 /**
  * Who may do what, per tier, as one document (policy as data). The HTTP edge asks `decide`
  * for every request; the pointer-change use cases ask `tierPolicy(...).approvals` whether a
- * change needs a second person. The document lives in the registry (one immutable item per
+ * change needs a second person. The document lives in the governance store (one immutable item per
  * revision, core/policy-store.ts); until someone changes it, DEFAULT_POLICY applies.
  *
  * What the document cannot change, on purpose:

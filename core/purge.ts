@@ -6,7 +6,7 @@ import { InvalidStateError, VersionNotFoundError } from './errors';
  * rollback to it re-materializes it. Refused for the version being served.
  */
 export async function purgeOnline(deps: Deps, actor: string, view: string, version: number): Promise<{ deleted: number; auditId: string }> {
-  const [record, pointer] = await Promise.all([deps.registry.getVersion(view, version), deps.registry.getPointer(view)]);
+  const [record, pointer] = await Promise.all([deps.catalog.getVersion(view, version), deps.pointers.getPointer(view)]);
   if (!record) throw new VersionNotFoundError(view, version);
   if (pointer?.stable === version) throw new InvalidStateError(`version ${version} of '${view}' is being served; activate or roll back to another first`);
   // Rows are keyed one partition per entity, so the snapshot (checked against its sha256)
@@ -14,7 +14,7 @@ export async function purgeOnline(deps: Deps, actor: string, view: string, versi
   const rows = await deps.snapshots.read(record.snapshot, record.definition);
   const deleted = await deps.online.purge(view, version, rows.map((r) => r.entity));
   const at = deps.clock.now().toISOString();
-  await deps.registry.putMaterialization({ view, version, state: 'purged', rows: 0, updatedAt: at });
-  const audit = await deps.registry.appendAudit({ actor, action: 'purge', outcome: 'allowed', view, detail: { version, deleted } });
+  await deps.catalog.putMaterialization({ view, version, state: 'purged', rows: 0, updatedAt: at });
+  const audit = await deps.audit.appendAudit({ actor, action: 'purge', outcome: 'allowed', view, detail: { version, deleted } });
   return { deleted, auditId: audit.id };
 }

@@ -7,37 +7,37 @@ import type { AuditFilter } from './ports';
 import { emptyPointer } from './pointer';
 import { versionStatus } from './status';
 
-export async function getView(deps: Deps, view: string): Promise<{ view: string; pointer: Pointer }> {
-  const [pointer, exists] = await Promise.all([deps.registry.getPointer(view), deps.registry.viewExists(view)]);
+export async function getView(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string): Promise<{ view: string; pointer: Pointer }> {
+  const [pointer, exists] = await Promise.all([deps.pointers.getPointer(view), deps.catalog.viewExists(view)]);
   if (!exists) throw new ViewNotFoundError(view);
   return { view, pointer: pointer ?? emptyPointer(view) };
 }
 
-export async function listViews(deps: Deps): Promise<{ view: string; stable: number | null; revision: number }[]> {
-  const views = await deps.registry.listViews();
-  const pointers = await Promise.all(views.map((v) => deps.registry.getPointer(v)));
+export async function listViews(deps: Pick<Deps, 'pointers' | 'catalog'>): Promise<{ view: string; stable: number | null; revision: number }[]> {
+  const views = await deps.catalog.listViews();
+  const pointers = await Promise.all(views.map((v) => deps.pointers.getPointer(v)));
   return views.map((view, i) => ({ view, stable: pointers[i]?.stable ?? null, revision: pointers[i]?.revision ?? 0 }));
 }
 
 export type VersionView = VersionRecord & { status: VersionStatus };
 
-export async function listVersions(deps: Deps, view: string): Promise<VersionView[]> {
+export async function listVersions(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string): Promise<VersionView[]> {
   const { pointer } = await getView(deps, view);
-  const records = await deps.registry.listVersions(view);
+  const records = await deps.catalog.listVersions(view);
   return records.map((r) => ({ ...r, status: versionStatus(r, pointer) }));
 }
 
-export async function getVersion(deps: Deps, view: string, version: number): Promise<VersionView> {
+export async function getVersion(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string, version: number): Promise<VersionView> {
   const { pointer } = await getView(deps, view);
-  const record = await deps.registry.getVersion(view, version);
+  const record = await deps.catalog.getVersion(view, version);
   if (!record) throw new VersionNotFoundError(view, version);
-  const materialization = await deps.registry.getMaterialization(view, version);
+  const materialization = await deps.catalog.getMaterialization(view, version);
   return { ...record, status: versionStatus(record, pointer), ...(materialization ? { online: materialization.state } : {}) };
 }
 
-export async function getHistory(deps: Deps, view: string, limit: number): Promise<HistoryEntry[]> {
+export async function getHistory(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string, limit: number): Promise<HistoryEntry[]> {
   await getView(deps, view);
-  return deps.registry.history(view, limit);
+  return deps.pointers.history(view, limit);
 }
 
 /**
@@ -47,8 +47,8 @@ export async function getHistory(deps: Deps, view: string, limit: number): Promi
  * // what did alice do on payments, and what was she refused?
  * await listAudit(deps, { view: 'payments', actor: 'alice', limit: 50 });
  */
-export async function listAudit(deps: Deps, options: AuditFilter): Promise<AuditEntry[]> {
-  return deps.registry.listAudit(options);
+export async function listAudit(deps: Pick<Deps, 'audit'>, options: AuditFilter): Promise<AuditEntry[]> {
+  return deps.audit.listAudit(options);
 }
 
 export interface AuditVerdict {
@@ -76,12 +76,12 @@ export interface AuditVerdict {
  * const verdict = await verifyAudit(deps);
  * verdict.problems.filter((p) => p.reason === 'truncated'); // chains whose newest entries were deleted
  */
-export async function verifyAudit(deps: Deps): Promise<AuditVerdict> {
+export async function verifyAudit(deps: Pick<Deps, 'audit'>): Promise<AuditVerdict> {
   let entries = 0;
   let chains = 0;
   const problems: ChainProblem[] = [];
   const unanchored: string[] = [];
-  for await (const chain of deps.registry.auditChains()) {
+  for await (const chain of deps.audit.auditChains()) {
     chains++;
     const report = checkChain(chain.chain, chain.entries, chain.head);
     entries += report.entries;

@@ -73,7 +73,7 @@ const DEFAULT_MAX_BATCH_BYTES = 300_000;
 /**
  * @example
  * const sampler = new ServingSampler(store, { flushIntervalMs: 1000 });
- * const server = new FeatureServer(registry, online, 1000, performance, sampler);
+ * const server = new FeatureServer(deps, deps.online, 1000, performance, sampler);
  */
 export class ServingSampler implements ServeRecorder {
   private reservoirs = new Map<string, Map<number, Reservoir>>();

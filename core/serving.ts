@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { route, type Arm } from './canary';
 import { NothingActiveError } from './errors';
 import type { FeatureValue, Pointer, ViewDefinition } from './model';
-import type { OnlineStore, Registry } from './ports';
+import type { OnlineStore, PointerLog, VersionCatalog } from './ports';
 import { withDefaults } from './rows';
 import type { ServeRecorder } from './sampling';
 
@@ -31,9 +31,10 @@ type CachedPointer = { pointer: Pointer | null };
 export class FeatureServer {
   private readonly pointers: LRUCache<string, CachedPointer>;
   private readonly definitions = new LRUCache<string, ViewDefinition>({ max: 1000 });
+  private readonly catalog: Pick<VersionCatalog, 'getVersion'>;
 
   constructor(
-    private readonly registry: Pick<Registry, 'getPointer' | 'getVersion'>,
+    ports: { pointers: Pick<PointerLog, 'getPointer'>; catalog: Pick<VersionCatalog, 'getVersion'> },
     private readonly online: Pick<OnlineStore, 'get'>,
     readonly stalenessMs: number = DEFAULT_POINTER_STALENESS_MS,
     /** Monotonic milliseconds; injectable so tests can move time instead of waiting. */
@@ -41,6 +42,7 @@ export class FeatureServer {
     /** Told about every served request (the serving sample for drift monitoring); must not block. */
     private readonly recorder?: ServeRecorder,
   ) {
+    this.catalog = ports.catalog;
     // A missing pointer is cached too, so unknown views cannot hammer the table.
     this.pointers = new LRUCache<string, CachedPointer>({
       max: 10_000,
@@ -52,7 +54,7 @@ export class FeatureServer {
       // kept a full bound past the rollback's return.
       fetchMethod: async (view, _stale, { options }) => {
         const sent = clock.now();
-        const pointer = (await registry.getPointer(view)) ?? null;
+        const pointer = (await ports.pointers.getPointer(view)) ?? null;
         options.ttl = Math.max(1, stalenessMs - (clock.now() - sent));
         return { pointer };
       },
@@ -104,7 +106,7 @@ export class FeatureServer {
     const key = `${view}#${version}`;
     const cached = this.definitions.get(key);
     if (cached) return cached;
-    const record = await this.registry.getVersion(view, version);
+    const record = await this.catalog.getVersion(view, version);
     // The pointer named this version, so its record exists: records are written before any
     // pointer can reference them and are never deleted.
     if (!record) throw new NothingActiveError(view);

@@ -1,4 +1,3 @@
-import { refuseUnapprovableActivation, viewTier } from '../core/approvals';
 import { DeployRequestSchema, ViewParamsSchema } from '../core/contracts';
 import { deployVersion } from '../core/deploy';
 import { countForView } from './commons/powertools';
@@ -9,13 +8,10 @@ import { httpRoute } from './http/route';
 export const handler = httpRoute(
   // A deploy acts at the tier it declares, or the view's, whichever is more critical.
   { handler: 'deploy-version', deps: getDeps, params: ViewParamsSchema, body: DeployRequestSchema, status: 201, tierHints: ({ body }) => ({ tier: body.definition.tier }) },
-  async ({ deps, principal, params, body, authorize }) => {
-    if (body.activate) {
-      // `activate: true` is an activation too: the caller must be allowed it, and the tier must not need an approval.
-      await authorize('activate');
-      await refuseUnapprovableActivation(deps, principal.sub, params.view, await viewTier(deps, params.view, { tier: body.definition.tier }));
-    }
-    const result = await deployVersion(withArtifacts(deps), principal.sub, params.view, body);
+  async ({ deps, caller, params, body, authorization }) => {
+    // `activate: true` is an activation too: judged with the deploy, before anything is written.
+    if (body.activate) await authorization.requireActivationOnDeploy();
+    const result = await deployVersion(withArtifacts(deps), caller, params.view, body);
     countForView(params.view, 'VersionDeployed');
     return result;
   },

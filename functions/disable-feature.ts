@@ -6,10 +6,9 @@ import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
-  { handler: 'disable-feature', deps: getDeps, params: FeatureParamsSchema, body: FeatureSwitchRequestSchema },
-  async ({ deps, principal, params, body, authorize }) => {
-    if (body.breakGlassReason !== undefined) await authorize('break-glass');
-    const result = await setFeatureDisabled(withArtifacts(deps), principal.sub, params.view, params.feature, true, body);
+  { handler: 'disable-feature', deps: getDeps, params: FeatureParamsSchema, body: FeatureSwitchRequestSchema, judgedByUseCase: true },
+  async ({ deps, caller, params, body }) => {
+    const result = await setFeatureDisabled(withArtifacts(deps), caller, params.view, params.feature, true, body);
     if (result.changed) countForView(params.view, 'FeatureDisabled');
     return result;
   },

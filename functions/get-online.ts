@@ -1,7 +1,7 @@
 import { OnlineParamsSchema } from '../core/contracts';
-import { getFeatureServer, getServingDeps } from './commons/serving';
+import { getFeatureServer, getServingDeps, getServingEdge } from './commons/serving';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ handler: 'get-online', deps: getServingDeps, params: OnlineParamsSchema }, ({ params }) =>
+export const handler = httpRoute({ handler: 'get-online', deps: getServingDeps, edge: getServingEdge, params: OnlineParamsSchema }, ({ params }) =>
   getFeatureServer().serve(params.view, params.entity),
 );

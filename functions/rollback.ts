@@ -11,12 +11,11 @@ export const handler = httpRoute(
     deps: getDeps,
     params: ViewParamsSchema,
     body: RollbackRequestSchema,
-    tierHints: ({ body }) => ({ versions: body.toVersion === undefined ? [] : [body.toVersion] }),
+    // Judged in core at the tier of the version the rollback lands on, break-glass included.
+    judgedByUseCase: true,
   },
-  async ({ deps, principal, params, body, authorize }) => {
-    // Going without an approval is its own permission (an admin's, by default), refused and audited like any other.
-    if (body.breakGlassReason !== undefined) await authorize('break-glass');
-    const result = await rollbackView(withArtifacts(deps), principal.sub, params.view, body);
+  async ({ deps, caller, params, body }) => {
+    const result = await rollbackView(withArtifacts(deps), caller, params.view, body);
     if (result.changed) {
       countForView(params.view, 'ManualRollback');
     }

@@ -34,12 +34,12 @@ import * as z from 'zod';
 import { driftAlarmsToPurge, planDriftAlarmSync, type DriftAlarmSyncPlan, type ExistingDriftAlarm } from '../contract/alarm-sync';
 import type { AlarmSpec } from '../contract/alarms';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
-import type { Registry } from '../core/ports';
+import type { PointerLog, VersionCatalog } from '../core/ports';
 import { monitorPolicyOf } from '../core/validation/policy';
 import { CloudFormationStackStatus } from '../store/cloudformation-stack';
 import { CloudWatchDriftAlarms, MAX_DELETE_ALARMS } from '../store/cloudwatch-alarms';
 import { tableNameFromEnv } from '../store/config';
-import { DynamoRegistry } from '../store/dynamo-registry';
+import { createTablePorts } from '../store/dynamo-ports';
 import { documentClient } from './commons/dynamo';
 import { logger, SERVICE_NAME } from './commons/powertools';
 
@@ -57,7 +57,8 @@ export interface StackStatusPort {
 }
 
 export interface SyncAlarmsPorts {
-  registry: Pick<Registry, 'getPointer' | 'getVersion' | 'listViews'>;
+  catalog: Pick<VersionCatalog, 'getVersion' | 'listViews'>;
+  pointers: Pick<PointerLog, 'getPointer'>;
   alarms: DriftAlarmsPort;
   /** The stack's service; `alarms` must be bound to the same one. @default 'rewind' */
   service?: string;
@@ -132,11 +133,11 @@ const PURGE_PASSES = 2;
 /** Syncs views one by one; a view's failure, or the clock, does not stop the others from being reported. */
 function createViewSync(ports: SyncAlarmsPorts) {
   const syncView = async (view: string): Promise<SyncAlarmsResult['synced'][number]> => {
-    const pointer = await ports.registry.getPointer(view);
+    const pointer = await ports.pointers.getPointer(view);
     const version = pointer?.stable ?? null;
     let monitor = null;
     if (version !== null) {
-      const record = await ports.registry.getVersion(view, version);
+      const record = await ports.catalog.getVersion(view, version);
       // Never delete a view's safety net on an inconsistent read: fail, and be retried.
       if (!record) throw new Error(`view ${view} serves version ${version}, whose record is missing`);
       monitor = monitorPolicyOf(record.validation);
@@ -179,7 +180,7 @@ function createViewSync(ports: SyncAlarmsPorts) {
  * service's alone; `alarms` must be bound to the same service. It throws (to be retried) when
  * a view could not be synced, after trying every other.
  *
- * @example await createSyncAlarms({ registry, alarms })({ source: 'rewind', 'detail-type': 'FeatureViewActivated', detail: { view: 'user_profile' } })
+ * @example await createSyncAlarms({ catalog, pointers, alarms })({ source: 'rewind', 'detail-type': 'FeatureViewActivated', detail: { view: 'user_profile' } })
  */
 export function createSyncAlarms(ports: SyncAlarmsPorts) {
   const syncViews = createViewSync(ports);
@@ -189,7 +190,7 @@ export function createSyncAlarms(ports: SyncAlarmsPorts) {
       logger.warn('not a pointer event nor a sync request: ignored', { event: event as Record<string, unknown> });
       return { synced: [], ignored: 'no view in the event' };
     }
-    const { synced, unsynced } = await syncViews(asked === 'all' ? await ports.registry.listViews() : asked, options);
+    const { synced, unsynced } = await syncViews(asked === 'all' ? await ports.catalog.listViews() : asked, options);
     if (unsynced.length > 0) throw new Error(`drift alarms of ${unsynced.join(', ')} could not be synced`);
     return { synced };
   };
@@ -234,7 +235,7 @@ export function createPurgeDriftAlarms(ports: Pick<SyncAlarmsPorts, 'alarms' | '
  * its `Data` counting what was and was not done (the log names them); only an event that is not
  * a custom-resource event at all is refused.
  *
- * @example await createDriftAlarmsResource({ registry, alarms, stacks })({ RequestType: 'Delete', StackId, RequestId, PhysicalResourceId: 'rewind-drift-alarms' })
+ * @example await createDriftAlarmsResource({ catalog, pointers, alarms, stacks })({ RequestType: 'Delete', StackId, RequestId, PhysicalResourceId: 'rewind-drift-alarms' })
  * // → { PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 3, Left: 0 } }
  */
 export function createDriftAlarmsResource(ports: SyncAlarmsPorts & { stacks: StackStatusPort }) {
@@ -244,7 +245,7 @@ export function createDriftAlarmsResource(ports: SyncAlarmsPorts & { stacks: Sta
 
   const syncAll = async (options: InvocationOptions): Promise<DriftAlarmsResourceResponse['Data']> => {
     try {
-      const { synced, unsynced } = await syncViews(await ports.registry.listViews(), options);
+      const { synced, unsynced } = await syncViews(await ports.catalog.listViews(), options);
       if (unsynced.length > 0) logger.error('deploy: drift alarms of some views not synced; each is synced again on its next pointer change, or by hand', { unsynced });
       return { Synced: synced.length, Unsynced: unsynced.length };
     } catch (error) {
@@ -312,7 +313,7 @@ let handle: ReturnType<typeof createSyncAlarmsHandler> | undefined;
 function configured(): ReturnType<typeof createSyncAlarmsHandler> {
   const period = Number(process.env.REWIND_ALARM_PERIOD_SECONDS);
   handle ??= createSyncAlarmsHandler({
-    registry: new DynamoRegistry(documentClient(), {
+    ...createTablePorts(documentClient(), {
       versions: tableNameFromEnv('versions'),
       pointers: tableNameFromEnv('pointers'),
       history: tableNameFromEnv('history'),

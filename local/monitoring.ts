@@ -121,10 +121,10 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
 /** Drift alarms of every active view, from its active version's policy, plus the model alarms. */
 async function definitions(deps: Deps, o: LocalMonitoringOptions, service: string): Promise<AlarmSpec[]> {
   const specs: AlarmSpec[] = [];
-  for (const view of await deps.registry.listViews()) {
-    const pointer = await deps.registry.getPointer(view);
+  for (const view of await deps.catalog.listViews()) {
+    const pointer = await deps.pointers.getPointer(view);
     if (pointer?.stable == null) continue;
-    const record = await deps.registry.getVersion(view, pointer.stable);
+    const record = await deps.catalog.getVersion(view, pointer.stable);
     specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), { service, ...(o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}) }));
   }
   return [...specs, ...(o.modelAlarmSpecs ?? [])];

@@ -8,7 +8,7 @@
  * committed change is never without its events) at laptop scale.
  */
 import type { HistoryEntry } from '../core/model';
-import type { Registry } from '../core/ports';
+import type { PointerLog, VersionCatalog } from '../core/ports';
 import type { historyEvents as HistoryEvents } from '../functions/publish-pointer-events';
 
 /** An event as the relay hands it on: what the local bus's `publish` takes. */
@@ -30,7 +30,7 @@ export class HistoryOutboxRelay {
   private historyEvents: typeof HistoryEvents | undefined;
 
   constructor(
-    private readonly registry: Pick<Registry, 'listViews' | 'history'>,
+    private readonly registry: Pick<VersionCatalog, 'listViews'> & Pick<PointerLog, 'history'>,
     private readonly sinks: readonly OutboxSink[],
     private readonly intervalMs = 200,
   ) {}

@@ -4,13 +4,15 @@ import type { Deps } from '../core/deps';
 import { createDocumentClient, createS3Client } from './clients';
 import { storeConfigFromEnv, type StoreConfig } from './config';
 import { DynamoOnlineStore } from './dynamo-online';
-import { DynamoRegistry } from './dynamo-registry';
+import { createTablePorts } from './dynamo-ports';
 import { S3SnapshotStore } from './s3-snapshots';
+
+export { createTablePorts, type TablePorts } from './dynamo-ports';
 
 export function createDeps(config: StoreConfig = storeConfigFromEnv(), db = createDocumentClient()): Deps {
   const s3 = createS3Client({ forcePathStyle: config.s3ForcePathStyle });
   return {
-    registry: new DynamoRegistry(db, config.tables),
+    ...createTablePorts(db, config.tables),
     online: new DynamoOnlineStore(db, config.tables.online),
     snapshots: new S3SnapshotStore(s3, config.snapshotBucket),
     clock: systemClock,

@@ -1,11 +1,13 @@
 /**
- * The policy document in force, cached per container for REWIND_POLICY_CACHE_MS (default
- * 5 s): every request is judged by it, and reading it once per request would put a DynamoDB
+ * The policy document in force for READ requests, cached per container for
+ * REWIND_POLICY_CACHE_MS (default 5 s): reading it once per request would put a DynamoDB
  * round trip on the serving path. A change made through this container is seen at once; one
- * made through another within that bound.
+ * made through another within that bound. Every request that changes something reads the
+ * stored policy instead, once (functions/http/route.ts, core/pointer-changes.ts), so the rules
+ * a change is judged by are never older than the request.
  */
 import { currentPolicy, type PolicyView } from '../../core/policy-store';
-import type { Registry } from '../../core/ports';
+import type { Governance } from '../../core/ports';
 
 const DEFAULT_POLICY_CACHE_MS = 5000;
 
@@ -18,11 +20,11 @@ function cacheMs(): number {
 }
 
 /** The policy in force, from the cache when it is fresh enough. */
-export async function policyInForce(registry: Pick<Registry, 'getPolicy'>): Promise<PolicyView> {
+export async function policyInForce(governance: Pick<Governance, 'getPolicy'>): Promise<PolicyView> {
   const now = performance.now();
   if (cached && now < cached.until) return cached.policy;
   // Concurrent requests on a cold cache share one read.
-  loading ??= currentPolicy(registry)
+  loading ??= currentPolicy(governance)
     .then((policy) => {
       cached = { policy, until: performance.now() + cacheMs() };
       return policy;

@@ -1,25 +1,34 @@
 /**
- * What the serving function (get-online) is built from: the registry and online store over
+ * What the serving function (get-online) is built from: the catalog, pointer log and online store over
  * DynamoDB, the serving sampler and the feature server. It imports nothing that reads S3,
  * so the serving bundle carries no Parquet, CSV or S3 code (test/infra/bundles.test.ts).
  */
-import type { Deps } from '../../core/deps';
 import { DEFAULT_SAMPLE_CAPACITY, DEFAULT_SAMPLE_FLUSH_MS, ServingSampler, type SampleStore } from '../../core/sampling';
 import { FeatureServer } from '../../core/serving';
 import { tableNameFromEnv } from '../../store/config';
 import { DynamoSampleStore } from '../../store/dynamo-samples';
-import { createServingDeps } from '../../store/serving-deps';
+import { createServingDeps, createServingEdge, type ServingDeps, type TablePorts } from '../../store/dynamo-ports';
 import { documentClient } from './dynamo';
 import { logger } from './powertools';
 
-let deps: Deps | undefined;
+let deps: ServingDeps | undefined;
+let edge: TablePorts | undefined;
 let server: FeatureServer | undefined;
 let samples: SampleStore | undefined;
 let sampler: ServingSampler | undefined | null;
 
-export function getServingDeps(): Deps {
+export function getServingDeps(): ServingDeps {
   deps ??= createServingDeps(documentClient());
   return deps;
+}
+
+/**
+ * What the HTTP edge of serving judges and audits with: the policy (cached per container,
+ * functions/commons/policy.ts) and the audit log for refusals. Not given to the use case.
+ */
+export function getServingEdge(): TablePorts {
+  edge ??= createServingEdge(documentClient());
+  return edge;
 }
 
 /** The samples table (get-online writes it, drift-monitor reads it). */
@@ -50,7 +59,7 @@ export function getServingSampler(): ServingSampler | undefined {
 
 export function getFeatureServer(): FeatureServer {
   const staleness = Number(process.env.REWIND_POINTER_CACHE_MS ?? 1000);
-  server ??= new FeatureServer(getServingDeps().registry, getServingDeps().online, staleness, performance, getServingSampler());
+  server ??= new FeatureServer(getServingDeps(), getServingDeps().online, staleness, performance, getServingSampler());
   return server;
 }
 

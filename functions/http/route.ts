@@ -1,25 +1,31 @@
 /**
- * One HTTP route = one middy handler built here: body/params/query parsed with their zod
- * schemas, the caller authorized (and a refusal audited), the use case called, and every
- * error turned into a response in one place.
+ * One HTTP route = one middy handler built here, its concerns as middlewares:
  *
- * Authorization follows the policy document in force (core/policy.ts): roles per tier, then
- * MFA. When the decision is the same on every tier (serving's `read`, or a role that may
- * never do this) it is taken before anything is read; otherwise the view's tier is looked
- * up (core/approvals.ts viewTier) after the body is parsed, since the body may name versions
- * or declare a tier. Every refusal, from here or from a use case (an approval missing), is
- * audited in the catch below: there is one place where a 403 is born.
+ *  1. `errors` (onError): every error becomes `{ error: { code, message, field? } }` in one
+ *     place; a refusal (403) is audited first; 5xx stay generic, with the request id;
+ *  2. `authenticate` (before): the caller from the JWT authorizer's claims, and the path;
+ *  3. `authorize` (before): the policy read once for the request, and what can be judged
+ *     before the body is read (an action the caller's roles never allow on any tier);
+ *  4. `parse` (before): query and body with their zod schemas (400 naming the field);
+ *  5. `authorizeAtTier` (before): the action at the view's tier, through
+ *     core/authorization.ts, unless the route is a pointer change, which core judges once it
+ *     knows what the pointer will serve (the use case gets the `caller`).
+ *
+ * Neither @middy/http-json-body-parser nor @middy/http-error-handler is used: the first
+ * answers 415 to a body without a JSON content type (the contract accepts any), and the
+ * second answers a plain-text message where the contract's body is `{ error: { … } }`.
  */
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { RequestAuthorization, type Caller, type TierHints } from '../../core/authorization';
 import { parse } from '../../core/contracts';
 import type { Deps } from '../../core/deps';
-import { viewTier, type TierHints } from '../../core/approvals';
 import { ForbiddenError, ValidationError } from '../../core/errors';
-import type { Principal, Tier } from '../../core/model';
-import { decide, decideWithoutTier, enforce, hasMfa, type Action } from '../../core/policy';
+import type { Principal } from '../../core/model';
+import { hasMfa, type Action } from '../../core/policy';
+import { currentPolicy } from '../../core/policy-store';
 import { routeForHandler } from '../../contract/routes';
 import { policyInForce } from '../commons/policy';
 import { logger } from '../commons/powertools';
@@ -29,18 +35,27 @@ import { principalFrom } from './principal';
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-export interface RouteInput<B, P, Q> {
+/** The ports the edge itself uses: the policy, the pointer and records for a view's tier, the audit log for refusals. */
+type EdgeDeps = Pick<Deps, 'governance' | 'pointers' | 'catalog' | 'audit'>;
+
+export interface RouteInput<B, P, Q, D> {
   body: B;
   params: P;
   query: Q;
   principal: Principal;
-  deps: Deps;
+  /** The caller and the policy this request is judged by: pass it to a pointer-change use case. */
+  caller: Caller;
+  deps: D;
   event: HttpEvent;
-  /** Check (and on refusal, audit) one more action the request implies, e.g. `activate` for a deploy with `activate: true`. */
+  /** Check (and on refusal, audit) one more action the request implies at the view's tier (not on a route `judgedByUseCase`). */
   authorize(action: Action): Promise<void>;
+  /** The edge's half of the decision point (not on a route `judgedByUseCase`). */
+  authorization: RequestAuthorization;
 }
 
-export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.ZodType | undefined, QS extends z.ZodType | undefined> {
+export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.ZodType | undefined, QS extends z.ZodType | undefined, D> {
+  /** The ports the edge judges and audits with, when the use case's `deps` lack them (serving). @default deps */
+  edge?: () => EdgeDeps;
   /** The handler's file name under functions/: its route (and so its action) is in contract/routes.ts. */
   handler: string;
   body?: BS;
@@ -50,63 +65,161 @@ export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.Zod
    * The adapters this handler runs with. A provider, passed by each entry point, so this
    * module imports no store itself and each bundle carries only what its handler uses.
    */
-  deps: () => Deps;
+  deps: () => D;
   /** Status of a successful answer; 200 unless stated. */
   status?: number;
   /** What the request itself says about the tier it acts at (versions it names, a tier it declares). */
   tierHints?: (request: { body: Parsed<BS>; params: Parsed<PS> }) => TierHints;
+  /**
+   * A pointer change: the use case judges everything (core/authorization.ts authorizeChange)
+   * at the tier of what the pointer will serve, reading the policy in its one round of reads
+   * with the pointer; the edge authenticates and parses only.
+   */
+  judgedByUseCase?: true;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
+/** What the middlewares learn about one request, in order; kept on the Lambda context, as middy's own middlewares do. */
+interface RouteState {
+  principal?: Principal;
+  caller?: Caller;
+  params?: unknown;
+  query?: unknown;
+  body?: unknown;
+  authorization?: RequestAuthorization;
+}
+
+type RouteContext = Context & { rewind?: RouteState };
+type RouteMiddleware = MiddlewareObj<HttpEvent, HttpResult, Error, RouteContext>;
+
+const stateOf = (context: RouteContext): RouteState => (context.rewind ??= {});
+
+/** In tests only: middy's early-timeout timer would outlive a test's handler call (production keeps middy's default). */
+const TEST_OPTIONS: { timeoutEarlyInMillis?: number } = process.env.NODE_ENV === 'test' ? { timeoutEarlyInMillis: 0 } : {};
+
 export function httpRoute<
+  D extends object,
   BS extends z.ZodType | undefined = undefined,
   PS extends z.ZodType | undefined = undefined,
   QS extends z.ZodType | undefined = undefined,
->(
-  options: RouteOptions<BS, PS, QS>,
-  useCase: (input: RouteInput<Parsed<BS>, Parsed<PS>, Parsed<QS>>) => Promise<unknown>,
-) {
+>(options: RouteOptions<BS, PS, QS, D>, useCase: (input: RouteInput<Parsed<BS>, Parsed<PS>, Parsed<QS>, D>) => Promise<unknown>) {
   const { action } = routeForHandler(options.handler);
-  const handle = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
-    let caller: Principal | undefined;
-    try {
-      const principal = (caller = principalFrom(event));
-      const params = (options.params ? parse(options.params, event.pathParameters ?? {}, 'path') : undefined) as Parsed<PS>;
-      const deps = options.deps();
-      const { document: policy } = await policyInForce(deps.registry);
-      const untiered = decideWithoutTier(policy, principal, action);
-      if (untiered) enforce(untiered, principal, action);
-      const query = (options.query ? parse(options.query, event.queryStringParameters ?? {}, 'query') : undefined) as Parsed<QS>;
-      const body = (options.body ? parse(options.body, jsonBody(event), 'body') : undefined) as Parsed<BS>;
-      // The tier is read at most once per request, and only when some decision needs it.
-      const view = event.pathParameters?.view;
-      let tier: Promise<Tier> | undefined;
-      const tierOfRequest = () => (tier ??= view ? viewTier(deps, view, options.tierHints?.({ body, params }) ?? {}) : Promise.resolve(options.tierHints?.({ body, params }).tier ?? 'standard'));
-      const check = async (wanted: Action) => {
-        const decision = decideWithoutTier(policy, principal, wanted) ?? decide(policy, principal, wanted, await tierOfRequest());
-        enforce(decision, principal, wanted, view);
-      };
-      if (!untiered) await check(action);
-      const result = await useCase({ body, params, query, principal, deps, event, authorize: check });
+  const edge = options.edge ?? edgeOf(options.deps);
+  return middy<HttpEvent, HttpResult, Error, RouteContext>(TEST_OPTIONS)
+    .use(injectLambdaContext(logger))
+    .use(errors(edge))
+    .use(authenticate(options.params))
+    .use(authorize(edge, action, options.judgedByUseCase === true, (state) => options.tierHints?.({ body: state.body as Parsed<BS>, params: state.params as Parsed<PS> }) ?? {}))
+    .use(parseInput(options.query, options.body))
+    .use(authorizeAtTier(action, options.judgedByUseCase === true))
+    .handler(async (event, context) => {
+      const state = stateOf(context);
+      const edgeHalf = () => state.authorization ?? fail(`${options.handler} is judged by its use case: it has no edge authorization`);
+      const result = await useCase({
+        body: state.body as Parsed<BS>,
+        params: state.params as Parsed<PS>,
+        query: state.query as Parsed<QS>,
+        principal: state.principal!,
+        caller: state.caller!,
+        deps: options.deps(),
+        event,
+        authorize: (wanted) => edgeHalf().require(wanted),
+        get authorization() {
+          return edgeHalf();
+        },
+      });
       return json(options.status ?? 200, result);
-    } catch (caught) {
-      let error = caught;
-      // A refusal that cannot be audited is not answered as a plain refusal: the store's error wins.
-      if (error instanceof ForbiddenError && caller) await auditRefusal(options.deps(), caller, error, event).catch((auditError: unknown) => (error = auditError));
-      const response = toErrorResponse(error, context.awsRequestId);
-      if (response.status >= 500) logger.error('request failed', { error: error as Error, routeKey: event.routeKey });
-      else logger.info('request refused', { status: response.status, code: response.body.error.code, routeKey: event.routeKey });
-      return json(response.status, response.body, response.headers);
-    }
-  };
-  return middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);
+    });
 }
 
-/** A refusal is itself an audited event: who tried what, on which view, and why not. */
-async function auditRefusal(deps: Deps, principal: Principal, error: ForbiddenError, event: HttpEvent): Promise<void> {
+/** A full bag of deps carries the edge's ports; a narrower one (serving's) needs `edge` beside it. */
+function edgeOf(deps: () => object): () => EdgeDeps {
+  return () => {
+    const bag = deps() as Partial<EdgeDeps>;
+    if (!bag.governance || !bag.audit || !bag.pointers || !bag.catalog) throw new Error('this route needs `edge` ports: its deps have no governance or audit log');
+    return bag as EdgeDeps;
+  };
+}
+
+/** The caller (401 without a valid subject), then the path, so a refusal can name the view. */
+function authenticate(params: z.ZodType | undefined): RouteMiddleware {
+  return {
+    before: ({ event, context }) => {
+      const state = stateOf(context);
+      state.principal = principalFrom(event);
+      state.params = params ? parse(params, event.pathParameters ?? {}, 'path') : undefined;
+    },
+  };
+}
+
+/**
+ * The policy, read once for the request: from the container's cache for reads (serving must
+ * not pay a round trip for it), from the table for every change, so the rules a change is
+ * judged by are the newest stored. Then what no tier changes is judged before the body is read.
+ */
+function authorize(deps: () => EdgeDeps, action: Action, judgedByUseCase: boolean, hints: (state: RouteState) => TierHints): RouteMiddleware {
+  return {
+    before: async ({ event, context }) => {
+      const state = stateOf(context);
+      // The use case reads the policy in its own round of reads, with the pointer.
+      if (judgedByUseCase) return void (state.caller = { principal: state.principal! });
+      const ports = deps();
+      const { document: policy } = action === 'read' ? await policyInForce(ports.governance) : await currentPolicy(ports.governance);
+      state.caller = { principal: state.principal!, policy };
+      state.authorization = new RequestAuthorization(ports, { principal: state.principal!, policy }, event.pathParameters?.view, () => hints(state));
+      state.authorization.early(action);
+    },
+  };
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function parseInput(query: z.ZodType | undefined, body: z.ZodType | undefined): RouteMiddleware {
+  return {
+    before: ({ event, context }) => {
+      const state = stateOf(context);
+      state.query = query ? parse(query, event.queryStringParameters ?? {}, 'query') : undefined;
+      state.body = body ? parse(body, jsonBody(event), 'body') : undefined;
+    },
+  };
+}
+
+function authorizeAtTier(action: Action, judgedByUseCase: boolean): RouteMiddleware {
+  return {
+    before: async ({ context }) => {
+      if (!judgedByUseCase) await stateOf(context).authorization!.require(action);
+    },
+  };
+}
+
+/**
+ * Every error, from a middleware or the use case, becomes the response here. A refusal is
+ * itself an audited event (who tried what, on which view, and why not); a refusal that cannot
+ * be audited is not answered as a plain refusal: the store's error wins.
+ */
+function errors(deps: () => EdgeDeps): RouteMiddleware {
+  return {
+    // A fresh state per request: a context object may be reused by a caller (a bench, a test),
+    // and a refusal must never be audited under the previous request's caller.
+    before: ({ context }) => void (context.rewind = {}),
+    onError: async (request) => {
+      let error: unknown = request.error;
+      const principal = request.context.rewind?.principal;
+      if (error instanceof ForbiddenError && principal) await auditRefusal(deps(), principal, error, request.event).catch((auditError: unknown) => (error = auditError));
+      const response = toErrorResponse(error, request.context.awsRequestId);
+      if (response.status >= 500) logger.error('request failed', { error: error as Error, routeKey: request.event.routeKey });
+      else logger.info('request refused', { status: response.status, code: response.body.error.code, routeKey: request.event.routeKey });
+      request.response = json(response.status, response.body, response.headers);
+    },
+  };
+}
+
+async function auditRefusal(deps: EdgeDeps, principal: Principal, error: ForbiddenError, event: HttpEvent): Promise<void> {
   const view = error.view ?? event.pathParameters?.view;
-  await deps.registry.appendAudit({
+  await deps.audit.appendAudit({
     actor: principal.sub,
     action: error.action,
     outcome: 'denied',

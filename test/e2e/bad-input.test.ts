@@ -72,9 +72,9 @@ it('refuses to activate a rejected version with 409', async () => {
   // through the registry so this suite does not depend on preflight policy.
   const { createDeps } = await import('../../store');
   const deps = createDeps();
-  const record = (await deps.registry.getVersion(view, 2))!;
-  const version = await deps.registry.nextVersionNumber(view, new Date().toISOString());
-  await deps.registry.putVersion({ ...record, version, outcome: 'rejected' }, { actor: `test.${rewind.tag}`, action: 'deploy', outcome: 'allowed', view });
+  const record = (await deps.catalog.getVersion(view, 2))!;
+  const version = await deps.catalog.nextVersionNumber(view, new Date().toISOString());
+  await deps.catalog.putVersion({ ...record, version, outcome: 'rejected' }, { actor: `test.${rewind.tag}`, action: 'deploy', outcome: 'allowed', view });
 
   const before = await rewind.dump();
   const reply = await deployer.post(`/views/${view}/activate`, { version });

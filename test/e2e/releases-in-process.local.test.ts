@@ -78,8 +78,8 @@ describe('derived artifacts and the serving cache', () => {
     // containers would have), plus a response cache in front of one of them, keyed by the
     // cache namespace's generation and admitting only the versions its last refresh says are
     // served, as a consumer of the artifact events would.
-    const { registry, online } = getDeps();
-    const servers = Array.from({ length: 5 }, () => new FeatureServer(registry, online, STALENESS_MS));
+    const deps = getDeps();
+    const servers = Array.from({ length: 5 }, () => new FeatureServer(deps, deps.online, STALENESS_MS));
     const responseCache = new Map<string, number>();
     const namespace = () => rewind.local.releases.artifacts.namespace('user-profile-cache');
     const reads: { server: string; started: number; version: number }[] = [];
@@ -154,8 +154,8 @@ describe('derived artifacts and the serving cache', () => {
     // process "dies" the moment the transaction lands: no in-request step, no response, and
     // no code of this request after the commit. The outbox is the only path left.
     const deps = withArtifacts(getDeps());
-    const registry = crashingAfterCommit(deps.registry);
-    await expect(rollbackView({ ...deps, registry }, dev.sub, view, { reason: 'v2 is bad' })).rejects.toThrow(CRASH_AFTER_COMMIT);
+    const pointers = crashingAfterCommit(deps.pointers);
+    await expect(rollbackView({ ...deps, pointers }, dev.sub, view, { reason: 'v2 is bad' })).rejects.toThrow(CRASH_AFTER_COMMIT);
 
     const [entry] = (await dev.get(`/views/${view}/history?limit=1`)).body.history;
     expect(entry).toMatchObject({ action: 'rollback', toVersion: 1 });

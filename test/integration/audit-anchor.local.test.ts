@@ -14,7 +14,7 @@ import type { AuditEntry } from '../../core/model';
 import type { AuditVerdict } from '../../core/queries';
 import { createDocumentClient } from '../../store/clients';
 import { storeConfigFromEnv } from '../../store/config';
-import { DynamoRegistry } from '../../store/dynamo-registry';
+import { createTablePorts } from '../../store/dynamo-ports';
 import { deployBody } from '../support/fixtures';
 import { startLocalTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
@@ -195,7 +195,7 @@ describe('a chain written before heads existed', () => {
 it('appends with two parallel Queries (head, newest entry) and one TransactWriteItems (the entry and its head)', async () => {
   const counted = createDocumentClient();
   const send = jest.spyOn(counted, 'send'); // counts calls; every call still reaches DynamoDB
-  const registry = new DynamoRegistry(counted, storeConfigFromEnv(rewind.env).tables);
+  const registry = createTablePorts(counted, storeConfigFromEnv(rewind.env).tables).audit;
   const view = rewind.view('counted');
   for (let i = 0; i < 2; i++) {
     await registry.appendAudit({ actor: viewer.sub, action: 'rollback', outcome: 'denied', view });

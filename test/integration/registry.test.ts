@@ -1,7 +1,10 @@
-/** DynamoRegistry against DynamoDB Local: what it promises beyond the use-case suites. */
+/** The DynamoDB table ports against DynamoDB Local: what they promise beyond the use-case suites. */
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { rollbackView } from '../../core/pointer-changes';
+import { createDeps } from '../../store';
 import { createDocumentClient } from '../../store/clients';
-import { DynamoRegistry } from '../../store/dynamo-registry';
+import { storeConfigFromEnv } from '../../store/config';
+import { createTablePorts } from '../../store/dynamo-ports';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type TestRewind } from '../support/rewind';
 
@@ -15,9 +18,9 @@ beforeAll(async () => {
 });
 afterAll(() => rewind.stop());
 
-/** A registry of its own on the suite's tables (its own client, so calls can be counted). */
+/** Table ports of their own on the suite's tables (their own client, so calls can be counted). */
 const registryOn = (db: ReturnType<typeof createDocumentClient>) =>
-  new DynamoRegistry(db, {
+  createTablePorts(db, {
     versions: rewind.env.REWIND_VERSIONS_TABLE!,
     pointers: rewind.env.REWIND_POINTERS_TABLE!,
     history: rewind.env.REWIND_HISTORY_TABLE!,
@@ -27,7 +30,7 @@ const registryOn = (db: ReturnType<typeof createDocumentClient>) =>
 it('reads an immutable version record from DynamoDB once, and hands out copies', async () => {
   const db = createDocumentClient();
   const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB
-  const registry = registryOn(db);
+  const registry = registryOn(db).catalog;
   const gets = () => send.mock.calls.filter(([command]) => command instanceof GetCommand).length;
 
   const first = await registry.getVersion(view, 1);
@@ -46,13 +49,44 @@ it('reads an immutable version record from DynamoDB once, and hands out copies',
 it('fails at once, naming the item, when a write is refused for a reason other than a lost race', async () => {
   const db = createDocumentClient();
   const send = jest.spyOn(db, 'send'); // counts calls; every call still reaches DynamoDB
-  const registry = registryOn(db);
+  const registry = registryOn(db).catalog;
   const existing = (await registry.getVersion(view, 1))!;
   // Version records are written once: writing version 1 again is refused by its condition,
   // and retrying (as for a contended audit chain) could never succeed.
   await expect(registry.putVersion(existing, { actor: `test.${rewind.tag}`, action: 'deploy', outcome: 'allowed', view })).rejects.toThrow(
-    /refused the write .*item 0: ConditionalCheckFailed/,
+    /refused the write .*version: ConditionalCheckFailed/,
   );
   expect(send.mock.calls.filter(([command]) => command instanceof TransactWriteCommand)).toHaveLength(1);
+  db.destroy();
+});
+
+it('rolls back with one round of reads issued together and one TransactWriteItems', async () => {
+  const rolled = rewind.view('round-trips');
+  const dev = await rewind.as('dev', ['deployer']);
+  for (const seed of [1, 2]) expect((await dev.post(`/views/${rolled}/versions`, deployBody(seed, 3))).status).toBe(201);
+  for (const version of [1, 2]) expect((await dev.post(`/views/${rolled}/activate`, { version })).status).toBe(200);
+  const db = createDocumentClient();
+  const deps = createDeps(storeConfigFromEnv(rewind.env), db);
+  // Version records are immutable and cached per container: a warm container has read them.
+  await Promise.all([deps.catalog.getVersion(rolled, 1), deps.catalog.getVersion(rolled, 2)]);
+  // Records when each call is sent and when it comes back; every call still reaches DynamoDB.
+  const events: string[] = [];
+  const send = db.send.bind(db) as (command: unknown) => Promise<unknown>;
+  jest.spyOn(db, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
+    events.push(`> ${command.constructor.name}`);
+    try {
+      return await send(command);
+    } finally {
+      events.push(`< ${command.constructor.name}`);
+    }
+  }) as never);
+
+  const done = await rollbackView(deps, dev.sub, rolled, { toVersion: 1, reason: 'counted' });
+
+  expect(done).toMatchObject({ changed: true, toVersion: 1 });
+  const firstBack = events.findIndex((e) => e.startsWith('<'));
+  // pointer, approvals, policy, the audit chain's head and newest entry, the target's materialization
+  expect(events.slice(0, firstBack).sort()).toEqual(['> GetCommand', '> GetCommand', '> QueryCommand', '> QueryCommand', '> QueryCommand', '> QueryCommand']);
+  expect(events.filter((e) => e.startsWith('>')).slice(firstBack)).toEqual(['> TransactWriteCommand']);
   db.destroy();
 });

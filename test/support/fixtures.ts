@@ -1,4 +1,4 @@
-import type { Registry } from '../../core/ports';
+import type { PointerLog } from '../../core/ports';
 import type { Caller } from './rewind';
 
 /** The feature view every suite deploys, and rows for it. */
@@ -42,14 +42,14 @@ export async function deployTwoVersions(caller: Pick<Caller, 'post'>, view: stri
 export const CRASH_AFTER_COMMIT = 'process died after the commit';
 
 /**
- * `registry`, in a process that dies the moment a pointer change's transaction lands: the change
+ * `pointers`, in a process that dies the moment a pointer change's transaction lands: the change
  * is committed, and nothing after the commit runs (no in-request step, no response).
  */
-export function crashingAfterCommit<R extends Registry>(registry: R): R {
-  return new Proxy(registry, {
+export function crashingAfterCommit<R extends PointerLog>(pointers: R): R {
+  return new Proxy(pointers, {
     get: (target, key) =>
       key === 'commitPointerChange'
-        ? async (change: Parameters<Registry['commitPointerChange']>[0]) => {
+        ? async (change: Parameters<PointerLog['commitPointerChange']>[0]) => {
             await target.commitPointerChange(change);
             throw new Error(CRASH_AFTER_COMMIT);
           }

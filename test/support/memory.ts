@@ -9,26 +9,87 @@ import { appendToChain, chainFor } from '../../core/audit-chain';
 import type { Deps } from '../../core/deps';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError, ValidationError } from '../../core/errors';
 import type { Approval, AuditDraft, AuditEntry, ChainHead, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
-import type { AuditChain, AuditFilter, CommittedChange, OnlineStore, PointerChange, Registry, SnapshotStore, SourceRecords } from '../../core/ports';
+import type {
+  AuditChain,
+  AuditFilter,
+  AuditLog,
+  ChainEnd,
+  CommittedChange,
+  Governance,
+  OnlineStore,
+  PointerChange,
+  PointerLog,
+  SnapshotStore,
+  SourceRecords,
+  VersionCatalog,
+} from '../../core/ports';
 import type { FeatureRow } from '../../core/rows';
 
-export class MemoryRegistry implements Registry {
-  readonly versions = new Map<string, VersionRecord>();
-  readonly counters = new Map<string, number>();
-  readonly materializations = new Map<string, Materialization>();
-  readonly pointers = new Map<string, Pointer>();
-  readonly historyEntries: HistoryEntry[] = [];
-  /** Entries by chain, in seq order. A test may edit or delete them, as someone with the table could. */
-  readonly audit = new Map<string, AuditEntry[]>();
+/**
+ * The audit chains, shared by every memory port that appends (as the DynamoDB adapters share
+ * one ChainAppendWriter). A test may edit or delete entries, as someone with the table could.
+ */
+export class MemoryAuditLog implements AuditLog {
+  /** Entries by chain, in seq order. */
+  readonly chains = new Map<string, AuditEntry[]>();
   /**
    * Heads by chain (in DynamoDB, each in its own partition: auditHeadPartition(chain)); a chain
    * with entries and no head is one written before heads existed. A test may push entries onto
-   * `audit` without moving the head, as the release before heads does.
+   * `chains` without moving the head, as the release before heads does.
    */
-  readonly auditHeads = new Map<string, ChainHead>();
-  readonly policies: StoredPolicy[] = [];
-  readonly approvals: Approval[] = [];
-  pointerReads = 0;
+  readonly heads = new Map<string, ChainHead>();
+
+  async appendAudit(draft: AuditDraft, at = new Date().toISOString()): Promise<AuditEntry> {
+    return this.append(draft, at);
+  }
+  async chainEnd(view: string | undefined): Promise<ChainEnd> {
+    const chain = chainFor(view);
+    const head = this.heads.get(chain);
+    const newest = this.chains.get(chain)?.at(-1);
+    return { ...(head ? { head: structuredClone(head) } : {}), ...(newest ? { newest: structuredClone(newest) } : {}) };
+  }
+  /**
+   * Like the DynamoDB writer's: read the end of the chain (its head and its newest entry;
+   * `appendToChain` follows the head, or the newest entry when there is no head or entries go
+   * on beyond it, as entries written by the release before heads do), or take the end read
+   * ahead, let other work run, then, only if the entry's seq is still free and the head has not
+   * moved, run `commit` (the caller's checks, which may throw, then its writes) and place the
+   * entry and the head, all without yielding: one transaction. A lost race reads the end again.
+   */
+  async append(draft: AuditDraft, at: string, commit: (entry: AuditEntry) => void = () => undefined, readAhead?: ChainEnd): Promise<AuditEntry> {
+    const chain = chainFor(draft.view);
+    let end = readAhead;
+    for (;;) {
+      const { head, newest } = end ?? { head: this.heads.get(chain), newest: this.chains.get(chain)?.at(-1) };
+      end = undefined;
+      const append = appendToChain(chain, head, newest, draft, at);
+      await Promise.resolve();
+      const entries = this.chains.get(chain) ?? [];
+      if (entries.some((e) => e.seq === append.entry.seq) || this.heads.get(chain)?.seq !== append.expectedHeadSeq) continue;
+      commit(append.entry);
+      this.chains.set(chain, [...entries, append.entry].sort((a, b) => a.seq - b.seq));
+      this.heads.set(chain, append.head);
+      return append.entry;
+    }
+  }
+  async listAudit(options: AuditFilter) {
+    const all = options.view ? (this.chains.get(chainFor(options.view)) ?? []) : [...this.chains.values()].flat();
+    const matching = options.actor === undefined ? all : all.filter((e) => e.actor === options.actor);
+    return [...matching].reverse().slice(0, options.limit);
+  }
+  async *auditChains(): AsyncIterable<AuditChain> {
+    for (const chain of new Set([...this.chains.keys(), ...this.heads.keys()])) {
+      const head = this.heads.get(chain);
+      yield { chain, entries: this.chains.get(chain) ?? [], ...(head ? { head } : {}) };
+    }
+  }
+}
+
+export class MemoryCatalog implements VersionCatalog {
+  readonly versions = new Map<string, VersionRecord>();
+  readonly counters = new Map<string, number>();
+  readonly materializations = new Map<string, Materialization>();
+  constructor(private readonly audit: MemoryAuditLog) {}
 
   async nextVersionNumber(view: string): Promise<number> {
     const next = (this.counters.get(view) ?? 0) + 1;
@@ -37,7 +98,7 @@ export class MemoryRegistry implements Registry {
   }
   async putVersion(record: VersionRecord, draft: AuditDraft): Promise<AuditEntry> {
     const key = `${record.view}#${record.version}`;
-    return this.withChainAppend(draft, new Date().toISOString(), () => {
+    return this.audit.append(draft, new Date().toISOString(), () => {
       if (this.versions.has(key)) throw new Error(`version ${key} exists`);
       this.versions.set(key, structuredClone(record));
     });
@@ -60,80 +121,68 @@ export class MemoryRegistry implements Registry {
   async putMaterialization(state: Materialization) {
     this.materializations.set(`${state.view}#${state.version}`, state);
   }
-  async getPointer(view: string) {
-    this.pointerReads++;
-    return structuredClone(this.pointers.get(view));
-  }
-  async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
-    let history!: HistoryEntry;
-    const audit = await this.withChainAppend(change.audit, change.history.at, (entry) => {
-      const current = this.pointers.get(change.before.view);
-      if ((current?.revision ?? 0) !== change.before.revision)
-        throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
-      const approval = change.useApproval && this.approvals.find((a) => a.view === change.useApproval!.view && a.id === change.useApproval!.id);
-      if (change.useApproval && (!approval || approval.usedAt)) throw new InvalidStateError(`approval ${change.useApproval.id} was used by another change meanwhile`);
-      if (approval) Object.assign(approval, { usedAt: change.history.at, usedBy: change.history.actor, usedRevision: change.after.revision });
-      history = { ...change.history, auditId: entry.id };
-      this.pointers.set(change.after.view, structuredClone(change.after));
-      this.historyEntries.push(history);
-    });
-    return { pointer: change.after, history, audit };
-  }
-  async history(view: string, limit: number) {
-    return this.historyEntries.filter((h) => h.view === view).reverse().slice(0, limit);
-  }
-  async appendAudit(draft: AuditDraft, at = new Date().toISOString()): Promise<AuditEntry> {
-    return this.withChainAppend(draft, at);
-  }
-  /**
-   * Like the DynamoDB adapter's: read the end of the chain (its head and its newest entry;
-   * `appendToChain` follows the head, or the newest entry when there is no head or entries go
-   * on beyond it, as entries written by the release before heads do),
-   * let other work run, then, only if the entry's seq is still free and the head has not moved,
-   * run `commit` (the caller's checks, which may throw, then its writes) and place the entry and
-   * the head, all without yielding: one transaction. A lost race reads the end again.
-   */
-  private async withChainAppend(draft: AuditDraft, at: string, commit: (entry: AuditEntry) => void = () => undefined): Promise<AuditEntry> {
-    const chain = chainFor(draft.view);
-    for (;;) {
-      const append = appendToChain(chain, this.auditHeads.get(chain), this.audit.get(chain)?.at(-1), draft, at);
-      await Promise.resolve();
-      const entries = this.audit.get(chain) ?? [];
-      if (entries.some((e) => e.seq === append.entry.seq) || this.auditHeads.get(chain)?.seq !== append.expectedHeadSeq) continue;
-      commit(append.entry);
-      this.audit.set(chain, [...entries, append.entry].sort((a, b) => a.seq - b.seq));
-      this.auditHeads.set(chain, append.head);
-      return append.entry;
-    }
-  }
-  async listAudit(options: AuditFilter) {
-    const all = options.view ? (this.audit.get(chainFor(options.view)) ?? []) : [...this.audit.values()].flat();
-    const matching = options.actor === undefined ? all : all.filter((e) => e.actor === options.actor);
-    return [...matching].reverse().slice(0, options.limit);
-  }
-  async *auditChains(): AsyncIterable<AuditChain> {
-    for (const chain of new Set([...this.audit.keys(), ...this.auditHeads.keys()])) {
-      const head = this.auditHeads.get(chain);
-      yield { chain, entries: this.audit.get(chain) ?? [], ...(head ? { head } : {}) };
-    }
-  }
+}
+
+export class MemoryGovernance implements Governance {
+  readonly policies: StoredPolicy[] = [];
+  readonly approvals: Approval[] = [];
+  policyReads = 0;
+  constructor(private readonly audit: MemoryAuditLog) {}
+
   async getPolicy() {
+    this.policyReads++;
     return structuredClone(this.policies.at(-1));
   }
   async putPolicy(policy: StoredPolicy, draft: AuditDraft) {
-    return this.withChainAppend(draft, policy.updatedAt, () => {
+    return this.audit.append(draft, policy.updatedAt, () => {
       const current = this.policies.at(-1)?.revision ?? 0;
       if (policy.revision !== current + 1) throw new PolicyConflictError(policy.revision - 1, current);
       this.policies.push(structuredClone(policy));
     });
   }
   async putApproval(approval: Approval, draft: AuditDraft) {
-    return this.withChainAppend(draft, approval.at, () => {
+    return this.audit.append(draft, approval.at, () => {
       this.approvals.push(structuredClone(approval));
     });
   }
   async listApprovals(view: string, limit: number) {
     return structuredClone(this.approvals.filter((a) => a.view === view).sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit));
+  }
+}
+
+export class MemoryPointerLog implements PointerLog {
+  /** Pointers by view. */
+  readonly byView = new Map<string, Pointer>();
+  readonly historyEntries: HistoryEntry[] = [];
+  pointerReads = 0;
+  constructor(
+    private readonly audit: MemoryAuditLog,
+    /** Approvals are used up in the pointer change's transaction, as in DynamoDB. */
+    private readonly governance: MemoryGovernance,
+  ) {}
+
+  async getPointer(view: string) {
+    this.pointerReads++;
+    return structuredClone(this.byView.get(view));
+  }
+  async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
+    let history!: HistoryEntry;
+    const commit = (entry: AuditEntry) => {
+      const current = this.byView.get(change.before.view);
+      if ((current?.revision ?? 0) !== change.before.revision)
+        throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
+      const approval = change.useApproval && this.governance.approvals.find((a) => a.view === change.useApproval!.view && a.id === change.useApproval!.id);
+      if (change.useApproval && (!approval || approval.usedAt)) throw new InvalidStateError(`approval ${change.useApproval.id} was used by another change meanwhile`);
+      if (approval) Object.assign(approval, { usedAt: change.history.at, usedBy: change.history.actor, usedRevision: change.after.revision });
+      history = { ...change.history, auditId: entry.id };
+      this.byView.set(change.after.view, structuredClone(change.after));
+      this.historyEntries.push(history);
+    };
+    const audit = await this.audit.append(change.audit, change.history.at, commit, change.chainEnd);
+    return { pointer: change.after, history, audit };
+  }
+  async history(view: string, limit: number) {
+    return this.historyEntries.filter((h) => h.view === view).reverse().slice(0, limit);
   }
 }
 
@@ -189,8 +238,13 @@ export class MemorySnapshotStore implements SnapshotStore {
 }
 
 export function memoryDeps(now = () => new Date('2026-11-25T12:00:00Z')) {
+  const audit = new MemoryAuditLog();
+  const governance = new MemoryGovernance(audit);
   const deps = {
-    registry: new MemoryRegistry(),
+    catalog: new MemoryCatalog(audit),
+    pointers: new MemoryPointerLog(audit, governance),
+    audit,
+    governance,
     online: new MemoryOnlineStore(),
     snapshots: new MemorySnapshotStore(),
     clock: { now },

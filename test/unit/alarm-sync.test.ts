@@ -167,12 +167,14 @@ const version = (view: string, v: number, monitor?: object): VersionRecord => ({
 const pointer = (view: string, stable: number | null): Pointer => ({ view, stable, previousStable: [], rolledBack: [], disabledFeatures: [], revision: 1, updatedAt: '', updatedBy: '' });
 type FakeViews = Record<string, { stable: number | null; versions: VersionRecord[] }>;
 
-/** The registry reads sync-alarms makes, over views held in memory. */
+/** The catalog and pointer reads sync-alarms makes, over views held in memory. */
 function fakeRegistry(views: FakeViews) {
   return {
-    getPointer: async (view: string) => (views[view] ? pointer(view, views[view]!.stable) : undefined),
-    getVersion: async (view: string, v: number) => views[view]?.versions.find((r) => r.version === v),
-    listViews: async () => Object.keys(views),
+    pointers: { getPointer: async (view: string) => (views[view] ? pointer(view, views[view]!.stable) : undefined) },
+    catalog: {
+      getVersion: async (view: string, v: number) => views[view]?.versions.find((r) => r.version === v),
+      listViews: async () => Object.keys(views),
+    },
   };
 }
 
@@ -181,7 +183,7 @@ describe('functions/sync-alarms', () => {
   afterAll(() => logger.setLogLevel('INFO'));
 
   function setup(views: FakeViews, cloudwatch = fakeCloudWatch(100), service?: string) {
-    const sync = createSyncAlarms({ registry: fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client, service), ...(service ? { service } : {}) });
+    const sync = createSyncAlarms({ ...fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client, service), ...(service ? { service } : {}) });
     return { sync, cloudwatch, views };
   }
   const pointerEvent = (view: string, detailType = 'FeatureViewActivated') => ({ source: 'rewind', 'detail-type': detailType, detail: { eventId: `${view}#1`, view } });
@@ -312,7 +314,7 @@ describe('purging a service\'s drift alarms (the stack is deleted)', () => {
     expect(purgeRequested({ purgeAll: 'yes' })).toBe(false);
     const cloudwatch = fakeCloudWatch(100);
     const mine = await seed(cloudwatch, 'rewind', 1);
-    const handle = createSyncAlarmsHandler({ registry: fakeRegistry({}), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks: stackIn('UPDATE_COMPLETE') });
+    const handle = createSyncAlarmsHandler({ ...fakeRegistry({}), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks: stackIn('UPDATE_COMPLETE') });
     expect(await handle({ purgeAll: true })).toEqual({ purged: mine, left: [] });
   });
 });
@@ -349,7 +351,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
   });
 
   function setup(views: FakeViews, stacks: StackStatusPort, cloudwatch = fakeCloudWatch(100)) {
-    const ports = { registry: fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks };
+    const ports = { ...fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks };
     return { resource: createDriftAlarmsResource(ports), handle: createSyncAlarmsHandler(ports), cloudwatch };
   }
   const alarmNames = (cloudwatch: ReturnType<typeof fakeCloudWatch>) => [...cloudwatch.alarms.keys()].sort();
@@ -419,7 +421,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
 
   it('on Delete, answers success when the alarms cannot even be listed', async () => {
     const failing: CloudWatchSender = { send: (async () => { throw new Error('AccessDenied'); }) as CloudWatchSender['send'] };
-    const resource = createDriftAlarmsResource({ registry: fakeRegistry({}), alarms: new CloudWatchDriftAlarms(failing), stacks: stackIn('DELETE_IN_PROGRESS') });
+    const resource = createDriftAlarmsResource({ ...fakeRegistry({}), alarms: new CloudWatchDriftAlarms(failing), stacks: stackIn('DELETE_IN_PROGRESS') });
     expect(await resource(request('Delete'))).toMatchObject({ Data: { Purged: 0, Left: 'unknown' } });
   });
 

@@ -41,7 +41,7 @@ describe('artifact events from the history entry', () => {
   it('the entry carries the plan; the outbox emits its pointer event, then one event per artifact in order, with fixed ids', async () => {
     const { deps, wired } = await twoVersions();
     const activated = await activateVersion(wired, 'dev', 'v', { version: 2, reason: 'new model' });
-    const entry = deps.registry.historyEntries.at(-1)!;
+    const entry = deps.pointers.historyEntries.at(-1)!;
     expect(entry.artifacts!.map((a) => [a.name, a.tier, a.order, a.status, a.declaredBy])).toEqual([
       ['user-cache', 'data', 0, 'invalidated', [2, 1]],
       ['churn-vectors', 'model', 1, 'requested', [2, 1]],
@@ -89,7 +89,7 @@ describe('artifact events from the history entry', () => {
   it('an entry without artifacts yields its pointer event only', async () => {
     const deps = memoryDeps();
     await deployVersion(deps, 'dev', 'v', request(1, { activate: true }));
-    const entry = deps.registry.historyEntries.at(-1)!;
+    const entry = deps.pointers.historyEntries.at(-1)!;
     expect(entry).not.toHaveProperty('artifacts');
     expect(historyEvents(entry, 'bus').map((e) => e.DetailType)).toEqual(['FeatureViewActivated']);
   });
@@ -100,11 +100,11 @@ describe('artifact events from the history entry', () => {
     const generation = invalidator.generation('user-cache');
     // The process dies the moment the transaction lands: nothing after the commit runs (no
     // in-request invalidation, no response, and nothing this request could have published).
-    const registry = crashingAfterCommit(deps.registry);
-    await expect(rollbackView({ ...wired, registry }, 'oncall', 'v', { reason: 'v2 is bad' })).rejects.toThrow(CRASH_AFTER_COMMIT);
+    const pointers = crashingAfterCommit(deps.pointers);
+    await expect(rollbackView({ ...wired, pointers }, 'oncall', 'v', { reason: 'v2 is bad' })).rejects.toThrow(CRASH_AFTER_COMMIT);
     expect(invalidator.generation('user-cache')).toBe(generation);
 
-    const committed = deps.registry.historyEntries.at(-1)!;
+    const committed = deps.pointers.historyEntries.at(-1)!;
     expect(committed).toMatchObject({ action: 'rollback', revision: 3, after: { stable: 1 } });
     const { client, sent } = fakeEventsClient();
     expect(await createPublisher(client, () => 'rewind-bus')({ Records: [streamRecord(committed)] })).toEqual({ batchItemFailures: [] });
@@ -129,21 +129,21 @@ describe('artifact events from the history entry', () => {
       ['churn-board', 'requested'],
     ]);
     expect(result.artifacts![1]!.detail).toContain("an artifact of tier 'data' failed in the request");
-    expect(historyEvents(deps.registry.historyEntries.at(-1)!, 'bus').filter((e) => e.DetailType === ARTIFACT_EVENT)).toHaveLength(3);
+    expect(historyEvents(deps.pointers.historyEntries.at(-1)!, 'bus').filter((e) => e.DetailType === ARTIFACT_EVENT)).toHaveLength(3);
   });
 
   it('the local relay emits the same events from the same entry, and its log keeps the artifact ones', async () => {
     const { deps, wired } = await twoVersions();
     const onBus: OutboxEvent[] = [];
     const log = new LocalEventLog();
-    const relay = await new HistoryOutboxRelay(deps.registry, [log, { publish: (e: OutboxEvent) => onBus.push(e) }], 60_000).start();
+    const relay = await new HistoryOutboxRelay({ listViews: () => deps.catalog.listViews(), history: (view, limit) => deps.pointers.history(view, limit) }, [log, { publish: (e: OutboxEvent) => onBus.push(e) }], 60_000).start();
     try {
       await activateVersion(wired, 'dev', 'v', { version: 2 });
       await relay.poll();
     } finally {
       await relay.stop();
     }
-    const entry: HistoryEntry = deps.registry.historyEntries.at(-1)!;
+    const entry: HistoryEntry = deps.pointers.historyEntries.at(-1)!;
     expect(onBus.map((e) => ({ detailType: e['detail-type'], ...e.detail }))).toEqual(details(historyEvents(entry, 'rewind-local')));
     expect(log.events.map((e) => [e.detailType, e.eventId, e.detail.order])).toEqual([
       [ARTIFACT_EVENT, 'v#2#cache-namespace#user-cache', 0],

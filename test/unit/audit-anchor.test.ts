@@ -12,23 +12,23 @@ const draft = (i: number, view = 'v'): AuditDraft => ({ actor: `a${i}`, action: 
 
 async function appended(n: number, view = 'v') {
   const deps = memoryDeps();
-  for (let i = 0; i < n; i++) await deps.registry.appendAudit(draft(i, view));
+  for (let i = 0; i < n; i++) await deps.audit.appendAudit(draft(i, view));
   return deps;
 }
 
 it('keeps a head naming the newest entry of each chain', async () => {
   const deps = await appended(3);
-  await deps.registry.appendAudit({ actor: 'root', action: 'put-policy', outcome: 'allowed' });
-  const newest = deps.registry.audit.get('view:v')!.at(-1)!;
-  expect(deps.registry.auditHeads.get('view:v')).toEqual({ chain: 'view:v', seq: 3, hash: newest.hash, at: newest.at });
-  expect(deps.registry.auditHeads.get('global')).toMatchObject({ seq: 1 });
+  await deps.audit.appendAudit({ actor: 'root', action: 'put-policy', outcome: 'allowed' });
+  const newest = deps.audit.chains.get('view:v')!.at(-1)!;
+  expect(deps.audit.heads.get('view:v')).toEqual({ chain: 'view:v', seq: 3, hash: newest.hash, at: newest.at });
+  expect(deps.audit.heads.get('global')).toMatchObject({ seq: 1 });
   expect(await verifyAudit(deps)).toEqual({ ok: true, entries: 4, chains: 2, problems: [], unanchored: [] });
 });
 
 it('detects the newest entry deleted, naming the chain, the head seq and the last stored seq', async () => {
   const deps = await appended(4);
-  await deps.registry.appendAudit(draft(0, 'other'));
-  deps.registry.audit.get('view:v')!.pop();
+  await deps.audit.appendAudit(draft(0, 'other'));
+  deps.audit.chains.get('view:v')!.pop();
 
   const verdict = await verifyAudit(deps);
   expect(verdict).toMatchObject({ ok: false, entries: 4, chains: 2, firstBadEntry: { id: 'view:v/4', reason: expect.stringMatching(/deleted/) } });
@@ -37,26 +37,26 @@ it('detects the newest entry deleted, naming the chain, the head seq and the las
 
 it('detects every entry of a chain deleted while its head stays', async () => {
   const deps = await appended(2);
-  deps.registry.audit.delete('view:v');
+  deps.audit.chains.delete('view:v');
   expect(await verifyAudit(deps)).toMatchObject({ ok: false, entries: 0, chains: 1, problems: [{ chain: 'view:v', reason: 'truncated', headSeq: 2, lastSeq: 0 }] });
 });
 
 it('keeps the gap visible after the next append: the chain goes on from its head, not from what is left', async () => {
   const deps = await appended(4);
-  deps.registry.audit.get('view:v')!.splice(2);
-  const next = await deps.registry.appendAudit(draft(9));
+  deps.audit.chains.get('view:v')!.splice(2);
+  const next = await deps.audit.appendAudit(draft(9));
   expect(next.seq).toBe(5);
   expect((await verifyAudit(deps)).problems).toEqual([expect.objectContaining({ chain: 'view:v', reason: 'missing', id: 'view:v/5' })]);
 });
 
 it('still detects an edited entry, and a replaced newest one', async () => {
   const deps = await appended(3);
-  const entries = deps.registry.audit.get('view:v')!;
+  const entries = deps.audit.chains.get('view:v')!;
   entries[1] = { ...entries[1]!, actor: 'mallory' };
   expect((await verifyAudit(deps)).problems).toEqual([expect.objectContaining({ reason: 'edited', id: 'view:v/2' })]);
 
   const other = await appended(3, 'w');
-  const chain = other.registry.audit.get('view:w')!;
+  const chain = other.audit.chains.get('view:w')!;
   // Re-hashed properly: nothing later cites the newest entry, only the head can tell.
   chain[2] = nextAuditEntry(chain[1], { ...draft(2, 'w'), actor: 'mallory' }, chain[2]!.at, { anchored: true });
   expect((await verifyAudit(other)).problems).toEqual([expect.objectContaining({ reason: 'head-mismatch', id: 'view:w/3' })]);
@@ -64,9 +64,9 @@ it('still detects an edited entry, and a replaced newest one', async () => {
 
 it('keeps one head at the newest entry when appends race', async () => {
   const deps = memoryDeps();
-  const entries = await Promise.all(Array.from({ length: 20 }, (_, i) => deps.registry.appendAudit(draft(i))));
+  const entries = await Promise.all(Array.from({ length: 20 }, (_, i) => deps.audit.appendAudit(draft(i))));
   expect(entries.map((e) => e.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-  expect(deps.registry.auditHeads.get('view:v')).toMatchObject({ seq: 20, hash: deps.registry.audit.get('view:v')!.at(-1)!.hash });
+  expect(deps.audit.heads.get('view:v')).toMatchObject({ seq: 20, hash: deps.audit.chains.get('view:v')!.at(-1)!.hash });
   expect(await verifyAudit(deps)).toMatchObject({ ok: true, entries: 20, problems: [] });
 });
 
@@ -80,40 +80,40 @@ describe('a chain written before heads existed', () => {
 
   it('verifies as unanchored, not broken', async () => {
     const deps = memoryDeps();
-    deps.registry.audit.set('view:v', legacy(3));
+    deps.audit.chains.set('view:v', legacy(3));
     expect(await verifyAudit(deps)).toEqual({ ok: true, entries: 3, chains: 1, problems: [], unanchored: ['view:v'] });
   });
 
   it('gets its head on the next append, from its real tail', async () => {
     const deps = memoryDeps();
     const old = legacy(3);
-    deps.registry.audit.set('view:v', [...old]);
-    const next = await deps.registry.appendAudit(draft(3));
+    deps.audit.chains.set('view:v', [...old]);
+    const next = await deps.audit.appendAudit(draft(3));
     expect(next).toMatchObject({ seq: 4, prevHash: old[2]!.hash, anchored: true });
-    expect(deps.registry.auditHeads.get('view:v')).toMatchObject({ seq: 4, hash: next.hash });
+    expect(deps.audit.heads.get('view:v')).toMatchObject({ seq: 4, hash: next.hash });
     expect(await verifyAudit(deps)).toEqual({ ok: true, entries: 4, chains: 1, problems: [], unanchored: [] });
 
     // From now on its truncation is detected like any other chain's.
-    deps.registry.audit.get('view:v')!.pop();
+    deps.audit.chains.get('view:v')!.pop();
     expect((await verifyAudit(deps)).problems).toEqual([expect.objectContaining({ reason: 'truncated', headSeq: 4, lastSeq: 3 })]);
   });
 
   it('anchors once when several appends race on it', async () => {
     const deps = memoryDeps();
-    deps.registry.audit.set('view:v', legacy(2));
-    await Promise.all(Array.from({ length: 10 }, (_, i) => deps.registry.appendAudit(draft(i))));
-    expect(deps.registry.auditHeads.get('view:v')).toMatchObject({ seq: 12 });
+    deps.audit.chains.set('view:v', legacy(2));
+    await Promise.all(Array.from({ length: 10 }, (_, i) => deps.audit.appendAudit(draft(i))));
+    expect(deps.audit.heads.get('view:v')).toMatchObject({ seq: 12 });
     expect(await verifyAudit(deps)).toMatchObject({ ok: true, entries: 12, unanchored: [] });
   });
 });
 
 it('reports a deleted head, and still does after the next append rebuilds it', async () => {
   const deps = await appended(3);
-  deps.registry.auditHeads.delete('view:v');
-  deps.registry.audit.get('view:v')!.pop(); // the head deleted to hide a truncation
+  deps.audit.heads.delete('view:v');
+  deps.audit.chains.get('view:v')!.pop(); // the head deleted to hide a truncation
   expect((await verifyAudit(deps)).problems).toEqual([expect.objectContaining({ chain: 'view:v', reason: 'head-lost', id: 'view:v/3', lastSeq: 2 })]);
 
-  await deps.registry.appendAudit(draft(7));
+  await deps.audit.appendAudit(draft(7));
   const verdict = await verifyAudit(deps);
   expect(verdict).toMatchObject({ ok: false, unanchored: [] });
   expect(verdict.problems).toEqual([expect.objectContaining({ chain: 'view:v', reason: 'head-lost', id: 'view:v/3', headSeq: 3, lastSeq: 3 })]);
@@ -121,14 +121,14 @@ it('reports a deleted head, and still does after the next append rebuilds it', a
 
 it('follows entries appended beyond the head by the release before heads, and moves the head there', async () => {
   const deps = await appended(3);
-  const entries = deps.registry.audit.get('view:v')!;
+  const entries = deps.audit.chains.get('view:v')!;
   // That release appends after the newest entry, without `anchored`, and leaves the head alone.
   entries.push(nextAuditEntry(entries.at(-1), draft(3), '2026-11-26T00:00:00Z'));
   entries.push(nextAuditEntry(entries.at(-1), draft(4), '2026-11-26T00:00:01Z'));
   expect((await verifyAudit(deps)).problems).toEqual([expect.objectContaining({ chain: 'view:v', reason: 'head-mismatch', id: 'view:v/4', headSeq: 3, lastSeq: 5 })]);
 
-  const next = await deps.registry.appendAudit(draft(5));
+  const next = await deps.audit.appendAudit(draft(5));
   expect(next).toMatchObject({ seq: 6, prevHash: entries[4]!.hash, anchored: true });
-  expect(deps.registry.auditHeads.get('view:v')).toMatchObject({ seq: 6, hash: next.hash });
+  expect(deps.audit.heads.get('view:v')).toMatchObject({ seq: 6, hash: next.hash });
   expect(await verifyAudit(deps)).toEqual({ ok: true, entries: 6, chains: 1, problems: [], unanchored: [] });
 });

@@ -63,9 +63,9 @@ describe('autoRollback', () => {
     const deps = await twoVersions();
     const result = await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v' }));
     expect(result).toMatchObject({ resolvedBy: 'view-dimension', outcomes: [{ view: 'v', action: 'rolled-back', fromVersion: 2, toVersion: 1 }] });
-    const [entry] = await deps.registry.history('v', 1);
+    const [entry] = await deps.pointers.history('v', 1);
     expect(entry).toMatchObject({ action: 'rollback', actor: alarmActor('rewind-drift-v-psi'), reason: expect.stringMatching(/^rewind-drift-v-psi: Threshold Crossed/) });
-    expect((await deps.registry.getPointer('v'))!.rolledBack).toEqual([2]);
+    expect((await deps.pointers.getPointer('v'))!.rolledBack).toEqual([2]);
   });
 
   it('leaves a view alone that is already on a restored version, and says so', async () => {
@@ -73,7 +73,7 @@ describe('autoRollback', () => {
     await rollbackView(deps, 'alice', 'v', { reason: 'saw it first' });
     const result = await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v' }));
     expect(result.outcomes).toEqual([{ view: 'v', action: 'none', why: expect.stringMatching(/already on a restored version: v1 since a rollback by alice/) }]);
-    expect((await deps.registry.getPointer('v'))!.stable).toBe(1);
+    expect((await deps.pointers.getPointer('v'))!.stable).toBe(1);
   });
 
   it('does nothing when the view changed after the alarm fired', async () => {
@@ -84,11 +84,11 @@ describe('autoRollback', () => {
 
   it('ignores alarms that name no view, unknown views and non-ALARM states, touching nothing', async () => {
     const deps = await twoVersions();
-    const before = structuredClone([...deps.registry.pointers]);
+    const before = structuredClone([...deps.pointers.byView]);
     expect(await autoRollback(deps, fired('rewind-something'))).toMatchObject({ resolvedBy: 'nothing', outcomes: [], note: expect.stringMatching(/names no view/) });
     expect((await autoRollback(deps, fired('rewind-drift-ghost-psi', { view: 'ghost' }))).outcomes).toEqual([{ view: 'ghost', action: 'none', why: 'no such view' }]);
     expect(await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v', state: 'OK' }))).toMatchObject({ outcomes: [], note: 'state is OK, not ALARM' });
-    expect([...deps.registry.pointers]).toEqual(before);
+    expect([...deps.pointers.byView]).toEqual(before);
   });
 
   describe('two Rewind stacks in one account: the service dimension says whose alarm it is', () => {
@@ -96,9 +96,9 @@ describe('autoRollback', () => {
 
     it('ignores, writing nothing, a drift alarm of another stack about a view of the same name', async () => {
       const deps = await twoVersions();
-      const pointers = structuredClone([...deps.registry.pointers]);
-      const history = deps.registry.historyEntries.length;
-      const audit = structuredClone([...deps.registry.audit]);
+      const pointers = structuredClone([...deps.pointers.byView]);
+      const history = deps.pointers.historyEntries.length;
+      const audit = structuredClone([...deps.audit.chains]);
       // The default stack's rule prefix `rewind-` also matches the dev stack's alarm names.
       const result = await autoRollback(deps, fired(`${DEV}-drift-v-psi`, { view: 'v', service: DEV }), [], 'rewind');
       expect(result).toEqual({
@@ -107,16 +107,16 @@ describe('autoRollback', () => {
         outcomes: [],
         note: `alarm of another Rewind stack (service ${DEV}, this stack's is rewind): ignored`,
       });
-      expect([...deps.registry.pointers]).toEqual(pointers);
-      expect(deps.registry.historyEntries).toHaveLength(history);
-      expect([...deps.registry.audit]).toEqual(audit);
+      expect([...deps.pointers.byView]).toEqual(pointers);
+      expect(deps.pointers.historyEntries).toHaveLength(history);
+      expect([...deps.audit.chains]).toEqual(audit);
     });
 
     it('ignores, in the other stack, the default stack\'s alarm', async () => {
       const deps = await twoVersions();
       const result = await autoRollback(deps, fired('rewind-drift-v-psi', { view: 'v' }), [], DEV);
       expect(result).toMatchObject({ outcomes: [], note: expect.stringMatching(/^alarm of another Rewind stack \(service rewind,/) });
-      expect((await deps.registry.getPointer('v'))!.stable).toBe(2);
+      expect((await deps.pointers.getPointer('v'))!.stable).toBe(2);
     });
 
     it('still rolls back on its own service\'s alarm, and on an alarm that names no service', async () => {
@@ -161,6 +161,6 @@ describe('autoRollback', () => {
       { view: 'old', action: 'none', why: expect.stringMatching(/before the 60-minute bake window/) },
       expect.objectContaining({ view: 'recent', action: 'rolled-back', toVersion: 1 }),
     ]);
-    expect((await deps.registry.getPointer('other'))!.stable).toBe(2);
+    expect((await deps.pointers.getPointer('other'))!.stable).toBe(2);
   });
 });

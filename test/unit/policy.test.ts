@@ -48,14 +48,14 @@ describe('policy document', () => {
 
   it('is versioned: each change is a new revision with its audit entry; a stale expectedRevision is refused', async () => {
     const deps = memoryDeps();
-    expect(await currentPolicy(deps.registry)).toMatchObject({ revision: 0, isDefault: true, document: DEFAULT_POLICY });
+    expect(await currentPolicy(deps.governance)).toMatchObject({ revision: 0, isDefault: true, document: DEFAULT_POLICY });
     const stricter = structuredClone(DEFAULT_POLICY);
     stricter.tiers.standard.mfa = ['rollback'];
     const stored = await replacePolicy(deps, 'root', { document: stricter, expectedRevision: 0, reason: 'MFA for rollbacks' });
     expect(stored).toMatchObject({ revision: 1, updatedBy: 'root', isDefault: false });
-    expect((await currentPolicy(deps.registry)).document.tiers.standard.mfa).toEqual(['rollback']);
+    expect((await currentPolicy(deps.governance)).document.tiers.standard.mfa).toEqual(['rollback']);
     await expect(replacePolicy(deps, 'root', { document: DEFAULT_POLICY, expectedRevision: 0 })).rejects.toThrow(/revision 1, not the expected 0/);
-    const audit = await deps.registry.listAudit({ limit: 10 });
+    const audit = await deps.audit.listAudit({ limit: 10 });
     expect(audit[0]).toMatchObject({ actor: 'root', action: 'policy', reason: 'MFA for rollbacks', detail: { revisionBefore: 0, revisionAfter: 1 } });
   });
 });

@@ -43,15 +43,15 @@ describe('canary', () => {
     expect(started).toMatchObject({ action: 'canary', changed: true, fromVersion: 1, toVersion: 2, pointer: { stable: 1, candidate: { version: 2, percent: 30 } } });
 
     const recorded: number[] = [];
-    const server = new FeatureServer(deps.registry, deps.online, 1000, { now: () => 10_000 }, { record: (_v, version) => recorded.push(version) });
-    const readsBefore = deps.registry.pointerReads;
+    const server = new FeatureServer(deps, deps.online, 1000, { now: () => 10_000 }, { record: (_v, version) => recorded.push(version) });
+    const readsBefore = deps.pointers.pointerReads;
     for (let i = 0; i < 40; i++) {
       const served = await server.serve('v', `u${i}`);
       const expected = inCanary('v', `u${i}`, 30) ? { version: 2, arm: 'candidate' } : { version: 1, arm: 'stable' };
       expect(served).toMatchObject(expected);
     }
     // One pointer read for all 40 requests: the split travels with the pointer.
-    expect(deps.registry.pointerReads - readsBefore).toBe(1);
+    expect(deps.pointers.pointerReads - readsBefore).toBe(1);
     expect(recorded.filter((v) => v === 2).length).toBe(Array.from({ length: 40 }, (_, i) => `u${i}`).filter((e) => inCanary('v', e, 30)).length);
   });
 
@@ -62,7 +62,7 @@ describe('canary', () => {
     const promoted = await promoteCandidate(deps, 'dev', 'v', { reason: 'looks good' });
     expect(promoted).toMatchObject({ action: 'promote', fromVersion: 1, toVersion: 2, pointer: { stable: 2, previousStable: [1] } });
     expect(promoted.pointer.candidate).toBeUndefined();
-    expect(deps.registry.historyEntries.map((h) => h.action)).toEqual(['activate', 'canary', 'promote']);
+    expect(deps.pointers.historyEntries.map((h) => h.action)).toEqual(['activate', 'canary', 'promote']);
     await expect(promoteCandidate(deps, 'dev', 'v', {})).rejects.toThrow(InvalidStateError);
   });
 
@@ -94,7 +94,7 @@ describe('shadow', () => {
     await twoVersions(deps);
     await activateVersion(deps, 'dev', 'v', { version: 2, strategy: 'shadow' });
     const recorded: [number, Record<string, FeatureValue> | undefined][] = [];
-    const server = new FeatureServer(deps.registry, deps.online, 1000, { now: () => 10_000 }, { record: (_v, version, _d, stored) => recorded.push([version, stored]) });
+    const server = new FeatureServer(deps, deps.online, 1000, { now: () => 10_000 }, { record: (_v, version, _d, stored) => recorded.push([version, stored]) });
     for (let i = 0; i < 20; i++) expect(await server.serve('v', `u${i}`)).toMatchObject({ version: 1, arm: 'stable' });
     expect(recorded.filter(([v]) => v === 1)).toHaveLength(20);
     expect(recorded.filter(([v]) => v === 2)).toHaveLength(20);
@@ -112,7 +112,7 @@ describe('kill switch', () => {
     expect(off).toMatchObject({ action: 'disable', feature: 'age', changed: true, pointer: { disabledFeatures: ['age'] } });
     const offAgain = await setFeatureDisabled(deps, 'oncall', 'v', 'avg_basket', true, { reason: 'also bad' });
     expect(offAgain.pointer.disabledFeatures).toEqual(['age', 'avg_basket']);
-    const server = new FeatureServer(deps.registry, deps.online, 0, { now: () => 10_000 });
+    const server = new FeatureServer(deps, deps.online, 0, { now: () => 10_000 });
     for (let i = 0; i < 10; i++) {
       const served = await server.serve('v', `u${i}`);
       expect(served.features).toMatchObject({ age: 0, avg_basket: null });
@@ -122,7 +122,7 @@ describe('kill switch', () => {
     expect((await setFeatureDisabled(deps, 'oncall', 'v', 'age', true, { reason: 'again' })).changed).toBe(false);
     const on = await setFeatureDisabled(deps, 'oncall', 'v', 'age', false, { reason: 'fixed' });
     expect(on.pointer.disabledFeatures).toEqual(['avg_basket']);
-    expect(deps.registry.historyEntries.slice(-3).map((h) => [h.action, h.feature])).toEqual([
+    expect(deps.pointers.historyEntries.slice(-3).map((h) => [h.action, h.feature])).toEqual([
       ['disable', 'age'],
       ['disable', 'avg_basket'],
       ['enable', 'age'],
@@ -148,8 +148,8 @@ describe('approvals on a critical view', () => {
     await expect(activateVersion(deps, 'ann', 'pay', { version: 2 })).rejects.toThrow(/your own approval does not count/);
     const done = await activateVersion(deps, 'dev', 'pay', { version: 2 });
     expect(done).toMatchObject({ changed: true, approvalId: own.id });
-    expect(deps.registry.historyEntries.at(-1)).toMatchObject({ approvalId: own.id });
-    expect(deps.registry.approvals.find((a) => a.id === own.id)).toMatchObject({ usedBy: 'dev', usedRevision: done.pointer.revision });
+    expect(deps.pointers.historyEntries.at(-1)).toMatchObject({ approvalId: own.id });
+    expect(deps.governance.approvals.find((a) => a.id === own.id)).toMatchObject({ usedBy: 'dev', usedRevision: done.pointer.revision });
     // Used up: going back to 1 and forward to 2 again needs a new one.
     await approve(deps, { sub: 'ann', roles: ['approver'] }, 'pay', approval({ action: 'rollback' }));
     await rollbackView(deps, 'dev', 'pay', { reason: 'bad' });
@@ -196,8 +196,8 @@ describe('approvals on a critical view', () => {
     await expect(rollbackView(deps, 'dev', 'pay', { reason: 'bad' })).rejects.toThrow(/needs an approval from a second person.*breakGlassReason/);
     const rb = await rollbackView(deps, 'root', 'pay', { reason: 'bad', breakGlassReason: 'payments down, approver unreachable' });
     expect(rb).toMatchObject({ changed: true, breakGlass: true, toVersion: 1 });
-    expect(deps.registry.historyEntries.at(-1)).toMatchObject({ breakGlass: true, reason: 'bad (break-glass: payments down, approver unreachable)' });
-    const audit = (await deps.registry.listAudit({ view: 'pay', limit: 1 }))[0]!;
+    expect(deps.pointers.historyEntries.at(-1)).toMatchObject({ breakGlass: true, reason: 'bad (break-glass: payments down, approver unreachable)' });
+    const audit = (await deps.audit.listAudit({ view: 'pay', limit: 1 }))[0]!;
     expect(audit.detail).toMatchObject({ breakGlass: true, breakGlassReason: 'payments down, approver unreachable' });
   });
 
@@ -222,8 +222,8 @@ describe('approvals on a critical view', () => {
       dimensions: { view: 'pay' },
     });
     expect(result.outcomes).toEqual([expect.objectContaining({ view: 'pay', action: 'rolled-back', toVersion: 1 })]);
-    expect(deps.registry.historyEntries.at(-1)).toMatchObject({ actor: 'system:alarm/rewind-drift-pay-psi', action: 'rollback' });
-    expect(deps.registry.historyEntries.at(-1)!.approvalId).toBeUndefined();
+    expect(deps.pointers.historyEntries.at(-1)).toMatchObject({ actor: 'system:alarm/rewind-drift-pay-psi', action: 'rollback' });
+    expect(deps.pointers.historyEntries.at(-1)!.approvalId).toBeUndefined();
   });
 });
 
@@ -236,7 +236,7 @@ describe('bake', () => {
     expect(await promoteBakedCandidates(deps, alarms)).toEqual([expect.objectContaining({ view: 'v', action: 'waiting', dueAt: '2026-11-25T12:10:00.000Z' })]);
     now = new Date('2026-11-25T12:10:00Z');
     expect(await promoteBakedCandidates(deps, alarms)).toEqual([expect.objectContaining({ view: 'v', action: 'promoted', version: 2 })]);
-    expect(deps.registry.historyEntries.at(-1)).toMatchObject({ action: 'promote', actor: BAKE_ACTOR });
+    expect(deps.pointers.historyEntries.at(-1)).toMatchObject({ action: 'promote', actor: BAKE_ACTOR });
     expect(await promoteBakedCandidates(deps, alarms)).toEqual([]);
   });
 
@@ -250,7 +250,7 @@ describe('bake', () => {
     alarms.record('rewind-drift-other-psi', 'other', 'ALARM', new Date('2026-11-25T12:00:30Z'));
     now = new Date('2026-11-25T12:05:00Z');
     expect(await promoteBakedCandidates(deps, alarms)).toEqual([expect.objectContaining({ action: 'held', why: expect.stringContaining('rewind-drift-v-psi') })]);
-    expect((await deps.registry.getPointer('v'))!.candidate).toBeTruthy();
+    expect((await deps.pointers.getPointer('v'))!.candidate).toBeTruthy();
   });
 
   it('holds when the alarm state cannot be read', async () => {
@@ -288,7 +288,7 @@ describe('derived artifacts', () => {
     expect(rb.artifacts!.map((a) => a.name)).toEqual(['user-cache', 'user-cache-v2', 'churn-vectors', 'churn-board']);
     expect(invalidator.generation('user-cache')).toBe(3); // first activation, activation of 2, rollback
     // The events are the outbox's, from the rollback's history entry.
-    const last = historyEvents(deps.registry.historyEntries.at(-1)!, 'bus')
+    const last = historyEvents(deps.pointers.historyEntries.at(-1)!, 'bus')
       .filter((e) => e.DetailType === ARTIFACT_EVENT)
       .map((e) => ({ detailType: e.DetailType, ...JSON.parse(e.Detail!) }));
     expect(last.map((e) => [e.detailType, e.artifact, e.status, e.action])).toEqual([
@@ -344,7 +344,7 @@ describe('serving', () => {
     const deps = fresh();
     await twoVersions(deps);
     await activateVersion(deps, 'dev', 'v', { version: 2, strategy: 'canary', percent: 100 });
-    const served = await new FeatureServer(deps.registry, deps.online, 0, { now: () => 10_000 }).serve('v', 'u1');
+    const served = await new FeatureServer(deps, deps.online, 0, { now: () => 10_000 }).serve('v', 'u1');
     expect(served).toMatchObject({ version: 2, arm: 'candidate', found: true });
     expect(served.features).toMatchObject((await deps.online.get('v', 2, 'u1'))!);
     expect(served.features).not.toEqual(await deps.online.get('v', 1, 'u1'));

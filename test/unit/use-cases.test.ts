@@ -14,7 +14,7 @@ describe('deploy', () => {
   it('writes nothing when a row is bad', async () => {
     const deps = memoryDeps();
     await expect(deployVersion(deps, 'a', 'v', parse(DeployRequestSchema, { ...deployBody(1), rows: [{ user_id: 'x', age: 'old' }] }, 'body'))).rejects.toThrow(ValidationError);
-    expect(deps.registry.counters.size).toBe(0);
+    expect(deps.catalog.counters.size).toBe(0);
     expect(deps.snapshots.objects.size).toBe(0);
     expect(deps.online.rows.size).toBe(0);
   });
@@ -23,18 +23,18 @@ describe('deploy', () => {
     const deps = memoryDeps();
     const result = await deployVersion(deps, 'a', 'v', request(1));
     expect(result.status).toBe('deployed');
-    expect(await deps.registry.getPointer('v')).toBeUndefined();
+    expect(await deps.pointers.getPointer('v')).toBeUndefined();
     expect((await deployVersion(deps, 'a', 'v', request(2, { activate: true }))).status).toBe('active');
-    expect((await deps.registry.getPointer('v'))!.stable).toBe(2);
+    expect((await deps.pointers.getPointer('v'))!.stable).toBe(2);
   });
 
   it('records the transformation code hash and the deploy in the audit log', async () => {
     const deps = memoryDeps();
     await deployVersion(deps, 'a', 'v', request(1, { transformation: { kind: 'sql', ref: 'q.sql', code: 'select 1' } }));
-    const record = await deps.registry.getVersion('v', 1);
+    const record = await deps.catalog.getVersion('v', 1);
     // printf 'select 1' | sha256sum
     expect(record!.transformation!.codeSha256).toBe('822ae07d4783158bc1912bb623e5107cc9002d519e1143a9c200ed6ee18b6d0f');
-    expect((await deps.registry.listAudit({ view: 'v', limit: 10 }))[0]).toMatchObject({ action: 'deploy', actor: 'a' });
+    expect((await deps.audit.listAudit({ view: 'v', limit: 10 }))[0]).toMatchObject({ action: 'deploy', actor: 'a' });
   });
 });
 
@@ -42,8 +42,8 @@ describe('activate and rollback', () => {
   it('refuses a rejected version and a stale revision', async () => {
     const deps = memoryDeps();
     await deployVersion(deps, 'a', 'v', request(1, { activate: true }));
-    const record = (await deps.registry.getVersion('v', 1))!;
-    deps.registry.versions.set('v#2', { ...record, version: 2, outcome: 'rejected' });
+    const record = (await deps.catalog.getVersion('v', 1))!;
+    deps.catalog.versions.set('v#2', { ...record, version: 2, outcome: 'rejected' });
     await expect(activateVersion(deps, 'a', 'v', { version: 2 })).rejects.toThrow(VersionRejectedError);
     await expect(rollbackView(deps, 'a', 'v', { toVersion: 1, reason: 'r', expectedRevision: 5 })).rejects.toThrow(RevisionConflictError);
   });
@@ -56,7 +56,7 @@ describe('activate and rollback', () => {
     const again = await rollbackView(deps, 'ops', 'v', { toVersion: 1, reason: 'bad' });
     expect(first.changed).toBe(true);
     expect(again.changed).toBe(false);
-    expect(deps.registry.historyEntries).toHaveLength(3);
+    expect(deps.pointers.historyEntries).toHaveLength(3);
     expect(await verifyAudit(deps)).toMatchObject({ ok: true, entries: 5 });
   });
 });
@@ -69,7 +69,7 @@ describe('audit by actor', () => {
     await deployVersion(deps, 'alice', 'v', request(1, { activate: true }));
     await deployVersion(deps, 'alice', 'w', request(1));
     for (let seed = 2; seed <= 6; seed++) await deployVersion(deps, 'bob', 'v', request(seed));
-    await deps.registry.appendAudit({ actor: 'vic', action: 'rollback', outcome: 'denied', view: 'v', reason: "role 'viewer' may not rollback" });
+    await deps.audit.appendAudit({ actor: 'vic', action: 'rollback', outcome: 'denied', view: 'v', reason: "role 'viewer' may not rollback" });
     return deps;
   }
   const summary = (entries: { actor: string; action: string; view?: string; outcome: string }[]) => entries.map((e) => [e.actor, e.action, e.view, e.outcome]);
@@ -124,11 +124,11 @@ describe('serving', () => {
     const deps = memoryDeps();
     await deployVersion(deps, 'a', 'v', request(1, { activate: true }));
     await deployVersion(deps, 'a', 'v', request(2));
-    const server = new FeatureServer(deps.registry, deps.online, 1000, { now: () => now });
+    const server = new FeatureServer(deps, deps.online, 1000, { now: () => now });
     {
-      const readsBefore = deps.registry.pointerReads;
+      const readsBefore = deps.pointers.pointerReads;
       for (let i = 0; i < 5; i++) expect((await server.serve('v', 'u1')).version).toBe(1);
-      expect(deps.registry.pointerReads - readsBefore).toBe(1);
+      expect(deps.pointers.pointerReads - readsBefore).toBe(1);
       await activateVersion(deps, 'a', 'v', { version: 2 });
       expect((await server.serve('v', 'u1')).version).toBe(1); // within the bound: may be stale
       now += 1001;

@@ -1,0 +1,39 @@
+/** Where feature data lives: online values (DynamoDB) and snapshots and documents (S3). */
+import type { FeatureRow } from '../rows';
+import type { ArtifactRef, FeatureValue, SnapshotRef, ViewDefinition } from '../model';
+
+export interface OnlineStore {
+  /** Writes rows under (view, version); returns the number written. */
+  write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number>;
+  get(view: string, version: number, entity: string): Promise<Record<string, FeatureValue> | undefined>;
+  /** Deletes the rows of (view, version) for `entities` (read from the snapshot); returns how many. */
+  purge(view: string, version: number, entities: readonly string[]): Promise<number>;
+}
+
+/** Raw records read from a data file, before they are checked against a definition. */
+export interface SourceRecords {
+  records: Record<string, unknown>[];
+  /** Values are text (CSV) and need converting to the declared types. */
+  fromText: boolean;
+}
+
+export interface SnapshotStore {
+  /** Encodes rows as Parquet and stores them under a content-addressed key. */
+  write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef>;
+  /** Reads a snapshot back, refusing bytes whose sha256 differs from the reference. */
+  read(ref: SnapshotRef, definition: ViewDefinition): Promise<FeatureRow[]>;
+  /** Reads a user's data file (Parquet, JSON lines or CSV) from an s3:// URI. */
+  readSource(uri: string): Promise<SourceRecords>;
+  /** A short-lived URL to PUT a data file to, and the s3:// URI it will have. */
+  createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }>;
+  /** Stores a JSON document next to a version's snapshot under a content-addressed key. */
+  putDocument(view: string, version: number, name: string, document: unknown): Promise<ArtifactRef>;
+  /** Reads a document back, refusing bytes whose sha256 differs from the reference. */
+  getDocument<T>(ref: ArtifactRef): Promise<T>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

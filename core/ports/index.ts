@@ -1,0 +1,11 @@
+/**
+ * The ports core/ needs from the outside world, one small interface per concern. store/
+ * implements them over DynamoDB and S3; test/support/memory.ts in memory for unit tests.
+ * A use case takes only the ports it uses (`Pick<Deps, 'pointers' | 'catalog'>`).
+ */
+export type { VersionCatalog } from './catalog';
+export type { PointerLog, PointerChange, CommittedChange } from './pointer-log';
+export type { AuditLog, AuditFilter, AuditChain, ChainEnd } from './audit-log';
+export type { Governance } from './governance';
+export type { OnlineStore, SnapshotStore, SourceRecords, Clock } from './data';
+export { systemClock } from './data';

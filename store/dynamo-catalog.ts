@@ -1,0 +1,115 @@
+/**
+ * The VersionCatalog port over the versions table: immutable version records (`V#n`), the
+ * per-view counter and catalog entry (`VIEW`, sparse GSI `by-catalog`), and each version's
+ * materialization state (`M#n`).
+ */
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { LRUCache } from 'lru-cache';
+import { VIEW_CATALOG_INDEX } from '../contract/tables';
+import type { AuditDraft, AuditEntry, Materialization, VersionRecord } from '../core/model';
+import type { VersionCatalog } from '../core/ports';
+import type { ChainAppendWriter } from './dynamo-chain-append';
+import { materializationSk, queryAll, versionSk } from './dynamo-query';
+
+const CATALOG_SK = 'VIEW';
+const CATALOG_PARTITION = 'views';
+
+export class DynamoCatalog implements VersionCatalog {
+  /**
+   * Version records never change once written (invariant 1), so a container reads each at
+   * most once: a pointer change otherwise re-reads the same records for its tier, its
+   * target and its artifacts. Misses are not cached (a version may be written later), and
+   * callers get copies, so no caller can alter the cached record.
+   */
+  private readonly versionCache = new LRUCache<string, VersionRecord>({ max: 200 });
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly chain: ChainAppendWriter,
+  ) {}
+
+  async nextVersionNumber(view: string, at: string): Promise<number> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { view, sk: CATALOG_SK },
+        UpdateExpression: 'ADD latestVersion :one SET #catalog = if_not_exists(#catalog, :catalog), createdAt = if_not_exists(createdAt, :at)',
+        ExpressionAttributeNames: { '#catalog': 'catalog' },
+        ExpressionAttributeValues: { ':one': 1, ':catalog': CATALOG_PARTITION, ':at': at },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes!.latestVersion);
+  }
+
+  async putVersion(record: VersionRecord, draft: AuditDraft): Promise<AuditEntry> {
+    return this.chain.append(draft, record.createdAt, {
+      items: () => [
+        {
+          role: 'version',
+          // Immutability: a version record is written once.
+          item: { Put: { TableName: this.table, Item: { ...record, sk: versionSk(record.version) }, ConditionExpression: 'attribute_not_exists(sk)' } },
+        },
+      ],
+    });
+  }
+
+  async getVersion(view: string, version: number): Promise<VersionRecord | undefined> {
+    const key = `${view}#${version}`;
+    const cached = this.versionCache.get(key);
+    if (cached) return structuredClone(cached);
+    // Consistent: "deploy, then activate what was just deployed" must find the version on AWS too.
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { view, sk: versionSk(version) }, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const record = toVersion(out.Item);
+    this.versionCache.set(key, structuredClone(record));
+    return record;
+  }
+
+  async listVersions(view: string): Promise<VersionRecord[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#view = :view AND begins_with(sk, :prefix)',
+      ExpressionAttributeNames: { '#view': 'view' },
+      ExpressionAttributeValues: { ':view': view, ':prefix': 'V#' },
+      ConsistentRead: true,
+    });
+    return items.map(toVersion);
+  }
+
+  /** From the view catalog index: a GSI, so eventually consistent (a view deployed a moment ago may be missing). */
+  async listViews(): Promise<string[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: VIEW_CATALOG_INDEX,
+      KeyConditionExpression: '#catalog = :catalog',
+      ExpressionAttributeNames: { '#catalog': 'catalog' },
+      ExpressionAttributeValues: { ':catalog': CATALOG_PARTITION },
+    });
+    return items.map((i) => String(i.view));
+  }
+
+  async viewExists(view: string): Promise<boolean> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { view, sk: CATALOG_SK }, ProjectionExpression: 'latestVersion', ConsistentRead: true }),
+    );
+    return out.Item !== undefined;
+  }
+
+  async getMaterialization(view: string, version: number): Promise<Materialization | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { view, sk: materializationSk(version) }, ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const { sk: _sk, ...rest } = out.Item;
+    return rest as Materialization;
+  }
+
+  async putMaterialization(state: Materialization): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...state, sk: materializationSk(state.version) } }));
+  }
+}
+
+function toVersion(item: Record<string, unknown>): VersionRecord {
+  const { sk: _sk, ...record } = item;
+  return record as unknown as VersionRecord;
+}

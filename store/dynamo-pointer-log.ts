@@ -1,0 +1,100 @@
+/**
+ * The PointerLog port: the pointers and history tables. A pointer change is ONE
+ * TransactWriteItems (invariant 2): the pointer conditioned on the revision it was read at,
+ * the history entry, the audit entry and its chain's head, and the approval it uses up.
+ */
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { InvalidStateError, RevisionConflictError } from '../core/errors';
+import type { HistoryEntry, Pointer } from '../core/model';
+import type { CommittedChange, PointerChange, PointerLog } from '../core/ports';
+import type { TableNames } from './config';
+import type { ChainAppendWriter, RoledItem } from './dynamo-chain-append';
+import { approvalSk } from './dynamo-query';
+
+type ChangeRole = 'pointer' | 'history' | 'approval';
+
+export class DynamoPointerLog implements PointerLog {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    /** `versions`: approvals live there, and a change marks the one it uses in its own transaction. */
+    private readonly tables: Pick<TableNames, 'pointers' | 'history' | 'versions'>,
+    private readonly chain: ChainAppendWriter,
+  ) {}
+
+  async getPointer(view: string): Promise<Pointer | undefined> {
+    // Strongly consistent: the serving cache's staleness bound must be the only staleness.
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.pointers, Key: { view }, ConsistentRead: true }));
+    return out.Item as Pointer | undefined;
+  }
+
+  async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
+    const { before, after, useApproval } = change;
+    let history: HistoryEntry | undefined;
+    const audit = await this.chain.append<ChangeRole>(change.audit, change.history.at, {
+      ...(change.chainEnd ? { chainEnd: change.chainEnd } : {}),
+      items: (entry) => {
+        history = { ...change.history, auditId: entry.id };
+        const items: RoledItem<ChangeRole>[] = [
+          {
+            role: 'pointer',
+            item: { Put: { TableName: this.tables.pointers, Item: after, ...revisionCondition(before.revision), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+          },
+          {
+            role: 'history',
+            item: {
+              Put: { TableName: this.tables.history, Item: history, ConditionExpression: 'attribute_not_exists(#revision)', ExpressionAttributeNames: { '#revision': 'revision' } },
+            },
+          },
+        ];
+        if (useApproval)
+          items.push({
+            role: 'approval',
+            // Only if it still exists unused: an approval lets one change through.
+            item: {
+              Update: {
+                TableName: this.tables.versions,
+                Key: { view: useApproval.view, sk: approvalSk(useApproval.id) },
+                UpdateExpression: 'SET usedAt = :at, usedBy = :by, usedRevision = :revision',
+                ConditionExpression: 'attribute_exists(sk) AND attribute_not_exists(usedAt)',
+                ExpressionAttributeValues: { ':at': change.history.at, ':by': change.history.actor, ':revision': after.revision },
+              },
+            },
+          });
+        return items;
+      },
+      onCancel: async (refused) => {
+        // The pointer (or its history slot) moved: that is the caller's conflict, not ours.
+        if (refused.pointer?.Code === 'ConditionalCheckFailed' || refused.history?.Code === 'ConditionalCheckFailed') {
+          const current = refused.pointer?.Item ? (unmarshall(refused.pointer.Item) as Pointer) : await this.getPointer(before.view);
+          throw new RevisionConflictError(before.view, before.revision, current?.revision ?? 0, current);
+        }
+        if (refused.approval?.Code === 'ConditionalCheckFailed')
+          throw new InvalidStateError(`approval ${useApproval!.id} was used by another change meanwhile; ask for a new one`);
+      },
+    });
+    return { pointer: after, history: history!, audit };
+  }
+
+  async history(view: string, limit: number): Promise<HistoryEntry[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.history,
+        KeyConditionExpression: '#view = :view',
+        ExpressionAttributeNames: { '#view': 'view' },
+        ExpressionAttributeValues: { ':view': view },
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []) as HistoryEntry[];
+  }
+}
+
+/** A new pointer must not exist yet; an existing one must still be at the revision read. */
+function revisionCondition(revision: number): Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  return revision === 0
+    ? { ConditionExpression: 'attribute_not_exists(#view)', ExpressionAttributeNames: { '#view': 'view' } }
+    : { ConditionExpression: '#revision = :expected', ExpressionAttributeNames: { '#revision': 'revision' }, ExpressionAttributeValues: { ':expected': revision } };
+}
