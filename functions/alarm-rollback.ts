@@ -20,16 +20,18 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { MODEL_ALARMS_ENV, parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
+import { parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
+import { config as env } from '../contract/config';
 import { autoRollback, parseAlarmEvent, type AutoRollbackResult } from '../core/auto-rollback';
-import { tableNameFromEnv } from '../store/config';
+import { dynamoDbClient } from '../store/clients';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
-import { countForView, logger, SERVICE_NAME } from './commons/powertools';
+import { countForView, logger, metrics, SERVICE_NAME, tracer } from './commons/powertools';
 
 /** How long a transition is remembered: far longer than EventBridge's 24 h retry window. */
 const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
@@ -56,7 +58,7 @@ let bindings: ModelAlarmBinding[] | undefined;
 
 /** Built on first use, once per container (the table name and client come from the environment). */
 function idempotentRollback(): (event: unknown) => Promise<Outcome> {
-  bindings ??= parseModelAlarmBindings(process.env[MODEL_ALARMS_ENV]);
+  bindings ??= parseModelAlarmBindings(env.modelAlarms());
   const modelBindings = bindings;
   rollBackOnce ??= makeIdempotent(
     async (event: unknown): Promise<Outcome> => {
@@ -66,7 +68,7 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
       return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME);
     },
     {
-      persistenceStore: new DynamoDBPersistenceLayer({ tableName: tableNameFromEnv('idempotency'), awsSdkV3Client: new DynamoDBClient({}) }),
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.tableName('idempotency'), awsSdkV3Client: dynamoDbClient() }),
       config,
     },
   );
@@ -98,4 +100,8 @@ const handle = async (event: unknown, context: Context): Promise<AlarmRollbackRe
   }
 };
 
-export const handler = middy<unknown, AlarmRollbackResult>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);
+export const handler = middy<unknown, AlarmRollbackResult>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .handler(handle);

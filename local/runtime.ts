@@ -147,7 +147,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     // Always on, monitoring or not: it is the only path by which any event is published. It
     // takes its starting point before the gateway listens, so no request commits a change
     // that falls before that point (and so would never be published).
-    const outbox = await new HistoryOutboxRelay(createDeps().registry, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
+    const registry = createDeps().registry;
+    const outbox = await new HistoryOutboxRelay({ catalog: registry, pointers: registry }, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
     services.push(() => outbox.stop());
     const server = createGateway({ verifyToken, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
