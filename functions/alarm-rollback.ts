@@ -26,7 +26,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
 import { parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
-import { config as env } from '../contract/config';
+import { config } from '../contract/config';
 import { autoRollback, parseAlarmEvent, type AutoRollbackResult } from '../core/auto-rollback';
 import { dynamoDbClient } from '../store/clients';
 import { withArtifacts } from './commons/artifacts';
@@ -39,7 +39,7 @@ const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
 /** `replayed`: this transition was handled before; the outcome is the recorded one and nothing was done now. */
 export type AlarmRollbackResult = (AutoRollbackResult & { replayed?: true }) | { ignored: string };
 
-const config = new IdempotencyConfig({
+const idempotencyConfig = new IdempotencyConfig({
   // One rollback per alarm TRANSITION: the same event redelivered, or replayed from an
   // archive with a new id, carries the same alarm name and state timestamp.
   eventKeyJmesPath: '[detail.alarmName, detail.state.timestamp]',
@@ -58,7 +58,7 @@ let bindings: ModelAlarmBinding[] | undefined;
 
 /** Built on first use, once per container (the table name and client come from the environment). */
 function idempotentRollback(): (event: unknown) => Promise<Outcome> {
-  bindings ??= parseModelAlarmBindings(env.modelAlarms());
+  bindings ??= parseModelAlarmBindings(config.modelAlarms());
   const modelBindings = bindings;
   rollBackOnce ??= makeIdempotent(
     async (event: unknown): Promise<Outcome> => {
@@ -68,8 +68,8 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
       return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME);
     },
     {
-      persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.tableName('idempotency'), awsSdkV3Client: dynamoDbClient() }),
-      config,
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.tableName('idempotency'), awsSdkV3Client: dynamoDbClient() }),
+      config: idempotencyConfig,
     },
   );
   return rollBackOnce;
@@ -84,7 +84,7 @@ const handle = async (event: unknown, context: Context): Promise<AlarmRollbackRe
   const { alarm } = parsed;
   logger.appendKeys({ alarmName: alarm.alarmName, eventId: alarm.eventId });
   try {
-    config.registerLambdaContext(context);
+    idempotencyConfig.registerLambdaContext(context);
     const result = await idempotentRollback()(event);
     if (result.replayed) return result;
     if (result.outcomes.length === 0) logger.warn(`alarm ignored: ${result.note ?? 'it names no view Rewind can act on'}`, { note: result.note, resolvedBy: result.resolvedBy });

@@ -83,6 +83,6 @@ function pick(names: readonly string[], values: Record<string, string>): Record<
   return Object.fromEntries(names.filter((n) => n !== 'service').map((n) => [n, values[n]!]));
 }
 
-// No logMetrics: every document is published as it is built (one per dimension set), and the
+// No recorded response (one entry per view can outgrow an X-Ray segment). No logMetrics: every document is published as it is built (one per dimension set), and the
 // drift metrics' namespace and dimensions are contract/alarms.ts's, not the shared `metrics`'.
-export const handler = middy<unknown, DriftMonitorResult>().use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger)).handler(handle);
+export const handler = middy<unknown, DriftMonitorResult>().use(captureLambdaHandler(tracer, { captureResponse: false })).use(injectLambdaContext(logger)).handler(handle);

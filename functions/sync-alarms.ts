@@ -1,7 +1,8 @@
 /**
- * The entry point of core/alarm-sync.ts. Keeps each view's drift alarms in CloudWatch in line with the monitor policy of the version
- * it serves (contract/alarms.ts driftAlarmsForView). Views exist only at runtime, so the stack
- * cannot create their alarms at synth time: this function does, after every pointer change
+ * The entry point of core/alarm-sync.ts, which keeps each view's drift alarms in CloudWatch in
+ * line with the monitor policy of the version it serves (contract/alarms.ts driftAlarmsForView).
+ * Views exist only at runtime, so the stack cannot create their alarms at synth time: this
+ * function does, after every pointer change
  * that may change the served version (the rule SYNC_ALARMS_RULE on Rewind's bus:
  * FeatureViewActivated, …CanaryStarted, …ShadowStarted, …Promoted, …RolledBack).
  *
@@ -36,6 +37,9 @@ import { logger, SERVICE_NAME, tracer } from './commons/powertools';
 
 type Result = SyncAlarmsResult | PurgeDriftAlarmsResult | DriftAlarmsResourceResponse;
 
+// The tracer does not record responses here: a sync of every view lists every alarm, which
+// can outgrow an X-Ray segment (64 KB); the log has them.
+
 let handle: ReturnType<typeof createSyncAlarmsHandler> | undefined;
 
 /** Built on the first invocation, once per container (only the tables it reads: no bucket, no S3 code). */
@@ -61,6 +65,6 @@ function configured(): ReturnType<typeof createSyncAlarmsHandler> {
 }
 
 export const handler = middy<unknown, Result>()
-  .use(captureLambdaHandler(tracer))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .handler((event: unknown, context: Context) => configured()(event, { remainingMs: () => context.getRemainingTimeInMillis() }));

@@ -20,12 +20,6 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../contract/config';
 import { traced } from './tracer';
 
-/** One lazily built instance of `create`. */
-function oncePerContainer<T>(create: () => T): () => T {
-  let instance: T | undefined;
-  return () => (instance ??= create());
-}
-
 /** A new document client over a new traced DynamoDB client (scripts and tests that need their own; functions use {@link documentClient}). */
 export function createDocumentClient(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
@@ -46,24 +40,44 @@ export function createS3Client(options: { forcePathStyle: boolean }): S3Client {
   );
 }
 
+// Each getter is a plain function over its own variable, not a call to a shared "once" helper
+// at module scope: esbuild keeps every top-level call (it may have effects), and with it the
+// client package, in every bundle that imports this file.
+let dynamoDb: DynamoDBClient | undefined;
+let document: DynamoDBDocumentClient | undefined;
+let s3: S3Client | undefined;
+let cloudWatch: CloudWatch | undefined;
+let cloudFormation: CloudFormationClient | undefined;
+let eventBridge: EventBridgeClient | undefined;
+
 /** The container's DynamoDB client (the idempotency persistence layer takes a bare client). */
-export const dynamoDbClient = oncePerContainer(() => traced(new DynamoDBClient({})));
+export function dynamoDbClient(): DynamoDBClient {
+  return (dynamoDb ??= traced(new DynamoDBClient({})));
+}
 
 /** The container's document client, over {@link dynamoDbClient}. */
-export const documentClient = oncePerContainer(() =>
-  DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } }),
-);
+export function documentClient(): DynamoDBDocumentClient {
+  return (document ??= DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } }));
+}
 
 /** The container's S3 client (path-style addressing from REWIND_S3_FORCE_PATH_STYLE). */
-export const s3Client = oncePerContainer(() => createS3Client({ forcePathStyle: config.s3ForcePathStyle() }));
+export function s3Client(): S3Client {
+  return (s3 ??= createS3Client({ forcePathStyle: config.s3ForcePathStyle() }));
+}
 
 /**
  * The container's CloudWatch client: the aggregated one, whose `describeAlarms` and
  * `describeAlarmHistory` the bake check's adapter calls by name, and whose `send` the alarm
  * sync's adapter uses (store/cloudwatch-alarm-status.ts, store/cloudwatch-alarms.ts).
  */
-export const cloudWatchClient = oncePerContainer(() => traced(new CloudWatch({})));
+export function cloudWatchClient(): CloudWatch {
+  return (cloudWatch ??= traced(new CloudWatch({})));
+}
 
-export const cloudFormationClient = oncePerContainer(() => traced(new CloudFormationClient({})));
+export function cloudFormationClient(): CloudFormationClient {
+  return (cloudFormation ??= traced(new CloudFormationClient({})));
+}
 
-export const eventBridgeClient = oncePerContainer(() => traced(new EventBridgeClient({})));
+export function eventBridgeClient(): EventBridgeClient {
+  return (eventBridge ??= traced(new EventBridgeClient({})));
+}
