@@ -44,7 +44,7 @@ export function createS3Client(options: { forcePathStyle: boolean }): S3Client {
 // at module scope: esbuild keeps every top-level call (it may have effects), and with it the
 // client package, in every bundle that imports this file.
 let dynamoDb: DynamoDBClient | undefined;
-let document: DynamoDBDocumentClient | undefined;
+let docClient: DynamoDBDocumentClient | undefined;
 let s3: S3Client | undefined;
 let cloudWatch: CloudWatch | undefined;
 let cloudFormation: CloudFormationClient | undefined;
@@ -57,7 +57,7 @@ export function dynamoDbClient(): DynamoDBClient {
 
 /** The container's document client, over {@link dynamoDbClient}. */
 export function documentClient(): DynamoDBDocumentClient {
-  return (document ??= DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } }));
+  return (docClient ??= DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } }));
 }
 
 /** The container's S3 client (path-style addressing from REWIND_S3_FORCE_PATH_STYLE). */
