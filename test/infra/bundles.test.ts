@@ -53,7 +53,7 @@ describe('bundle budgets', () => {
     const inputs = report('publish-pointer-events').inputs;
     expect(inputs.filter((f) => f.startsWith('store/')).sort()).toEqual(['store/clients.ts', 'store/eventbridge-outbox.ts', 'store/tracer.ts']);
     // Only the client it uses: the others' getters are tree-shaken.
-    expect(inputs.filter((f) => /node_modules\/@aws-sdk\/client-(s3|cloudwatch|cloudformation|dynamodb)\//.test(f))).toEqual([]);
+    expect(inputs.filter((f) => /node_modules\/@aws-sdk\/client-(s3|cloudwatch|cloudformation)\//.test(f))).toEqual([]);
     expect(inputs.some((f) => f.includes('node_modules/zod/'))).toBe(false);
   });
 
