@@ -1,6 +1,6 @@
 /**
  * Drift alarms in CloudWatch follow the views, which exist only at runtime: after a pointer
- * change, functions/sync-alarms.ts reads what CloudWatch holds for the view and asks
+ * change, core/alarm-sync.ts (behind functions/sync-alarms.ts) reads what CloudWatch holds for the view and asks
  * {@link planDriftAlarmSync} what to put and what to delete. The alarms themselves come from
  * `driftAlarmsForView` (contract/alarms.ts), the same specs the local alarm evaluator runs,
  * so this file decides only the difference, and which alarms a purge of the whole service

@@ -20,16 +20,18 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { MODEL_ALARMS_ENV, parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
+import { parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
+import { config } from '../contract/config';
 import { autoRollback, parseAlarmEvent, type AutoRollbackResult } from '../core/auto-rollback';
-import { tableNameFromEnv } from '../store/config';
+import { dynamoDbClient } from '../store/clients';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
-import { countForView, logger, SERVICE_NAME } from './commons/powertools';
+import { countForView, logger, metrics, SERVICE_NAME, tracer } from './commons/powertools';
 
 /** How long a transition is remembered: far longer than EventBridge's 24 h retry window. */
 const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
@@ -37,7 +39,7 @@ const IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
 /** `replayed`: this transition was handled before; the outcome is the recorded one and nothing was done now. */
 export type AlarmRollbackResult = (AutoRollbackResult & { replayed?: true }) | { ignored: string };
 
-const config = new IdempotencyConfig({
+const idempotencyConfig = new IdempotencyConfig({
   // One rollback per alarm TRANSITION: the same event redelivered, or replayed from an
   // archive with a new id, carries the same alarm name and state timestamp.
   eventKeyJmesPath: '[detail.alarmName, detail.state.timestamp]',
@@ -56,7 +58,7 @@ let bindings: ModelAlarmBinding[] | undefined;
 
 /** Built on first use, once per container (the table name and client come from the environment). */
 function idempotentRollback(): (event: unknown) => Promise<Outcome> {
-  bindings ??= parseModelAlarmBindings(process.env[MODEL_ALARMS_ENV]);
+  bindings ??= parseModelAlarmBindings(config.modelAlarms());
   const modelBindings = bindings;
   rollBackOnce ??= makeIdempotent(
     async (event: unknown): Promise<Outcome> => {
@@ -66,8 +68,8 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
       return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME);
     },
     {
-      persistenceStore: new DynamoDBPersistenceLayer({ tableName: tableNameFromEnv('idempotency'), awsSdkV3Client: new DynamoDBClient({}) }),
-      config,
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.tableName('idempotency'), awsSdkV3Client: dynamoDbClient() }),
+      config: idempotencyConfig,
     },
   );
   return rollBackOnce;
@@ -82,7 +84,7 @@ const handle = async (event: unknown, context: Context): Promise<AlarmRollbackRe
   const { alarm } = parsed;
   logger.appendKeys({ alarmName: alarm.alarmName, eventId: alarm.eventId });
   try {
-    config.registerLambdaContext(context);
+    idempotencyConfig.registerLambdaContext(context);
     const result = await idempotentRollback()(event);
     if (result.replayed) return result;
     if (result.outcomes.length === 0) logger.warn(`alarm ignored: ${result.note ?? 'it names no view Rewind can act on'}`, { note: result.note, resolvedBy: result.resolvedBy });
@@ -98,4 +100,8 @@ const handle = async (event: unknown, context: Context): Promise<AlarmRollbackRe
   }
 };
 
-export const handler = middy<unknown, AlarmRollbackResult>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);
+export const handler = middy<unknown, AlarmRollbackResult>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .handler(handle);

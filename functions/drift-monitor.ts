@@ -9,18 +9,21 @@
  * (read, for baseline profiles); REWIND_MONITOR_WINDOW_SECONDS (default 300): how far back
  * samples are read; REWIND_ALARM_PERIOD_SECONDS: when set, overrides the policies' alarm
  * periods (the local runtime's 1 s), and below 60 s metrics are published high-resolution.
+ * Both are read once per container (contract/config.ts); a malformed one fails the run naming it.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { MetricResolution, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { LRUCache } from 'lru-cache';
 import { DIMENSIONS, METRIC, METRICS_NAMESPACE } from '../contract/alarms';
+import { config } from '../contract/config';
 import { measureDrift, type DriftMeasurement } from '../core/drift';
 import type { Profiles } from '../core/validation/profiles';
 import { getDeps } from './commons/deps';
 import { getSampleStore } from './commons/serving';
-import { logger, SERVICE_NAME, TappedMetrics } from './commons/powertools';
+import { logger, SERVICE_NAME, TappedMetrics, tracer } from './commons/powertools';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 
@@ -35,7 +38,7 @@ export interface DriftMonitorResult {
 }
 
 const handle = async (_event: unknown, _context: Context): Promise<DriftMonitorResult> => {
-  const windowSeconds = positive(process.env.REWIND_MONITOR_WINDOW_SECONDS, 300);
+  const windowSeconds = config.monitorWindowSeconds();
   const { measured, skipped } = await measureDrift(getDeps(), getSampleStore(), { windowMs: windowSeconds * 1000, profileCache });
   for (const m of measured) publish(m);
   for (const s of skipped) logger.info('drift not measured', { ...s });
@@ -47,7 +50,7 @@ const handle = async (_event: unknown, _context: Context): Promise<DriftMonitorR
 
 /** One EMF document per dimension-value combination, as EMF requires. */
 function publish(m: DriftMeasurement): void {
-  const period = positive(process.env.REWIND_ALARM_PERIOD_SECONDS, m.monitor.periodSeconds);
+  const period = config.alarmPeriodSeconds() ?? m.monitor.periodSeconds;
   const resolution = period < 60 ? MetricResolution.High : MetricResolution.Standard;
   const view = m.view;
   const version = String(m.version);
@@ -80,9 +83,6 @@ function pick(names: readonly string[], values: Record<string, string>): Record<
   return Object.fromEntries(names.filter((n) => n !== 'service').map((n) => [n, values[n]!]));
 }
 
-function positive(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-export const handler = middy<unknown, DriftMonitorResult>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);
+// No recorded response (one entry per view can outgrow an X-Ray segment). No logMetrics: every document is published as it is built (one per dimension set), and the
+// drift metrics' namespace and dimensions are contract/alarms.ts's, not the shared `metrics`'.
+export const handler = middy<unknown, DriftMonitorResult>().use(captureLambdaHandler(tracer, { captureResponse: false })).use(injectLambdaContext(logger)).handler(handle);

@@ -12,11 +12,13 @@
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { promoteBakedCandidates, type BakeOutcome } from '../core/bake';
 import { getAlarmStatus } from './commons/alarm-status';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
-import { countForView, logger } from './commons/powertools';
+import { countForView, logger, metrics, tracer } from './commons/powertools';
 
 const handle = async (): Promise<{ outcomes: BakeOutcome[] }> => {
   const outcomes = await promoteBakedCandidates(withArtifacts(getDeps()), getAlarmStatus());
@@ -30,4 +32,8 @@ const handle = async (): Promise<{ outcomes: BakeOutcome[] }> => {
   return { outcomes };
 };
 
-export const handler = middy<unknown, { outcomes: BakeOutcome[] }>({ timeoutEarlyInMillis: 0 }).use(injectLambdaContext(logger)).handler(handle);
+export const handler = middy<unknown, { outcomes: BakeOutcome[] }>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .handler(handle);

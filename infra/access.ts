@@ -74,7 +74,7 @@ export interface FunctionAccess {
 /**
  * What every HTTP function has. Each request is judged by the policy document in force
  * (stored in the versions table; functions/commons/policy.ts) and, for tiered decisions, by
- * the view's tier (its pointer and version records: core/approvals.ts viewTier), so every
+ * the view's tier (its pointer and version records: core/authorization.ts), so every
  * route reads versions and pointers. Any route may refuse a caller, and a refusal is audited.
  */
 const httpBase: Record<TableId, TableAccess> = {
@@ -128,7 +128,7 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   promote: movesPointers,
   'disable-feature': movesPointers,
   'enable-feature': movesPointers,
-  // Approvals and the policy document live in the versions table (store/dynamo-registry.ts).
+  // Approvals and the policy document live in the versions table (store/dynamo-governance.ts).
   'create-approval': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
   'list-approvals': { tables: httpBase, bucket: {} },
   'get-policy': { tables: httpBase, bucket: {} },

@@ -15,9 +15,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { alarmNamePrefixes, driftAlarmsForView, MODEL_ALARMS_ENV, type AlarmSpec, type ModelAlarmBinding } from '../contract/alarms';
+import { config, ENV, oneOf, optionalNumber, optionalString, type Env } from '../contract/config';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
-import { serviceNameFromEnv } from '../contract/service';
-import type { Deps } from '../core/deps';
+import type { PointerLog, VersionCatalog } from '../core/ports';
 import { monitorPolicyOf } from '../core/validation/policy';
 import { createDeps } from '../store';
 import { LocalAlarmEvaluator } from './alarm-evaluator';
@@ -49,16 +49,24 @@ export interface LocalMonitoring {
   stop(): Promise<void>;
 }
 
-/** Options from the environment, for `npm start` (REWIND_MONITORING=on enables). */
-export function monitoringOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalMonitoringOptions | undefined {
-  const on = env.REWIND_MONITORING === 'on' || env.REWIND_ALARM_PERIOD_SECONDS !== undefined || env.REWIND_MONITOR_INTERVAL_MS !== undefined;
+/**
+ * Options from the environment, for `npm start`: REWIND_MONITORING=on, or setting
+ * REWIND_ALARM_PERIOD_SECONDS or REWIND_MONITOR_INTERVAL_MS, enables. Parsed by the same rules
+ * as the functions' (contract/config.ts): a malformed value throws naming its variable.
+ */
+export function monitoringOptionsFromEnv(env: Env = process.env): LocalMonitoringOptions | undefined {
+  const on = oneOf(ENV.monitoring, ['on', 'off'], 'off', env) === 'on' || optionalString(ENV.alarmPeriodSeconds, env) !== undefined || optionalString(ENV.monitorIntervalMs, env) !== undefined;
   if (!on) return undefined;
-  const num = (name: string) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : undefined);
+  const num = (name: string) => optionalNumber(name, { range: 'positive' }, env);
+  const alarmPeriodSeconds = num(ENV.alarmPeriodSeconds);
+  const monitorIntervalMs = num(ENV.monitorIntervalMs);
+  const monitorWindowSeconds = num(ENV.monitorWindowSeconds);
+  const sampleFlushMs = num(ENV.sampleFlushMs);
   return {
-    ...(num('REWIND_ALARM_PERIOD_SECONDS') !== undefined ? { alarmPeriodSeconds: num('REWIND_ALARM_PERIOD_SECONDS') } : {}),
-    ...(num('REWIND_MONITOR_INTERVAL_MS') !== undefined ? { monitorIntervalMs: num('REWIND_MONITOR_INTERVAL_MS') } : {}),
-    ...(num('REWIND_MONITOR_WINDOW_SECONDS') !== undefined ? { monitorWindowSeconds: num('REWIND_MONITOR_WINDOW_SECONDS') } : {}),
-    ...(num('REWIND_SAMPLE_FLUSH_MS') !== undefined ? { sampleFlushMs: num('REWIND_SAMPLE_FLUSH_MS') } : {}),
+    ...(alarmPeriodSeconds !== undefined ? { alarmPeriodSeconds } : {}),
+    ...(monitorIntervalMs !== undefined ? { monitorIntervalMs } : {}),
+    ...(monitorWindowSeconds !== undefined ? { monitorWindowSeconds } : {}),
+    ...(sampleFlushMs !== undefined ? { sampleFlushMs } : {}),
   };
 }
 
@@ -67,10 +75,10 @@ export function monitoringEnvironment(o: LocalMonitoringOptions): Record<string,
   for (const [name, value] of Object.entries({ alarmPeriodSeconds: o.alarmPeriodSeconds, monitorIntervalMs: o.monitorIntervalMs, monitorWindowSeconds: o.monitorWindowSeconds, sampleFlushMs: o.sampleFlushMs }))
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new Error(`monitoring option ${name} must be a positive number, got ${value}`);
   return {
-    REWIND_SERVE_SAMPLING: 'on',
-    REWIND_SAMPLE_FLUSH_MS: String(o.sampleFlushMs ?? 20_000),
-    REWIND_MONITOR_WINDOW_SECONDS: String(o.monitorWindowSeconds ?? 300),
-    ...(o.alarmPeriodSeconds !== undefined ? { REWIND_ALARM_PERIOD_SECONDS: String(o.alarmPeriodSeconds) } : {}),
+    [ENV.serveSampling]: 'on',
+    [ENV.sampleFlushMs]: String(o.sampleFlushMs ?? 20_000),
+    [ENV.monitorWindowSeconds]: String(o.monitorWindowSeconds ?? 300),
+    ...(o.alarmPeriodSeconds !== undefined ? { [ENV.alarmPeriodSeconds]: String(o.alarmPeriodSeconds) } : {}),
     [MODEL_ALARMS_ENV]: JSON.stringify(o.modelAlarms ?? []),
   };
 }
@@ -80,8 +88,9 @@ export function monitoringEnvironment(o: LocalMonitoringOptions): Record<string,
  * it). The environment of {@link monitoringEnvironment} must already be applied.
  */
 export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<LocalMonitoring> {
-  const deps = createDeps();
-  const service = serviceNameFromEnv();
+  const { catalog, pointers } = createDeps();
+  const deps = { catalog, pointers };
+  const service = config.serviceName();
   const bus = new LocalEventBus();
   bus.addRule({ ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(o.modelAlarms ?? [], service)) });
 
@@ -118,8 +127,14 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
   };
 }
 
+/** What the alarm definitions are read from: the views and their records (catalog), what each serves (pointers). */
+interface DefinitionPorts {
+  catalog: Pick<VersionCatalog, 'listViews' | 'getVersion'>;
+  pointers: Pick<PointerLog, 'getPointer'>;
+}
+
 /** Drift alarms of every active view, from its active version's policy, plus the model alarms. */
-async function definitions(deps: Deps, o: LocalMonitoringOptions, service: string): Promise<AlarmSpec[]> {
+async function definitions(deps: DefinitionPorts, o: LocalMonitoringOptions, service: string): Promise<AlarmSpec[]> {
   const specs: AlarmSpec[] = [];
   for (const view of await deps.catalog.listViews()) {
     const pointer = await deps.pointers.getPointer(view);
@@ -138,7 +153,7 @@ function scheduledEvent() {
     source: 'aws.events',
     account: '000000000000',
     time: new Date().toISOString(),
-    region: process.env.AWS_REGION ?? 'us-east-1',
+    region: process.env.AWS_REGION ?? 'us-east-1', // the SDK's own variable, not Rewind configuration
     resources: ['arn:aws:events:local:000000000000:rule/rewind-drift-monitor'],
     detail: {},
   };

@@ -1,15 +1,15 @@
 /**
  * The local outbox relay: what the history table's stream and functions/publish-pointer-events
  * do in AWS. It reads the SAME outbox (committed history entries) by polling the history
- * table, maps each entry with the publisher's own `historyEvents` (the pointer event, then one
+ * table, maps each entry with the publisher's own `historyEvents` (contract/events.ts: the pointer event, then one
  * event per planned artifact), and hands them to its sinks (the local bus, the releases' event
  * log). DynamoDB Local has streams, but reading them needs a client this project does not
  * ship; polling a handful of views every few hundred milliseconds is the same guarantee (a
  * committed change is never without its events) at laptop scale.
  */
+import { historyEvents } from '../contract/events';
 import type { HistoryEntry } from '../core/model';
 import type { PointerLog, VersionCatalog } from '../core/ports';
-import type { historyEvents as HistoryEvents } from '../functions/publish-pointer-events';
 
 /** An event as the relay hands it on: what the local bus's `publish` takes. */
 export interface OutboxEvent {
@@ -27,10 +27,11 @@ export class HistoryOutboxRelay {
   private readonly seen = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
-  private historyEvents: typeof HistoryEvents | undefined;
+  private started = false;
 
+  /** @param ports the views (the version catalog) and their history (the pointer log). */
   constructor(
-    private readonly registry: Pick<VersionCatalog, 'listViews'> & Pick<PointerLog, 'history'>,
+    private readonly ports: { catalog: Pick<VersionCatalog, 'listViews'>; pointers: Pick<PointerLog, 'history'> },
     private readonly sinks: readonly OutboxSink[],
     private readonly intervalMs = 200,
   ) {}
@@ -41,9 +42,8 @@ export class HistoryOutboxRelay {
    * the gateway listens).
    */
   async start(): Promise<this> {
-    // Loaded now, not at import: functions/ read their environment (log level…) when loaded.
-    ({ historyEvents: this.historyEvents } = await import('../functions/publish-pointer-events'));
-    for (const view of await this.registry.listViews()) this.seen.set(view, (await this.registry.history(view, 1))[0]?.revision ?? 0);
+    this.started = true;
+    for (const view of await this.ports.catalog.listViews()) this.seen.set(view, (await this.ports.pointers.history(view, 1))[0]?.revision ?? 0);
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref?.();
     return this;
@@ -54,7 +54,7 @@ export class HistoryOutboxRelay {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
-    if (this.historyEvents) await this.poll();
+    if (this.started) await this.poll();
   }
 
   /** One pass: publish every entry committed since the last pass, in revision order per view. */
@@ -66,10 +66,10 @@ export class HistoryOutboxRelay {
   }
 
   private async pass(): Promise<void> {
-    for (const view of await this.registry.listViews()) {
+    for (const view of await this.ports.catalog.listViews()) {
       const last = this.seen.get(view) ?? 0;
       for (const entry of await this.since(view, last)) {
-        for (const event of this.historyEvents!(entry, 'rewind-local')) {
+        for (const event of historyEvents(entry, 'rewind-local')) {
           const published: OutboxEvent = { source: event.Source!, 'detail-type': event.DetailType!, time: entry.at, detail: JSON.parse(event.Detail!) as Record<string, unknown> };
           for (const sink of this.sinks) sink.publish(published);
         }
@@ -85,7 +85,7 @@ export class HistoryOutboxRelay {
    */
   private async since(view: string, last: number): Promise<HistoryEntry[]> {
     for (let limit = FIRST_READ; ; limit *= 2) {
-      const entries = await this.registry.history(view, limit);
+      const entries = await this.ports.pointers.history(view, limit);
       const oldest = Math.min(...entries.map((h) => h.revision));
       if (entries.length < limit || oldest <= last + 1) {
         if (entries.length > 0 && oldest > last + 1 && oldest > 1)

@@ -10,6 +10,7 @@
  * would get its AWS clients there; everything else is the real handler.
  */
 import type { Context } from 'aws-lambda';
+import { ENV, optionalNumber, type Env } from '../contract/config';
 import { parseAlarmEvent } from '../core/auto-rollback';
 import { ARTIFACT_EVENT, type ArtifactInvalidator, type ArtifactOutcome, type ArtifactRefresh, type PlannedOutcome } from '../core/artifacts';
 import type { AlarmStatus } from '../core/bake';
@@ -150,13 +151,9 @@ export interface LocalReleases {
   stop(): Promise<void>;
 }
 
-/** The interval from the environment (`npm start`), when set. */
-export function promoteIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const raw = env.REWIND_PROMOTE_INTERVAL_MS;
-  if (raw === undefined || raw === '') return undefined;
-  const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms < 0) throw new Error(`REWIND_PROMOTE_INTERVAL_MS must be a number of milliseconds, got '${raw}'`);
-  return ms;
+/** The interval from the environment (`npm start`): REWIND_PROMOTE_INTERVAL_MS, when set; a malformed one throws naming it. */
+export function promoteIntervalFromEnv(env: Env = process.env): number | undefined {
+  return optionalNumber(ENV.promoteIntervalMs, { range: 'nonNegative' }, env);
 }
 
 /** Install the local adapters and start the bake schedule. The runtime's environment must already be applied. */

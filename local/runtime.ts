@@ -6,7 +6,8 @@ import type { Server } from 'node:http';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { envForPrefix } from '../store/config';
-import { DEFAULT_SERVICE_NAME, SERVICE_NAME_ENV } from '../contract/service';
+import { ENV, resetConfig } from '../contract/config';
+import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import { createDeps } from '../store';
 import { ensureTables } from './bootstrap';
@@ -80,6 +81,8 @@ export interface LocalRewind {
  */
 export function applyEnvironment(env: Record<string, string>): void {
   Object.assign(process.env, env);
+  // A new environment is a new cold start: what contract/config.ts remembered is read again.
+  resetConfig();
 }
 
 export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string; tablePrefix: string; bucket: string; pointerCacheMs?: number }): Record<string, string> {
@@ -89,15 +92,18 @@ export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_ENDPOINT_URL_DYNAMODB: o.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: o.s3Endpoint,
-    REWIND_S3_FORCE_PATH_STYLE: 'true',
-    REWIND_POINTER_CACHE_MS: String(o.pointerCacheMs ?? 1000),
+    [ENV.s3ForcePathStyle]: 'true',
+    [ENV.pointerCacheMs]: String(o.pointerCacheMs ?? 1000),
     // The default stack's service: drift metrics, alarm names and the rollback rule as in `Rewind`.
-    [SERVICE_NAME_ENV]: DEFAULT_SERVICE_NAME,
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-    POWERTOOLS_METRICS_NAMESPACE: 'Rewind',
-    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    [ENV.serviceName]: DEFAULT_SERVICE_NAME,
+    [ENV.logLevel]: process.env[ENV.logLevel] ?? 'WARN',
+    [ENV.metricsNamespace]: 'Rewind',
+    [ENV.metricsDisabled]: process.env[ENV.metricsDisabled] ?? 'true',
+    // No X-Ray daemon here. Powertools already disables the tracer outside Lambda (no
+    // AWS_EXECUTION_ENV); this keeps it off even where that variable is set (a SAM-like shell).
+    [ENV.traceEnabled]: 'false',
     // Serving samples are written only when local monitoring is on (it sets this to 'on').
-    REWIND_SERVE_SAMPLING: 'off',
+    [ENV.serveSampling]: 'off',
     ...envForPrefix(o.tablePrefix, o.bucket),
   };
 }
@@ -148,7 +154,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     // takes its starting point before the gateway listens, so no request commits a change
     // that falls before that point (and so would never be published).
     const { catalog, pointers } = createDeps();
-    const outbox = await new HistoryOutboxRelay({ listViews: () => catalog.listViews(), history: (view, limit) => pointers.history(view, limit) }, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
+    const outbox = await new HistoryOutboxRelay({ catalog, pointers }, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
     services.push(() => outbox.stop());
     const server = createGateway({ verifyToken, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');

@@ -3,15 +3,16 @@
  * (a custom-resource event carries it as `StackId`). sync-alarms asks it before purging its
  * service's drift alarms: a Delete of its custom resource means "the stack is going away" only
  * when the stack itself is being deleted, not when an update is rolled back or a replaced
- * resource is cleaned up (functions/sync-alarms.ts).
+ * resource is cleaned up (core/alarm-sync.ts).
  *
  * IAM: cloudformation:DescribeStacks on the stack's own ARN (infra/constructs/drift-alarm-lifecycle.ts).
  */
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { StackStatusPort } from '../core/alarm-sync';
 
 export type CloudFormationSender = Pick<CloudFormationClient, 'send'>;
 
-export class CloudFormationStackStatus {
+export class CloudFormationStackStatus implements StackStatusPort {
   constructor(private readonly cloudformation: CloudFormationSender) {}
 
   /**

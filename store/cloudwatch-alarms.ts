@@ -19,9 +19,10 @@ import {
 import type { ExistingDriftAlarm } from '../contract/alarm-sync';
 import { driftAlarmPrefix, viewDriftAlarmPrefix, type AlarmSpec, type AlarmStatistic, type ComparisonOperator, type TreatMissingData } from '../contract/alarms';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
+import { MAX_DELETE_ALARMS, type DriftAlarmsPort } from '../core/alarm-sync';
 
-/** DeleteAlarms takes at most 100 names per call. */
-export const MAX_DELETE_ALARMS = 100;
+/** DeleteAlarms takes at most 100 names per call (core/alarm-sync.ts batches its purge by the same number). */
+export { MAX_DELETE_ALARMS };
 
 export type CloudWatchSender = Pick<CloudWatchClient, 'send'>;
 
@@ -71,7 +72,7 @@ export function existingDriftAlarm(alarm: MetricAlarm): ExistingDriftAlarm | und
   };
 }
 
-export class CloudWatchDriftAlarms {
+export class CloudWatchDriftAlarms implements DriftAlarmsPort {
   /**
    * @param service whose drift alarms these are (the function's POWERTOOLS_SERVICE_NAME).
    * @default 'rewind'

@@ -1,19 +1,16 @@
 /**
- * Configuration, read once at cold start through typed getters that name what is missing.
+ * The store's configuration: table names and the snapshot bucket, through the typed getters
+ * of contract/config.ts (read once, naming what is missing). The functions pass nothing: the
+ * defaults read `process.env`; tests and scripts may pass an environment of their own.
  */
+import { ENV, MissingConfigError, config, oneOf, requireString, tableName, type Env } from '../contract/config';
 import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../contract/tables';
 
-export class MissingConfigError extends Error {
-  constructor(readonly variable: string) {
-    super(`environment variable ${variable} is not set`);
-    this.name = 'MissingConfigError';
-  }
-}
+export { MissingConfigError };
 
-export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new MissingConfigError(name);
-  return value;
+/** The value of `name`, throwing {@link MissingConfigError} when unset or empty. */
+export function requireEnv(name: string, env: Env = process.env): string {
+  return requireString(name, env);
 }
 
 /** Tables every function uses; the others (`usedBy` in contract/tables.ts) are read where needed. */
@@ -27,12 +24,19 @@ export interface StoreConfig {
   s3ForcePathStyle: boolean;
 }
 
-export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConfig {
-  const tables = Object.fromEntries(TABLES.filter((t) => !t.usedBy).map((t) => [t.id, requireEnv(t.envVar, env)])) as TableNames;
+/**
+ * The store's configuration from `env`. From `process.env` (the default) it is the memoized
+ * configuration of this container (contract/config.ts `config`); from another environment it is
+ * read from that one.
+ */
+export function storeConfigFromEnv(env: Env = process.env): StoreConfig {
+  const fromProcess = env === process.env;
+  const name = (id: TableSpec['id']) => (fromProcess ? config.tableName(id) : tableName(id, env));
+  const tables = Object.fromEntries(TABLES.filter((t) => !t.usedBy).map((t) => [t.id, name(t.id)])) as TableNames;
   return {
     tables,
-    snapshotBucket: requireEnv(SNAPSHOT_BUCKET_ENV, env),
-    s3ForcePathStyle: env.REWIND_S3_FORCE_PATH_STYLE === 'true',
+    snapshotBucket: fromProcess ? config.snapshotBucket() : requireString(SNAPSHOT_BUCKET_ENV, env),
+    s3ForcePathStyle: fromProcess ? config.s3ForcePathStyle() : oneOf(ENV.s3ForcePathStyle, ['true', 'false'], 'false', env) === 'true',
   };
 }
 
@@ -44,8 +48,6 @@ export function envForPrefix(prefix: string, bucket: string): Record<string, str
 }
 
 /** The physical name of a table used only by some functions, read once by those. */
-export function tableNameFromEnv(id: TableSpec['id'], env: NodeJS.ProcessEnv = process.env): string {
-  const spec = TABLES.find((t) => t.id === id);
-  if (!spec) throw new Error(`unknown table ${id}`);
-  return requireEnv(spec.envVar, env);
+export function tableNameFromEnv(id: TableSpec['id'], env: Env = process.env): string {
+  return env === process.env ? config.tableName(id) : tableName(id, env);
 }

@@ -1,9 +1,2 @@
-/** One DynamoDB document client per container, shared by every adapter built from it. */
-import { createDocumentClient } from '../../store/clients';
-
-let db: ReturnType<typeof createDocumentClient> | undefined;
-
-export function documentClient(): ReturnType<typeof createDocumentClient> {
-  db ??= createDocumentClient();
-  return db;
-}
+/** The container's DynamoDB document client: created in store/clients.ts (traced, once), shared by every adapter. */
+export { documentClient } from '../../store/clients';

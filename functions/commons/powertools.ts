@@ -1,7 +1,10 @@
 /** Powertools, created once per container and shared by every entry point. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { serviceNameFromEnv } from '../../contract/service';
+import { config } from '../../contract/config';
+
+/** The tracer lives with the SDK clients it captures (store/ may not import functions/). */
+export { tracer } from '../../store/tracer';
 
 /**
  * The service this function runs as: its stack's (POWERTOOLS_SERVICE_NAME, contract/service.ts),
@@ -9,10 +12,16 @@ import { serviceNameFromEnv } from '../../contract/service';
  * drift alarms are this stack's. Passed explicitly: Powertools lets a constructor option win
  * over the variable.
  */
-export const SERVICE_NAME = serviceNameFromEnv();
+export const SERVICE_NAME = config.serviceName();
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
-export const metrics = new Metrics({ namespace: 'Rewind', serviceName: SERVICE_NAME });
+/**
+ * The functions' own counts (AutoRollback, CandidatePromoted) and the cold-start metric of the
+ * `logMetrics` middleware. Its diagnostics go to the logger at ERROR only: most invocations
+ * count nothing (counts are single-metric documents, flushed as they happen), and Powertools
+ * would warn "No application metrics to publish" on every one of them.
+ */
+export const metrics = new Metrics({ namespace: 'Rewind', serviceName: SERVICE_NAME, logger: logger.createChild({ logLevel: 'ERROR' }) });
 
 /** One EMF count with the view as its dimension, flushed at once. */
 export function countForView(view: string, name: string): void {

@@ -1,6 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV } from '../../contract/config';
 import { TABLES } from '../../contract/tables';
 import { accessFor } from '../access';
 import { RewindFunction } from './rewind-function';
@@ -75,7 +76,7 @@ export class RewindFunctions extends Construct {
         logRetention: props.logRetention,
         logRemovalPolicy: props.logRemovalPolicy,
         serviceName: props.serviceName,
-        environment: { REWIND_POINTER_CACHE_MS: String(props.pointerCacheMs), ...props.environment?.[handler] },
+        environment: { [ENV.pointerCacheMs]: String(props.pointerCacheMs), ...props.environment?.[handler] },
       });
       for (const spec of TABLES) {
         const level = access.tables[spec.id];

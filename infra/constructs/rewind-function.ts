@@ -9,6 +9,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { driftAlarmPrefix, METRICS_NAMESPACE } from '../../contract/alarms';
 import { EVENT_BUS_ENV } from '../../contract/rules';
+import { ENV } from '../../contract/config';
 import { SERVICE_NAME_ENV } from '../../contract/service';
 import { SNAPSHOT_BUCKET_ENV, type TableSpec } from '../../contract/tables';
 import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, type BucketAccess, type DriftAlarmAccess, type TableAccess } from '../access';
@@ -81,8 +82,8 @@ export class RewindFunction extends NodejsFunction {
       bundling: nodejsBundling(),
       environment: {
         [SERVICE_NAME_ENV]: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        [ENV.metricsNamespace]: METRICS_NAMESPACE,
+        [ENV.logLevel]: 'INFO',
         ...props.environment,
       },
     });

@@ -1,12 +1,12 @@
 /**
- * The outbox publisher (functions/publish-pointer-events.ts) against a fake EventBridge
+ * The outbox publisher (store/eventbridge-outbox.ts, behind functions/publish-pointer-events.ts) against a fake EventBridge
  * client: events in stream order with the right detail-type, and on any failure the first
  * record not published is reported so Lambda retries from it (no event lost, order kept).
  */
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { POINTER_EVENT_SOURCE } from '../../contract/rules';
 import type { HistoryEntry } from '../../core/model';
-import { createPublisher } from '../../functions/publish-pointer-events';
+import { createPublisher } from '../../store/eventbridge-outbox';
 import { fakeEventsClient as fakeClient, streamRecord as record } from '../support/stream';
 
 const BUS = 'rewind-bus';

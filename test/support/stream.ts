@@ -6,7 +6,7 @@
 import type { PutEventsCommand, PutEventsCommandOutput, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { EventsClient } from '../../functions/publish-pointer-events';
+import type { EventsClient } from '../../store/eventbridge-outbox';
 
 let seq = 0;
 

@@ -1,5 +1,5 @@
 /**
- * Drift alarms in CloudWatch follow the views (functions/sync-alarms.ts): the plan
+ * Drift alarms in CloudWatch follow the views (core/alarm-sync.ts, behind functions/sync-alarms.ts): the plan
  * (contract/alarm-sync.ts), its rendering as CloudWatch requests (store/cloudwatch-alarms.ts)
  * against a fake CloudWatch that keeps what was put, the handler's reading of the pointer, and
  * the stack's custom resource: sync every view on deploy, purge every alarm of the service
@@ -19,7 +19,7 @@ import {
   purgeRequested,
   viewsOf,
   type StackStatusPort,
-} from '../../functions/sync-alarms';
+} from '../../core/alarm-sync';
 import { CloudWatchDriftAlarms, putMetricAlarmInput, type CloudWatchSender } from '../../store/cloudwatch-alarms';
 
 const DEFAULTS = resolvePolicy().monitor;
@@ -167,8 +167,8 @@ const version = (view: string, v: number, monitor?: object): VersionRecord => ({
 const pointer = (view: string, stable: number | null): Pointer => ({ view, stable, previousStable: [], rolledBack: [], disabledFeatures: [], revision: 1, updatedAt: '', updatedBy: '' });
 type FakeViews = Record<string, { stable: number | null; versions: VersionRecord[] }>;
 
-/** The catalog and pointer reads sync-alarms makes, over views held in memory. */
-function fakeRegistry(views: FakeViews) {
+/** The catalog and pointer reads the sync makes, over views held in memory. */
+function fakeStore(views: FakeViews) {
   return {
     pointers: { getPointer: async (view: string) => (views[view] ? pointer(view, views[view]!.stable) : undefined) },
     catalog: {
@@ -178,12 +178,12 @@ function fakeRegistry(views: FakeViews) {
   };
 }
 
-describe('functions/sync-alarms', () => {
+describe('core/alarm-sync', () => {
   beforeAll(() => logger.setLogLevel('SILENT'));
   afterAll(() => logger.setLogLevel('INFO'));
 
   function setup(views: FakeViews, cloudwatch = fakeCloudWatch(100), service?: string) {
-    const sync = createSyncAlarms({ ...fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client, service), ...(service ? { service } : {}) });
+    const sync = createSyncAlarms({ ...fakeStore(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client, service), ...(service ? { service } : {}) });
     return { sync, cloudwatch, views };
   }
   const pointerEvent = (view: string, detailType = 'FeatureViewActivated') => ({ source: 'rewind', 'detail-type': detailType, detail: { eventId: `${view}#1`, view } });
@@ -314,7 +314,7 @@ describe('purging a service\'s drift alarms (the stack is deleted)', () => {
     expect(purgeRequested({ purgeAll: 'yes' })).toBe(false);
     const cloudwatch = fakeCloudWatch(100);
     const mine = await seed(cloudwatch, 'rewind', 1);
-    const handle = createSyncAlarmsHandler({ ...fakeRegistry({}), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks: stackIn('UPDATE_COMPLETE') });
+    const handle = createSyncAlarmsHandler({ ...fakeStore({}), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks: stackIn('UPDATE_COMPLETE') });
     expect(await handle({ purgeAll: true })).toEqual({ purged: mine, left: [] });
   });
 });
@@ -351,7 +351,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
   });
 
   function setup(views: FakeViews, stacks: StackStatusPort, cloudwatch = fakeCloudWatch(100)) {
-    const ports = { ...fakeRegistry(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks };
+    const ports = { ...fakeStore(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client), stacks };
     return { resource: createDriftAlarmsResource(ports), handle: createSyncAlarmsHandler(ports), cloudwatch };
   }
   const alarmNames = (cloudwatch: ReturnType<typeof fakeCloudWatch>) => [...cloudwatch.alarms.keys()].sort();
@@ -421,7 +421,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
 
   it('on Delete, answers success when the alarms cannot even be listed', async () => {
     const failing: CloudWatchSender = { send: (async () => { throw new Error('AccessDenied'); }) as CloudWatchSender['send'] };
-    const resource = createDriftAlarmsResource({ ...fakeRegistry({}), alarms: new CloudWatchDriftAlarms(failing), stacks: stackIn('DELETE_IN_PROGRESS') });
+    const resource = createDriftAlarmsResource({ ...fakeStore({}), alarms: new CloudWatchDriftAlarms(failing), stacks: stackIn('DELETE_IN_PROGRESS') });
     expect(await resource(request('Delete'))).toMatchObject({ Data: { Purged: 0, Left: 'unknown' } });
   });
 

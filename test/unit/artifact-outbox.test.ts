@@ -1,7 +1,7 @@
 /**
  * Derived-artifact events go through the history outbox (DESIGN invariant 5): a pointer
  * change records its artifact plan in its own history entry, and the outbox publisher (in AWS
- * functions/publish-pointer-events, locally local/outbox.ts, both through `historyEvents`)
+ * store/eventbridge-outbox.ts, locally local/outbox.ts, both through `historyEvents`)
  * emits the pointer event and then one event per artifact from that entry alone. So a crash
  * right after the commit loses no artifact event, and a redelivered record yields the same
  * events, ids included.
@@ -12,7 +12,8 @@ import { parse, DeployRequestSchema } from '../../core/contracts';
 import { deployVersion } from '../../core/deploy';
 import type { HistoryEntry } from '../../core/model';
 import { activateVersion, rollbackView } from '../../core/pointer-changes';
-import { createPublisher, historyEvents } from '../../functions/publish-pointer-events';
+import { historyEvents } from '../../contract/events';
+import { createPublisher } from '../../store/eventbridge-outbox';
 import { HistoryOutboxRelay, type OutboxEvent } from '../../local/outbox';
 import { LocalArtifactInvalidator, LocalEventLog } from '../../local/releases';
 import { CRASH_AFTER_COMMIT, crashingAfterCommit, deployBody } from '../support/fixtures';
@@ -136,7 +137,7 @@ describe('artifact events from the history entry', () => {
     const { deps, wired } = await twoVersions();
     const onBus: OutboxEvent[] = [];
     const log = new LocalEventLog();
-    const relay = await new HistoryOutboxRelay({ listViews: () => deps.catalog.listViews(), history: (view, limit) => deps.pointers.history(view, limit) }, [log, { publish: (e: OutboxEvent) => onBus.push(e) }], 60_000).start();
+    const relay = await new HistoryOutboxRelay({ catalog: deps.catalog, pointers: deps.pointers }, [log, { publish: (e: OutboxEvent) => onBus.push(e) }], 60_000).start();
     try {
       await activateVersion(wired, 'dev', 'v', { version: 2 });
       await relay.poll();

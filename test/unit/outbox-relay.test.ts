@@ -37,7 +37,7 @@ describe('local outbox relay', () => {
     const { registry, commit, reads } = fakeHistory();
     commit('v', 3); // before start: published by an earlier run
     const events: OutboxEvent[] = [];
-    const relay = await new HistoryOutboxRelay(registry, [{ publish: (e: OutboxEvent) => events.push(e) }], 60_000).start();
+    const relay = await new HistoryOutboxRelay({ catalog: registry, pointers: registry }, [{ publish: (e: OutboxEvent) => events.push(e) }], 60_000).start();
     try {
       commit('v', 5);
       await relay.poll();
@@ -63,7 +63,7 @@ describe('local outbox relay', () => {
   it('stop() relays the changes committed since the last pass', async () => {
     const { registry, commit } = fakeHistory();
     const events: OutboxEvent[] = [];
-    const relay = await new HistoryOutboxRelay(registry, [{ publish: (e: OutboxEvent) => events.push(e) }], 60_000).start();
+    const relay = await new HistoryOutboxRelay({ catalog: registry, pointers: registry }, [{ publish: (e: OutboxEvent) => events.push(e) }], 60_000).start();
     commit('v', 2);
     await relay.poll();
     commit('v', 3);

@@ -13,7 +13,7 @@ import { ApprovalRequiredError, ForbiddenError, InvalidStateError, ValidationErr
 import type { FeatureValue } from '../../core/model';
 import { activateVersion, promoteCandidate, rollbackView, setFeatureDisabled } from '../../core/pointer-changes';
 import { FeatureServer } from '../../core/serving';
-import { historyEvents } from '../../functions/publish-pointer-events';
+import { historyEvents } from '../../contract/events';
 import { LocalAlarmStatus, LocalArtifactInvalidator } from '../../local/releases';
 import { deployBody } from '../support/fixtures';
 import { memoryDeps } from '../support/memory';

@@ -1,0 +1,187 @@
+/**
+ * Rewind's runtime configuration: the NAMES of the environment variables (the CDK stack sets
+ * them from these constants, the local runtime too; README lists them and users' scripts set
+ * them, so a name never changes), and one typed getter per value, read once per cold start and
+ * memoized, that throws naming the variable when it is missing or malformed (the habit of
+ * Powertools' `packages/commons/src/envUtils.ts`).
+ *
+ * Hand-written rather than a zod schema on purpose: the outbox publisher bundles this file and
+ * must stay small and free of zod (test/infra/bundles.test.ts), and a getter is only evaluated
+ * by the function that needs its variable (a missing `REWIND_EVENT_BUS` must not stop the drift
+ * monitor, which never publishes).
+ *
+ * @example
+ * import { config } from '../contract/config';
+ * const windowMs = config.monitorWindowSeconds() * 1000; // REWIND_MONITOR_WINDOW_SECONDS, default 300
+ * config.eventBusName(); // throws MissingConfigError('REWIND_EVENT_BUS') when the stack did not set it
+ */
+import { EVENT_BUS_ENV } from './rules';
+import { SERVICE_NAME_ENV, serviceNameFromEnv } from './service';
+import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from './tables';
+
+/** Every variable Rewind's code reads, by what it means. Table variables are in contract/tables.ts (`envVar`). */
+export const ENV = {
+  serviceName: SERVICE_NAME_ENV,
+  eventBus: EVENT_BUS_ENV,
+  snapshotBucket: SNAPSHOT_BUCKET_ENV,
+  /** Overrides every drift alarm's period (the local runtime's 1 s); below 60 s metrics are high-resolution. */
+  alarmPeriodSeconds: 'REWIND_ALARM_PERIOD_SECONDS',
+  /** How far back the drift monitor reads served samples. */
+  monitorWindowSeconds: 'REWIND_MONITOR_WINDOW_SECONDS',
+  /** Local runtime: how often the drift monitor runs. */
+  monitorIntervalMs: 'REWIND_MONITOR_INTERVAL_MS',
+  /** Local runtime: `on` starts the monitoring loop. */
+  monitoring: 'REWIND_MONITORING',
+  /** Local runtime: how often the bake check runs. */
+  promoteIntervalMs: 'REWIND_PROMOTE_INTERVAL_MS',
+  /** `off` switches the serving sampler off. */
+  serveSampling: 'REWIND_SERVE_SAMPLING',
+  sampleCapacity: 'REWIND_SAMPLE_CAPACITY',
+  sampleFlushMs: 'REWIND_SAMPLE_FLUSH_MS',
+  /** Serving's pointer-cache staleness bound (DESIGN invariant 4). */
+  pointerCacheMs: 'REWIND_POINTER_CACHE_MS',
+  policyCacheMs: 'REWIND_POLICY_CACHE_MS',
+  /** `true`: s3rver and LocalStack address buckets by path, not by host name. */
+  s3ForcePathStyle: 'REWIND_S3_FORCE_PATH_STYLE',
+  /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
+  modelAlarms: 'REWIND_MODEL_ALARMS',
+  /** Powertools' own variables, set by the stack and the local runtime. */
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  metricsDisabled: 'POWERTOOLS_METRICS_DISABLED',
+  traceEnabled: 'POWERTOOLS_TRACE_ENABLED',
+} as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A variable that is set but cannot be used; the message names it and says what it must be. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export class MissingConfigError extends ConfigError {
+  constructor(variable: string) {
+    super(variable, `environment variable ${variable} is not set`);
+    this.name = 'MissingConfigError';
+  }
+}
+
+/** The trimmed value, or undefined when unset or empty (an empty variable is an unset one, as it always was here). */
+export function optionalString(name: string, env: Env = process.env): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function requireString(name: string, env: Env = process.env): string {
+  const value = optionalString(name, env);
+  if (value === undefined) throw new MissingConfigError(name);
+  return value;
+}
+
+export interface NumberRule {
+  /** `positive`: > 0 (periods, intervals); `nonNegative`: ≥ 0 (cache bounds, where 0 means "no cache"). */
+  range: 'positive' | 'nonNegative';
+  integer?: boolean;
+}
+
+/**
+ * The number in `name`, or undefined when unset; throws naming the variable when it is not a
+ * number in range (never a silent fallback: a typo in a period must not become the default).
+ *
+ * @example optionalNumber('REWIND_ALARM_PERIOD_SECONDS', { range: 'positive' }, { REWIND_ALARM_PERIOD_SECONDS: '1' }) // 1
+ * @example optionalNumber('REWIND_ALARM_PERIOD_SECONDS', { range: 'positive' }, { REWIND_ALARM_PERIOD_SECONDS: 'x' }) // throws ConfigError
+ */
+export function optionalNumber(name: string, rule: NumberRule, env: Env = process.env): number | undefined {
+  const raw = optionalString(name, env);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  const inRange = rule.range === 'positive' ? n > 0 : n >= 0;
+  if (!Number.isFinite(n) || !inRange || (rule.integer && !Number.isInteger(n)))
+    throw new ConfigError(name, `environment variable ${name} must be a ${rule.range === 'positive' ? 'positive' : 'non-negative'}${rule.integer ? ' integer' : ' number'}, got '${raw}'`);
+  return n;
+}
+
+/** The number in `name`, or `fallback` when unset. */
+export function numberOr(name: string, rule: NumberRule, fallback: number, env: Env = process.env): number {
+  return optionalNumber(name, rule, env) ?? fallback;
+}
+
+/**
+ * One of `allowed` (case-insensitive), or `fallback` when unset.
+ *
+ * @example oneOf('REWIND_SERVE_SAMPLING', ['on', 'off'], 'on', {}) // 'on'
+ */
+export function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T, env: Env = process.env): T {
+  const raw = optionalString(name, env)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `environment variable ${name} must be one of ${allowed.join(', ')}, got '${raw}'`);
+  return raw as T;
+}
+
+/** The physical name of a table, from its variable (contract/tables.ts `envVar`). */
+export function tableName(id: TableSpec['id'], env: Env = process.env): string {
+  const spec = TABLES.find((t) => t.id === id);
+  if (!spec) throw new Error(`unknown table ${id}`);
+  return requireString(spec.envVar, env);
+}
+
+const cache = new Map<string, unknown>();
+
+/** A getter read from `process.env` on first use and remembered until {@link resetConfig}. */
+function once<T>(key: string, read: (env: Env) => T): () => T {
+  return () => {
+    if (!cache.has(key)) cache.set(key, read(process.env));
+    return cache.get(key) as T;
+  };
+}
+
+/**
+ * Forget every value read: the next getter call reads the environment again. A Lambda
+ * container never needs it (its environment is fixed); the local runtime calls it when it
+ * applies a new environment (its "cold start"), and tests that change a variable.
+ */
+export function resetConfig(): void {
+  cache.clear();
+}
+
+/** The configuration, one memoized getter per value. */
+export const config = {
+  /** POWERTOOLS_SERVICE_NAME: the stack's service (contract/service.ts); `rewind` when unset (tests, scripts). */
+  serviceName: once('serviceName', (env) => serviceNameFromEnv(env)),
+  /** REWIND_EVENT_BUS: required by the outbox publisher. */
+  eventBusName: once('eventBusName', (env) => requireString(ENV.eventBus, env)),
+  /** REWIND_SNAPSHOT_BUCKET. */
+  snapshotBucket: once('snapshotBucket', (env) => requireString(ENV.snapshotBucket, env)),
+  /** REWIND_ALARM_PERIOD_SECONDS, when set: overrides the policies' alarm periods (seconds, > 0). */
+  alarmPeriodSeconds: once('alarmPeriodSeconds', (env) => optionalNumber(ENV.alarmPeriodSeconds, { range: 'positive' }, env)),
+  /** REWIND_MONITOR_WINDOW_SECONDS (default 300). */
+  monitorWindowSeconds: once('monitorWindowSeconds', (env) => numberOr(ENV.monitorWindowSeconds, { range: 'positive' }, 300, env)),
+  /** REWIND_MONITOR_INTERVAL_MS, when set. */
+  monitorIntervalMs: once('monitorIntervalMs', (env) => optionalNumber(ENV.monitorIntervalMs, { range: 'positive' }, env)),
+  /** REWIND_MONITORING=on. */
+  monitoring: once('monitoring', (env) => oneOf(ENV.monitoring, ['on', 'off'], 'off', env) === 'on'),
+  /** REWIND_PROMOTE_INTERVAL_MS, when set (0: never on its own). */
+  promoteIntervalMs: once('promoteIntervalMs', (env) => optionalNumber(ENV.promoteIntervalMs, { range: 'nonNegative' }, env)),
+  /** REWIND_SERVE_SAMPLING is not `off`. */
+  serveSampling: once('serveSampling', (env) => oneOf(ENV.serveSampling, ['on', 'off'], 'on', env) === 'on'),
+  /** REWIND_SAMPLE_CAPACITY, when set (rows per view and version per interval). */
+  sampleCapacity: once('sampleCapacity', (env) => optionalNumber(ENV.sampleCapacity, { range: 'positive', integer: true }, env)),
+  /** REWIND_SAMPLE_FLUSH_MS, when set. */
+  sampleFlushMs: once('sampleFlushMs', (env) => optionalNumber(ENV.sampleFlushMs, { range: 'positive' }, env)),
+  /** REWIND_POINTER_CACHE_MS (default 1000). */
+  pointerCacheMs: once('pointerCacheMs', (env) => numberOr(ENV.pointerCacheMs, { range: 'nonNegative' }, 1000, env)),
+  /** REWIND_POLICY_CACHE_MS (default 5000). */
+  policyCacheMs: once('policyCacheMs', (env) => numberOr(ENV.policyCacheMs, { range: 'nonNegative' }, 5000, env)),
+  /** REWIND_S3_FORCE_PATH_STYLE=true. */
+  s3ForcePathStyle: once('s3ForcePathStyle', (env) => oneOf(ENV.s3ForcePathStyle, ['true', 'false'], 'false', env) === 'true'),
+  /** REWIND_MODEL_ALARMS, raw (contract/alarms.ts parseModelAlarmBindings validates it). */
+  modelAlarms: once('modelAlarms', (env) => optionalString(ENV.modelAlarms, env)),
+  /** A table's physical name. */
+  tableName: (id: TableSpec['id']): string => once(`table:${id}`, (env) => tableName(id, env))(),
+} as const;

@@ -1,0 +1,124 @@
+/**
+ * The outbox publisher over EventBridge (DESIGN invariant 5): the history entries a DynamoDB
+ * stream batch carries, published to Rewind's bus as their events (contract/events.ts
+ * `historyEvents`). The stream holds a committed change until it is published, so no change
+ * loses its events; delivery is at least once, and consumers deduplicate on `detail.eventId`.
+ *
+ * The order events are PUT in is the stream's, record by record; a retry repeats events that
+ * already landed, and EventBridge does not guarantee delivery order to a target (consumers
+ * order on `detail.revision` and `detail.order`).
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { historyEvents, type BusEvent, type HistoryEventSource } from '../contract/events';
+
+/** PutEvents accepts at most 10 entries per call. */
+const MAX_ENTRIES_PER_PUT = 10;
+
+/** No PutEvents call starts with less than this much of the invocation left. */
+export const DEADLINE_MARGIN_MS = 2_000;
+
+export type EventsClient = Pick<EventBridgeClient, 'send'>;
+
+/** What the publisher logs through (the function's Powertools logger). */
+export interface PublisherLog {
+  debug(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+const SILENT: PublisherLog = { debug: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class MalformedHistoryRecordError extends Error {
+  constructor(
+    message: string,
+    readonly sequenceNumber: string | undefined,
+  ) {
+    super(message);
+    this.name = 'MalformedHistoryRecordError';
+  }
+}
+
+/** The history entry a stream record carries; throws when the record is not one. */
+export function historyEntryOf(record: DynamoDBRecord): HistoryEventSource {
+  const image = record.dynamodb?.NewImage;
+  const sequenceNumber = record.dynamodb?.SequenceNumber;
+  if (!image) throw new MalformedHistoryRecordError('stream record has no NewImage (is the stream NEW_IMAGE?)', sequenceNumber);
+  const entry = unmarshall(image as Record<string, AttributeValue>) as Partial<HistoryEventSource>;
+  if (typeof entry.view !== 'string' || typeof entry.revision !== 'number' || typeof entry.action !== 'string' || typeof entry.at !== 'string')
+    throw new MalformedHistoryRecordError('history entry lacks view, revision, action or at', sequenceNumber);
+  return entry as HistoryEventSource;
+}
+
+/**
+ * A stream handler that publishes through `client` to the bus named by `eventBusName()`.
+ * Records are published in stream order, each as its events (the pointer change's, then its
+ * artifacts'), ten events per PutEvents call. At the first event that cannot be published
+ * the handler stops and reports its record in `batchItemFailures`, so Lambda retries from
+ * that record and a view's events are never put out of order (a retry repeats the events of
+ * that record, and maybe a few after it, that did land: consumers deduplicate on `eventId`).
+ * It stops the same way when less than {@link DEADLINE_MARGIN_MS} of the invocation is left
+ * (`context.getRemainingTimeInMillis()`), so a large backlog is published over several calls
+ * instead of timing out and failing the whole batch.
+ *
+ * @example export const handler = middy().handler(createPublisher(eventBridgeClient(), config.eventBusName, logger));
+ */
+export function createPublisher(client: EventsClient, eventBusName: () => string, log: PublisherLog = SILENT) {
+  return async (event: DynamoDBStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DynamoDBBatchResponse> => {
+    // Only inserts are pointer changes: history entries are written once and never updated.
+    const records = event.Records.filter((r) => r.eventName === 'INSERT');
+    const pending: Pending[] = [];
+    let malformed: DynamoDBRecord | undefined;
+    for (const record of records) {
+      try {
+        for (const entry of historyEvents(historyEntryOf(record), eventBusName())) pending.push({ record, entry });
+      } catch (error) {
+        // Publish what precedes it, then stop here: retries end in the on-failure queue.
+        log.error('cannot publish stream record', { error: error as Error, sequenceNumber: record.dynamodb?.SequenceNumber });
+        malformed = record;
+        break;
+      }
+    }
+    for (let start = 0; start < pending.length; start += MAX_ENTRIES_PER_PUT) {
+      const chunk = pending.slice(start, start + MAX_ENTRIES_PER_PUT);
+      if (context && context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS) {
+        // Left for the next invocation, from the first record not fully published.
+        log.warn('stopping before the deadline', { published: start, events: pending.length, sequenceNumber: chunk[0]!.record.dynamodb?.SequenceNumber });
+        return failureAt(chunk[0]!.record);
+      }
+      const failed = await publish(client, chunk, log);
+      if (failed) return failureAt(failed);
+    }
+    if (malformed) return failureAt(malformed);
+    log.debug('published pointer events', { records: records.length, events: pending.length });
+    return { batchItemFailures: [] };
+  };
+}
+
+/** One event to put, with the stream record it comes from (what a failure reports). */
+interface Pending {
+  record: DynamoDBRecord;
+  entry: BusEvent;
+}
+
+/** Puts the entries of `chunk`; returns the record of the first one that did not land, if any. */
+async function publish(client: EventsClient, chunk: Pending[], log: PublisherLog): Promise<DynamoDBRecord | undefined> {
+  if (chunk.length === 0) return undefined;
+  try {
+    const out = await client.send(new PutEventsCommand({ Entries: chunk.map((p) => p.entry) }));
+    if (!out.FailedEntryCount) return undefined;
+    const index = (out.Entries ?? []).findIndex((e) => e.ErrorCode !== undefined || e.EventId === undefined);
+    const failed = chunk[index >= 0 ? index : 0]!.record;
+    log.warn('PutEvents rejected an entry', { sequenceNumber: failed.dynamodb?.SequenceNumber, error: out.Entries?.[index]?.ErrorCode });
+    return failed;
+  } catch (error) {
+    log.warn('PutEvents failed', { error: error as Error });
+    return chunk[0]!.record;
+  }
+}
+
+function failureAt(record: DynamoDBRecord): DynamoDBBatchResponse {
+  return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+}
