@@ -20,7 +20,7 @@
  *   failure: those are `skipped`), and it is reported in the response; the pointer change
  *   stands (it is committed), and the events say what was planned.
  */
-import type { Deps } from './deps';
+import type { VersionCatalog } from './ports';
 import { ARTIFACT_TIERS, type DerivedArtifact, type HistoryEntry, type PlannedArtifact, type Pointer, type VersionRecord } from './model';
 
 /** One artifact to refresh for one pointer change. */
@@ -71,6 +71,16 @@ export interface ArtifactResult extends ArtifactOutcome {
 }
 
 /** Port: refreshes (or leaves to its owner) one artifact. */
+/**
+ * What planning and refreshing read: the version records involved, and the invalidator the
+ * runtime wired (core/deps.ts names this module's invalidator, so this module does not name
+ * the whole bag back).
+ */
+export interface ArtifactDeps {
+  catalog: Pick<VersionCatalog, 'getVersion'>;
+  artifacts?: ArtifactInvalidator;
+}
+
 export interface ArtifactInvalidator {
   /**
    * Before the commit, and without acting: will this invalidator refresh `artifact` itself in
@@ -131,7 +141,7 @@ export function servesOf(after: Pick<Pointer, 'stable' | 'candidate'>): Serves {
  *
  * @example await planArtifacts(deps, 'v', current, after) // [{ name: 'user-cache', order: 0, status: 'invalidated', … }]
  */
-export async function planArtifacts(deps: Deps, view: string, before: Pointer | null, after: Pointer): Promise<PlannedArtifact[]> {
+export async function planArtifacts(deps: ArtifactDeps, view: string, before: Pointer | null, after: Pointer): Promise<PlannedArtifact[]> {
   // What goes live first, then what was left: within a tier, that is the refresh order.
   const versions = new Set<number>();
   for (const p of [after, before]) {
@@ -161,7 +171,7 @@ export async function planArtifacts(deps: Deps, view: string, before: Pointer | 
  *
  * @example await refreshArtifacts(deps, committed.history) // [{ name: 'user-cache', status: 'invalidated', … }]
  */
-export async function refreshArtifacts(deps: Deps, entry: HistoryEntry): Promise<ArtifactResult[]> {
+export async function refreshArtifacts(deps: ArtifactDeps, entry: HistoryEntry): Promise<ArtifactResult[]> {
   const serves = servesOf(entry.after);
   const results: ArtifactResult[] = [];
   let failedTier: number | undefined;

@@ -1,6 +1,6 @@
 /** Rewind's domain types. Plain data: every one of them round-trips through JSON. */
 import type { ResolvedPolicy } from './validation/policy';
-import type { Finding, ValidationStatus } from './validation/preflight';
+import type { Finding, ValidationStatus } from './validation/findings';
 
 export const FEATURE_TYPES = ['int', 'float', 'string', 'bool'] as const;
 export type FeatureType = (typeof FEATURE_TYPES)[number];

@@ -18,27 +18,14 @@ import type { FeatureType, ViewDefinition } from '../model';
 import { compareProfiles, type FeatureProfile } from '../stats/profile';
 import { toleranceFor, type DistributionCheck, type ResolvedPolicy } from './policy';
 import { profileCounts, type Profiles } from './profiles';
+import type { Finding, FindingCheck, FindingLevel, ValidationStatus } from './findings';
+
+export type { Finding, FindingCheck, FindingLevel, ValidationStatus } from './findings';
 
 /** A model that reads the view; `features` absent means it reads every feature. */
 export interface ConsumerUse {
   name: string;
   features?: string[];
-}
-
-export type FindingCheck = 'schema.entityChanged' | 'schema.removed' | 'schema.typeChanged' | DistributionCheck;
-export type FindingLevel = 'warn' | 'block';
-
-export interface Finding {
-  level: FindingLevel;
-  check: FindingCheck;
-  feature?: string;
-  value?: number;
-  threshold?: number;
-  /** Declared consumers that depend on what changed. */
-  consumers?: string[];
-  /** Why a blocking finding was only a warning. */
-  downgraded?: 'enforce' | 'minValues';
-  message: string;
 }
 
 export interface FeatureComparison {
@@ -55,8 +42,6 @@ export interface FeatureComparison {
   /** Fraction of non-null values outside the baseline's [min, max]. */
   rangeViolation?: number;
 }
-
-export type ValidationStatus = 'passed' | 'warned' | 'rejected';
 
 export interface SchemaDiff {
   entity?: { from: string; to: string };
