@@ -3,7 +3,7 @@
  * (local/) are both generated from it; each route names the Lambda entry point in
  * functions/ that serves it, so locally and in AWS the same handler answers.
  */
-import type { Action } from '../core/policy';
+import type { Action } from './actions';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

@@ -7,7 +7,7 @@
  * Patterns are kept in EventBridge's own JSON syntax (`detail-type`, `{ prefix: … }`), so
  * the object here is exactly what lands in the CloudFormation template.
  */
-import type { PointerAction } from '../core/model';
+import type { PointerAction } from './actions';
 import { DEFAULT_SERVICE_NAME } from './service';
 
 /**

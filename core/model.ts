@@ -168,9 +168,8 @@ export interface Pointer {
   updatedBy: string;
 }
 
-/** One per kind of pointer change; each history entry (and so each event) carries one. */
-export const POINTER_ACTIONS = ['activate', 'canary', 'shadow', 'promote', 'rollback', 'disable', 'enable'] as const;
-export type PointerAction = (typeof POINTER_ACTIONS)[number];
+export { POINTER_ACTIONS, type PointerAction } from '../contract/actions';
+import type { PointerAction } from '../contract/actions';
 
 export interface HistoryEntry {
   view: string;

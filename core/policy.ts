@@ -17,26 +17,8 @@ import { APPROVABLE_ACTIONS, TIERS, type ApprovableAction, type Principal, type 
 export const ROLES = ['viewer', 'deployer', 'approver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Actions a policy document grants. */
-export const GRANTABLE_ACTIONS = [
-  'read',
-  'deploy',
-  'activate',
-  'promote',
-  'rollback',
-  'disable',
-  'enable',
-  'approve',
-  'purge',
-  'upload',
-  /** Roll back (or switch a feature) without an approval, giving a reason that is recorded as such. */
-  'break-glass',
-] as const;
-export type GrantableAction = (typeof GRANTABLE_ACTIONS)[number];
-
-/** Every action a route can require: the grantable ones, and changing the policy itself. */
-export const ACTIONS = [...GRANTABLE_ACTIONS, 'administer'] as const;
-export type Action = (typeof ACTIONS)[number];
+export { ACTIONS, GRANTABLE_ACTIONS, type Action, type GrantableAction } from '../contract/actions';
+import { GRANTABLE_ACTIONS, type Action, type GrantableAction } from '../contract/actions';
 
 /** The role that may change the policy (with MFA), whatever the document says. */
 export const POLICY_ADMIN_ROLE = 'admin';

@@ -62,8 +62,6 @@ const KNOWN_VIOLATIONS: readonly string[] = [
   // to synthesize. Issue 9 item 3 moves the shared types into contract/.
   'contract/alarm-sync.ts → core/validation/policy',
   'contract/alarms.ts → core/validation/policy',
-  'contract/routes.ts → core/policy',
-  'contract/rules.ts → core/model',
 
 ];
 
