@@ -13,11 +13,11 @@ import type {
   PromoteRequest,
   PutPolicyRequestSchema,
   RollbackRequest,
-} from '../core/contracts';
+} from '../core/requests';
 import type { DeployPlan, DeployResult } from '../core/deploy';
 import type { Approval, AuditEntry, Candidate, HistoryEntry, Pointer } from '../core/model';
-import type { PolicyDocument } from '../core/policy';
-import type { PolicyView } from '../core/policy-store';
+import type { PolicyDocument } from '../core/access-policy';
+import type { PolicyView } from '../core/access-policy-store';
 import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';

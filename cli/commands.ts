@@ -3,7 +3,7 @@
  * then describe the answer twice, as data for `--json` and as text for a person. The demo
  * and the tests call these directly.
  */
-import { ROLES } from '../core/policy';
+import { ROLES } from '../core/access-policy';
 import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
 import type { ActivateRequest, AuditEntry, Candidate, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
 import { UsageError } from './errors';

@@ -7,7 +7,7 @@
  * @example npx rewind activate user_profile 3 --canary 10 --bake 1h --reason "new basket model"
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MAX_BAKE_SECONDS } from '../core/contracts';
+import { MAX_BAKE_SECONDS } from '../core/requests';
 import { DEFAULT_TOKEN_LIFETIME } from '../contract/local-tokens';
 import { DataFileError } from './data-file';
 import { RewindApiError, RewindUnreachableError } from './client';

@@ -4,9 +4,9 @@
  * Checked with the API's own schema, so a typo is reported with its file and field before
  * anything is sent.
  */
-import { parse } from '../core/contracts';
+import { parse } from '../core/requests';
 import { ValidationError } from '../core/errors';
-import { PolicyDocumentSchema, type PolicyDocument } from '../core/policy';
+import { PolicyDocumentSchema, type PolicyDocument } from '../core/access-policy';
 import { DocumentFileError, parseDocumentFile, readDocumentText } from './document-file';
 
 export interface LoadedPolicyFile {

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import * as z from 'zod';
-import { DeployRequestSchema, parse, ViewParamsSchema } from '../core/contracts';
+import { DeployRequestSchema, parse, ViewParamsSchema } from '../core/requests';
 import { ValidationError } from '../core/errors';
 import { DocumentFileError, parseDocumentFile, readDocumentText } from './document-file';
 

@@ -1,6 +1,6 @@
 /**
  * The vocabulary of actions that routes, rules and events name: shared by the stack (routes,
- * event rules), the runtime (core/policy.ts grants them, core/model.ts records them) and the
+ * event rules), the runtime (core/access-policy.ts grants them, core/model.ts records them) and the
  * CLI. Kept here so that contract/ imports nothing from core/ (the CDK app loads no domain code).
  */
 

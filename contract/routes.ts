@@ -13,7 +13,7 @@ export interface RouteSpec {
   path: string;
   /** File under functions/ (without extension) whose `handler` export serves the route. */
   handler: string;
-  /** What the caller must be allowed to do (core/policy.ts); the handler enforces it. */
+  /** What the caller must be allowed to do (core/access-policy.ts); the handler enforces it. */
   action: Action;
   summary: string;
 }

@@ -11,13 +11,13 @@
  * a bake only finishes what an approved start began.
  */
 import { randomBytes } from 'node:crypto';
-import type { ApprovalRequest } from './contracts';
+import type { ApprovalRequest } from './requests';
 import type { Deps } from './deps';
 import { ForbiddenError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { authorizeChange, type ChangeDecision } from './authorization';
 import type { ApprovableAction, Approval, Principal, Tier } from './model';
-import { isSystemActor } from './policy';
-import { currentPolicy } from './policy-store';
+import { isSystemActor } from './access-policy';
+import { currentPolicy } from './access-policy-store';
 
 /**
  * Approve one pointer change of `view`. The approver may not approve a version they deployed.

@@ -19,7 +19,7 @@
 import type { Deps } from './deps';
 import { ApprovalRequiredError } from './errors';
 import type { ApprovableAction, Approval, Pointer, Principal, Tier, VersionRecord } from './model';
-import { decide, decideWithoutTier, enforce, isSystemActor, tierPolicy, type Action, type PolicyDocument } from './policy';
+import { decide, decideWithoutTier, enforce, isSystemActor, tierPolicy, type Action, type PolicyDocument } from './access-policy';
 
 /**
  * A person making a request: their verified claims, and the policy they are judged by once it

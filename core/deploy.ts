@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
-import type { DeployRequest } from './contracts';
+import type { DeployRequest } from './requests';
 import type { Deps } from './deps';
 import { ValidationError } from './errors';
 import { actorName, type Actor } from './authorization';

@@ -288,7 +288,7 @@ export interface Approval {
   usedRevision?: number;
 }
 
-/** The policy document as stored: one immutable item per revision (core/policy.ts). */
+/** The policy document as stored: one immutable item per revision (core/access-policy.ts). */
 export interface StoredPolicy<D = unknown> {
   revision: number;
   document: D;

@@ -8,7 +8,7 @@
  * involved are planned before the commit, their plan recorded in the history entry (the outbox
  * publishes their events from it), and the in-request part of it done after (artifacts.ts).
  */
-import type { ActivateRequest, FeatureSwitchRequest, PromoteRequest, RollbackRequest } from './contracts';
+import type { ActivateRequest, FeatureSwitchRequest, PromoteRequest, RollbackRequest } from './requests';
 import type { Deps } from './deps';
 import { APPROVALS_SCANNED } from './approvals';
 import { actorName, authorizeBeforeChange, authorizeChange, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
@@ -16,8 +16,8 @@ import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifact
 import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, type Rematerialized } from './materialize';
 import type { ApprovableAction, Approval, Candidate, Materialization, Pointer, PointerAction, VersionRecord } from './model';
-import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './policy';
-import { currentPolicy } from './policy-store';
+import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './access-policy';
+import { currentPolicy } from './access-policy-store';
 import { activatePointer, emptyPointer, promotePointer, rollbackChanges, rollbackPointer, rollbackTarget, startCandidate, switchFeature } from './pointer';
 import type { ChainEnd } from './ports';
 

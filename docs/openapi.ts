@@ -1,13 +1,13 @@
 /**
  * Generates docs/openapi.json from the route list (contract/routes.ts) and the zod request
- * schemas (core/contracts.ts), so the published contract is the one the handlers enforce.
+ * schemas (core/requests.ts), so the published contract is the one the handlers enforce.
  * `npm run openapi` rewrites it; a unit test fails when the committed file is out of date.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ROUTES, type RouteSpec } from '../contract/routes';
-import * as contracts from '../core/contracts';
+import * as contracts from '../core/requests';
 
 /** The request body and query schema of each route that takes one. */
 const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {

@@ -1,4 +1,4 @@
-import { ActivateRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { ActivateRequestSchema, ViewParamsSchema } from '../core/requests';
 import { activateVersion } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';

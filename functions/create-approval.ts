@@ -1,5 +1,5 @@
 import { approve } from '../core/approvals';
-import { ApprovalRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { ApprovalRequestSchema, ViewParamsSchema } from '../core/requests';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 

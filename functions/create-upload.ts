@@ -1,4 +1,4 @@
-import { UploadRequestSchema } from '../core/contracts';
+import { UploadRequestSchema } from '../core/requests';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 

@@ -1,4 +1,4 @@
-import { DeployRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { DeployRequestSchema, ViewParamsSchema } from '../core/requests';
 import { deployVersion } from '../core/deploy';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';

@@ -1,4 +1,4 @@
-import { FeatureParamsSchema, FeatureSwitchRequestSchema } from '../core/contracts';
+import { FeatureParamsSchema, FeatureSwitchRequestSchema } from '../core/requests';
 import { setFeatureDisabled } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';

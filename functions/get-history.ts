@@ -1,4 +1,4 @@
-import { LimitQuerySchema, ViewParamsSchema } from '../core/contracts';
+import { LimitQuerySchema, ViewParamsSchema } from '../core/requests';
 import { getHistory } from '../core/queries';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';

@@ -1,4 +1,4 @@
-import { OnlineParamsSchema } from '../core/contracts';
+import { OnlineParamsSchema } from '../core/requests';
 import { getFeatureServer, getServingDeps, getServingEdge } from './commons/serving';
 import { httpRoute } from './http/route';
 

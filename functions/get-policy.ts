@@ -1,4 +1,4 @@
-import { currentPolicy } from '../core/policy-store';
+import { currentPolicy } from '../core/access-policy-store';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 

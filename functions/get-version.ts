@@ -1,4 +1,4 @@
-import { VersionParamsSchema } from '../core/contracts';
+import { VersionParamsSchema } from '../core/requests';
 import { getVersion } from '../core/queries';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';

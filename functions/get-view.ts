@@ -1,4 +1,4 @@
-import { ViewParamsSchema } from '../core/contracts';
+import { ViewParamsSchema } from '../core/requests';
 import { getView } from '../core/queries';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';

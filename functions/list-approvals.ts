@@ -1,5 +1,5 @@
 import { listApprovals } from '../core/approvals';
-import { LimitQuerySchema, ViewParamsSchema } from '../core/contracts';
+import { LimitQuerySchema, ViewParamsSchema } from '../core/requests';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 

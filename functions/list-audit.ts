@@ -1,4 +1,4 @@
-import { AuditQuerySchema } from '../core/contracts';
+import { AuditQuerySchema } from '../core/requests';
 import { listAudit } from '../core/queries';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';

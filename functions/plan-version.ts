@@ -1,4 +1,4 @@
-import { DeployRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { DeployRequestSchema, ViewParamsSchema } from '../core/requests';
 import { planDeploy } from '../core/deploy';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';

@@ -1,4 +1,4 @@
-import { PromoteRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { PromoteRequestSchema, ViewParamsSchema } from '../core/requests';
 import { promoteCandidate } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';

@@ -1,4 +1,4 @@
-import { VersionParamsSchema } from '../core/contracts';
+import { VersionParamsSchema } from '../core/requests';
 import { purgeOnline } from '../core/purge';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';

@@ -1,6 +1,6 @@
-import { PutPolicyRequestSchema } from '../core/contracts';
-import { replacePolicy } from '../core/policy-store';
-import { rememberPolicy } from './commons/policy';
+import { PutPolicyRequestSchema } from '../core/requests';
+import { replacePolicy } from '../core/access-policy-store';
+import { rememberPolicy } from './commons/policy-cache';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 

@@ -1,4 +1,4 @@
-import { RollbackRequestSchema, ViewParamsSchema } from '../core/contracts';
+import { RollbackRequestSchema, ViewParamsSchema } from '../core/requests';
 import { rollbackView } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';

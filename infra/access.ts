@@ -73,7 +73,7 @@ export interface FunctionAccess {
 
 /**
  * What every HTTP function has. Each request is judged by the policy document in force
- * (stored in the versions table; functions/commons/policy.ts) and, for tiered decisions, by
+ * (stored in the versions table; functions/commons/policy-cache.ts) and, for tiered decisions, by
  * the view's tier (its pointer and version records: core/authorization.ts), so every
  * route reads versions and pointers. Any route may refuse a caller, and a refusal is audited.
  */

@@ -24,7 +24,7 @@ export function getServingDeps(): ServingDeps {
 
 /**
  * What the HTTP edge of serving judges and audits with: the policy (cached per container,
- * functions/commons/policy.ts) and the audit log for refusals. Not given to the use case.
+ * functions/commons/policy-cache.ts) and the audit log for refusals. Not given to the use case.
  */
 export function getServingEdge(): TablePorts {
   edge ??= createServingEdge(documentClient());

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { UnauthenticatedError } from '../../core/errors';
 import type { Principal } from '../../core/model';
-import { isSystemActor, SYSTEM_ACTOR_PREFIX } from '../../core/policy';
+import { isSystemActor, SYSTEM_ACTOR_PREFIX } from '../../core/access-policy';
 
 /**
  * The caller, from the claims API Gateway's JWT authorizer verified (the local gateway fills

@@ -7,7 +7,7 @@
  * is computed from the document GET /policy returns, not from DEFAULT_POLICY.
  */
 import { ROUTES, type RouteSpec } from '../../contract/routes';
-import { decide, ROLES, type PolicyDocument } from '../../core/policy';
+import { decide, ROLES, type PolicyDocument } from '../../core/access-policy';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 

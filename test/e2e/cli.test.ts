@@ -14,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { canaryBucket } from '../../core/canary';
-import type { PolicyDocument } from '../../core/policy';
+import type { PolicyDocument } from '../../core/access-policy';
 import { run } from '../../cli/main';
 import type { UploadProgress } from '../../cli/upload';
 import { users, v1Row, v2FaultyRow } from '../../examples/generate';

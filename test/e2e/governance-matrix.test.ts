@@ -5,7 +5,7 @@
  * rule refused it (Forbidden or MfaRequired), and every refusal must be in the audit log under
  * the caller's name; no allowed request may leave a refusal there.
  */
-import { DEFAULT_POLICY, decide, ROLES, type PolicyDocument } from '../../core/policy';
+import { DEFAULT_POLICY, decide, ROLES, type PolicyDocument } from '../../core/access-policy';
 import type { Tier } from '../../core/model';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type Caller, type Reply, type TestRewind } from '../support/rewind';

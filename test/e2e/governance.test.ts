@@ -3,7 +3,7 @@
  * approval to activate, and an approval or an admin's break-glass reason to roll back by hand;
  * the policy document is read and replaced through the API, versioned and audited.
  */
-import { DEFAULT_POLICY, type PolicyDocument } from '../../core/policy';
+import { DEFAULT_POLICY, type PolicyDocument } from '../../core/access-policy';
 import { deployBody } from '../support/fixtures';
 import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 

@@ -251,7 +251,7 @@ describe('the rules catch what they are meant to (a made-up tree)', () => {
       made('local/x.ts', 'functions/http/route'),
       made('cli/x.ts', 'contract/local-tokens'),
       made('cli/x.ts', 'commander'),
-      made('cli/x.ts', 'core/contracts'),
+      made('cli/x.ts', 'core/requests'),
       made('store/x.ts', 'aws-lambda'),
       made('test/x.ts', 'local/runtime'),
       made('scripts/x.ts', 'test/deployed/run'),

@@ -8,7 +8,7 @@
  */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { ARTIFACT_EVENT } from '../../core/artifacts';
-import { parse, DeployRequestSchema } from '../../core/contracts';
+import { parse, DeployRequestSchema } from '../../core/requests';
 import { deployVersion } from '../../core/deploy';
 import type { HistoryEntry } from '../../core/model';
 import { activateVersion, rollbackView } from '../../core/pointer-changes';

@@ -5,11 +5,11 @@
  */
 import { approve } from '../../core/approvals';
 import { RequestAuthorization, type Caller } from '../../core/authorization';
-import { ApprovalRequestSchema, DeployRequestSchema, parse } from '../../core/contracts';
+import { ApprovalRequestSchema, DeployRequestSchema, parse } from '../../core/requests';
 import { deployVersion } from '../../core/deploy';
 import { ApprovalRequiredError, ForbiddenError, MfaRequiredError } from '../../core/errors';
 import { activateVersion, rollbackView } from '../../core/pointer-changes';
-import { DEFAULT_POLICY } from '../../core/policy';
+import { DEFAULT_POLICY } from '../../core/access-policy';
 import { deployBody } from '../support/fixtures';
 import { memoryDeps } from '../support/memory';
 

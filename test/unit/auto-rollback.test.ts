@@ -1,6 +1,6 @@
 /** Which views an alarm rolls back, and when it leaves them alone (in-memory adapters). */
 import { alarmActor, autoRollback, parseAlarmEvent, type AlarmFired } from '../../core/auto-rollback';
-import { DeployRequestSchema, parse } from '../../core/contracts';
+import { DeployRequestSchema, parse } from '../../core/requests';
 import { deployVersion } from '../../core/deploy';
 import { rollbackView } from '../../core/pointer-changes';
 import { deployBody } from '../support/fixtures';

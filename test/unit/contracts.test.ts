@@ -1,4 +1,4 @@
-import { ActivateRequestSchema, DeployRequestSchema, RollbackRequestSchema, parse } from '../../core/contracts';
+import { ActivateRequestSchema, DeployRequestSchema, RollbackRequestSchema, parse } from '../../core/requests';
 import { ValidationError } from '../../core/errors';
 
 function fieldOf(schema: Parameters<typeof parse>[0], input: unknown): string {

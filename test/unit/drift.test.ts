@@ -1,5 +1,5 @@
 /** The drift monitor's measurement over in-memory adapters: which versions it measures. */
-import { ActivateRequestSchema, DeployRequestSchema, parse } from '../../core/contracts';
+import { ActivateRequestSchema, DeployRequestSchema, parse } from '../../core/requests';
 import { deployVersion } from '../../core/deploy';
 import { measureDrift } from '../../core/drift';
 import type { FeatureValue } from '../../core/model';

@@ -1,7 +1,7 @@
 import { RevisionConflictError, SnapshotIntegrityError, ValidationError, VersionRejectedError, ViewNotFoundError } from '../../core/errors';
 import { toErrorResponse } from '../../functions/http/errors';
 import { parseRoles, principalFrom } from '../../functions/http/principal';
-import { can } from '../../core/policy';
+import { can } from '../../core/access-policy';
 
 describe('error mapping', () => {
   it.each([

@@ -1,8 +1,8 @@
 /** Policy as data: the decision rules, the document's schema, and the adapters that read alarm state. */
-import { PutPolicyRequestSchema, parse } from '../../core/contracts';
+import { PutPolicyRequestSchema, parse } from '../../core/requests';
 import { ValidationError } from '../../core/errors';
-import { replacePolicy, currentPolicy } from '../../core/policy-store';
-import { DEFAULT_POLICY, decide, decideWithoutTier, PolicyDocumentSchema, type PolicyDocument } from '../../core/policy';
+import { replacePolicy, currentPolicy } from '../../core/access-policy-store';
+import { DEFAULT_POLICY, decide, decideWithoutTier, PolicyDocumentSchema, type PolicyDocument } from '../../core/access-policy';
 import { principalFrom } from '../../functions/http/principal';
 import { CloudWatchAlarmStatus, type CloudWatchAlarmsApi } from '../../store/cloudwatch-alarm-status';
 import { memoryDeps } from '../support/memory';

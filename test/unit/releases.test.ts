@@ -7,7 +7,7 @@ import { approve, gate } from '../../core/approvals';
 import { ARTIFACT_EVENT, artifactPlan, type ArtifactInvalidator } from '../../core/artifacts';
 import { BAKE_ACTOR, promoteBakedCandidates } from '../../core/bake';
 import { inCanary } from '../../core/canary';
-import { ApprovalRequestSchema, DeployRequestSchema, parse } from '../../core/contracts';
+import { ApprovalRequestSchema, DeployRequestSchema, parse } from '../../core/requests';
 import { deployVersion } from '../../core/deploy';
 import { ApprovalRequiredError, ForbiddenError, InvalidStateError, ValidationError } from '../../core/errors';
 import type { FeatureValue } from '../../core/model';

@@ -4,7 +4,7 @@ import { RevisionConflictError, ValidationError, VersionRejectedError } from '..
 import { activateVersion, rollbackView } from '../../core/pointer-changes';
 import { listAudit, verifyAudit } from '../../core/queries';
 import { FeatureServer } from '../../core/serving';
-import { AuditQuerySchema, DeployRequestSchema, parse } from '../../core/contracts';
+import { AuditQuerySchema, DeployRequestSchema, parse } from '../../core/requests';
 import { deployBody } from '../support/fixtures';
 import { memoryDeps } from '../support/memory';
 

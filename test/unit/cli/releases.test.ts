@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { DEFAULT_POLICY } from '../../../core/policy';
+import { DEFAULT_POLICY } from '../../../core/access-policy';
 import type { PointerChangeResult } from '../../../cli/client';
 import { activationRequest, describeCandidate, describePointerChange, describeServed } from '../../../cli/commands';
 import { approvalRequest, describePolicy } from '../../../cli/governance';

@@ -3,7 +3,7 @@ import type { ViewDefinition } from '../../../core/model';
 import { resolvePolicy, ValidationPolicySchema } from '../../../core/validation/policy';
 import { preflight, type ConsumerUse, type PreflightBaseline } from '../../../core/validation/preflight';
 import { profileRecords } from '../../../core/validation/profiles';
-import { DeployRequestSchema, parse } from '../../../core/contracts';
+import { DeployRequestSchema, parse } from '../../../core/requests';
 import { ValidationError } from '../../../core/errors';
 
 const def = (features: ViewDefinition['features'], entity = 'id'): ViewDefinition => ({ entity, features, tier: 'standard', owners: [] });

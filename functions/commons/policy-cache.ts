@@ -6,7 +6,7 @@
  * stored policy instead, once (functions/http/route.ts, core/pointer-changes.ts), so the rules
  * a change is judged by are never older than the request.
  */
-import { currentPolicy, type PolicyView } from '../../core/policy-store';
+import { currentPolicy, type PolicyView } from '../../core/access-policy-store';
 import type { Governance } from '../../core/ports';
 
 const DEFAULT_POLICY_CACHE_MS = 5000;

@@ -5,7 +5,7 @@
 import type { Deps } from './deps';
 import { PolicyConflictError } from './errors';
 import type { StoredPolicy } from './model';
-import { DEFAULT_POLICY, type PolicyDocument } from './policy';
+import { DEFAULT_POLICY, type PolicyDocument } from './access-policy';
 import type { Governance } from './ports';
 
 export type PolicyView = StoredPolicy<PolicyDocument> & { isDefault: boolean };

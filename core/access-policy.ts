@@ -2,7 +2,7 @@
  * Who may do what, per tier, as one document (policy as data). The HTTP edge asks `decide`
  * for every request; the pointer-change use cases ask `tierPolicy(...).approvals` whether a
  * change needs a second person. The document lives in the governance store (one immutable item per
- * revision, core/policy-store.ts); until someone changes it, DEFAULT_POLICY applies.
+ * revision, core/access-policy-store.ts); until someone changes it, DEFAULT_POLICY applies.
  *
  * What the document cannot change, on purpose:
  *  - `administer` (changing the policy itself) is an admin's, with MFA, always: a policy that
