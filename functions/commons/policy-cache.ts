@@ -6,18 +6,15 @@
  * stored policy instead, once (functions/http/route.ts, core/pointer-changes.ts), so the rules
  * a change is judged by are never older than the request.
  */
+import { config } from '../../contract/config';
 import { currentPolicy, type PolicyView } from '../../core/access-policy-store';
 import type { Governance } from '../../core/ports';
 
-const DEFAULT_POLICY_CACHE_MS = 5000;
+/** REWIND_POLICY_CACHE_MS, default 5 s (contract/config.ts). */
+const cacheMs = (): number => config.policyCacheMs();
 
 let cached: { policy: PolicyView; until: number } | undefined;
 let loading: Promise<PolicyView> | undefined;
-
-function cacheMs(): number {
-  const raw = Number(process.env.REWIND_POLICY_CACHE_MS);
-  return Number.isFinite(raw) && raw >= 0 && process.env.REWIND_POLICY_CACHE_MS !== '' ? raw : DEFAULT_POLICY_CACHE_MS;
-}
 
 /** The policy in force, from the cache when it is fresh enough. */
 export async function policyInForce(governance: Pick<Governance, 'getPolicy'>): Promise<PolicyView> {

@@ -3,6 +3,7 @@
  * DynamoDB, the serving sampler and the feature server. It imports nothing that reads S3,
  * so the serving bundle carries no Parquet, CSV or S3 code (test/infra/bundles.test.ts).
  */
+import { config, MissingConfigError } from '../../contract/config';
 import { DEFAULT_SAMPLE_CAPACITY, DEFAULT_SAMPLE_FLUSH_MS, ServingSampler, type SampleStore } from '../../core/sampling';
 import { FeatureServer } from '../../core/serving';
 import { tableNameFromEnv } from '../../store/config';
@@ -44,26 +45,32 @@ export function getSampleStore(): SampleStore {
  */
 export function getServingSampler(): ServingSampler | undefined {
   if (sampler !== undefined) return sampler ?? undefined;
-  const env = process.env;
-  if (!env.REWIND_SAMPLES_TABLE || env.REWIND_SERVE_SAMPLING === 'off') {
+  if (!hasSamplesTable() || !config.serveSampling()) {
     sampler = null;
     return undefined;
   }
   sampler = new ServingSampler(getSampleStore(), {
-    capacity: positive(env.REWIND_SAMPLE_CAPACITY, DEFAULT_SAMPLE_CAPACITY),
-    flushIntervalMs: positive(env.REWIND_SAMPLE_FLUSH_MS, DEFAULT_SAMPLE_FLUSH_MS),
+    capacity: config.sampleCapacity() ?? DEFAULT_SAMPLE_CAPACITY,
+    flushIntervalMs: config.sampleFlushMs() ?? DEFAULT_SAMPLE_FLUSH_MS,
     onError: (error, batch) => logger.warn('a serving-sample batch was lost', { error: error as Error, view: batch.view, version: batch.version }),
   }).start();
   return sampler;
 }
 
+/** The samples table is optional: only the functions that sample or read samples are bound to it. */
+function hasSamplesTable(): boolean {
+  try {
+    config.tableName('samples');
+    return true;
+  } catch (error) {
+    if (error instanceof MissingConfigError) return false;
+    throw error;
+  }
+}
+
 export function getFeatureServer(): FeatureServer {
-  const staleness = Number(process.env.REWIND_POINTER_CACHE_MS ?? 1000);
+  const staleness = config.pointerCacheMs();
   server ??= new FeatureServer(getServingDeps(), getServingDeps().online, staleness, performance, getServingSampler());
   return server;
 }
 
-function positive(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(n) && n > 0 ? n : fallback;
-}
