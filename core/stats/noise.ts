@@ -351,8 +351,7 @@ export function featureDrift(baseline: FeatureProfile, served: FeatureProfile, t
   if (b.count === 0 || s.count === 0) return out;
   const sizes = { n: s.count, m: b.count };
   if (baseline.kind === 'numeric' && served.kind === 'numeric') {
-    const expected = baseline.histogram.counts;
-    const actual = histogram(served.sketch, baseline.histogram.edges);
+    const [expected, actual] = poolSparseCells(baseline.histogram.counts, histogram(served.sketch, baseline.histogram.edges), s.count, 'adjacent');
     out.cells = expected.filter((c) => c > 0).length;
     if (raw.psi !== undefined) {
       out.psi = raw.psi;
@@ -367,14 +366,90 @@ export function featureDrift(baseline: FeatureProfile, served: FeatureProfile, t
       out.corrected.ks = aboveNoise(raw.ks.statistic, allowance);
     }
   } else if (baseline.kind === 'categorical' && served.kind === 'categorical' && raw.js !== undefined) {
-    const [p, q] = alignFrequencies(baseline.frequencies, served.frequencies);
+    out.js = raw.js;
+    const [p, q] = poolSparseCells(...alignFrequencies(baseline.frequencies, served.frequencies), s.count, 'any');
     out.cells = p.filter((c, i) => c > 0 || q[i]! > 0).length;
-    out.js = jensenShannonDistanceAligned(p, q);
     const allowance = jsAllowance(out.cells, sizes, alpha);
     out.allowance.js = allowance;
-    out.corrected.js = jsAboveNoise(out.js, allowance);
+    out.corrected.js = jsAboveNoise(jensenShannonDistanceAligned(p, q), allowance);
   }
   return out;
+}
+
+/** Expected count below which a cell is pooled with others (Cochran's rule for χ² tests). */
+export const MIN_EXPECTED_PER_CELL = 10;
+
+/**
+ * Pools the cells whose expected count in a sample of `n` (baseline share × n) is below
+ * {@link MIN_EXPECTED_PER_CELL}, so that the χ² model of the noise holds: with rare categories
+ * (a Zipf tail at 0.5 % expects 1.5 of 300 served rows) the G-test, and JS with it, exceeds its
+ * χ² quantile several times more often than α. `adjacent` (numeric bins) merges runs of
+ * neighbouring bins left to right, so a pooled cell is still an interval; `any` (categories)
+ * pools every sparse cell into one, topped up with the smallest others until it is not sparse
+ * itself. Pooling never increases PSI or JS (it coarsens both distributions alike), so a
+ * shift found on pooled cells is there on the raw ones. A cell empty in the baseline but
+ * present in the sample (a new category) is pooled too, and shows as the pool's excess.
+ *
+ * @example poolSparseCells([50, 30, 10, 1, 1], [50, 30, 10, 0, 2], 100, 'any') // [[30, 50, 12], [30, 50, 12]]
+ */
+export function poolSparseCells(expected: ArrayLike<number>, actual: ArrayLike<number>, n: number, mode: 'adjacent' | 'any'): [number[], number[]] {
+  if (expected.length !== actual.length) throw new RangeError(`cells differ in length: ${expected.length} vs ${actual.length}`);
+  let total = 0;
+  for (let i = 0; i < expected.length; i++) total += expected[i]!;
+  if (!(total > 0) || !(n > 0)) return [Array.from(expected), Array.from(actual)];
+  const expectedCount = (c: number) => (c / total) * n;
+  const e: number[] = [];
+  const a: number[] = [];
+  if (mode === 'adjacent') {
+    let pe = 0;
+    let pa = 0;
+    for (let i = 0; i < expected.length; i++) {
+      pe += expected[i]!;
+      pa += actual[i]!;
+      if (expectedCount(pe) >= MIN_EXPECTED_PER_CELL) {
+        e.push(pe);
+        a.push(pa);
+        pe = pa = 0;
+      }
+    }
+    if (pe > 0 || pa > 0) {
+      // The sparse remainder joins the last full cell (or is the only one).
+      if (e.length === 0) {
+        e.push(pe);
+        a.push(pa);
+      } else {
+        e[e.length - 1]! += pe;
+        a[a.length - 1]! += pa;
+      }
+    }
+    return [e, a];
+  }
+  const order = Array.from({ length: expected.length }, (_, i) => i).sort((x, y) => expected[x]! - expected[y]!);
+  let pe = 0;
+  let pa = 0;
+  let pooled = 0;
+  let next = 0;
+  while (next < order.length && expectedCount(expected[order[next]!]!) < MIN_EXPECTED_PER_CELL) {
+    pe += expected[order[next]!]!;
+    pa += actual[order[next]!]!;
+    pooled++;
+    next++;
+  }
+  while (pooled > 0 && expectedCount(pe) < MIN_EXPECTED_PER_CELL && next < order.length) {
+    pe += expected[order[next]!]!;
+    pa += actual[order[next]!]!;
+    pooled++;
+    next++;
+  }
+  for (; next < order.length; next++) {
+    e.push(expected[order[next]!]!);
+    a.push(actual[order[next]!]!);
+  }
+  if (pooled > 0) {
+    e.push(pe);
+    a.push(pa);
+  }
+  return [e, a];
 }
 
 export interface ViewDriftOptions {
