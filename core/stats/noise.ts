@@ -267,7 +267,10 @@ export function aboveNoise(value: number, allowance: number): number {
 
 /** √max(0, js² − allowance²): JS distance above its noise, on the scale where the two add. */
 export function jsAboveNoise(js: number, allowance: number): number {
-  return Math.sqrt(Math.max(0, js * js - allowance * allowance));
+  if (!(js > allowance)) return 0;
+  // As a ratio, so that tiny values do not underflow when squared.
+  const r = allowance / js;
+  return js * Math.sqrt(1 - r * r);
 }
 
 /**
