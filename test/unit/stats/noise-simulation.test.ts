@@ -6,7 +6,7 @@ import { benchFalseRollbacks, type FalseRollbackFigures } from '../../../bench/f
 // (none breaching of 1,320 → p < 0.0023 → 3p² per evaluation × 60,000 evaluations ≈ 0.93).
 let figures: FalseRollbackFigures;
 beforeAll(async () => {
-  figures = await benchFalseRollbacks({ viewHours: 22, detectionTrials: 5, rawWindows: 300, seed: 7 });
+  figures = await benchFalseRollbacks({ viewHours: 22, detectionTrials: 4, rawWindows: 200, seed: 7 });
 }, 60_000);
 
 describe('false rollbacks under no change (default monitor policy)', () => {
