@@ -37,7 +37,8 @@
  * C(N, M)·p^M per evaluation (the simulated hours cannot observe rates far below 1 per
  * 1,000 h directly).
  *
- * Called by bench/run.ts as `benchFalseRollbacks()`; standalone: `npx tsx bench/false-rollbacks.ts`.
+ * Called by bench/run.ts as `benchFalseRollbacks()`; standalone: `npx tsx bench/false-rollbacks.ts`
+ * (options as JSON in BENCH_FALSE_ROLLBACKS_OPTIONS, e.g. '{"viewHours": 100}').
  */
 import { join } from 'node:path';
 import { readDataFile } from '../cli/data-file';
@@ -464,6 +465,10 @@ function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
 
+// Standalone: the figures as JSON on stdout. BENCH_FALSE_ROLLBACKS_OPTIONS takes the options as
+// JSON (the unit test runs it this way: under jest's module sandbox the typed-array loops of
+// the profiling run ~5× slower than under tsx, and the test must stay fast).
 if (require.main === module) {
-  void benchFalseRollbacks({ viewHours: Number(process.env.BENCH_VIEW_HOURS ?? 1000) }).then((figures) => console.log(JSON.stringify(figures, null, 2)));
+  const options = JSON.parse(process.env.BENCH_FALSE_ROLLBACKS_OPTIONS ?? '{}') as FalseRollbackOptions;
+  void benchFalseRollbacks(options).then((figures) => console.log(JSON.stringify(figures, null, 2)));
 }
