@@ -272,7 +272,7 @@ function compareNumericProfiles(baseline: NumericProfile, candidate: NumericProf
  * table's "other" bucket is empty (it listed every category it saw). All other mass goes into
  * a single pooled "other" entry, computed per side as (non-null total − kept categories).
  */
-function alignFrequencies(a: CategoryFrequencies, b: CategoryFrequencies): [number[], number[]] {
+export function alignFrequencies(a: CategoryFrequencies, b: CategoryFrequencies): [number[], number[]] {
   const known = (f: CategoryFrequencies, key: string) => Object.hasOwn(f.categories, key) || f.other === 0;
   const countOf = (f: CategoryFrequencies, key: string) => (Object.hasOwn(f.categories, key) ? f.categories[key] : 0);
   const totalOf = (f: CategoryFrequencies) => Object.values(f.categories).reduce((s, v) => s + v, f.other);

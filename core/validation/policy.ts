@@ -67,22 +67,52 @@ export interface MonitorPolicy {
    * snapshot when it had none; `self` = always its own snapshot.
    */
   baseline: 'preflight' | 'self';
-  /** Alarm when the view's maximum of the metric is above; null: no alarm on it. */
+  /**
+   * Alarm when the view's maximum of the metric, measured ABOVE ITS NOISE (core/stats/noise.ts:
+   * the statistic minus what a healthy sample of that size reaches at `falsePositiveRate`), is
+   * above; null: no alarm on it. 0.25 on psi still means "a shift of PSI 0.25".
+   */
   alarmAbove: Record<MonitorCheck, number | null>;
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
   /** Fewer served values than this in the window: nothing is published (alarm sees missing data). */
   minSamples: number;
+  /**
+   * Family-wise chance that one datapoint of a healthy view is above its noise allowance,
+   * shared (Bonferroni) among every alarmed (feature, statistic) pair of the view.
+   */
+  falsePositiveRate: number;
+  /** Fewest served samples of a candidate over its bake before it may be promoted. */
+  minBakeSamples: number;
 }
 
+/**
+ * Monitor defaults, and why (the noise model is in core/stats/noise.ts, the measured rates in
+ * bench/false-rollbacks.ts and docs/validation-and-auto-rollback.md):
+ * - falsePositiveRate 0.001: a healthy view's datapoint exceeds its noise allowance once in
+ *   1,000; with non-overlapping 60 s periods and 2 of 3, ≈ 0.2 false alarms per 1,000
+ *   view-hours even at thresholds of 0, and the thresholds above the allowance make it rarer.
+ * - minSamples 250: the fewest served values at which the allowance of a 21-category
+ *   feature's JS distance, at the default rate shared among the 20 tests of a 5 numeric +
+ *   5 categorical view, is below the default 0.2 threshold (`minSamplesFor('js', 0.2, 21,
+ *   0.001 / 20)` = 246; PSI on 10 bins needs 142). With fewer, noise alone can hide a shift
+ *   the size of the threshold, and the old 100 let raw JS pass 0.2 in ~46 % of healthy
+ *   datapoints. At 60 s periods a view needs ≈ 4.2 requests/s to publish; slower views
+ *   should use a longer period (600 s publishes from 0.42 requests/s).
+ * - minBakeSamples 750 (minSamples × evaluationPeriods): a canary must have served at
+ *   least one full alarm evaluation's worth of evidence before it may be promoted; a bake
+ *   that saw less promotes nothing (it waits, and says why).
+ */
 export const DEFAULT_MONITOR: Readonly<MonitorPolicy> = Object.freeze({
   baseline: 'preflight',
   alarmAbove: { psi: 0.25, ks: null, js: 0.2, nullRateIncrease: 0.1 },
   periodSeconds: 60,
   evaluationPeriods: 3,
   datapointsToAlarm: 2,
-  minSamples: 100,
+  minSamples: 250,
+  falsePositiveRate: 0.001,
+  minBakeSamples: 750,
 });
 
 export interface ResolvedPolicy {
@@ -121,6 +151,10 @@ const MonitorSchema = z
     evaluationPeriods: z.number().int().min(1).max(100).optional(),
     datapointsToAlarm: z.number().int().min(1).max(100).optional(),
     minSamples: z.number().int().min(1).max(1_000_000).optional(),
+    // Above 0.1 the "noise allowance" stops being a tail and alarms would fire on healthy
+    // views every few datapoints; below 1e-9 no realistic sample can ever clear it.
+    falsePositiveRate: z.number().min(1e-9).max(0.1).optional(),
+    minBakeSamples: z.number().int().min(0).max(100_000_000).optional(),
   })
   .strict()
   .refine((m) => m.datapointsToAlarm === undefined || m.datapointsToAlarm <= (m.evaluationPeriods ?? DEFAULT_MONITOR.evaluationPeriods), {
@@ -163,6 +197,8 @@ export function resolvePolicy(policy: ValidationPolicy = {}): ResolvedPolicy {
       evaluationPeriods,
       datapointsToAlarm: monitor.datapointsToAlarm ?? Math.min(DEFAULT_MONITOR.datapointsToAlarm, evaluationPeriods),
       minSamples: monitor.minSamples ?? DEFAULT_MONITOR.minSamples,
+      falsePositiveRate: monitor.falsePositiveRate ?? DEFAULT_MONITOR.falsePositiveRate,
+      minBakeSamples: monitor.minBakeSamples ?? (monitor.minSamples ?? DEFAULT_MONITOR.minSamples) * evaluationPeriods,
     },
   };
 }
@@ -172,7 +208,38 @@ export function toleranceFor(policy: ResolvedPolicy, feature: string, check: Dis
   return policy.features[feature]?.[check] ?? policy.defaults[check];
 }
 
-/** A version deployed before policies existed is monitored with the defaults. */
-export function monitorPolicyOf(validation: { policy?: { monitor?: MonitorPolicy } } | undefined): MonitorPolicy {
-  return validation?.policy?.monitor ?? resolvePolicy().monitor;
+/**
+ * A version deployed before policies existed is monitored with the defaults; one whose stored
+ * policy predates a field gets that field's default (what it stored is kept as stored).
+ */
+export function monitorPolicyOf(validation: { policy?: { monitor?: Partial<MonitorPolicy> } } | undefined): MonitorPolicy {
+  const stored = validation?.policy?.monitor;
+  const defaults = resolvePolicy().monitor;
+  if (!stored) return defaults;
+  const evaluationPeriods = stored.evaluationPeriods ?? defaults.evaluationPeriods;
+  return {
+    ...defaults,
+    ...stored,
+    falsePositiveRate: stored.falsePositiveRate ?? defaults.falsePositiveRate,
+    minBakeSamples: stored.minBakeSamples ?? (stored.minSamples ?? defaults.minSamples) * evaluationPeriods,
+  };
+}
+
+export interface BakeEvidence {
+  /** Served samples of the candidate recorded since its activation. */
+  samples: number;
+}
+
+/**
+ * Whether a bake has seen enough of the candidate to promote it: its served samples reach
+ * `minBakeSamples`. A clean alarm over a canary nobody called is no evidence: a bake that
+ * promoted on it would ship an unwatched version. The reason names the numbers, for the log
+ * and the promote answer.
+ *
+ * @example bakeHasEvidence({ samples: 120 }, monitor) // { ok: false, reason: '120 served samples since activation, fewer than minBakeSamples 750' }
+ */
+export function bakeHasEvidence(evidence: BakeEvidence, monitor: Pick<MonitorPolicy, 'minBakeSamples'>): { ok: true } | { ok: false; reason: string } {
+  if (!(Number.isFinite(evidence.samples) && evidence.samples >= 0)) throw new RangeError(`samples must be a finite non-negative number, got ${evidence.samples}`);
+  if (evidence.samples >= monitor.minBakeSamples) return { ok: true };
+  return { ok: false, reason: `${evidence.samples} served samples since activation, fewer than minBakeSamples ${monitor.minBakeSamples}` };
 }

@@ -6,7 +6,7 @@
  */
 import type { FeatureType, FeatureValue, ViewDefinition } from '../model';
 import type { FeatureRow } from '../rows';
-import { profileFeature, type FeatureProfile } from '../stats/profile';
+import { profileFeature, type FeatureProfile, type ProfileOptions } from '../stats/profile';
 
 export type Profiles = Record<string, FeatureProfile>;
 
@@ -20,12 +20,22 @@ export function profileRows(definition: ViewDefinition, rows: readonly Pick<Feat
   return profileRecords(definition, rows.map((r) => r.values));
 }
 
-/** {@link profileRows} over bare value records (`undefined`: the entity had no row at all). */
-export function profileRecords(definition: Pick<ViewDefinition, 'features'>, records: readonly (Record<string, FeatureValue> | undefined)[]): Profiles {
+/**
+ * {@link profileRows} over bare value records (`undefined`: the entity had no row at all).
+ *
+ * A served sample should be profiled with {@link SERVED_SAMPLE_PROFILE} (every category kept):
+ * with the default top 20, the category a sample folds into "other" is the one it happened to
+ * see least, so comparing it with the baseline pools a cell chosen for being low, and JS
+ * exceeds its noise allowance several times more often than it should.
+ */
+export function profileRecords(definition: Pick<ViewDefinition, 'features'>, records: readonly (Record<string, FeatureValue> | undefined)[], options?: ProfileOptions): Profiles {
   const profiles: Profiles = {};
-  for (const feature of definition.features) profiles[feature.name] = profileFeature(feature.type, column(feature.name, feature.type, records));
+  for (const feature of definition.features) profiles[feature.name] = profileFeature(feature.type, column(feature.name, feature.type, records), options);
   return profiles;
 }
+
+/** Profile options for a served sample (at most a few thousand rows, so keeping every category is cheap). */
+export const SERVED_SAMPLE_PROFILE: Readonly<ProfileOptions> = Object.freeze({ maxCategories: Infinity });
 
 function column(name: string, type: FeatureType, records: readonly (Record<string, FeatureValue> | undefined)[]): Float64Array | (string | boolean | null)[] {
   if (type === 'int' || type === 'float') {
