@@ -46,7 +46,7 @@ import { loadViewFile } from '../cli/view-file';
 import type { FeatureType, FeatureValue } from '../core/model';
 import { viewDrift, type NoiseCheck } from '../core/stats/noise';
 import type { FeatureProfile } from '../core/stats/profile';
-import { MONITOR_CHECKS, resolvePolicy, type MonitorPolicy, type ValidationPolicy } from '../core/validation/policy';
+import { MONITOR_CHECKS, resolvePolicy, type MonitorPolicy, type ValidationPolicy } from '../core/validation/tolerances';
 import { profileRecords, SERVED_SAMPLE_PROFILE } from '../core/validation/profiles';
 
 type Row = Record<string, FeatureValue>;

@@ -9,8 +9,8 @@
  * one account and region never share a metric stream or an alarm.
  */
 import * as z from 'zod';
-import type { MonitorCheck, MonitorPolicy } from '../core/validation/policy';
-import { MONITOR_CHECKS } from '../core/validation/policy';
+import type { MonitorCheck, MonitorPolicy } from '../core/validation/tolerances';
+import { MONITOR_CHECKS } from '../core/validation/tolerances';
 import { serviceAlarmPrefix } from './rules';
 import { DEFAULT_SERVICE_NAME } from './service';
 

@@ -19,7 +19,7 @@ import { driftAlarmsToPurge, planDriftAlarmSync, type DriftAlarmSyncPlan, type E
 import type { AlarmSpec } from '../contract/alarms';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import type { PointerLog, VersionCatalog } from './ports';
-import { monitorPolicyOf } from './validation/policy';
+import { monitorPolicyOf } from './validation/tolerances';
 
 /** The most alarm names one delete takes (CloudWatch DeleteAlarms: 100); the purge batches by it. */
 export const MAX_DELETE_ALARMS = 100;

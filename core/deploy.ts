@@ -19,7 +19,7 @@ import { activateVersion, type PointerChangeResult } from './pointer-changes';
 import type { SnapshotRef, VersionRecord, VersionStatus, VersionValidation, ViewDefinition } from './model';
 import { checkRows, type FeatureRow } from './rows';
 import { VALIDATION_ARTIFACT, versionProfiles, type ValidationArtifact } from './validation/baseline';
-import { resolvePolicy, type ResolvedPolicy } from './validation/policy';
+import { resolvePolicy, type ResolvedPolicy } from './validation/tolerances';
 import { preflight, type ConsumerUse, type PreflightBaseline, type ValidationReport } from './validation/preflight';
 import { profileRows, type Profiles } from './validation/profiles';
 

@@ -10,7 +10,7 @@ import type { FeatureType, FeatureValue, VersionRecord } from './model';
 import type { SampleStore } from './sampling';
 import { compareProfiles } from './stats/profile';
 import { driftBaselineVersion, versionProfiles } from './validation/baseline';
-import { monitorPolicyOf, type MonitorCheck, type MonitorPolicy } from './validation/policy';
+import { monitorPolicyOf, type MonitorCheck, type MonitorPolicy } from './validation/tolerances';
 import { profileCounts, profileRecords, type Profiles } from './validation/profiles';
 
 export interface FeatureDrift {

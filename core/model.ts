@@ -1,5 +1,5 @@
 /** Rewind's domain types. Plain data: every one of them round-trips through JSON. */
-import type { ResolvedPolicy } from './validation/policy';
+import type { ResolvedPolicy } from './validation/tolerances';
 import type { Finding, ValidationStatus } from './validation/findings';
 
 export const FEATURE_TYPES = ['int', 'float', 'string', 'bool'] as const;

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { ValidationError } from './errors';
 import { APPROVABLE_ACTIONS, ARTIFACT_KINDS, ARTIFACT_TIERS, FEATURE_TYPES, RELEASE_STRATEGIES, TIERS, type ArtifactKind, type ArtifactTier } from './model';
 import { PolicyDocumentSchema } from './access-policy';
-import { ValidationPolicySchema } from './validation/policy';
+import { ValidationPolicySchema } from './validation/tolerances';
 
 /** View and feature names become DynamoDB keys and S3 key segments: keep them plain. */
 const identifier = z

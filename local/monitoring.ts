@@ -18,7 +18,7 @@ import { alarmNamePrefixes, driftAlarmsForView, MODEL_ALARMS_ENV, type AlarmSpec
 import { config, ENV, oneOf, optionalNumber, optionalString, type Env } from '../contract/config';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
 import type { PointerLog, VersionCatalog } from '../core/ports';
-import { monitorPolicyOf } from '../core/validation/policy';
+import { monitorPolicyOf } from '../core/validation/tolerances';
 import { createDeps } from '../store';
 import { LocalAlarmEvaluator } from './alarm-evaluator';
 import { LocalEventBus } from './event-bus';

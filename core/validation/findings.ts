@@ -3,7 +3,7 @@
  * model names these types, and the checks that produce them name the model, so they live
  * apart from both (no import cycle).
  */
-import type { DistributionCheck } from './policy';
+import type { DistributionCheck } from './tolerances';
 
 export type FindingCheck = 'schema.entityChanged' | 'schema.removed' | 'schema.typeChanged' | DistributionCheck;
 export type FindingLevel = 'warn' | 'block';

@@ -16,7 +16,7 @@
  */
 import type { FeatureType, ViewDefinition } from '../model';
 import { compareProfiles, type FeatureProfile } from '../stats/profile';
-import { toleranceFor, type DistributionCheck, type ResolvedPolicy } from './policy';
+import { toleranceFor, type DistributionCheck, type ResolvedPolicy } from './tolerances';
 import { profileCounts, type Profiles } from './profiles';
 import type { Finding, FindingCheck, FindingLevel, ValidationStatus } from './findings';
 

@@ -2,7 +2,7 @@
 import { alarmNamePrefixes, driftAlarmName, driftAlarmPrefix, driftAlarmsForView, parseModelAlarmBindings, viewDriftAlarmPrefix } from '../../contract/alarms';
 import { alarmRollbackPattern, matchesEventPattern } from '../../contract/rules';
 import { serviceNameForStack, serviceNameFromEnv } from '../../contract/service';
-import { resolvePolicy } from '../../core/validation/policy';
+import { resolvePolicy } from '../../core/validation/tolerances';
 import { alarmEvent } from '../support/alarm-events';
 
 describe('driftAlarmsForView', () => {

@@ -9,7 +9,7 @@ import { DeleteAlarmsCommand, DescribeAlarmsCommand, PutMetricAlarmCommand, type
 import { driftAlarmsToPurge, planDriftAlarmSync, type ExistingDriftAlarm } from '../../contract/alarm-sync';
 import { driftAlarmsForView } from '../../contract/alarms';
 import type { Pointer, VersionRecord } from '../../core/model';
-import { resolvePolicy } from '../../core/validation/policy';
+import { resolvePolicy } from '../../core/validation/tolerances';
 import { logger } from '../../functions/commons/powertools';
 import {
   createDriftAlarmsResource,

@@ -7,7 +7,7 @@
 import type { Context } from 'aws-lambda';
 import { driftAlarmsForView } from '../../contract/alarms';
 import type { DriftMeasurement } from '../../core/drift';
-import { resolvePolicy } from '../../core/validation/policy';
+import { resolvePolicy } from '../../core/validation/tolerances';
 import { LocalAlarmEvaluator } from '../../local/alarm-evaluator';
 import { lambdaContext } from '../../local/gateway';
 

@@ -6,7 +6,7 @@ import { driftAlarmsForView, METRICS_NAMESPACE } from '../../contract/alarms';
 import { ALARM_ROLLBACK_RULE, matchesEventPattern } from '../../contract/rules';
 import { parseAlarmEvent } from '../../core/auto-rollback';
 import { compare } from '../../core/drift';
-import { resolvePolicy } from '../../core/validation/policy';
+import { resolvePolicy } from '../../core/validation/tolerances';
 import { profileRecords } from '../../core/validation/profiles';
 import { LocalAlarmEvaluator, type Transition } from '../../local/alarm-evaluator';
 

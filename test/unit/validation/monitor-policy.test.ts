@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { bakeHasEvidence, DEFAULT_MONITOR, monitorPolicyOf, resolvePolicy, ValidationPolicySchema } from '../../../core/validation/policy';
+import { bakeHasEvidence, DEFAULT_MONITOR, monitorPolicyOf, resolvePolicy, ValidationPolicySchema } from '../../../core/validation/tolerances';
 import { inWindow, monitorWindow } from '../../../core/validation/window';
 import { minSamplesFor } from '../../../core/stats/noise';
 

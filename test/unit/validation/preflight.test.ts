@@ -1,6 +1,6 @@
 /** Preflight decisions: schema compatibility with consumers, tolerances, block vs warn. */
 import type { ViewDefinition } from '../../../core/model';
-import { resolvePolicy, ValidationPolicySchema } from '../../../core/validation/policy';
+import { resolvePolicy, ValidationPolicySchema } from '../../../core/validation/tolerances';
 import { preflight, type ConsumerUse, type PreflightBaseline } from '../../../core/validation/preflight';
 import { profileRecords } from '../../../core/validation/profiles';
 import { DeployRequestSchema, parse } from '../../../core/requests';
