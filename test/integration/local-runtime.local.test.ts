@@ -106,3 +106,49 @@ it('has a handler module exporting `handler` for every route in the contract', a
     expect(typeof mod.handler).toBe('function');
   }
 });
+
+describe('the local gateway, as API Gateway, in front of a real `npm start`', () => {
+  let running: Started;
+  let gatewayDir: string;
+  beforeAll(async () => {
+    gatewayDir = mkdtempSync(join(tmpdir(), 'rewind-gateway-'));
+    running = await start({ PORT: '0', REWIND_DATA_DIR: gatewayDir, POWERTOOLS_LOG_LEVEL: 'SILENT' });
+  });
+  afterAll(async () => {
+    running.child.kill('SIGINT');
+    await exited(running.child);
+    rmSync(gatewayDir, { recursive: true, force: true });
+  });
+
+  /** A deploy whose first row carries a string field of `bytes` bytes. */
+  const hugeDeploy = (bytes: number) => {
+    const body = deployBody(1, 3);
+    (body.rows[0] as Record<string, unknown>).country = 'x'.repeat(bytes);
+    return JSON.stringify(body);
+  };
+
+  it('refuses bodies over 10 MB with 413 and the standard error body, writing nothing', async () => {
+    const api = caller(running.url, running.sub, running.token);
+    const reply = await api.request('POST', '/views/too_big/versions', hugeDeploy(10 * 1024 * 1024 + 1));
+    expect(reply.status).toBe(413);
+    expect(reply.body).toEqual({ error: { code: 'PayloadTooLarge', message: expect.stringMatching(/10485760 bytes/), field: 'body' } });
+    expect((await api.get('/views/too_big')).status).toBe(404);
+  });
+
+  it('survives a deploy with a 20 MB string field: 413, and the process keeps serving', async () => {
+    const api = caller(running.url, running.sub, running.token);
+    const reply = await api.request('POST', '/views/huge_field/versions', hugeDeploy(20 * 1024 * 1024));
+    expect(reply.status).toBe(413);
+    expect(running.child.exitCode).toBeNull();
+    expect((await api.get('/views/huge_field')).status).toBe(404);
+    expect(running.output()).not.toMatch(/EPIPE/);
+  });
+
+  it('answers a malformed percent-encoding in a path with 400 naming the path', async () => {
+    const api = caller(running.url, running.sub, running.token);
+    const reply = await api.get('/views/%ZZ');
+    expect(reply.status).toBe(400);
+    expect(reply.body).toEqual({ error: { code: 'ValidationError', message: expect.stringContaining('/views/%ZZ'), field: 'path' } });
+    expect((await api.get('/views/%41bc')).status).toBe(404); // well-formed encodings still decode
+  });
+});
