@@ -10,6 +10,11 @@ import { eventually } from './rewind';
 
 export const root = join(__dirname, '..', '..');
 export const tsx = join(root, 'node_modules', '.bin', 'tsx');
+/**
+ * Node with tsx's loader, in ONE process: the `tsx` binary would run main.ts in a child of its
+ * own, so a `kill -9` of the spawned pid would kill the wrapper and leave the runtime running.
+ */
+const RUNTIME_COMMAND = [process.execPath, ['--import', 'tsx', 'local/main.ts']] as const;
 
 export interface Started {
   child: ChildProcess;
@@ -24,7 +29,7 @@ export interface Started {
 
 /** Starts `npm start` and waits (polling its output, 60 s deadline) until it prints its admin token. */
 export async function start(env: Record<string, string>): Promise<Started> {
-  const child = spawn(tsx, ['local/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(RUNTIME_COMMAND[0], [...RUNTIME_COMMAND[1]], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
