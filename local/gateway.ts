@@ -19,7 +19,14 @@ interface CompiledRoute {
   names: string[];
 }
 
-const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/**
+ * API Gateway's HTTP API payload limit. It is also what keeps an oversized row from reaching
+ * DynamoDB Local: a BatchWriteItem over its 16 MB request limit is answered 413 and the socket
+ * closed while the SDK is still writing the body, and that EPIPE is emitted on the SDK's
+ * request socket after its promise settled, with no listener left: an uncaught exception that
+ * killed `npm start` (issue 10, finding 7). Under 10 MB a batch stays under 16 MB.
+ */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 function compile(spec: RouteSpec): CompiledRoute {
   const names: string[] = [];
@@ -70,8 +77,10 @@ export function createGateway(options: GatewayOptions): Server {
     const { claims } = auth;
 
     const body = await readBody(req);
-    if (body === undefined) return send(res, errorResult(413, 'PayloadTooLarge', `request bodies are limited to ${MAX_BODY_BYTES} bytes`));
-    const pathParameters = Object.fromEntries(match.r.names.map((n, i) => [n, decodeURIComponent(match.m![i + 1]!)]));
+    if (typeof body === 'number')
+      return send(res, errorResult(413, 'PayloadTooLarge', `the request body is ${body} bytes; API Gateway accepts at most ${MAX_BODY_BYTES} bytes (10 MB)`, 'body'));
+    const pathParameters = decodePathParameters(match.r.names, match.m!);
+    if (!pathParameters) return send(res, errorResult(400, 'ValidationError', `path '${path}' is not valid percent-encoding`, 'path'));
     const event = toEvent(req, url, match.r.spec, pathParameters, claims, body);
     const handler = await handlerFor(match.r.spec);
     const result = await handler(event, lambdaContext(match.r.spec));
@@ -164,21 +173,36 @@ export function lambdaContext(spec: Pick<RouteSpec, 'handler'>): Context {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/**
+ * The body as text, or its size when over the limit. An oversized body is still read to its end
+ * (and dropped) so the client, which is still sending, gets the 413 rather than a broken pipe.
+ */
+function readBody(req: IncomingMessage): Promise<string | number> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? size : Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
 
-function errorResult(statusCode: number, code: string, message: string): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code, message } }) };
+/** Path parameters, percent-decoded; undefined when one is not valid percent-encoding. */
+function decodePathParameters(names: string[], match: RegExpExecArray): Record<string, string> | undefined {
+  try {
+    return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+  } catch (error) {
+    if (error instanceof URIError) return undefined;
+    throw error;
+  }
+}
+
+function errorResult(statusCode: number, code: string, message: string, field?: string): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code, message, ...(field ? { field } : {}) } }) };
 }
 
 function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): number {

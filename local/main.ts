@@ -1,7 +1,8 @@
 /**
  * `npm start`: Rewind on this machine, data kept under REWIND_DATA_DIR (default .rewind/).
  */
-import { JavaMissingError } from './emulators';
+import { DataDirInUseError, JavaMissingError, reclaimOrphanDynamoDb } from './emulators';
+import { assertPortFree, PortTakenError } from './ports';
 import { promoteIntervalFromEnv } from './releases';
 import { startLocalRewind } from './runtime';
 import { mintToken } from './tokens';
@@ -14,8 +15,23 @@ function portFrom(name: string): number | undefined {
   return port;
 }
 
+/** The ports this start will bind, by the variable that chose each (3000 is PORT's default). */
+function pinnedPorts(): [string, number][] {
+  const pinned: [string, number | undefined][] = [
+    ['PORT', portFrom('PORT') ?? 3000],
+    ['REWIND_DYNAMODB_PORT', portFrom('REWIND_DYNAMODB_PORT')],
+    ['REWIND_S3_PORT', portFrom('REWIND_S3_PORT')],
+  ];
+  return pinned.filter((p): p is [string, number] => p[1] !== undefined && p[1] !== 0);
+}
+
 async function main(): Promise<void> {
   const dataDir = process.env.REWIND_DATA_DIR ?? '.rewind';
+  // First what an earlier, killed run left on this data directory (it may hold a pinned port),
+  // then every pinned port, so a taken one is named by its variable before anything starts.
+  const orphan = await reclaimOrphanDynamoDb(dataDir);
+  if (orphan !== undefined) console.log(`rewind: stopped DynamoDB Local (pid ${orphan}) left running on ${dataDir} by an earlier run`);
+  for (const [name, port] of pinnedPorts()) await assertPortFree(port, name);
   const rewind = await startLocalRewind({
     port: portFrom('PORT') ?? 3000,
     dataDir,
@@ -54,7 +70,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof JavaMissingError) console.error(`rewind: ${error.message}`);
+  if (error instanceof JavaMissingError || error instanceof PortTakenError || error instanceof DataDirInUseError) console.error(`rewind: ${error.message}`);
+  // A port taken between the check and the bind (the API's listen).
+  else if ((error as NodeJS.ErrnoException)?.code === 'EADDRINUSE')
+    console.error(`rewind: port ${(error as { port?: number }).port ?? '?'} is taken by another process; stop that process or choose another port (PORT, REWIND_DYNAMODB_PORT, REWIND_S3_PORT)`);
   else console.error('rewind: could not start:', error instanceof Error ? error.message : error);
   process.exit(1);
 });
