@@ -10,7 +10,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableSpec } from '../contract/tables';
-import { waitUntil } from './ports';
+import { waitUntil } from './tcp-ports';
 
 export function createTableInput(spec: TableSpec, tableName: string): CreateTableCommandInput {
   const attributes = new Map<string, string>();

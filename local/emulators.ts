@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import S3rver from 's3rver';
-import { assertPortFree, freePort, waitUntil } from './ports';
+import { assertPortFree, freePort, waitUntil } from './tcp-ports';
 
 export interface RunningEmulator {
   endpoint: string;

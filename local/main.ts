@@ -2,7 +2,7 @@
  * `npm start`: Rewind on this machine, data kept under REWIND_DATA_DIR (default .rewind/).
  */
 import { DataDirInUseError, JavaMissingError, reclaimOrphanDynamoDb } from './emulators';
-import { assertPortFree, PortTakenError } from './ports';
+import { assertPortFree, PortTakenError } from './tcp-ports';
 import { promoteIntervalFromEnv } from './releases';
 import { startLocalRewind } from './runtime';
 import { mintToken } from './tokens';

