@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_CANARY_BENCH, benchCanaryServing } from './canary';
+import { benchFalseRollbacks } from './false-rollbacks';
 import { benchTimeToRecover } from './recovery';
 import { benchServingSample } from './serving-sample';
 import { DEFAULT_SPINE, benchSpine } from './spine';
@@ -21,6 +22,7 @@ export const GROUPS = {
   stats: () => benchStats(),
   recovery: () => benchTimeToRecover(quick ? { trials: 2 } : {}),
   sampling: () => benchServingSample(quick ? { ops: 50_000 } : {}),
+  'false-rollbacks': () => benchFalseRollbacks({ viewHours: quick ? 50 : 1000 }),
   canary: () => benchCanaryServing(quick ? { ...DEFAULT_CANARY_BENCH, runs: 300, warmup: 50 } : DEFAULT_CANARY_BENCH, (l) => console.error(l)),
 } as const;
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Group } from './child';
 import type { benchCanaryServing } from './canary';
+import type { benchFalseRollbacks } from './false-rollbacks';
 import { printTable } from './measure';
 import type { benchTimeToRecover } from './recovery';
 import type { benchServingSample } from './serving-sample';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const recovery = runGroup<Result<typeof benchTimeToRecover>>('recovery');
   const sampling = runGroup<Result<typeof benchServingSample>>('sampling');
   const canary = runGroup<Result<typeof benchCanaryServing>>('canary');
+  const falseRollbacks = runGroup<Result<typeof benchFalseRollbacks>>('false-rollbacks');
 
   printTable('Rollback latency through the HTTP API (ms)', [
     { rows: spine.rollback.smallRows, runs: spine.rollback.runs, median: spine.rollback.smallMedianMs, p99: spine.rollback.smallP99Ms },
@@ -70,7 +72,26 @@ async function main(): Promise<void> {
   ]);
   console.log(`median ratio ${canary.medianRatio}; candidate share ${canary.candidateShare}; pointer reads per request ${canary.pointerReadsPerRequest}; arm choice ${canary.routeMedianUs} µs`);
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats, recovery, sampling, canary };
+  const noise = [...falseRollbacks.rates, falseRollbacks.lowTraffic.rates];
+  const delays = [...falseRollbacks.detection, falseRollbacks.lowTraffic.detection];
+  printTable(
+    `False rollbacks under no change (simulated, default monitor policy, 5 numeric + 5 categorical features, seed ${falseRollbacks.seed})`,
+    noise.map((r) => ({
+      'req/s': r.requestsPerSecond,
+      'period s': r.periodSeconds,
+      'view-hours': r.viewHours,
+      published: r.published,
+      'false rollbacks': r.falseRollbacks,
+      'bound per 1,000 view-hours': r.modelUpperBoundPer1000ViewHours,
+    })),
+  );
+  console.log(`target < ${falseRollbacks.target.falseRollbacksPer1000ViewHours} per 1,000 view-hours; raw JS > 0.2 at 100 samples (the old default): ${falseRollbacks.rawAt100Samples.jsAbove02} of ${falseRollbacks.rawAt100Samples.windows} healthy windows`);
+  printTable(
+    "Detection delay for the demo's faulty v2 shift (fault → alarm, s)",
+    delays.map((d) => ({ 'req/s': d.requestsPerSecond, 'period s': d.periodSeconds, trials: d.trials, detected: d.detected, median: d.medianDelaySeconds ?? '—', max: d.maxDelaySeconds ?? '—' })),
+  );
+
+  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats, recovery, sampling, canary, falseRollbacks };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, quick ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');
