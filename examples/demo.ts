@@ -12,6 +12,7 @@
  * history shows every run. Without one, it starts Rewind in-process, in memory, and stops
  * it at the end. Every call goes through the CLI's own client and command code.
  */
+import '../local/quiet-sdk-notice';
 import { join, relative } from 'node:path';
 import { startLocalRewind, type LocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';

@@ -1,6 +1,7 @@
 /**
  * `npm start`: Rewind on this machine, data kept under REWIND_DATA_DIR (default .rewind/).
  */
+import './quiet-sdk-notice';
 import { DataDirInUseError, JavaMissingError, reclaimOrphanDynamoDb } from './emulators';
 import { assertPortFree, PortTakenError } from './tcp-ports';
 import { promoteIntervalFromEnv } from './releases';
