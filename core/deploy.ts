@@ -127,6 +127,8 @@ export async function deployVersion(
 const LARGEST_URI = `s3://${'b'.repeat(63)}/${'k'.repeat(1024)}`;
 const LARGEST_SNAPSHOT: SnapshotRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), rows: 0, bytes: 0, format: 'parquet' };
 const LARGEST_ARTIFACT: ArtifactRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), bytes: 0 };
+/** A plan has no actor to record; a token's subject is measured at 256 characters. */
+const LARGEST_ACTOR = 's'.repeat(256);
 /** The record's item carries its sort key besides (store/dynamo-query.ts versionSk: `V#` + the number, padded). */
 const SORT_KEY_BYTES = 'sk'.length + 2 + String(Number.MAX_SAFE_INTEGER).length;
 
@@ -223,7 +225,10 @@ function storableFinding(finding: Finding): Finding {
  * @example (await planDeploy(deps, 'user_profile', request)).wouldBe // 'rejected'
  */
 export async function planDeploy(deps: Deps, view: string, request: DeployRequest): Promise<DeployPlan> {
-  const { rows, report } = await check(deps, view, request);
+  const checked = await check(deps, view, request);
+  const { rows, report } = checked;
+  // The same limit as a deploy, so a plan never promises what DynamoDB would refuse.
+  checkRecordSize(versionRecord(checked, request, { view, version: Number.MAX_SAFE_INTEGER, at: deps.clock.now().toISOString(), actor: LARGEST_ACTOR, snapshot: LARGEST_SNAPSHOT, artifact: LARGEST_ARTIFACT }));
   const wouldBe = report.status === 'rejected' ? 'rejected' : request.activate ? 'active' : 'deployed';
   return { view, wouldBe, rows: rows.length, validation: report };
 }
