@@ -3,7 +3,11 @@
  * request and its rows have been fully checked and validated against the baseline (bad
  * input writes nothing, and a plan runs the same checks and stops there); after that the
  * order is snapshot → validation artifact → online values → version record, so a record only
- * ever points at data that exists.
+ * ever points at data that exists. "Checked" includes DynamoDB's limits (core/limits.ts):
+ * every row fits its online item, every number is one DynamoDB stores exactly, and the
+ * version record is measured before the version number is taken. A store write that still
+ * fails after that leaves nothing visible (see the catch below) and says so
+ * (DeployNotRecordedError).
  *
  * A version that fails a blocking check is still recorded (outcome `rejected`, with its
  * report and snapshot, for the post-mortem) but never materialized online: it can never be
@@ -13,10 +17,12 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 import type { DeployRequest } from './requests';
 import type { Deps } from './deps';
-import { ValidationError } from './errors';
+import { DeployNotRecordedError, ValidationError } from './errors';
+import { MAX_ITEM_BYTES, fieldPath, itemBytes, kilobytes, largestPath, numberProblem } from './limits';
 import { actorName, type Actor } from './authorization';
 import { activateVersion, type PointerChangeResult } from './pointer-changes';
-import type { SnapshotRef, VersionRecord, VersionStatus, VersionValidation, ViewDefinition } from './model';
+import type { ArtifactRef, SnapshotRef, VersionRecord, VersionStatus, VersionValidation, ViewDefinition } from './model';
+import type { Finding } from './validation/findings';
 import { checkRows, type FeatureRow } from './rows';
 import { VALIDATION_ARTIFACT, versionProfiles, type ValidationArtifact } from './validation/baseline';
 import { resolvePolicy, type ResolvedPolicy } from './validation/tolerances';
@@ -59,32 +65,120 @@ export async function deployVersion(
 ): Promise<DeployResult> {
   const actor = actorName(by);
   const checked = await check(deps, view, request);
-  const { definition, rows, report, profiles, policy } = checked;
+  const { definition, rows, report, profiles } = checked;
   const rejected = report.status === 'rejected';
 
   const at = deps.clock.now().toISOString();
-  const version = await deps.catalog.nextVersionNumber(view, at);
-  const snapshot = await deps.snapshots.write(view, version, definition, rows);
-  const artifact = await deps.snapshots.putDocument(view, version, VALIDATION_ARTIFACT, { report, profiles } satisfies ValidationArtifact);
+  // Every limit before anything is written: the version record, as it will be, must fit
+  // DynamoDB's item (rows were measured by checkRows). Measured with the largest version
+  // number and snapshot reference there can be, so the verdict does not depend on them.
+  checkRecordSize(versionRecord(checked, request, { view, version: Number.MAX_SAFE_INTEGER, at, actor, snapshot: LARGEST_SNAPSHOT, artifact: LARGEST_ARTIFACT }));
 
+  const version = await deps.catalog.nextVersionNumber(view, at);
+  let snapshot: SnapshotRef;
   let materialized: DeployResult['materialized'] = { rows: 0, ms: 0 };
-  if (!rejected) {
-    const started = performance.now();
-    const written = await deps.online.write(view, version, rows, (n) => progress.onRowsWritten?.(n, rows.length));
-    materialized = { rows: written, ms: Math.round(performance.now() - started) };
-    await deps.catalog.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
+  let recording = false;
+  try {
+    snapshot = await deps.snapshots.write(view, version, definition, rows);
+    const artifact = await deps.snapshots.putDocument(view, version, VALIDATION_ARTIFACT, { report, profiles } satisfies ValidationArtifact);
+
+    if (!rejected) {
+      const started = performance.now();
+      const written = await deps.online.write(view, version, rows, (n) => progress.onRowsWritten?.(n, rows.length));
+      materialized = { rows: written, ms: Math.round(performance.now() - started) };
+      await deps.catalog.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
+    }
+
+    const record = versionRecord(checked, request, { view, version, at, actor, snapshot, artifact });
+    recording = true;
+    await deps.catalog.putVersion(record, {
+      actor,
+      action: 'deploy',
+      outcome: 'allowed',
+      view,
+      ...(rejected ? { reason: report.findings[0]?.message } : {}),
+      detail: {
+        version,
+        snapshotSha256: snapshot.sha256,
+        rows: snapshot.rows,
+        definitionSha256: record.definitionSha256,
+        validation: report.status,
+        baselineVersion: record.validation!.baselineVersion,
+      },
+    });
+  } catch (error) {
+    // Until its record exists a version is invisible: not listed, not servable (a pointer
+    // names only recorded versions), its view not in GET /views (the catalog registers a view
+    // with its first record). The number stays a gap; what was written under it (snapshot,
+    // online rows) is never read. The client is told that nothing was recorded.
+    // A failed record write may still have landed (a timeout after the commit): then say so.
+    throw new DeployNotRecordedError(view, version, { cause: error, uncertain: recording });
   }
 
+  const result: DeployResult = { view, version, status: rejected ? 'rejected' : 'deployed', snapshot, materialized, validation: report };
+  if (request.activate && !rejected) {
+    result.activation = await activateVersion(deps, by, view, { version, reason: request.reason ?? `deployed with activate: true` });
+    result.status = 'active';
+  }
+  return result;
+}
+
+/** Room for the snapshot reference's URI and hashes, at their largest (an S3 URI is at most bucket 63 + key 1024). */
+const LARGEST_URI = `s3://${'b'.repeat(63)}/${'k'.repeat(1024)}`;
+const LARGEST_SNAPSHOT: SnapshotRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), rows: 0, bytes: 0, format: 'parquet' };
+const LARGEST_ARTIFACT: ArtifactRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), bytes: 0 };
+/** A plan has no actor to record; a token's subject is measured at 256 characters. */
+const LARGEST_ACTOR = 's'.repeat(256);
+/** The record's item carries its sort key besides (store/dynamo-query.ts versionSk: `V#` + the number, padded). */
+const SORT_KEY_BYTES = 'sk'.length + 2 + String(Number.MAX_SAFE_INTEGER).length;
+
+/** Which request field a version record's attribute comes from, to name it in a refusal. */
+const REQUEST_FIELD: Partial<Record<keyof VersionRecord, string>> = {
+  definition: 'definition',
+  transformation: 'transformation',
+  sources: 'sources',
+  consumers: 'consumers',
+  consumerFeatures: 'consumers',
+  changelog: 'changelog',
+  artifacts: 'artifacts',
+  validation: 'validation',
+};
+
+function checkRecordSize(record: VersionRecord): void {
+  const bytes = itemBytes(record as unknown as Record<string, unknown>) + SORT_KEY_BYTES;
+  if (bytes <= MAX_ITEM_BYTES) return;
+  const [top, ...rest] = largestPath(record);
+  const from = top === undefined ? undefined : REQUEST_FIELD[top as keyof VersionRecord];
+  // Below the request's own fields the path is the request's too (definition.features[3].description).
+  const field = from === undefined ? 'body' : fieldPath(`body.${from}`, from === 'validation' || top === 'consumerFeatures' ? [] : rest);
+  throw new ValidationError(
+    field,
+    `the version record would be ${kilobytes(bytes)}; DynamoDB stores at most ${kilobytes(MAX_ITEM_BYTES)} per item (definition, transformation, sources, consumers, changelog and findings together)`,
+  );
+}
+
+interface RecordContext {
+  view: string;
+  version: number;
+  at: string;
+  actor: string;
+  snapshot: SnapshotRef;
+  artifact: ArtifactRef;
+}
+
+/** The immutable record of a deploy; built once to be measured, once to be written, the same way. */
+function versionRecord(checked: Checked, request: DeployRequest, { view, version, at, actor, snapshot, artifact }: RecordContext): VersionRecord {
+  const { definition, report, policy } = checked;
   const validation: VersionValidation = {
     status: report.status,
     baselineVersion: report.baseline?.version ?? null,
     policy,
-    findings: report.findings.slice(0, MAX_RECORDED_FINDINGS),
+    findings: report.findings.slice(0, MAX_RECORDED_FINDINGS).map(storableFinding),
     ...(report.findings.length > MAX_RECORDED_FINDINGS ? { findingsOmitted: report.findings.length - MAX_RECORDED_FINDINGS } : {}),
     artifact,
   };
   const consumerFeatures = Object.fromEntries(checked.consumers.filter((c) => c.features).map((c) => [c.name, c.features!]));
-  const record: VersionRecord = {
+  return {
     view,
     version,
     definition,
@@ -103,33 +197,25 @@ export async function deployVersion(
     ...(request.changelog !== undefined ? { changelog: request.changelog } : {}),
     ...(request.artifacts?.length ? { artifacts: request.artifacts } : {}),
     snapshot,
-    outcome: rejected ? 'rejected' : 'ready',
+    outcome: report.status === 'rejected' ? 'rejected' : 'ready',
     validation,
     createdAt: at,
     createdBy: actor,
   };
-  await deps.catalog.putVersion(record, {
-    actor,
-    action: 'deploy',
-    outcome: 'allowed',
-    view,
-    ...(rejected ? { reason: report.findings[0]?.message } : {}),
-    detail: {
-      version,
-      snapshotSha256: snapshot.sha256,
-      rows: snapshot.rows,
-      definitionSha256: record.definitionSha256,
-      validation: report.status,
-      baselineVersion: validation.baselineVersion,
-    },
-  });
+}
 
-  const result: DeployResult = { view, version, status: rejected ? 'rejected' : 'deployed', snapshot, materialized, validation: report };
-  if (request.activate && !rejected) {
-    result.activation = await activateVersion(deps, by, view, { version, reason: request.reason ?? `deployed with activate: true` });
-    result.status = 'active';
-  }
-  return result;
+/**
+ * A finding as the record keeps it: a measured statistic DynamoDB cannot store exactly (a
+ * variance past 2^53, a subnormal) is left out of the record; the artifact and the message
+ * keep it.
+ */
+function storableFinding(finding: Finding): Finding {
+  const { value, threshold, ...rest } = finding;
+  return {
+    ...rest,
+    ...(value !== undefined && numberProblem(value) === undefined ? { value } : {}),
+    ...(threshold !== undefined && numberProblem(threshold) === undefined ? { threshold } : {}),
+  };
 }
 
 /**
@@ -139,7 +225,10 @@ export async function deployVersion(
  * @example (await planDeploy(deps, 'user_profile', request)).wouldBe // 'rejected'
  */
 export async function planDeploy(deps: Deps, view: string, request: DeployRequest): Promise<DeployPlan> {
-  const { rows, report } = await check(deps, view, request);
+  const checked = await check(deps, view, request);
+  const { rows, report } = checked;
+  // The same limit as a deploy, so a plan never promises what DynamoDB would refuse.
+  checkRecordSize(versionRecord(checked, request, { view, version: Number.MAX_SAFE_INTEGER, at: deps.clock.now().toISOString(), actor: LARGEST_ACTOR, snapshot: LARGEST_SNAPSHOT, artifact: LARGEST_ARTIFACT }));
   const wouldBe = report.status === 'rejected' ? 'rejected' : request.activate ? 'active' : 'deployed';
   return { view, wouldBe, rows: rows.length, validation: report };
 }

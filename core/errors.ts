@@ -141,3 +141,24 @@ export class PolicyConflictError extends RewindError {
     super(`the policy is at revision ${currentRevision}, not the expected ${expectedRevision}; read it again and retry`);
   }
 }
+
+/**
+ * A deploy passed every check but a store write failed before its record was written: the
+ * version number is a gap and nothing of it is visible (not listed, not servable, the view
+ * not registered by it). Deploying again is safe. The cause says what failed.
+ */
+export class DeployNotRecordedError extends RewindError {
+  readonly code = 'DeployNotRecorded';
+  constructor(
+    readonly view: string,
+    readonly version: number,
+    options: { cause: unknown; uncertain?: boolean },
+  ) {
+    super(
+      options.uncertain
+        ? `version ${version} of '${view}' may not have been recorded: writing its record failed; GET /views/${view}/versions/${version} tells, and deploying again is safe`
+        : `version ${version} of '${view}' was not recorded: a store write failed; nothing of it is listed or served, and deploying again is safe`,
+      { cause: options.cause },
+    );
+  }
+}

@@ -7,6 +7,8 @@ import { ValidationError } from './errors';
 import { APPROVABLE_ACTIONS, ARTIFACT_KINDS, ARTIFACT_TIERS, FEATURE_TYPES, RELEASE_STRATEGIES, TIERS, type ArtifactKind, type ArtifactTier } from './model';
 import { PolicyDocumentSchema } from './access-policy';
 import { ValidationPolicySchema } from './validation/tolerances';
+import { MAX_ENTITY_KEY_BYTES, firstNumberProblem, numberProblem, utf8Bytes } from './limits';
+import { matchesType } from './rows';
 
 /** View and feature names become DynamoDB keys and S3 key segments: keep them plain. */
 const identifier = z
@@ -27,12 +29,19 @@ export const DerivedArtifactSchema = z
   .strict()
   .transform((a) => ({ kind: a.kind, name: a.name, tier: a.tier ?? DEFAULT_ARTIFACT_TIER[a.kind] }));
 
-export const FeatureSpecSchema = z.object({
-  name: identifier,
-  type: z.enum(FEATURE_TYPES, { error: `must be one of ${FEATURE_TYPES.join(', ')}` }),
-  default: featureValue.optional(),
-  description: z.string().max(1000).optional(),
-});
+export const FeatureSpecSchema = z
+  .object({
+    name: identifier,
+    type: z.enum(FEATURE_TYPES, { error: `must be one of ${FEATURE_TYPES.join(', ')}` }),
+    default: featureValue.optional(),
+    description: z.string().max(1000).optional(),
+  })
+  .superRefine((f, ctx) => {
+    // A default is served for every entity without a value: it must be a value of the feature.
+    if (f.default === undefined || f.default === null || matchesType(f.type, f.default)) return;
+    const why = f.type === 'float' && typeof f.default === 'number' ? numberProblem(f.default)! : `must be a ${f.type} like the feature, got ${JSON.stringify(f.default).slice(0, 40)}`;
+    ctx.addIssue({ code: 'custom', path: ['default'], message: why });
+  });
 
 export const ViewDefinitionSchema = z.object({
   entity: identifier,
@@ -89,6 +98,11 @@ export const DeployRequestSchema = z
     });
     for (const name of Object.keys(body.validation?.features ?? {}))
       if (!declared.has(name)) ctx.addIssue({ code: 'custom', path: ['validation', 'features', name], message: `'${name}' is not a feature of this view` });
+    // Everything but the rows goes into the version record: its numbers must be ones DynamoDB
+    // stores (rows are checked by their features' types, core/rows.ts).
+    const { rows: _rows, ...recorded } = body;
+    const problem = firstNumberProblem(recorded);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   });
 export type DeployRequest = z.infer<typeof DeployRequestSchema>;
 
@@ -132,7 +146,15 @@ export const UploadRequestSchema = z.object({
 
 export const ViewParamsSchema = z.object({ view: identifier });
 export const VersionParamsSchema = z.object({ view: identifier, version: z.coerce.number().int().min(1) });
-export const OnlineParamsSchema = z.object({ view: identifier, entity: z.string().min(1).max(1024) });
+export const OnlineParamsSchema = z.object({
+  view: identifier,
+  // As a deploy takes it (core/rows.ts entityKey): by UTF-8 bytes, for it is part of a DynamoDB key.
+  entity: z
+    .string()
+    .min(1)
+    .max(MAX_ENTITY_KEY_BYTES)
+    .refine((e) => utf8Bytes(e) <= MAX_ENTITY_KEY_BYTES, `must be at most ${MAX_ENTITY_KEY_BYTES} bytes in UTF-8`),
+});
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
   view: identifier.optional(),

@@ -1,4 +1,5 @@
 import { ValidationError } from './errors';
+import { MAX_ENTITY_KEY_BYTES, MAX_ITEM_BYTES, MAX_ONLINE_KEY_BYTES, attributeBytes, kilobytes, largestPath, numberProblem, utf8Bytes } from './limits';
 import type { FeatureSpec, FeatureType, FeatureValue, ViewDefinition } from './model';
 
 /** One entity's feature values, checked against a view definition. */
@@ -18,7 +19,9 @@ export interface RowCheckOptions {
  * Check raw rows against the definition and return them normalized. Every row must carry
  * the entity key; columns must be declared features of the declared type; a missing or
  * null feature is allowed (served as its default). Entities must be unique, otherwise which
- * value is served would depend on write order.
+ * value is served would depend on write order. Each row must also fit DynamoDB as its online
+ * item (core/limits.ts): key bytes, numbers it stores exactly, 400 KB per item, so that no
+ * online write can fail on a row after the version number is taken.
  *
  * @example checkRows(def, [{ user_id: 'u1', age: 31 }], { field: 'rows' })
  */
@@ -41,14 +44,31 @@ export function checkRows(definition: ViewDefinition, raw: Iterable<Record<strin
       const checked = checkValue(spec, value, `${at}.${column}`, options.fromText ?? false);
       if (checked !== null) values[column] = checked;
     }
+    checkItemSize(entity, values, at);
     rows.push({ entity, values });
     index++;
   }
   return rows;
 }
 
-function entityKey(value: unknown, field: string): string {
-  if (typeof value === 'string' && value.length > 0 && value.length <= 1024) return value;
+/** The online item's size with the longest key any view and version could give it: the same verdict for every view. */
+function checkItemSize(entity: string, values: Record<string, FeatureValue>, at: string): void {
+  const bytes = 'pk'.length + MAX_ONLINE_KEY_BYTES - MAX_ENTITY_KEY_BYTES + utf8Bytes(entity) + 'v'.length + attributeBytes(values);
+  if (bytes <= MAX_ITEM_BYTES) return;
+  const [column] = largestPath(values, 1);
+  throw new ValidationError(column === undefined ? at : `${at}.${String(column)}`, `the row is ${kilobytes(bytes)} as an online item; DynamoDB stores at most ${kilobytes(MAX_ITEM_BYTES)} per item`);
+}
+
+/**
+ * The entity key as a string, within {@link MAX_ENTITY_KEY_BYTES} UTF-8 bytes (it is part of
+ * the online item's partition key). Numbers are keyed by their shortest decimal form.
+ */
+export function entityKey(value: unknown, field: string): string {
+  if (typeof value === 'string' && value.length > 0) {
+    const bytes = utf8Bytes(value);
+    if (bytes > MAX_ENTITY_KEY_BYTES) throw new ValidationError(field, `the entity key is ${bytes} bytes in UTF-8; at most ${MAX_ENTITY_KEY_BYTES}`);
+    return value;
+  }
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value === 'bigint') return value.toString();
   throw new ValidationError(field, value === undefined || value === null || value === '' ? 'the entity key is missing' : 'must be a non-empty string or a number');
@@ -59,15 +79,21 @@ function checkValue(spec: FeatureSpec, value: unknown, field: string, fromText: 
   if (fromText && typeof value === 'string') return fromTextValue(spec.type, value, field);
   if (typeof value === 'bigint') value = bigintToNumber(value, field);
   if (matchesType(spec.type, value)) return value as FeatureValue;
+  // A double the type would take but DynamoDB cannot store exactly: say which limit.
+  if (spec.type === 'float' && typeof value === 'number') throw new ValidationError(field, numberProblem(value)!);
   throw new ValidationError(field, `expected ${spec.type}, got ${describe(value)}`);
 }
 
+/**
+ * Whether `value` is a value of `type` that DynamoDB stores exactly: an int is a safe
+ * integer, a float a finite double within core/limits.ts's range.
+ */
 export function matchesType(type: FeatureType, value: unknown): boolean {
   switch (type) {
     case 'int':
       return typeof value === 'number' && Number.isSafeInteger(value);
     case 'float':
-      return typeof value === 'number' && Number.isFinite(value);
+      return typeof value === 'number' && numberProblem(value) === undefined;
     case 'string':
       return typeof value === 'string';
     case 'bool':
@@ -77,6 +103,8 @@ export function matchesType(type: FeatureType, value: unknown): boolean {
 
 function fromTextValue(type: FeatureType, text: string, field: string): FeatureValue {
   const value = valueFromText(type, text);
+  const problem = type === 'float' ? numberProblem(Number(text)) : undefined;
+  if (value === undefined && problem && Number.isFinite(Number(text))) throw new ValidationError(field, problem);
   if (value === undefined) throw new ValidationError(field, `expected ${type}, got '${text.slice(0, 40)}'`);
   return value;
 }
@@ -100,7 +128,7 @@ export function valueFromText(type: FeatureType, text: string): FeatureValue | u
     }
     case 'float': {
       const n = Number(text);
-      return Number.isFinite(n) ? n : undefined;
+      return numberProblem(n) === undefined ? n : undefined;
     }
   }
 }

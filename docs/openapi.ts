@@ -10,7 +10,7 @@ import { ROUTES, type RouteSpec } from '../contract/routes';
 import * as contracts from '../core/requests';
 
 /** The request body and query schema of each route that takes one. */
-const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
+export const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
   'deploy-version': { body: contracts.DeployRequestSchema },
   'plan-version': { body: contracts.DeployRequestSchema },
   activate: { body: contracts.ActivateRequestSchema },

@@ -29,14 +29,18 @@ export class DynamoCatalog implements VersionCatalog {
     private readonly chain: ChainAppendWriter,
   ) {}
 
+  /**
+   * Takes the number only: the view joins the catalog (GET /views) with its first record, in
+   * putVersion's transaction, so a deploy that fails between the two leaves a gap in the
+   * numbers and no empty view listed.
+   */
   async nextVersionNumber(view: string, at: string): Promise<number> {
     const out = await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: { view, sk: CATALOG_SK },
-        UpdateExpression: 'ADD latestVersion :one SET #catalog = if_not_exists(#catalog, :catalog), createdAt = if_not_exists(createdAt, :at)',
-        ExpressionAttributeNames: { '#catalog': 'catalog' },
-        ExpressionAttributeValues: { ':one': 1, ':catalog': CATALOG_PARTITION, ':at': at },
+        UpdateExpression: 'ADD latestVersion :one SET createdAt = if_not_exists(createdAt, :at)',
+        ExpressionAttributeValues: { ':one': 1, ':at': at },
         ReturnValues: 'UPDATED_NEW',
       }),
     );
@@ -50,6 +54,19 @@ export class DynamoCatalog implements VersionCatalog {
           role: 'version',
           // Immutability: a version record is written once.
           item: { Put: { TableName: this.table, Item: { ...record, sk: versionSk(record.version) }, ConditionExpression: 'attribute_not_exists(sk)' } },
+        },
+        {
+          role: 'catalog',
+          // The view is listed from its first record on (sparse index `by-catalog`).
+          item: {
+            Update: {
+              TableName: this.table,
+              Key: { view: record.view, sk: CATALOG_SK },
+              UpdateExpression: 'SET #catalog = :catalog',
+              ExpressionAttributeNames: { '#catalog': 'catalog' },
+              ExpressionAttributeValues: { ':catalog': CATALOG_PARTITION },
+            },
+          },
         },
       ],
     });
@@ -90,11 +107,12 @@ export class DynamoCatalog implements VersionCatalog {
     return items.map((i) => String(i.view));
   }
 
+  /** A view exists once it has a record (its catalog entry is set with it); a number taken alone does not make one. */
   async viewExists(view: string): Promise<boolean> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: { view, sk: CATALOG_SK }, ProjectionExpression: 'latestVersion', ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: { view, sk: CATALOG_SK }, ProjectionExpression: '#catalog', ExpressionAttributeNames: { '#catalog': 'catalog' }, ConsistentRead: true }),
     );
-    return out.Item !== undefined;
+    return out.Item?.catalog !== undefined;
   }
 
   async getMaterialization(view: string, version: number): Promise<Materialization | undefined> {

@@ -3,6 +3,7 @@
  * needs; anything else is logged and answered with a generic 500 that leaks nothing.
  */
 import {
+  DeployNotRecordedError,
   ForbiddenError,
   InvalidStateError,
   NoRollbackTargetError,
@@ -42,7 +43,9 @@ const STATUS: [new (...args: never[]) => RewindError, number][] = [
 
 export function toErrorResponse(error: unknown, requestId?: string): ErrorResponse {
   if (error instanceof RewindError) {
-    const status = STATUS.find(([type]) => error instanceof type)?.[1] ?? 500;
+    // A store that was busy or unreachable is a 503 (retry), as below, with what was not done said.
+    const unavailable = error instanceof DeployNotRecordedError && (isThrottling(error.cause) || isTimeout(error.cause));
+    const status = unavailable ? 503 : (STATUS.find(([type]) => error instanceof type)?.[1] ?? 500);
     return {
       status,
       body: {
@@ -51,8 +54,10 @@ export function toErrorResponse(error: unknown, requestId?: string): ErrorRespon
           message: error.message,
           ...(error instanceof ValidationError ? { field: error.field } : {}),
           ...(error instanceof RevisionConflictError && error.current ? { current: error.current } : {}),
+          ...(status >= 500 ? { requestId } : {}),
         },
       },
+      ...(unavailable ? { headers: { 'retry-after': '1' } } : {}),
     };
   }
   if (isThrottling(error) || isTimeout(error)) {

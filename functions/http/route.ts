@@ -108,7 +108,7 @@ export function httpRoute<
   const edge = options.edge ?? edgeOf(options.deps);
   return middy<HttpEvent, HttpResult, Error, RouteContext>(TEST_OPTIONS)
     .use(injectLambdaContext(logger))
-    .use(errors(edge))
+    .use(errors(edge, action))
     .use(authenticate(options.params))
     .use(authorize(edge, action, options.judgedByUseCase === true, (state) => options.tierHints?.({ body: state.body as Parsed<BS>, params: state.params as Parsed<PS> }) ?? {}))
     .use(parseInput(options.query, options.body))
@@ -200,7 +200,7 @@ function authorizeAtTier(action: Action, judgedByUseCase: boolean): RouteMiddlew
  * itself an audited event (who tried what, on which view, and why not); a refusal that cannot
  * be audited is not answered as a plain refusal: the store's error wins.
  */
-function errors(deps: () => EdgeDeps): RouteMiddleware {
+function errors(deps: () => EdgeDeps, action: Action): RouteMiddleware {
   return {
     // A fresh state per request: a context object may be reused by a caller (a bench, a test),
     // and a refusal must never be audited under the previous request's caller.
@@ -209,6 +209,9 @@ function errors(deps: () => EdgeDeps): RouteMiddleware {
       let error: unknown = request.error;
       const principal = request.context.rewind?.principal;
       if (error instanceof ForbiddenError && principal) await auditRefusal(deps(), principal, error, request.event).catch((auditError: unknown) => (error = auditError));
+      // Bad input from a known caller is a refusal too (DESIGN: audited, nothing else written).
+      else if (error instanceof ValidationError && principal)
+        await auditInvalid(deps(), principal, action, error, request.event, request.context.rewind?.params).catch((auditError: unknown) => (error = auditError));
       const response = toErrorResponse(error, request.context.awsRequestId);
       if (response.status >= 500) logger.error('request failed', { error: error as Error, routeKey: request.event.routeKey });
       else logger.info('request refused', { status: response.status, code: response.body.error.code, routeKey: request.event.routeKey });
@@ -226,6 +229,23 @@ async function auditRefusal(deps: EdgeDeps, principal: Principal, error: Forbidd
     ...(view ? { view } : {}),
     reason: error.message,
     detail: { routeKey: event.routeKey, roles: principal.roles, code: error.code, mfa: hasMfa(principal) },
+  });
+}
+
+/**
+ * The refusal of bad input. Its view is named only once the path parsed (an invalid name
+ * must not become an audit chain's key), and what the client sent is cut short: the field
+ * path can carry a client's column name, the entry must stay a small item.
+ */
+async function auditInvalid(deps: EdgeDeps, principal: Principal, action: Action, error: ValidationError, event: HttpEvent, params: unknown): Promise<void> {
+  const view = (params as { view?: unknown } | undefined)?.view;
+  await deps.audit.appendAudit({
+    actor: principal.sub,
+    action,
+    outcome: 'denied',
+    ...(typeof view === 'string' ? { view } : {}),
+    reason: error.message.slice(0, 1000),
+    detail: { routeKey: event.routeKey, code: error.code, field: error.field.slice(0, 256) },
   });
 }
 

@@ -109,11 +109,12 @@ export class MemoryCatalog implements VersionCatalog {
   async listVersions(view: string) {
     return [...this.versions.values()].filter((v) => v.view === view).sort((a, b) => a.version - b.version);
   }
+  /** As the DynamoDB catalog: a view is listed from its first record, not from a number taken. */
   async listViews() {
-    return [...this.counters.keys()].sort();
+    return [...new Set([...this.versions.values()].map((r) => r.view))].sort();
   }
   async viewExists(view: string) {
-    return this.counters.has(view);
+    return [...this.versions.values()].some((r) => r.view === view);
   }
   async getMaterialization(view: string, version: number) {
     return this.materializations.get(`${view}#${version}`);
