@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { InvalidStateError } from '../core/errors';
 import type { AuditCheckpoint, CheckpointLog } from '../core/ports/audit-checkpoints';
+import { errorName } from './aws-errors';
 
 /** Key prefix of the checkpoints in the snapshot bucket (infra/access.ts grants it by this name). */
 export const CHECKPOINTS_PREFIX = 'checkpoints/';
@@ -33,7 +35,7 @@ export class S3CheckpointLog implements CheckpointLog {
 
   async put(checkpoint: AuditCheckpoint): Promise<void> {
     const body = Buffer.from(JSON.stringify(checkpoint), 'utf8');
-    await this.s3.send(
+    const put = this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: checkpointKey(checkpoint.seq),
@@ -46,6 +48,12 @@ export class S3CheckpointLog implements CheckpointLog {
         IfNoneMatch: '*',
       }),
     );
+    await put.catch((error: unknown) => {
+      // Another run stored this seq first: a 409, and the next run checkpoints after it.
+      if (errorName(error) === 'PreconditionFailed' || errorName(error) === 'ConditionalRequestConflict')
+        throw new InvalidStateError(`checkpoint ${checkpoint.seq} was stored by another run meanwhile; take the next one`);
+      throw error;
+    });
   }
 
   private async keys(): Promise<string[]> {
