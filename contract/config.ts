@@ -43,6 +43,14 @@ export const ENV = {
   policyCacheMs: 'REWIND_POLICY_CACHE_MS',
   /** `true`: s3rver and LocalStack address buckets by path, not by host name. */
   s3ForcePathStyle: 'REWIND_S3_FORCE_PATH_STYLE',
+  /** The KMS key (ARN) that signs audit checkpoints now (the stack's checkpoint key). */
+  auditSigningKey: 'REWIND_AUDIT_SIGNING_KEY',
+  /** Comma-separated KMS key ARNs of retired checkpoint keys whose checkpoints still verify (docs/audit.md: rotation). */
+  auditTrustedKeys: 'REWIND_AUDIT_TRUSTED_KEYS',
+  /** Local runtime: the directory of the checkpoint key files (no KMS there). */
+  auditKeyDir: 'REWIND_AUDIT_KEY_DIR',
+  /** Local runtime: how often an audit checkpoint is taken (0: only on demand). */
+  checkpointIntervalMs: 'REWIND_CHECKPOINT_INTERVAL_MS',
   /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
   modelAlarms: 'REWIND_MODEL_ALARMS',
   /** Powertools' own variables, set by the stack and the local runtime. */
@@ -180,6 +188,19 @@ export const config = {
   policyCacheMs: once('policyCacheMs', (env) => numberOr(ENV.policyCacheMs, { range: 'nonNegative' }, 5000, env)),
   /** REWIND_S3_FORCE_PATH_STYLE=true. */
   s3ForcePathStyle: once('s3ForcePathStyle', (env) => oneOf(ENV.s3ForcePathStyle, ['true', 'false'], 'false', env) === 'true'),
+  /** REWIND_AUDIT_SIGNING_KEY, when set: checkpoints are signed with KMS. */
+  auditSigningKey: once('auditSigningKey', (env) => optionalString(ENV.auditSigningKey, env)),
+  /** REWIND_AUDIT_TRUSTED_KEYS: the retired checkpoint keys still trusted (empty when unset). */
+  auditTrustedKeys: once('auditTrustedKeys', (env) =>
+    (optionalString(ENV.auditTrustedKeys, env) ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  ),
+  /** REWIND_AUDIT_KEY_DIR, when set: checkpoints are signed with a local key file there. */
+  auditKeyDir: once('auditKeyDir', (env) => optionalString(ENV.auditKeyDir, env)),
+  /** REWIND_CHECKPOINT_INTERVAL_MS, when set (0: never on its own). */
+  checkpointIntervalMs: once('checkpointIntervalMs', (env) => optionalNumber(ENV.checkpointIntervalMs, { range: 'nonNegative' }, env)),
   /** REWIND_MODEL_ALARMS, raw (contract/alarms.ts parseModelAlarmBindings validates it). */
   modelAlarms: once('modelAlarms', (env) => optionalString(ENV.modelAlarms, env)),
   /** A table's physical name. */

@@ -40,6 +40,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', action: 'read', summary: 'Serve the feature values of one entity' },
   { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, newest first, optionally for one view and/or one actor' },
   { method: 'GET', path: '/audit/verify', handler: 'verify-audit', action: 'read', summary: 'Verify the audit hash chains' },
+  { method: 'POST', path: '/audit/checkpoints', handler: 'create-audit-checkpoint', action: 'administer', summary: "Sign and store a checkpoint of every audit chain's end now (admin with MFA)" },
 ] as const;
 
 export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {

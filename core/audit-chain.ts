@@ -107,8 +107,31 @@ export interface ChainVerdict {
  *   deploy) a chain it appended to reports this until its next append, which moves the head;
  * - `head-lost`: the head was deleted (entries written with a head remain, or the head had to
  *   be rebuilt): whatever followed may have been deleted with it.
+ *
+ * Against the signed checkpoints kept outside the table (core/audit-checkpoint.ts), which see
+ * what a writer of the table could hide by rewriting entries and heads together:
+ * - `chain-deleted`: a chain a checkpoint names has neither entries nor head any more;
+ * - `rewound`: a chain ends before the entry a checkpoint recorded (entries and head deleted);
+ * - `rewritten`: the entry at a checkpoint's seq is missing or has another hash;
+ * - `history-unaudited`: a history entry cites an audit entry that does not exist;
+ * - `checkpoint-missing`, `checkpoint-unlinked`, `checkpoint-forged` (chain `checkpoints`): the
+ *   checkpoints' own chain has a gap, a broken link, or a signature that does not verify with
+ *   a trusted key.
  */
-export type ChainProblemReason = 'missing' | 'unlinked' | 'edited' | 'truncated' | 'head-mismatch' | 'head-lost';
+export type ChainProblemReason =
+  | 'missing'
+  | 'unlinked'
+  | 'edited'
+  | 'truncated'
+  | 'head-mismatch'
+  | 'head-lost'
+  | 'chain-deleted'
+  | 'rewound'
+  | 'rewritten'
+  | 'history-unaudited'
+  | 'checkpoint-missing'
+  | 'checkpoint-unlinked'
+  | 'checkpoint-forged';
 
 export interface ChainProblem {
   chain: string;
@@ -121,6 +144,8 @@ export interface ChainProblem {
   headSeq?: number;
   /** seq of the last entry stored (0: none), when the problem is about the end of the chain. */
   lastSeq?: number;
+  /** The checkpoint the chain disagrees with. */
+  checkpoint?: number;
 }
 
 export interface ChainReport {

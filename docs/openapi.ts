@@ -52,7 +52,7 @@ function operation(route: RouteSpec) {
     parameters: [...pathParams, ...queryParams],
     ...(request.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(request.body) } } } } : {}),
     responses: {
-      [route.handler === 'deploy-version' || route.handler === 'create-upload' || route.handler === 'create-approval' ? '201' : '200']: {
+      [['deploy-version', 'create-upload', 'create-approval', 'create-audit-checkpoint'].includes(route.handler) ? '201' : '200']: {
         description: 'Success',
         content: { 'application/json': { schema: { type: 'object' } } },
       },

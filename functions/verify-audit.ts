@@ -1,5 +1,7 @@
 import { verifyAudit } from '../core/queries';
+import { auditAnchor } from '../store/audit-checkpoint-deps';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
-export const handler = httpRoute({ handler: 'verify-audit', deps: getDeps }, ({ deps }) => verifyAudit(deps));
+// The chains, their heads, the signed checkpoints in the bucket and the history's citations.
+export const handler = httpRoute({ handler: 'verify-audit', deps: getDeps }, ({ deps }) => verifyAudit(deps, auditAnchor()));

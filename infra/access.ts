@@ -44,6 +44,20 @@ export function canWrite(access: TableAccess): boolean {
 /** Key prefixes in the snapshot bucket (store/s3-snapshots.ts writes under these). */
 export const SNAPSHOTS_PREFIX = 'snapshots/';
 export const UPLOADS_PREFIX = 'uploads/';
+/** Signed audit checkpoints (store/s3-audit-checkpoints.ts), under the bucket's Object Lock. */
+export const CHECKPOINTS_PREFIX = 'checkpoints/';
+
+/**
+ * The audit checkpoint key (KMS, asymmetric):
+ * - `sign`: kms:Sign (the checkpoint functions, scheduled and on demand);
+ * - `verify`: kms:GetPublicKey, on it and on the retired keys (GET /audit/verify verifies the
+ *   signatures itself with the public keys, so it never needs kms:Verify).
+ */
+export type CheckpointKeyAccess = 'sign' | 'verify';
+export const KMS_ACTIONS: Record<CheckpointKeyAccess, readonly string[]> = {
+  sign: ['kms:Sign'],
+  verify: ['kms:GetPublicKey'],
+};
 
 export interface BucketAccess {
   /** Key prefixes the function may read (GetObject, and ListBucket so a missing key is a 404, not a 403). */
@@ -69,6 +83,7 @@ export interface FunctionAccess {
   tables: Record<TableId, TableAccess>;
   bucket: BucketAccess;
   driftAlarms?: DriftAlarmAccess;
+  checkpointKey?: CheckpointKeyAccess;
 }
 
 /**
@@ -110,7 +125,16 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'list-audit': { tables: { ...httpBase, audit: 'read-append' }, bucket: {} },
-  'verify-audit': { tables: { ...httpBase, audit: 'read-append' }, bucket: {} },
+  // The chains, the history's citations of them, and the signed checkpoints they must extend.
+  'verify-audit': { tables: { ...httpBase, history: 'read', audit: 'read-append' }, bucket: { read: [CHECKPOINTS_PREFIX] }, checkpointKey: 'verify' },
+  // POST /audit/checkpoints: audits the request, reads every chain's end, signs, stores.
+  'create-audit-checkpoint': { tables: { ...httpBase, audit: 'read-append' }, bucket: { read: [CHECKPOINTS_PREFIX], write: [CHECKPOINTS_PREFIX] }, checkpointKey: 'sign' },
+  // Scheduled: the same without a caller (nothing audited, no policy read).
+  'audit-checkpoint': {
+    tables: { ...httpBase, versions: 'none', pointers: 'none', audit: 'read' },
+    bucket: { read: [CHECKPOINTS_PREFIX], write: [CHECKPOINTS_PREFIX] },
+    checkpointKey: 'sign',
+  },
   'create-upload': { tables: httpBase, bucket: { write: [UPLOADS_PREFIX] } },
   // Plan, then apply: the same checks as a deploy (data file, baseline profiles), no writes.
   'plan-version': { tables: httpBase, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX] } },

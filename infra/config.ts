@@ -47,6 +47,13 @@ export interface RewindConfig {
   modelAlarms: ModelAlarmBinding[];
   /** Minutes between drift-monitor runs. @default 1 */
   monitorIntervalMinutes: number;
+  /** Minutes between signed audit checkpoints (docs/audit.md). @default 15 */
+  checkpointIntervalMinutes: number;
+  /**
+   * ARNs of retired checkpoint keys (docs/audit.md, rotation): checkpoints they signed keep
+   * verifying; nothing signs with them. @default []
+   */
+  retiredCheckpointKeyArns: string[];
   /** API 5xx responses in 5 minutes that raise the ops alarm. @default 5 */
   api5xxAlarmThreshold: number;
   /** An existing SNS topic that Rewind's ops alarms notify. @default none (alarms without actions) */
@@ -68,6 +75,8 @@ export const CONTEXT_KEYS = {
   pointerCacheMs: 'rewind:pointerCacheMs',
   modelAlarms: 'rewind:modelAlarms',
   monitorIntervalMinutes: 'rewind:monitorIntervalMinutes',
+  checkpointIntervalMinutes: 'rewind:checkpointIntervalMinutes',
+  retiredCheckpointKeyArns: 'rewind:retiredCheckpointKeyArns',
   api5xxAlarmThreshold: 'rewind:api5xxAlarmThreshold',
   opsTopicArn: 'rewind:opsTopicArn',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
@@ -89,6 +98,8 @@ export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPl
   pointerCacheMs: 1000,
   modelAlarms: [],
   monitorIntervalMinutes: 1,
+  checkpointIntervalMinutes: 15,
+  retiredCheckpointKeyArns: [],
   api5xxAlarmThreshold: 5,
 };
 
@@ -136,6 +147,8 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     pointerCacheMs: num('pointerCacheMs', 0),
     modelAlarms: modelAlarms(CONTEXT_KEYS.modelAlarms, raw(CONTEXT_KEYS.modelAlarms)),
     monitorIntervalMinutes: num('monitorIntervalMinutes', 1),
+    checkpointIntervalMinutes: num('checkpointIntervalMinutes', 1),
+    retiredCheckpointKeyArns: retiredKeys(CONTEXT_KEYS.retiredCheckpointKeyArns, raw(CONTEXT_KEYS.retiredCheckpointKeyArns)),
     api5xxAlarmThreshold: num('api5xxAlarmThreshold', 1),
     ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
   };
@@ -149,6 +162,14 @@ function modelAlarms(key: string, value: unknown): ModelAlarmBinding[] {
   } catch (error) {
     throw new InvalidContextError(key, `is not a valid list of model alarm bindings: ${(error as Error).message}`);
   }
+}
+
+/** Key ARNs: a retired key named by alias or id could later name another key. */
+function retiredKeys(key: string, value: unknown): string[] {
+  const arns = list(key, value) ?? [];
+  const bad = arns.find((a) => !/^arn:aws[\w-]*:kms:[^:]+:\d{12}:key\/[\w-]+$/.test(a));
+  if (bad) throw new InvalidContextError(key, `must list KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>), got '${bad}'`);
+  return arns;
 }
 
 function text(key: string, value: unknown): string | undefined {

@@ -11,10 +11,12 @@ export const SERVING_HANDLER = 'get-online';
 export const DRIFT_MONITOR_HANDLER = 'drift-monitor';
 /** Scheduled: promotes canaries and shadows whose bake passed (issue 5). */
 export const PROMOTE_CANARIES_HANDLER = 'promote-canaries';
+/** Scheduled: signs a checkpoint of every audit chain's end into the bucket (issue 10). */
+export const AUDIT_CHECKPOINT_HANDLER = 'audit-checkpoint';
 /** The outbox: history stream → event bus. */
 export const PUBLISHER_HANDLER = 'publish-pointer-events';
 
 /** Functions built from the store, with access rules in infra/access.ts. */
-export const STORE_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER])];
+export const STORE_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, AUDIT_CHECKPOINT_HANDLER])];
 
 export const ALL_HANDLERS: readonly string[] = [...STORE_HANDLERS, PUBLISHER_HANDLER];

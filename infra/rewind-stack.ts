@@ -8,6 +8,7 @@ import { serviceNameForStack } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import type { RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
+import { AuditCheckpointKey } from './constructs/audit-checkpoints';
 import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
 import { ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
@@ -15,7 +16,7 @@ import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
-import { DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, STORE_HANDLERS } from './handlers';
+import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, STORE_HANDLERS } from './handlers';
 
 export { SERVING_HANDLER };
 
@@ -33,6 +34,7 @@ export interface RewindStackProps extends StackProps {
  * Rewind event bus (pointer events) ─▶ rule (contract/rules.ts) ─▶ sync-alarms ─▶ drift alarms
  * schedule ─▶ drift-monitor ─▶ EMF metrics (watched by the drift alarms)
  * schedule ─▶ promote-canaries ─▶ tables (reads the drift alarms' state)
+ * schedule ─▶ audit-checkpoint ─▶ KMS Sign ─▶ bucket checkpoints/ (Object Lock)
  * ```
  *
  * The drift alarms are not in the template: views exist only at runtime, so sync-alarms
@@ -58,6 +60,8 @@ export class RewindStack extends Stack {
   public readonly canaryPromotion: ScheduledRun;
   public readonly alarmSync: ReliableRule;
   public readonly driftAlarms: DriftAlarmLifecycle;
+  public readonly checkpointKey: AuditCheckpointKey;
+  public readonly auditCheckpoints: ScheduledRun;
 
   constructor(scope: Construct, id: string, props: RewindStackProps) {
     super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
@@ -78,6 +82,9 @@ export class RewindStack extends Stack {
       accessLogRetentionDays: config.accessLogRetentionDays,
     });
 
+    // Signs the audit checkpoints kept in the bucket: the audit log's anchor outside its table.
+    this.checkpointKey = new AuditCheckpointKey(this, 'AuditCheckpointKey', { removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY });
+
     // This stack's own alarms, plus the teams' model alarms bound in context (contract/alarms.ts).
     const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms, this.serviceName)) };
     this.functions = new RewindFunctions(this, 'Functions', {
@@ -88,6 +95,7 @@ export class RewindStack extends Stack {
       logRemovalPolicy,
       pointerCacheMs: config.pointerCacheMs,
       environment: { [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } },
+      checkpointKey: { key: this.checkpointKey.key, retired: config.retiredCheckpointKeyArns },
     });
 
     this.api = new RewindApi(this, 'Api', {
@@ -146,6 +154,12 @@ export class RewindStack extends Stack {
       intervalMinutes: config.monitorIntervalMinutes,
     });
 
+    this.auditCheckpoints = new ScheduledRun(this, 'AuditCheckpoints', {
+      fn: this.functions.get(AUDIT_CHECKPOINT_HANDLER),
+      purpose: 'Rewind audit checkpoint: sign every audit chain head into the bucket',
+      intervalMinutes: config.checkpointIntervalMinutes,
+    });
+
     opsAlarm(this, 'Api5xxAlarm', {
       name: 'api-5xx',
       description: 'The Rewind API answered with server errors: check the functions\' logs (errors carry the request id of the access log).',
@@ -160,6 +174,7 @@ export class RewindStack extends Stack {
     for (const spec of TABLES) {
       new CfnOutput(this, `${pascal(spec.id)}TableName`, { value: this.storage.tables[spec.id].tableName, description: spec.envVar });
     }
+    new CfnOutput(this, 'AuditCheckpointKeyArn', { value: this.checkpointKey.key.keyArn, description: 'signs the audit checkpoints (REWIND_AUDIT_SIGNING_KEY); after a rotation, list it in rewind:retiredCheckpointKeyArns' });
     new CfnOutput(this, 'AlarmRollbackDeadLetterQueueUrl', { value: this.rollbackAutomation.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'SyncAlarmsFunctionName', {
       value: this.functions.get(SYNC_ALARMS_RULE.handler).functionName,

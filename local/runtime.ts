@@ -3,16 +3,20 @@
  * real handlers. `npm start`, the tests, the demo and the bench all start it through here.
  */
 import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { envForPrefix } from '../store/config';
-import { ENV, resetConfig } from '../contract/config';
+import { ENV, config, resetConfig } from '../contract/config';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import { createDeps } from '../store';
 import { ensureTables } from './bootstrap';
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
-import { createGateway, type GatewayOptions } from './gateway';
+import { createGateway, lambdaContext, type GatewayOptions } from './gateway';
 import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, type LocalMonitoring, type LocalMonitoringOptions } from './monitoring';
 import { HistoryOutboxRelay } from './outbox';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
@@ -50,6 +54,12 @@ export interface LocalOptions {
   promoteIntervalMs?: number;
   /** How often the outbox relay polls the history table for events to publish (default 200 ms). */
   outboxPollMs?: number;
+  /**
+   * Take a signed audit checkpoint (functions/audit-checkpoint) this often, as the stack's
+   * schedule does; 0: only on demand. Default REWIND_CHECKPOINT_INTERVAL_MS, else every minute
+   * when the data persists (`dataDir`) and never for an in-memory runtime (tests ask for theirs).
+   */
+  checkpointIntervalMs?: number;
 }
 
 export interface LocalRewind {
@@ -72,8 +82,19 @@ export interface LocalRewind {
    * artifacts') go to `releases.events` (artifact events) and, with monitoring, the bus.
    */
   outbox: HistoryOutboxRelay;
+  /** Signed audit checkpoints: the key directory (REWIND_AUDIT_KEY_DIR), and one run now, as the schedule would. */
+  checkpoints: LocalCheckpoints;
   stop(): Promise<void>;
 }
+
+export interface LocalCheckpoints {
+  keyDir: string;
+  run(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+/** Every minute when the data persists, as the stack's schedule. */
+const PERSISTENT_CHECKPOINT_INTERVAL_MS = 60_000;
 
 /**
  * Points this process's AWS SDK clients at the emulators and names the tables, exactly as
@@ -136,9 +157,14 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
 
     const monitoringOptions =
       options.monitoring === false ? undefined : options.monitoring === true ? {} : (options.monitoring ?? monitoringOptionsFromEnv());
+    // The checkpoint key, made at first start (store/local-key-checkpoint-signer.ts): kept with
+    // the data when it persists, so checkpoints signed before a restart still verify after it.
+    const keyDir = options.dataDir ? join(options.dataDir, 'audit-keys') : mkdtempSync(join(tmpdir(), 'rewind-audit-keys-'));
+    if (!options.dataDir) services.push(async () => rmSync(keyDir, { recursive: true, force: true }));
     const env = {
       ...localEnvironment({ dynamoEndpoint, s3Endpoint, tablePrefix, bucket, pointerCacheMs: options.pointerCacheMs }),
       ...(monitoringOptions ? monitoringEnvironment(monitoringOptions) : {}),
+      [ENV.auditKeyDir]: keyDir,
     };
     applyEnvironment(env);
     await prepareStorage(env, tablePrefix, bucket);
@@ -156,6 +182,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const { catalog, pointers } = createDeps();
     const outbox = await new HistoryOutboxRelay({ catalog, pointers }, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
     services.push(() => outbox.stop());
+    const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
+    services.push(() => checkpoints.stop());
     const server = createGateway({ verifyToken, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     return {
@@ -170,11 +198,14 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       ...(monitoring ? { monitoring } : {}),
       releases,
       outbox,
+      checkpoints,
       stop: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await checkpoints.stop();
+        if (!options.dataDir) rmSync(keyDir, { recursive: true, force: true });
         await outbox.stop();
         await releases.stop();
         await monitoring?.stop();
@@ -186,6 +217,25 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     await stopEmulators();
     throw error;
   }
+}
+
+/** The scheduled checkpoint function, run every `intervalMs` (0: only through `run`), one run at a time. */
+async function startLocalCheckpoints(keyDir: string, intervalMs: number): Promise<LocalCheckpoints> {
+  // Loaded here, after the environment is applied, as Lambda would load it.
+  const take = (await import('../functions/audit-checkpoint')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
+  let running: Promise<unknown> | undefined;
+  const run = () =>
+    (running ??= take({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, lambdaContext({ handler: 'audit-checkpoint' })).finally(() => (running = undefined)));
+  const schedule = intervalMs > 0 ? setInterval(() => void run().catch((error: unknown) => console.error('local audit checkpoint failed', error)), intervalMs) : undefined;
+  schedule?.unref?.();
+  return {
+    keyDir,
+    run,
+    stop: async () => {
+      if (schedule) clearInterval(schedule);
+      await running?.catch(() => undefined);
+    },
+  };
 }
 
 async function remember(list: RunningEmulator[], starting: Promise<RunningEmulator>): Promise<RunningEmulator> {

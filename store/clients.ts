@@ -15,6 +15,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatch } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../contract/config';
@@ -49,6 +50,7 @@ let s3: S3Client | undefined;
 let cloudWatch: CloudWatch | undefined;
 let cloudFormation: CloudFormationClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
+let kms: KMSClient | undefined;
 
 /** The container's DynamoDB client (the idempotency persistence layer takes a bare client). */
 export function dynamoDbClient(): DynamoDBClient {
@@ -80,4 +82,9 @@ export function cloudFormationClient(): CloudFormationClient {
 
 export function eventBridgeClient(): EventBridgeClient {
   return (eventBridge ??= traced(new EventBridgeClient({})));
+}
+
+/** The container's KMS client: signs audit checkpoints and reads their public keys (store/kms-checkpoint-signer.ts). */
+export function kmsClient(): KMSClient {
+  return (kms ??= traced(new KMSClient({})));
 }

@@ -1,4 +1,5 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../contract/config';
@@ -39,6 +40,9 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   'drift-monitor': { memorySize: 1024, timeout: Duration.seconds(50) },
   // Scheduled every minute; may rematerialize a purged candidate before promoting it.
   'promote-canaries': { memorySize: 1024, timeout: Duration.seconds(50) },
+  // Scans the audit table and signs once; runs every checkpoint interval.
+  'audit-checkpoint': { memorySize: 1024, timeout: Duration.seconds(60) },
+  'create-audit-checkpoint': { memorySize: 1024, timeout: Duration.seconds(29) },
   // A few CloudWatch calls per view; `{ all: true }`, and the deploy's custom resource, walk
   // every view in one invocation (it stops 10 s before the end and names the views left).
   'sync-alarms': { timeout: Duration.minutes(5) },
@@ -56,6 +60,8 @@ export interface RewindFunctionsProps {
   environment?: Readonly<Record<string, Record<string, string>>>;
   /** The stack's service (contract/service.ts), given to every function. */
   serviceName: string;
+  /** The audit checkpoint key, and the retired keys whose checkpoints still verify. */
+  checkpointKey: { key: IKey; retired: readonly string[] };
 }
 
 /**
@@ -89,6 +95,7 @@ export class RewindFunctions extends Construct {
       }
       fn.bindBucket(props.storage.snapshotBucket, access.bucket);
       if (access.driftAlarms) fn.bindDriftAlarms(access.driftAlarms);
+      if (access.checkpointKey) fn.bindCheckpointKey(props.checkpointKey.key, access.checkpointKey, props.checkpointKey.retired);
       byHandler[handler] = fn;
     }
     this.byHandler = byHandler;

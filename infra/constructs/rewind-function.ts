@@ -5,6 +5,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { driftAlarmPrefix, METRICS_NAMESPACE } from '../../contract/alarms';
@@ -12,7 +13,7 @@ import { EVENT_BUS_ENV } from '../../contract/rules';
 import { ENV } from '../../contract/config';
 import { SERVICE_NAME_ENV } from '../../contract/service';
 import { SNAPSHOT_BUCKET_ENV, type TableSpec } from '../../contract/tables';
-import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, type BucketAccess, type DriftAlarmAccess, type TableAccess } from '../access';
+import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, KMS_ACTIONS, type BucketAccess, type CheckpointKeyAccess, type DriftAlarmAccess, type TableAccess } from '../access';
 import { entryFor, LOCK_FILE, nodejsBundling, PROJECT_ROOT } from '../bundling';
 
 export interface RewindFunctionProps {
@@ -160,6 +161,21 @@ export class RewindFunction extends NodejsFunction {
         reason: `Snapshot and upload keys are generated (content hash, random id) under '${prefix}': the prefix is the narrowest resource that names them.`,
       });
     }
+    return this;
+  }
+
+  /**
+   * Sets REWIND_AUDIT_SIGNING_KEY (the key's ARN) and REWIND_AUDIT_TRUSTED_KEYS (the retired
+   * keys' ARNs) and grants `access` on exactly those keys: kms:Sign on the current key only,
+   * kms:GetPublicKey on it and the retired ones.
+   *
+   * @example fn.bindCheckpointKey(key, 'verify', [oldKeyArn])
+   */
+  bindCheckpointKey(key: IKey, access: CheckpointKeyAccess, retired: readonly string[]): this {
+    this.addEnvironment(ENV.auditSigningKey, key.keyArn);
+    if (retired.length > 0) this.addEnvironment(ENV.auditTrustedKeys, retired.join(','));
+    const resources = access === 'sign' ? [key.keyArn] : [key.keyArn, ...retired];
+    this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: [...KMS_ACTIONS[access]], resources }));
     return this;
   }
 
