@@ -141,3 +141,10 @@ export class PolicyConflictError extends RewindError {
     super(`the policy is at revision ${currentRevision}, not the expected ${expectedRevision}; read it again and retry`);
   }
 }
+
+export class PolicyProposalNotFoundError extends RewindError {
+  readonly code = 'ProposalNotFound';
+  constructor(readonly id: string) {
+    super(`there is no policy proposal '${id}' (GET /policy/proposals lists them)`);
+  }
+}
