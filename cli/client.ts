@@ -17,7 +17,7 @@ import type {
 import type { DeployPlan, DeployResult } from '../core/deploy';
 import type { Approval, AuditEntry, Candidate, HistoryEntry, Pointer } from '../core/model';
 import type { PolicyDocument } from '../core/access-policy';
-import type { PolicyView } from '../core/access-policy-store';
+import type { PolicyChangeResult, PolicyDifference, PolicyView, ProposalView } from '../core/access-policy-store';
 import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
@@ -40,8 +40,11 @@ export type {
   HistoryEntry,
   Pointer,
   PointerChangeResult,
+  PolicyChangeResult,
+  PolicyDifference,
   PolicyDocument,
   PolicyView,
+  ProposalView,
   PromoteRequest,
   RollbackRequest,
   ServedFeatures,
@@ -192,8 +195,17 @@ export class RewindClient {
     return this.request('GET', '/policy');
   }
 
-  putPolicy(body: PutPolicyBody): Promise<PolicyView & { auditId: string }> {
+  /** Proposes (202), or with `breakGlassReason` puts in force at once (200). */
+  putPolicy(body: PutPolicyBody): Promise<PolicyChangeResult> {
     return this.request('PUT', '/policy', body);
+  }
+
+  policyProposals(limit?: number): Promise<{ proposals: ProposalView[] }> {
+    return this.request('GET', `/policy/proposals${query({ limit })}`);
+  }
+
+  approvePolicy(id: string, body: { reason?: string }): Promise<PolicyView & { auditId: string; proposalId: string; proposedBy: string; changes: PolicyDifference[] }> {
+    return this.request('POST', `/policy/proposals/${seg(id)}/approve`, body);
   }
 
   history(view: string, limit?: number): Promise<{ view: string; history: HistoryEntry[] }> {

@@ -4,7 +4,7 @@
  * commands.ts: call the API, describe the answer as data for `--json` and as text.
  */
 import { APPROVABLE_ACTIONS, type ApprovableAction } from '../core/model';
-import type { ApprovalBody, ApprovalState, PolicyView, RewindClient } from './client';
+import type { ApprovalBody, ApprovalState, PolicyDifference, PolicyView, ProposalView, RewindClient } from './client';
 import type { Output } from './commands';
 import { UsageError } from './errors';
 import { keyValues, table, version, when } from './format';
@@ -105,21 +105,58 @@ export function describePolicy(policy: PolicyView): string {
 export interface PolicySetOptions {
   expectedRevision?: number;
   reason?: string;
+  /** Admins: put it in force at once, without a second person (recorded as break-glass). */
+  breakGlass?: string;
 }
 
 /**
- * Replace the policy with the document of a policy file (a path, or one loadPolicyFile read).
- * When the file is the output of `rewind policy get --json` and no --expected-revision is
- * given, the revision it was read at is expected: a policy changed since then is refused
- * (409) rather than overwritten.
+ * Propose the document of a policy file (a path, or one loadPolicyFile read) as the next
+ * policy: it takes effect when another admin or approver with MFA runs `rewind policy approve
+ * <id>`, or at once with an admin's --break-glass reason. When the file is the output of
+ * `rewind policy get --json` and no --expected-revision is given, the revision it was read at
+ * is expected: a policy changed since then is refused (409) rather than overwritten.
  */
 export async function policySet(client: RewindClient, file: string | LoadedPolicyFile, options: PolicySetOptions = {}): Promise<Output> {
   const { document, readAtRevision } = typeof file === 'string' ? await loadPolicyFile(file) : file;
   const expectedRevision = options.expectedRevision ?? readAtRevision;
-  const stored = await client.putPolicy({
+  const result = await client.putPolicy({
     document,
     ...(expectedRevision !== undefined ? { expectedRevision } : {}),
     ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    ...(options.breakGlass !== undefined ? { breakGlassReason: options.breakGlass } : {}),
   });
-  return { data: stored, text: `stored policy revision ${stored.revision} (was ${stored.revision - 1}; audit ${stored.auditId})` };
+  if (result.kind === 'applied')
+    return { data: result, text: `stored policy revision ${result.revision} at once by break-glass (was ${result.revision - 1}; audit ${result.auditId})` };
+  return {
+    data: result,
+    text: [
+      `proposed policy change ${result.id} on revision ${result.baseRevision} (audit ${result.auditId}); nothing is in force yet`,
+      describeChanges(result.changes),
+      `a second person (admin or approver, with MFA) puts it in force: rewind policy approve ${result.id}`,
+    ].join('\n'),
+  };
+}
+
+/** Put someone else's policy proposal in force. */
+export async function policyApprove(client: RewindClient, id: string, options: { reason?: string } = {}): Promise<Output> {
+  const stored = await client.approvePolicy(id, options.reason !== undefined ? { reason: options.reason } : {});
+  return {
+    data: stored,
+    text: `approved ${stored.proposalId} by ${stored.proposedBy}: policy revision ${stored.revision} is in force (audit ${stored.auditId})\n${describeChanges(stored.changes)}`,
+  };
+}
+
+export async function policyProposals(client: RewindClient, limit?: number): Promise<Output> {
+  const { proposals } = await client.policyProposals(limit);
+  if (!proposals.length) return { data: { proposals }, text: 'no policy proposals' };
+  const rows = proposals.map((p: ProposalView) => [p.id, p.state, `r${p.baseRevision}`, p.proposedBy, when(p.proposedAt), p.reason ?? '', p.changes.length ? `${p.changes.length} change(s)` : 'no change']);
+  return { data: { proposals }, text: table(['id', 'state', 'on', 'by', 'at', 'reason', 'changes'], rows) };
+}
+
+/** One line per list that changes, e.g. `  critical grants.deployer: - rollback`. */
+export function describeChanges(changes: readonly PolicyDifference[]): string {
+  if (!changes.length) return '  no change to the policy in force';
+  return changes
+    .map((c) => `  ${c.tier} ${c.list}: ${[...c.added.map((a) => `+ ${a}`), ...c.removed.map((r) => `- ${r}`)].join(', ')}`)
+    .join('\n');
 }

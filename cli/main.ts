@@ -206,16 +206,30 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .action(act(async (cmd) => governance.policyGet(await client(cmd))));
   policy
     .command('set')
-    .description('replace the policy (an admin with MFA); from `policy get --json` output, the revision read is expected unless --expected-revision says otherwise')
+    .description(
+      'propose a new policy (an admin with MFA): prints the proposal and what it would change; another admin or approver puts it in force with `policy approve`. From `policy get --json` output, the revision read is expected unless --expected-revision says otherwise',
+    )
     .argument('<file>', 'YAML or JSON: the document (`tiers:` standard and critical), or `rewind policy get --json` output')
     .option('--expected-revision <n>', 'refuse (409) unless the policy is at this revision', integer('--expected-revision', 0))
     .option('--reason <text>', 'why (recorded in the audit log with the whole document)')
+    .option('--break-glass <reason>', 'admins: put it in force at once, without a second person (recorded as break-glass)')
     .action(
-      act(async (cmd, file: string, opts: { expectedRevision?: number; reason?: string }) => {
+      act(async (cmd, file: string, opts: { expectedRevision?: number; reason?: string; breakGlass?: string }) => {
         const loaded = await loadPolicyFile(file); // file errors before connecting
         return governance.policySet(await client(cmd), loaded, opts);
       }),
     );
+  policy
+    .command('approve')
+    .description("put another person's policy proposal in force (an admin or approver with MFA; not its proposer)")
+    .argument('<id>', 'the proposal id `policy set` printed')
+    .option('--reason <text>', 'why (recorded in the audit log)')
+    .action(act(async (cmd, id: string, opts: { reason?: string }) => governance.policyApprove(await client(cmd), id, opts)));
+  policy
+    .command('proposals')
+    .description('policy proposals, newest first: pending, stale (another revision came first) or applied')
+    .option('--limit <n>', 'at most this many', integer('--limit', 1))
+    .action(act(async (cmd, opts: { limit?: number }) => governance.policyProposals(await client(cmd), opts.limit)));
 
   program
     .command('status')

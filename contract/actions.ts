@@ -21,8 +21,12 @@ export const GRANTABLE_ACTIONS = [
 ] as const;
 export type GrantableAction = (typeof GRANTABLE_ACTIONS)[number];
 
-/** Every action a route can require: the grantable ones, and changing the policy itself. */
-export const ACTIONS = [...GRANTABLE_ACTIONS, 'administer'] as const;
+/**
+ * Every action a route can require: the grantable ones, and the two the policy document cannot
+ * grant: proposing a change to the policy itself (`administer`) and approving someone else's
+ * proposal (`approve-policy`), so that no document can lock out the people who repair it.
+ */
+export const ACTIONS = [...GRANTABLE_ACTIONS, 'administer', 'approve-policy'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** One per kind of pointer change; each history entry (and so each event) carries one. */

@@ -5,8 +5,10 @@
  * revision, core/access-policy-store.ts); until someone changes it, DEFAULT_POLICY applies.
  *
  * What the document cannot change, on purpose:
- *  - `administer` (changing the policy itself) is an admin's, with MFA, always: a policy that
- *    locked every admin out could never be repaired through the API;
+ *  - `administer` (proposing a change to the policy itself, or an admin's break-glass change)
+ *    is an admin's, with MFA, always, and `approve-policy` (approving another person's
+ *    proposal) an admin's or an approver's, with MFA, always: a policy that locked them out
+ *    could never be repaired through the API;
  *  - system actors (`system:alarm/…`, `system:canary/…`) are not judged by it: the safety net
  *    (automatic rollback) must never wait for a person.
  */
@@ -22,6 +24,8 @@ import { GRANTABLE_ACTIONS, type Action, type GrantableAction } from '../contrac
 
 /** The role that may change the policy (with MFA), whatever the document says. */
 export const POLICY_ADMIN_ROLE = 'admin';
+/** The roles that may approve another person's policy proposal (with MFA), whatever the document says. */
+export const POLICY_APPROVER_ROLES: readonly string[] = ['admin', 'approver'];
 
 export interface TierPolicy {
   /** Role → actions it may take on views of this tier. A role not listed may do nothing. */
@@ -126,8 +130,15 @@ export function decide(policy: PolicyDocument, principal: Principal, action: Act
     if (!hasMfa(principal)) return { allowed: false, code: 'MfaRequired', reason: `changing the policy needs a token with MFA (amr must include "mfa"; ${amrOf(principal)})` };
     return { allowed: true };
   }
+  if (action === 'approve-policy') {
+    if (!principal.roles.some((role) => POLICY_APPROVER_ROLES.includes(role)))
+      return { allowed: false, code: 'Forbidden', reason: `'${principal.sub}' (${held}) may not approve a policy change: only an ${POLICY_APPROVER_ROLES.join(' or ')} may` };
+    if (!hasMfa(principal)) return { allowed: false, code: 'MfaRequired', reason: `approving a policy change needs a token with MFA (amr must include "mfa"; ${amrOf(principal)})` };
+    return { allowed: true };
+  }
   const rules = tierPolicy(policy, tier);
-  if (!principal.roles.some((role) => rules.grants[role]?.includes(action)))
+  // Own keys only: a role named `constructor` or `__proto__` must grant nothing, not reach Object.prototype.
+  if (!principal.roles.some((role) => Object.hasOwn(rules.grants, role) && rules.grants[role]!.includes(action)))
     return { allowed: false, code: 'Forbidden', reason: `'${principal.sub}' (${held}) may not ${action} on a ${tier} view` };
   if (rules.mfa.includes(action) && !hasMfa(principal))
     return { allowed: false, code: 'MfaRequired', reason: `${action} on a ${tier} view needs a token with MFA (amr must include "mfa"; ${amrOf(principal)})` };

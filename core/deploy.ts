@@ -244,7 +244,7 @@ interface Checked {
 
 async function check(deps: Deps, view: string, request: DeployRequest): Promise<Checked> {
   const definition: ViewDefinition = request.definition;
-  const rows = await loadRows(deps, definition, request);
+  const rows = await loadRows(deps, view, definition, request);
   const policy = resolvePolicy(request.validation);
   const consumers = consumerUses(request.consumers);
   const baseline = await loadBaseline(deps, view, policy);
@@ -279,9 +279,9 @@ function consumerUses(consumers: DeployRequest['consumers']): ConsumerUse[] {
   return consumers.map((c) => (typeof c === 'string' ? { name: c } : { name: c.name, ...(c.features ? { features: c.features } : {}) }));
 }
 
-async function loadRows(deps: Deps, definition: ViewDefinition, request: DeployRequest): Promise<FeatureRow[]> {
+async function loadRows(deps: Deps, view: string, definition: ViewDefinition, request: DeployRequest): Promise<FeatureRow[]> {
   if (request.rows) return checkRows(definition, request.rows, { field: 'body.rows' });
-  const source = await deps.snapshots.readSource(request.snapshotUri!);
+  const source = await deps.snapshots.readSource(request.snapshotUri!, view);
   return checkRows(definition, source.records, { field: 'snapshotUri', fromText: source.fromText });
 }
 

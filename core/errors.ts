@@ -162,3 +162,10 @@ export class DeployNotRecordedError extends RewindError {
     );
   }
 }
+
+export class PolicyProposalNotFoundError extends RewindError {
+  readonly code = 'ProposalNotFound';
+  constructor(readonly id: string) {
+    super(`there is no policy proposal '${id}' (GET /policy/proposals lists them)`);
+  }
+}

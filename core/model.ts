@@ -295,3 +295,21 @@ export interface StoredPolicy<D = unknown> {
   updatedAt: string;
   updatedBy: string;
 }
+
+/**
+ * A policy change waiting for a second person (issue 10 item 5): PUT /policy stores one; it
+ * takes effect when another admin or approver with MFA approves it, as revision
+ * `baseRevision + 1`, or never (a proposal made against a revision that is no longer in force
+ * cannot be applied: it would silently undo the change made meanwhile).
+ */
+export interface PolicyProposal<D = unknown> {
+  id: string;
+  /** The revision in force when it was proposed; it applies only on top of that one. */
+  baseRevision: number;
+  document: D;
+  proposedBy: string;
+  proposedAt: string;
+  reason?: string;
+  /** Set, with the revision it became, when it was applied (once: a conditional write). */
+  applied?: { revision: number; approvedBy: string; approvedAt: string; reason?: string };
+}

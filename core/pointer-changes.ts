@@ -47,7 +47,11 @@ export interface PointerChangeResult {
  *
  * @example await activateVersion(deps, 'dev', 'user_profile', { version: 3, strategy: 'canary', percent: 10, bakeSeconds: 3600 })
  */
-export async function activateVersion(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
+export function activateVersion(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
+  return retryingLostRaces(request.expectedRevision, () => activateOnce(deps, actor, view, request));
+}
+
+async function activateOnce(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
   const round = await readRound(deps, actor, view, { action: 'activate', named: request.version, expectedRevision: request.expectedRevision });
   // After the round: a caller who may not activate learns nothing, not even whether the version exists.
   const record = await activatableVersion(deps, view, request.version);
@@ -102,7 +106,11 @@ export async function activateVersion(deps: Deps, actor: Actor, view: string, re
  *
  * @example await promoteCandidate(deps, 'dev', 'user_profile', { reason: 'canary looks good' })
  */
-export async function promoteCandidate(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
+export function promoteCandidate(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
+  return retryingLostRaces(request.expectedRevision, () => promoteOnce(deps, actor, view, request));
+}
+
+async function promoteOnce(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
   const round = await readRound(deps, actor, view, { action: 'promote', expectedRevision: request.expectedRevision });
   const { current } = round;
   const trial = current.candidate;
@@ -119,7 +127,11 @@ export async function promoteCandidate(deps: Deps, actor: Actor, view: string, r
  * target's materialization state when the request names it) and one TransactWriteItems;
  * version records are immutable and cached per container.
  */
-export async function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
+export function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
+  return retryingLostRaces(request.expectedRevision, () => rollbackOnce(deps, actor, view, request));
+}
+
+async function rollbackOnce(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
   const round = await readRound(deps, actor, view, {
     action: 'rollback',
     breakGlass: request.breakGlassReason !== undefined,
@@ -150,7 +162,11 @@ export async function rollbackView(deps: Deps, actor: Actor, view: string, reque
  *
  * @example await setFeatureDisabled(deps, 'oncall', 'user_profile', 'avg_basket', true, { reason: 'upstream job wrote zeros' })
  */
-export async function setFeatureDisabled(
+export function setFeatureDisabled(deps: Deps, actor: Actor, view: string, feature: string, disabled: boolean, request: FeatureSwitchRequest): Promise<PointerChangeResult> {
+  return retryingLostRaces(request.expectedRevision, () => switchOnce(deps, actor, view, feature, disabled, request));
+}
+
+async function switchOnce(
   deps: Deps,
   actor: Actor,
   view: string,
@@ -179,6 +195,26 @@ export async function setFeatureDisabled(
     feature,
     next: (stamp) => switchFeature(current, feature, disabled, stamp),
   });
+}
+
+/**
+ * How many times a pointer change that named no `expectedRevision` is run again after losing
+ * the commit to a concurrent change. The caller asked for an outcome ("roll back", "activate
+ * v3"), not for a change of one particular revision, so the decision is made again on the
+ * fresh state (its reads, its authorization, its approval): it may then find the work done
+ * (`changed: false`) or refuse for what is true now. 409 stays for a stale `expectedRevision`,
+ * as documented, and for a change that loses this many races in a row.
+ */
+export const LOST_RACE_RETRIES = 4;
+
+async function retryingLostRaces(expectedRevision: number | undefined, attempt: () => Promise<PointerChangeResult>): Promise<PointerChangeResult> {
+  for (let lost = 0; ; lost++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (expectedRevision !== undefined || !(error instanceof RevisionConflictError) || lost >= LOST_RACE_RETRIES) throw error;
+    }
+  }
 }
 
 /** What a pointer change reads before deciding, issued together: one round trip. */

@@ -145,7 +145,16 @@ export const UploadRequestSchema = z.object({
 });
 
 export const ViewParamsSchema = z.object({ view: identifier });
-export const VersionParamsSchema = z.object({ view: identifier, version: z.coerce.number().int().min(1) });
+/**
+ * A version in a path: a canonical decimal integer ≥ 1 and nothing else. Number() coercion
+ * read `0x2`, ` 2` (`%202`), `2.0` and `1e0` as versions (issue 10 finding 8): one version
+ * would answer to many spellings.
+ */
+const versionSegment = z
+  .string()
+  .regex(/^[1-9][0-9]{0,14}$/, 'must be a version number: decimal digits, ≥ 1, no sign, leading zero, spaces or other notation')
+  .transform(Number);
+export const VersionParamsSchema = z.object({ view: identifier, version: versionSegment });
 export const OnlineParamsSchema = z.object({
   view: identifier,
   // As a deploy takes it (core/rows.ts entityKey): by UTF-8 bytes, for it is part of a DynamoDB key.
@@ -194,11 +203,16 @@ export const ApprovalRequestSchema = z
   });
 export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
 
+/** PUT /policy proposes the document; a second person approves it (or an admin's breakGlassReason puts it in force at once, recorded). */
 export const PutPolicyRequestSchema = z.object({
   document: PolicyDocumentSchema,
   expectedRevision: revision.optional(),
   reason: z.string().max(1000).optional(),
+  breakGlassReason: z.string().min(1, 'say why it cannot wait for a second person').max(1000).optional(),
 });
+
+export const PolicyProposalParamsSchema = z.object({ id: z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'must be a proposal id as PUT /policy returned it') });
+export const ApprovePolicyProposalRequestSchema = z.object({ reason: z.string().max(1000).optional() });
 
 /**
  * Parse `input` with `schema`, turning the first issue into a ValidationError whose field is

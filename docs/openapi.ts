@@ -21,6 +21,8 @@ export const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> =
   'create-approval': { body: contracts.ApprovalRequestSchema },
   'list-approvals': { query: contracts.LimitQuerySchema },
   'put-policy': { body: contracts.PutPolicyRequestSchema },
+  'list-policy-proposals': { query: contracts.LimitQuerySchema },
+  'approve-policy-proposal': { body: contracts.ApprovePolicyProposalRequestSchema },
   'create-upload': { body: contracts.UploadRequestSchema },
   'get-history': { query: contracts.LimitQuerySchema },
   'list-audit': { query: contracts.AuditQuerySchema },
@@ -30,8 +32,8 @@ const ERRORS = {
   '400': 'Bad input; `error.field` names the offending field. Nothing was written.',
   '401': 'No bearer token, or an invalid one.',
   '403': 'The caller’s roles do not allow this on the view’s tier (Forbidden), the tier needs a token with MFA (MfaRequired), or a second person’s approval (ApprovalRequired); every refusal is audited.',
-  '404': 'Unknown view or version.',
-  '409': 'Stale expectedRevision, rejected version, or no rollback target. Nothing was written.',
+  '404': 'Unknown view, version or policy proposal.',
+  '409': 'Stale expectedRevision, rejected version, no rollback target, or a policy proposal applied already or made on a revision no longer in force. Nothing was written.',
   '503': 'The store is throttling; retry after the Retry-After header.',
 };
 
@@ -52,10 +54,13 @@ function operation(route: RouteSpec) {
     parameters: [...pathParams, ...queryParams],
     ...(request.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(request.body) } } } } : {}),
     responses: {
-      [['deploy-version', 'create-upload', 'create-approval', 'create-audit-checkpoint'].includes(route.handler) ? '201' : '200']: {
-        description: 'Success',
+      [['deploy-version', 'create-upload', 'create-approval', 'create-audit-checkpoint'].includes(route.handler) ? '201' : route.handler === 'put-policy' ? '202' : '200']: {
+        description: route.handler === 'put-policy' ? 'Proposed: the proposal, and what it would change; nothing is in force until a second person approves it' : 'Success',
         content: { 'application/json': { schema: { type: 'object' } } },
       },
+      ...(route.handler === 'put-policy'
+        ? { '200': { description: 'With breakGlassReason (an admin with MFA): in force at once as the next revision, recorded as break-glass', content: { 'application/json': { schema: { type: 'object' } } } } }
+        : {}),
       ...Object.fromEntries(Object.entries(ERRORS).map(([status, description]) => [status, { $ref: `#/components/responses/E${status}`, description }])),
     },
   };

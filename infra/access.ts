@@ -156,7 +156,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'create-approval': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
   'list-approvals': { tables: httpBase, bucket: {} },
   'get-policy': { tables: httpBase, bucket: {} },
+  // PUT /policy stores a proposal (or, with break-glass, a revision); approving one writes the
+  // revision and marks the proposal applied (an UpdateItem) in one transaction.
   'put-policy': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
+  'list-policy-proposals': { tables: httpBase, bucket: {} },
+  'approve-policy-proposal': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
   // Idempotency records: one rollback per alarm transition (Powertools idempotency).
   'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write' } },
   // Scheduled: promotes canaries and shadows whose bake passed with no drift alarm since

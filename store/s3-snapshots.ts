@@ -14,11 +14,29 @@ import { errorName } from './aws-errors';
 import { decodeSnapshot, decodeSource, encodeParquet, formatOf } from './formats';
 
 const UPLOAD_TTL_SECONDS = 900;
+/** The bucket's layout: snapshots/<view>/v<N>/…, uploads/<uuid>/<file name>. */
+const SNAPSHOTS_DIR = 'snapshots';
+const UPLOADS_DIR = 'uploads';
 
 export function parseS3Uri(uri: string, field = 'snapshotUri'): { bucket: string; key: string } {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!match) throw new ValidationError(field, 'must look like s3://bucket/key');
   return { bucket: match[1]!, key: match[2]! };
+}
+
+/**
+ * In Rewind's own bucket a deploy of `view` may not name another view's snapshot
+ * (`snapshots/<other>/…`): it would copy data it was never given. An upload (`uploads/…`,
+ * POST /uploads) or one of `view`'s own snapshots (re-deploying old data) is fine; in AWS the
+ * deploy function may read nothing else of the bucket anyway (infra/access.ts). Keys are
+ * compared segment by segment, and `.`, `..` and empty segments are refused outright, so no
+ * spelling of a key reaches around the rule.
+ */
+function checkOwnBucketSource(key: string, view: string): void {
+  const segments = key.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) throw new ValidationError('snapshotUri', 'must not contain empty, "." or ".." path segments');
+  if (segments[0] === SNAPSHOTS_DIR && segments[1] !== view)
+    throw new ValidationError('snapshotUri', `names a snapshot of view '${segments[1]}': a deploy of '${view}' may name an upload (POST /uploads) or one of its own snapshots, not another view's`);
 }
 
 export class S3SnapshotStore implements SnapshotStore {
@@ -30,7 +48,7 @@ export class S3SnapshotStore implements SnapshotStore {
   async write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef> {
     const body = encodeParquet(definition, rows);
     const sha256 = createHash('sha256').update(body).digest('hex');
-    const key = `snapshots/${view}/v${version}/${sha256}.parquet`;
+    const key = `${SNAPSHOTS_DIR}/${view}/v${version}/${sha256}.parquet`;
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -50,14 +68,15 @@ export class S3SnapshotStore implements SnapshotStore {
     return decodeSnapshot(definition, bytes);
   }
 
-  async readSource(uri: string): Promise<SourceRecords> {
-    const { key } = parseS3Uri(uri);
+  async readSource(uri: string, view: string): Promise<SourceRecords> {
+    const { bucket, key } = parseS3Uri(uri);
+    if (bucket === this.bucket) checkOwnBucketSource(key, view);
     const format = formatOf(key, 'snapshotUri');
     return decodeSource(format, await this.getBytes(uri, 'snapshotUri'), 'snapshotUri');
   }
 
   async createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }> {
-    const key = `uploads/${randomUUID()}/${fileName}`;
+    const key = `${UPLOADS_DIR}/${randomUUID()}/${fileName}`;
     const uploadUrl = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: UPLOAD_TTL_SECONDS });
     return { uploadUrl, snapshotUri: `s3://${this.bucket}/${key}`, expiresInSeconds: UPLOAD_TTL_SECONDS };
   }
@@ -65,7 +84,7 @@ export class S3SnapshotStore implements SnapshotStore {
   async putDocument(view: string, version: number, name: string, document: unknown): Promise<ArtifactRef> {
     const body = Buffer.from(JSON.stringify(document), 'utf8');
     const sha256 = createHash('sha256').update(body).digest('hex');
-    const key = `snapshots/${view}/v${version}/${name}-${sha256}.json`;
+    const key = `${SNAPSHOTS_DIR}/${view}/v${version}/${name}-${sha256}.json`;
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: { sha256, view, version: String(version) } }),
     );

@@ -22,8 +22,13 @@ export interface SnapshotStore {
   write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef>;
   /** Reads a snapshot back, refusing bytes whose sha256 differs from the reference. */
   read(ref: SnapshotRef, definition: ViewDefinition): Promise<FeatureRow[]>;
-  /** Reads a user's data file (Parquet, JSON lines or CSV) from an s3:// URI. */
-  readSource(uri: string): Promise<SourceRecords>;
+  /**
+   * Reads a user's data file (Parquet, JSON lines or CSV) from an s3:// URI, for a deploy of
+   * `view`. In Rewind's own bucket only an upload or one of `view`'s own snapshots may be
+   * named: another view's snapshot is refused (ValidationError on snapshotUri), so a deploy
+   * cannot copy data it was never given (issue 10 finding 8).
+   */
+  readSource(uri: string, view: string): Promise<SourceRecords>;
   /** A short-lived URL to PUT a data file to, and the s3:// URI it will have. */
   createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }>;
   /** Stores a JSON document next to a version's snapshot under a content-addressed key. */

@@ -66,8 +66,8 @@ export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.Zod
    * module imports no store itself and each bundle carries only what its handler uses.
    */
   deps: () => D;
-  /** Status of a successful answer; 200 unless stated. */
-  status?: number;
+  /** Status of a successful answer (or a function of the answer, e.g. 202 for a proposal, 200 when applied); 200 unless stated. */
+  status?: number | ((result: unknown) => number);
   /** What the request itself says about the tier it acts at (versions it names, a tier it declares). */
   tierHints?: (request: { body: Parsed<BS>; params: Parsed<PS> }) => TierHints;
   /**
@@ -129,7 +129,7 @@ export function httpRoute<
           return edgeHalf();
         },
       });
-      return json(options.status ?? 200, result);
+      return json(typeof options.status === 'function' ? options.status(result) : (options.status ?? 200), result);
     });
 }
 

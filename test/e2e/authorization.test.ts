@@ -30,7 +30,7 @@ afterAll(() => rewind.stop());
 
 /** A request each route accepts (or refuses for a reason other than authorization). */
 function sample(route: RouteSpec): { path: string; body?: unknown } {
-  const path = route.path.replace('{view}', view).replace('{version}', '1').replace('{entity}', 'u1').replace('{feature}', 'age');
+  const path = route.path.replace('{view}', view).replace('{version}', '1').replace('{entity}', 'u1').replace('{feature}', 'age').replace('{id}', 'no-such-proposal');
   switch (route.handler) {
     case 'deploy-version':
       return { path, body: deployBody(3, 3) };
@@ -67,8 +67,9 @@ describe.each(matrix)('%s → %o', (role, route) => {
       expect(reply.status).toBeLessThan(500);
     } else {
       expect(reply.status).toBe(403);
-      // Forbidden by role; changing the policy also needs MFA, which these tokens lack.
-      expect(reply.body.error.code).toBe(route.action === 'administer' && role === 'admin' ? 'MfaRequired' : 'Forbidden');
+      // Forbidden by role; changing the policy (or approving a change) also needs MFA, which these tokens lack.
+      const mfaOnly = (route.action === 'administer' && role === 'admin') || (route.action === 'approve-policy' && (role === 'admin' || role === 'approver'));
+      expect(reply.body.error.code).toBe(mfaOnly ? 'MfaRequired' : 'Forbidden');
       // The shared log holds other suites' entries: look in this view's chain, or by this caller.
       const audit = await admin.get(`/audit?limit=1000&${path.includes(view) ? `view=${view}` : `actor=${encodeURIComponent(caller.sub)}`}`);
       expect(audit.body.entries).toContainEqual(expect.objectContaining({ actor: caller.sub, action: route.action, outcome: 'denied' }));

@@ -393,8 +393,8 @@ describe('rewind, a canary from start to promotion, and the kill switch', () => 
     expect(policy.stdout).toMatch(new RegExp(`\n {2}approval for +${list(inForce.document.tiers.critical.approvals)}\n`));
   });
 
-  it('stores a policy read with `policy get --json` (an admin with MFA), expecting the revision it was read at', async () => {
-    // It stores the document in force as it is: a new revision that changes nothing anyone
+  it('proposes a policy read with `policy get --json` (an admin with MFA), a second person approves it, and the file read at the old revision is then stale', async () => {
+    // It proposes the document in force as it is: a new revision that changes nothing anyone
     // may do, so there is nothing to put back on a shared stack.
     const dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
     const file = join(dir, 'policy.json');
@@ -406,14 +406,24 @@ describe('rewind, a canary from start to promotion, and the kill switch', () => 
     expect(denied.stderr).toMatch(new RegExp(`^error: '${literal(devSub)}' \\(deployer\\) may not change the policy`));
 
     const admin = await rewind.as('root', ['admin'], { mfa: true });
-    const stored = await rewindCli(['policy', 'set', file, '--reason', 'pin the policy in force', '--token', admin.token]);
-    expect(stored).toMatchObject({ code: 0, stderr: '' });
-    expect(stored.stdout).toMatch(new RegExp(`^stored policy revision ${at + 1} \\(was ${at}; audit \\S+\\)\n$`));
+    const proposed = await rewindCli(['policy', 'set', file, '--reason', 'pin the policy in force', '--token', admin.token]);
+    expect(proposed).toMatchObject({ code: 0, stderr: '' });
+    const id = /^proposed policy change (\S+) on revision (\d+) /.exec(proposed.stdout)?.[1];
+    expect(proposed.stdout).toMatch(new RegExp(`^proposed policy change ${literal(id ?? '?')} on revision ${at} \\(audit \\S+\\); nothing is in force yet\n  no change to the policy in force\n`));
+    expect(proposed.stdout).toContain(`rewind policy approve ${id}\n`);
+    // The proposer cannot approve it; an approver with MFA can.
+    const own = await rewindCli(['policy', 'approve', id!, '--token', admin.token]);
+    expect(own.code).toBe(1);
+    expect(own.stderr).toMatch(/proposed this policy change and cannot also approve it/);
+    const approver = await rewind.as('bea', ['approver'], { mfa: true });
+    const approved = await rewindCli(['policy', 'approve', id!, '--reason', 'same document', '--token', approver.token]);
+    expect(approved).toMatchObject({ code: 0, stderr: '' });
+    expect(approved.stdout).toMatch(new RegExp(`^approved ${literal(id!)} by ${literal(admin.sub)}: policy revision ${at + 1} is in force \\(audit \\S+\\)\n`));
     // The same file again: it was read at revision `at`, and the policy is now at the next.
     const stale = await rewindCli(['policy', 'set', file, '--token', admin.token]);
     expect(stale.code).toBe(1);
     expect(stale.stderr).toBe(`error: the policy is at revision ${at + 1}, not the expected ${at}; read it again and retry\n`);
-    expect((await rewindCli(['policy', 'get', '--json'])).json()).toMatchObject({ revision: at + 1, updatedBy: admin.sub, isDefault: false, document });
+    expect((await rewindCli(['policy', 'get', '--json'])).json()).toMatchObject({ revision: at + 1, updatedBy: approver.sub, isDefault: false, document });
   });
 });
 

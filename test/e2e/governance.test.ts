@@ -137,7 +137,7 @@ describe('a critical view', () => {
 describe('the policy document', () => {
   // The policy is global: on a shared stack other runs have changed it before. So revisions
   // are counted from the one in force, and the document in force before is put back after.
-  it('is read by anyone who may read, changed only by an admin with MFA, versioned and audited', async () => {
+  it('is read by anyone who may read, proposed by an admin with MFA, put in force by a second person (or break-glass), versioned and audited', async () => {
     const viewer = await rewind.as('vic', ['viewer']);
     const current = await viewer.get('/policy');
     expect(current.status).toBe(200);
@@ -162,11 +162,29 @@ describe('the policy document', () => {
 
     let changed = false;
     try {
-      const stored = await root.request('PUT', '/policy', { document: stricter, expectedRevision: before.revision, reason: 'MFA for every rollback' });
+      // PUT /policy proposes: 202 with the proposal and what it would change; nothing is in force yet.
+      const proposed = await root.request('PUT', '/policy', { document: stricter, expectedRevision: before.revision, reason: 'MFA for every rollback' });
+      expect(proposed).toMatchObject({
+        status: 202,
+        body: { kind: 'proposed', id: expect.any(String), baseRevision: before.revision, proposedBy: root.sub, state: 'pending', changes: [{ tier: 'standard', list: 'mfa', added: ['rollback'], removed: [] }] },
+      });
+      const id: string = proposed.body.id;
+      expect((await viewer.get('/policy')).body).toMatchObject({ revision: before.revision });
+      expect((await viewer.get('/policy/proposals')).body.proposals).toContainEqual(expect.objectContaining({ id, state: 'pending' }));
+
+      // A second person approves it: not the proposer, not without MFA, not a deployer.
+      const approve = (who: Caller, body: unknown = {}) => who.post(`/policy/proposals/${id}/approve`, body);
+      expect((await approve(root)).body.error.code).toBe('Forbidden');
+      expect((await approve(annNoMfa)).body.error.code).toBe('MfaRequired');
+      expect((await approve(dev)).body.error.code).toBe('Forbidden');
+      expect((await ann.post('/policy/proposals/nope-0/approve', {})).status).toBe(404);
+      expect((await viewer.get('/policy')).body).toMatchObject({ revision: before.revision });
+      const stored = await approve(ann, { reason: 'reviewed the diff' });
       changed = stored.status === 200;
-      expect(stored.status).toBe(200);
-      expect(stored.body).toMatchObject({ revision: before.revision + 1, updatedBy: root.sub, isDefault: false });
+      expect(stored).toMatchObject({ status: 200, body: { revision: before.revision + 1, updatedBy: ann.sub, proposedBy: root.sub, proposalId: id, isDefault: false } });
       expect((await viewer.get('/policy')).body).toMatchObject({ revision: before.revision + 1, document: stricter });
+      // Applied once; a proposal against a revision no longer in force is refused.
+      expect((await approve(ann)).status).toBe(409);
       const stale = await root.request('PUT', '/policy', { document: before.document, expectedRevision: before.revision });
       expect(stale).toMatchObject({ status: 409, body: { error: { code: 'RevisionConflict' } } });
 
@@ -178,21 +196,29 @@ describe('the policy document', () => {
       expect((await dev.post(`/views/${plain}/rollback`, { reason: 'x' })).status).toBe(200);
 
       // Everything this test's people did, whatever view (or none) it concerned.
-      const audit = (await Promise.all([dev.sub, root.sub, viewer.sub].map(auditOf))).flat();
-      expect(audit.find((e) => e.action === 'policy' && e.outcome === 'allowed')).toMatchObject({
+      const audit = (await Promise.all([dev.sub, root.sub, viewer.sub, ann.sub].map(auditOf))).flat();
+      expect(audit.find((e) => e.action === 'policy-proposal' && e.outcome === 'allowed')).toMatchObject({
         actor: root.sub,
         reason: 'MFA for every rollback',
-        detail: { revisionBefore: before.revision, revisionAfter: before.revision + 1, document: stricter },
+        detail: { proposalId: id, baseRevision: before.revision, document: stricter },
+      });
+      expect(audit.find((e) => e.action === 'policy' && e.outcome === 'allowed')).toMatchObject({
+        actor: ann.sub,
+        reason: 'MFA for every rollback',
+        detail: { revisionBefore: before.revision, revisionAfter: before.revision + 1, document: stricter, proposalId: id, proposedBy: root.sub, approvedBy: ann.sub },
       });
       expect(audit.filter((e) => e.action === 'administer' && e.outcome === 'denied').map((e) => e.actor).sort()).toEqual([dev.sub, root.sub].sort());
+      expect(audit.filter((e) => e.action === 'approve-policy' && e.outcome === 'denied').map((e) => e.actor).sort()).toEqual([ann.sub, dev.sub, root.sub].sort());
 
-      const back = await root.request('PUT', '/policy', { document: before.document, expectedRevision: before.revision + 1, reason: 'back to the policy before the test' });
-      expect(back.body.revision).toBe(before.revision + 2);
+      // Back to the document before, at once: an admin's break-glass reason, recorded as such.
+      const back = await root.request('PUT', '/policy', { document: before.document, expectedRevision: before.revision + 1, breakGlassReason: 'put back the policy before the test' });
+      expect(back).toMatchObject({ status: 200, body: { kind: 'applied', breakGlass: true, revision: before.revision + 2 } });
       changed = false;
+      expect((await auditOf(root.sub)).find((e) => e.action === 'policy')).toMatchObject({ detail: { breakGlass: true, breakGlassReason: 'put back the policy before the test' } });
       expect((await root.get('/audit/verify')).body.ok).toBe(true);
     } finally {
       // A failure above must not leave MFA on every rollback for whoever uses the stack next.
-      if (changed) await root.request('PUT', '/policy', { document: before.document, reason: 'governance test failed: back to the policy before it' });
+      if (changed) await root.request('PUT', '/policy', { document: before.document, breakGlassReason: 'governance test failed: back to the policy before it' });
     }
   });
 });

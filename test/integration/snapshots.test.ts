@@ -78,7 +78,7 @@ it('reads Parquet, JSON lines and CSV data files', async () => {
     ['data.jsonl', '{"user_id":"a","age":30,"avg_basket":1.5}\n\n{"user_id":"b","age":40}\n'],
     ['data.csv', 'user_id,age,avg_basket\na,30,1.5\nb,40,\n'],
   ] as const) {
-    const source = await store.readSource(await put(dataKey(key), body));
+    const source = await store.readSource(await put(dataKey(key), body), 'user_profile');
     expect(checkRows(definition, source.records, { field: 'snapshotUri', fromText: source.fromText })).toEqual(expected);
   }
 });
@@ -91,7 +91,7 @@ it.each([
 ])('names snapshotUri when %s cannot be used', async (name, body, message) => {
   const key = dataKey(name);
   const uri = body === undefined ? `s3://${rewind.bucket}/${key}` : await put(key, body);
-  const error = await store.readSource(uri).catch((e: unknown) => e);
+  const error = await store.readSource(uri, 'user_profile').catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ValidationError);
   expect((error as ValidationError).field).toBe('snapshotUri');
   expect((error as ValidationError).message).toMatch(message);

@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { appendToChain, chainFor } from '../../core/audit-chain';
 import type { Deps } from '../../core/deps';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError, ValidationError } from '../../core/errors';
-import type { Approval, AuditDraft, AuditEntry, ChainHead, FeatureValue, HistoryEntry, Materialization, Pointer, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
+import type { Approval, AuditDraft, AuditEntry, ChainHead, FeatureValue, HistoryEntry, Materialization, Pointer, PolicyProposal, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
 import type {
+  AppliedProposal,
   AuditChain,
   AuditFilter,
   AuditLog,
@@ -127,6 +128,7 @@ export class MemoryCatalog implements VersionCatalog {
 export class MemoryGovernance implements Governance {
   readonly policies: StoredPolicy[] = [];
   readonly approvals: Approval[] = [];
+  readonly proposals: PolicyProposal[] = [];
   policyReads = 0;
   constructor(private readonly audit: MemoryAuditLog) {}
 
@@ -134,12 +136,26 @@ export class MemoryGovernance implements Governance {
     this.policyReads++;
     return structuredClone(this.policies.at(-1));
   }
-  async putPolicy(policy: StoredPolicy, draft: AuditDraft) {
+  async putPolicy(policy: StoredPolicy, draft: AuditDraft, applies?: AppliedProposal) {
     return this.audit.append(draft, policy.updatedAt, () => {
       const current = this.policies.at(-1)?.revision ?? 0;
+      const proposal = applies && this.proposals.find((p) => p.id === applies.id);
+      if (applies && (!proposal || proposal.applied)) throw new InvalidStateError(`policy proposal '${applies.id}' was applied by another approval meanwhile`);
       if (policy.revision !== current + 1) throw new PolicyConflictError(policy.revision - 1, current);
       this.policies.push(structuredClone(policy));
+      if (proposal) proposal.applied = structuredClone(applies!.applied);
     });
+  }
+  async putPolicyProposal(proposal: PolicyProposal, draft: AuditDraft) {
+    return this.audit.append(draft, proposal.proposedAt, () => {
+      this.proposals.push(structuredClone(proposal));
+    });
+  }
+  async getPolicyProposal(id: string) {
+    return structuredClone(this.proposals.find((p) => p.id === id));
+  }
+  async listPolicyProposals(limit: number) {
+    return structuredClone([...this.proposals].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit));
   }
   async putApproval(approval: Approval, draft: AuditDraft) {
     return this.audit.append(draft, approval.at, () => {
@@ -218,7 +234,8 @@ export class MemorySnapshotStore implements SnapshotStore {
   async read(ref: SnapshotRef) {
     return JSON.parse(this.objects.get(ref.uri)!) as FeatureRow[];
   }
-  async readSource(uri: string) {
+  async readSource(uri: string, _view: string) {
+    // The own-bucket rule (another view's snapshot refused) is store/s3-snapshots.ts's, tested against s3rver.
     const source = this.sources.get(uri);
     if (!source) throw new ValidationError('snapshotUri', `no object at ${uri}`);
     return source;

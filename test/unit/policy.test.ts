@@ -1,7 +1,8 @@
 /** Policy as data: the decision rules, the document's schema, and the adapters that read alarm state. */
 import { PutPolicyRequestSchema, parse } from '../../core/requests';
 import { ValidationError } from '../../core/errors';
-import { replacePolicy, currentPolicy } from '../../core/access-policy-store';
+import { approvePolicyProposal, changePolicy, currentPolicy, listPolicyProposals, policyDifferences } from '../../core/access-policy-store';
+import { ForbiddenError, InvalidStateError, PolicyProposalNotFoundError } from '../../core/errors';
 import { DEFAULT_POLICY, decide, decideWithoutTier, PolicyDocumentSchema, type PolicyDocument } from '../../core/access-policy';
 import { principalFrom } from '../../functions/http/principal';
 import { CloudWatchAlarmStatus, type CloudWatchAlarmsApi } from '../../store/cloudwatch-alarm-status';
@@ -46,17 +47,66 @@ describe('policy document', () => {
     expect(() => parse(PutPolicyRequestSchema, { document: { tiers: { standard: DEFAULT_POLICY.tiers.standard } } }, 'body')).toThrow(/critical: is required/);
   });
 
-  it('is versioned: each change is a new revision with its audit entry; a stale expectedRevision is refused', async () => {
+  it('is versioned: a proposal becomes a revision only when a second person approves it; a stale expectedRevision is refused', async () => {
     const deps = memoryDeps();
     expect(await currentPolicy(deps.governance)).toMatchObject({ revision: 0, isDefault: true, document: DEFAULT_POLICY });
     const stricter = structuredClone(DEFAULT_POLICY);
     stricter.tiers.standard.mfa = ['rollback'];
-    const stored = await replacePolicy(deps, 'root', { document: stricter, expectedRevision: 0, reason: 'MFA for rollbacks' });
-    expect(stored).toMatchObject({ revision: 1, updatedBy: 'root', isDefault: false });
+    const proposed = await changePolicy(deps, 'root', { document: stricter, expectedRevision: 0, reason: 'MFA for rollbacks' });
+    expect(proposed).toMatchObject({ kind: 'proposed', baseRevision: 0, proposedBy: 'root', state: 'pending', changes: [{ tier: 'standard', list: 'mfa', added: ['rollback'], removed: [] }] });
+    // Proposed is not in force.
+    expect(await currentPolicy(deps.governance)).toMatchObject({ revision: 0, isDefault: true });
+    const id = proposed.kind === 'proposed' ? proposed.id : '';
+    expect(id).toMatch(/^[0-9A-Za-z-]+$/);
+
+    await expect(approvePolicyProposal(deps, { sub: 'root', roles: ['admin'], amr: ['mfa'] }, id, {})).rejects.toThrow(ForbiddenError);
+    await expect(approvePolicyProposal(deps, { sub: 'ann', roles: ['approver'], amr: ['mfa'] }, 'nope', {})).rejects.toThrow(PolicyProposalNotFoundError);
+    const stored = await approvePolicyProposal(deps, { sub: 'ann', roles: ['approver'], amr: ['mfa'] }, id, { reason: 'reviewed' });
+    expect(stored).toMatchObject({ revision: 1, updatedBy: 'ann', proposedBy: 'root', isDefault: false });
     expect((await currentPolicy(deps.governance)).document.tiers.standard.mfa).toEqual(['rollback']);
-    await expect(replacePolicy(deps, 'root', { document: DEFAULT_POLICY, expectedRevision: 0 })).rejects.toThrow(/revision 1, not the expected 0/);
+    // Applied once.
+    await expect(approvePolicyProposal(deps, { sub: 'bob', roles: ['admin'], amr: ['mfa'] }, id, {})).rejects.toThrow(/applied already, as revision 1/);
+    await expect(changePolicy(deps, 'root', { document: DEFAULT_POLICY, expectedRevision: 0 })).rejects.toThrow(/revision 1, not the expected 0/);
     const audit = await deps.audit.listAudit({ limit: 10 });
-    expect(audit[0]).toMatchObject({ actor: 'root', action: 'policy', reason: 'MFA for rollbacks', detail: { revisionBefore: 0, revisionAfter: 1 } });
+    expect(audit.find((e) => e.action === 'policy')).toMatchObject({ actor: 'ann', reason: 'MFA for rollbacks', detail: { revisionBefore: 0, revisionAfter: 1, proposalId: id, proposedBy: 'root', approvedBy: 'ann' } });
+    expect(audit.find((e) => e.action === 'policy-proposal')).toMatchObject({ actor: 'root', detail: { proposalId: id, baseRevision: 0, document: stricter } });
+  });
+
+  it('refuses to apply a proposal made against a revision no longer in force, and lists it as stale', async () => {
+    const deps = memoryDeps();
+    const a = await changePolicy(deps, 'root', { document: DEFAULT_POLICY, reason: 'a' });
+    const b = await changePolicy(deps, 'root', { document: DEFAULT_POLICY, reason: 'b' });
+    await approvePolicyProposal(deps, { sub: 'ann', roles: ['approver'], amr: ['mfa'] }, (a as { id: string }).id, {});
+    await expect(approvePolicyProposal(deps, { sub: 'ann', roles: ['approver'], amr: ['mfa'] }, (b as { id: string }).id, {})).rejects.toThrow(InvalidStateError);
+    const listed = await listPolicyProposals(deps, 10);
+    expect(Object.fromEntries(listed.map((p) => [p.reason, p.state]))).toEqual({ a: 'applied', b: 'stale' });
+  });
+
+  it('puts the document in force at once with an admin\'s break-glass reason, recorded as such', async () => {
+    const deps = memoryDeps();
+    const stricter = structuredClone(DEFAULT_POLICY);
+    stricter.tiers.standard.mfa = ['rollback'];
+    const applied = await changePolicy(deps, 'root', { document: stricter, breakGlassReason: 'approvers unreachable during the incident' });
+    expect(applied).toMatchObject({ kind: 'applied', breakGlass: true, revision: 1, updatedBy: 'root' });
+    const [entry] = await deps.audit.listAudit({ limit: 1 });
+    expect(entry).toMatchObject({ action: 'policy', detail: { breakGlass: true, breakGlassReason: 'approvers unreachable during the incident' } });
+  });
+
+  it('says what a document changes, list by list', () => {
+    const after = structuredClone(DEFAULT_POLICY);
+    after.tiers.critical.grants.deployer = after.tiers.critical.grants.deployer!.filter((a) => a !== 'rollback');
+    after.tiers.standard.grants.oncall = ['read', 'rollback'];
+    expect(policyDifferences(DEFAULT_POLICY, after)).toEqual([
+      { tier: 'standard', list: 'grants.oncall', added: ['read', 'rollback'], removed: [] },
+      { tier: 'critical', list: 'grants.deployer', added: [], removed: ['rollback'] },
+    ]);
+  });
+
+  it('lets only an admin or an approver with MFA approve a policy proposal, whatever the document says', () => {
+    expect(decide(DEFAULT_POLICY, who(['approver'], true), 'approve-policy', 'standard')).toEqual({ allowed: true });
+    expect(decide(DEFAULT_POLICY, who(['admin']), 'approve-policy', 'standard')).toMatchObject({ allowed: false, code: 'MfaRequired' });
+    expect(decide(DEFAULT_POLICY, who(['deployer'], true), 'approve-policy', 'standard')).toMatchObject({ allowed: false, code: 'Forbidden' });
+    expect(decide(DEFAULT_POLICY, who(['constructor'], true), 'approve-policy', 'standard')).toMatchObject({ allowed: false, code: 'Forbidden' });
   });
 });
 

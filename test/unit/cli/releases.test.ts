@@ -62,6 +62,20 @@ let sent: Sent[] = [];
 function answer(method: string, path: string): unknown {
   if (method === 'POST' && /\/approvals$/.test(path)) return { ...approval, auditId: 'view:user_profile/10' };
   if (method === 'GET' && /\/approvals/.test(path)) return { view: 'user_profile', approvals: [{ ...approval, state: 'usable' }] };
+  if (method === 'PUT' && path === '/policy')
+    return {
+      kind: 'proposed',
+      id: '20250301T100000000Z-ab12cd34',
+      baseRevision: 3,
+      document: DEFAULT_POLICY,
+      proposedBy: 'root',
+      proposedAt: '2025-03-01T10:00:00.000Z',
+      state: 'pending',
+      changes: [{ tier: 'standard', list: 'mfa', added: ['rollback'], removed: [] }],
+      auditId: 'policy/4',
+    };
+  if (method === 'POST' && path.startsWith('/policy/proposals/'))
+    return { revision: 4, document: DEFAULT_POLICY, updatedAt: '2025-03-01T11:00:00.000Z', updatedBy: 'bea', isDefault: false, auditId: 'policy/5', proposalId: '20250301T100000000Z-ab12cd34', proposedBy: 'root', changes: [] };
   if (path === '/policy') return { revision: 3, document: DEFAULT_POLICY, updatedAt: '2025-03-01T10:00:00.000Z', updatedBy: 'root', isDefault: false, auditId: 'policy/3' };
   const action = /\/(activate|promote|rollback|disable|enable)$/.exec(path)?.[1] ?? 'activate';
   return change({ action: action as PointerChangeResult['action'] });
@@ -131,6 +145,10 @@ describe('what each command line sends', () => {
     ],
     [['approvals', 'user_profile', '--limit', '5'], { method: 'GET', path: '/views/user_profile/approvals?limit=5', body: undefined }],
     [['policy', 'get'], { method: 'GET', path: '/policy', body: undefined }],
+    [
+      ['policy', 'approve', '20250301T100000000Z-ab12cd34', '--reason', 'reviewed'],
+      { method: 'POST', path: '/policy/proposals/20250301T100000000Z-ab12cd34/approve', body: { reason: 'reviewed' } },
+    ],
   ])('%j', async (argv, expected) => {
     const ran = await rewind(argv);
     expect(ran).toMatchObject({ code: 0, stderr: '' });
@@ -147,8 +165,22 @@ describe('what each command line sends', () => {
       const file = join(dir, 'policy.yaml');
       writeFileSync(file, `tiers:\n  standard: ${JSON.stringify(DEFAULT_POLICY.tiers.standard)}\n  critical: ${JSON.stringify(DEFAULT_POLICY.tiers.critical)}\n`);
       const ran = await rewind(['policy', 'set', file, '--expected-revision', '3', '--reason', 'same as before']);
-      expect(ran).toMatchObject({ code: 0, stdout: 'stored policy revision 3 (was 2; audit policy/3)\n' });
+      // A proposal: the id, what it would change, and how a second person puts it in force.
+      expect(ran).toMatchObject({
+        code: 0,
+        stdout:
+          'proposed policy change 20250301T100000000Z-ab12cd34 on revision 3 (audit policy/4); nothing is in force yet\n' +
+          '  standard mfa: + rollback\n' +
+          'a second person (admin or approver, with MFA) puts it in force: rewind policy approve 20250301T100000000Z-ab12cd34\n',
+      });
       expect(sent).toEqual([{ method: 'PUT', path: '/policy', body: { document: DEFAULT_POLICY, expectedRevision: 3, reason: 'same as before' } }]);
+    });
+
+    it('sends an admin\'s --break-glass reason as breakGlassReason', async () => {
+      const file = join(dir, 'policy-bg.json');
+      writeFileSync(file, JSON.stringify(DEFAULT_POLICY));
+      await rewind(['policy', 'set', file, '--break-glass', 'approvers unreachable']);
+      expect(sent).toEqual([{ method: 'PUT', path: '/policy', body: { document: DEFAULT_POLICY, breakGlassReason: 'approvers unreachable' } }]);
     });
 
     it('takes `policy get --json` output back, expecting the revision it was read at unless told otherwise', async () => {
@@ -189,6 +221,7 @@ describe('usage errors exit 2 and send nothing', () => {
     [['approve', 'user_profile', '2', '--expires', '30s'], '--expires must be a duration from 60 s to 7 days'],
     [['rollback', 'user_profile', '--reason', 'x', '--break-glass'], "option '--break-glass <reason>' argument missing"],
     [['policy', 'set'], "missing required argument 'file'"],
+    [['policy', 'approve'], "missing required argument 'id'"],
     [['policy', 'delete'], "unknown command 'delete'"],
   ])('%j', async (argv, message) => {
     const ran = await rewind(argv);
