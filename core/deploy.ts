@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 import type { DeployRequest } from './requests';
 import type { Deps } from './deps';
-import { ValidationError } from './errors';
+import { InvalidStateError, ValidationError } from './errors';
 import { actorName, type Actor } from './authorization';
 import { activateVersion, type PointerChangeResult } from './pointer-changes';
 import type { SnapshotRef, VersionRecord, VersionStatus, VersionValidation, ViewDefinition } from './model';
@@ -70,9 +70,14 @@ export async function deployVersion(
   let materialized: DeployResult['materialized'] = { rows: 0, ms: 0 };
   if (!rejected) {
     const started = performance.now();
+    // `materializing` before the first row, `materialized` after the last (invariant 8): a
+    // deploy killed between them leaves a state that no pointer change accepts unrebuilt.
+    await deps.catalog.claimMaterialization(view, version, at);
     const written = await deps.online.write(view, version, rows, (n) => progress.onRowsWritten?.(n, rows.length));
     materialized = { rows: written, ms: Math.round(performance.now() - started) };
-    await deps.catalog.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
+    // The version record is not written yet, so nothing can purge it meanwhile.
+    if (!(await deps.catalog.markMaterialized(view, version, written, deps.clock.now().toISOString())))
+      throw new InvalidStateError(`version ${version} of '${view}' changed state while it was being deployed`);
   }
 
   const validation: VersionValidation = {
