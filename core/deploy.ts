@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
 import type { DeployRequest } from './requests';
 import type { Deps } from './deps';
-import { DeployNotRecordedError, ValidationError } from './errors';
+import { DeployNotRecordedError, InvalidStateError, ValidationError } from './errors';
 import { MAX_ITEM_BYTES, fieldPath, itemBytes, kilobytes, largestPath, numberProblem } from './limits';
 import { actorName, type Actor } from './authorization';
 import { activateVersion, type PointerChangeResult } from './pointer-changes';
@@ -84,9 +84,14 @@ export async function deployVersion(
 
     if (!rejected) {
       const started = performance.now();
+      // `materializing` before the first row, `materialized` after the last (invariant 8): a
+      // deploy killed between them leaves a state that no pointer change accepts unrebuilt.
+      await deps.catalog.claimMaterialization(view, version, at);
       const written = await deps.online.write(view, version, rows, (n) => progress.onRowsWritten?.(n, rows.length));
       materialized = { rows: written, ms: Math.round(performance.now() - started) };
-      await deps.catalog.putMaterialization({ view, version, state: 'materialized', rows: written, updatedAt: at });
+      // The version record is not written yet, so nothing can purge it meanwhile.
+      if (!(await deps.catalog.markMaterialized(view, version, written, deps.clock.now().toISOString())))
+        throw new InvalidStateError(`version ${version} of '${view}' changed state while it was being deployed`);
     }
 
     const record = versionRecord(checked, request, { view, version, at, actor, snapshot, artifact });

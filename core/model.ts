@@ -251,7 +251,14 @@ export interface Principal {
   amr?: string[];
 }
 
-export type MaterializationState = 'materialized' | 'purged';
+/**
+ * A version's rows in the online table (DESIGN invariant 8, docs/materialization.md):
+ * `materializing → materialized → purging → purged`, and back to `materializing` when a
+ * pointer change needs a version that is not `materialized`. Every transition is a
+ * conditional write; only `materialized` may be served (the pointer change's transaction
+ * checks it), and rows are deleted only while `purging` (each delete batch checks it).
+ */
+export type MaterializationState = 'materializing' | 'materialized' | 'purging' | 'purged';
 
 export interface Materialization {
   view: string;

@@ -14,7 +14,7 @@ import { APPROVALS_SCANNED } from './approvals';
 import { actorName, authorizeBeforeChange, authorizeChange, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
 import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
 import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
-import { ensureMaterialized, type Rematerialized } from './materialize';
+import { ensureMaterialized, NotMaterializedError, type Rematerialized } from './materialize';
 import type { ApprovableAction, Approval, Candidate, Materialization, Pointer, PointerAction, VersionRecord } from './model';
 import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './access-policy';
 import { currentPolicy } from './access-policy-store';
@@ -314,7 +314,6 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   });
   const approved = decision;
   const next = m.next({ actor, at }, approved);
-  const rematerialized = await ensureMaterialized(deps, m.record, round.named?.version === m.record.version ? round.named : undefined);
   const fromVersion = m.fromVersion === undefined ? current.stable : m.fromVersion;
   const approvalId = approved.approval?.id;
   const breakGlass = approved.breakGlass === true;
@@ -326,61 +325,98 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
     ...(approvalId ? { approvalId } : {}),
     ...(breakGlass ? { breakGlass: true } : {}),
   };
-  const committed = await deps.pointers.commitPointerChange({
-    before: current,
-    after: next,
-    history: {
-      view: current.view,
-      revision: next.revision,
-      action: m.action,
-      actor,
-      reason: breakGlass ? `${m.reason ?? ''}${m.reason ? ' ' : ''}(break-glass: ${m.breakGlassReason})` : m.reason,
-      at,
-      fromVersion,
-      toVersion: m.record.version,
-      before: current.revision === 0 ? null : current,
+  // Invariant 8: every version `next` serves is fully materialized when the pointer names it.
+  // Newly served versions are rebuilt here when they are not; the commit checks them all in
+  // its transaction, so a purge that started after the rebuild makes it fail and the loop
+  // rebuilds again (a purge can only start while the pointer does not name the version).
+  const servedAfter = servedVersions(next);
+  const alreadyServed = new Set(servedVersions(current));
+  let rematerialized: Rematerialized | undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const rebuilt = await rebuildServed(deps, m.record, round, attempt === 1 ? servedAfter.filter((v) => !alreadyServed.has(v)) : servedAfter);
+      rematerialized ??= rebuilt;
+      return await commit(rematerialized, attempt);
+    } catch (error) {
+      if (!(error instanceof NotMaterializedError) || attempt >= MATERIALIZATION_ATTEMPTS) throw error;
+    }
+  }
+
+  async function commit(rematerialized: Rematerialized | undefined, attempt: number): Promise<PointerChangeResult> {
+    const committed = await deps.pointers.commitPointerChange({
+      served: servedAfter,
+      before: current,
       after: next,
-      ...(m.feature ? { feature: m.feature } : {}),
-      ...governance,
-      ...(artifactPlan.length ? { artifacts: artifactPlan } : {}),
-    },
-    audit: {
-      actor,
-      action: m.action,
-      outcome: 'allowed',
-      view: current.view,
-      reason: m.reason,
-      detail: {
+      history: {
+        view: current.view,
+        revision: next.revision,
+        action: m.action,
+        actor,
+        reason: breakGlass ? `${m.reason ?? ''}${m.reason ? ' ' : ''}(break-glass: ${m.breakGlassReason})` : m.reason,
+        at,
         fromVersion,
         toVersion: m.record.version,
-        revisionBefore: current.revision,
-        revisionAfter: next.revision,
+        before: current.revision === 0 ? null : current,
+        after: next,
         ...(m.feature ? { feature: m.feature } : {}),
-        ...(m.detail ?? {}),
-        ...(approvalId ? { approvalId, approvedBy: approved.approval!.approver } : {}),
-        ...(breakGlass ? { breakGlass: true, breakGlassReason: m.breakGlassReason } : {}),
-        ...(rematerialized ? { rematerialized } : {}),
+        ...governance,
+        ...(artifactPlan.length ? { artifacts: artifactPlan } : {}),
       },
-    },
-    ...(approved.approval ? { useApproval: approved.approval } : {}),
-    // Read in the round before; a re-materialization took long enough that another writer may have appended since.
-    ...(rematerialized ? {} : { chainEnd: round.chainEnd }),
-  });
-  // Synchronous, before the response: the in-request invalidations (the serving cache's
-  // namespaces, locally), so a rollback returns with its caches already invalidated. The
-  // events are not published here: the outbox publishes them from the history entry.
-  const artifacts = await refreshArtifacts(deps, committed.history);
-  return {
-    view: current.view,
-    action: m.action,
-    changed: true,
-    fromVersion,
-    toVersion: m.record.version,
-    pointer: committed.pointer,
-    auditId: committed.audit.id,
-    ...(rematerialized ? { rematerialized } : {}),
-    ...governance,
-    ...(m.feature ? { feature: m.feature } : {}),
-    ...(artifacts.length ? { artifacts } : {}),
-  };
+      audit: {
+        actor,
+        action: m.action,
+        outcome: 'allowed',
+        view: current.view,
+        reason: m.reason,
+        detail: {
+          fromVersion,
+          toVersion: m.record.version,
+          revisionBefore: current.revision,
+          revisionAfter: next.revision,
+          ...(m.feature ? { feature: m.feature } : {}),
+          ...(m.detail ?? {}),
+          ...(approvalId ? { approvalId, approvedBy: approved.approval!.approver } : {}),
+          ...(breakGlass ? { breakGlass: true, breakGlassReason: m.breakGlassReason } : {}),
+          ...(rematerialized ? { rematerialized } : {}),
+        },
+      },
+      ...(approved.approval ? { useApproval: approved.approval } : {}),
+      // Read in the round before; a re-materialization (or a retry) took long enough that another writer may have appended since.
+      ...(rematerialized || attempt > 1 ? {} : { chainEnd: round.chainEnd }),
+    });
+    // Synchronous, before the response: the in-request invalidations (the serving cache's
+    // namespaces, locally), so a rollback returns with its caches already invalidated. The
+    // events are not published here: the outbox publishes them from the history entry.
+    const artifacts = await refreshArtifacts(deps, committed.history);
+    return {
+      view: current.view,
+      action: m.action,
+      changed: true,
+      fromVersion,
+      toVersion: m.record.version,
+      pointer: committed.pointer,
+      auditId: committed.audit.id,
+      ...(rematerialized ? { rematerialized } : {}),
+      ...governance,
+      ...(m.feature ? { feature: m.feature } : {}),
+      ...(artifacts.length ? { artifacts } : {}),
+    };
+  }
+}
+
+/** A pointer change meets a purge this many times in a row before it answers 409. */
+const MATERIALIZATION_ATTEMPTS = 3;
+
+/** Rebuilds each of `versions` that is not `materialized`; what it did for the change's own version (or the first rebuilt). */
+async function rebuildServed(deps: Deps, record: VersionRecord, round: Round, versions: readonly number[]): Promise<Rematerialized | undefined> {
+  let first: Rematerialized | undefined;
+  for (const version of versions) {
+    const target = version === record.version ? record : await activatableVersion(deps, record.view, version);
+    const known = round.named?.version === version ? round.named : undefined;
+    // The state read in the round is only good for the first look: a retry reads it again.
+    round.named = undefined;
+    const done = await ensureMaterialized(deps, target, known);
+    if (done && (version === record.version || !first)) first = done;
+  }
+  return first;
 }

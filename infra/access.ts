@@ -27,7 +27,8 @@ export type TableId = TableSpec['id'];
  */
 export type TableAccess = 'none' | 'read' | 'put' | 'append' | 'read-append' | 'write';
 
-const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+// ConditionCheckItem reads only: a transaction's check that a state holds (a pointer change checks its versions are materialized).
+const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem'];
 export const DYNAMODB_ACTIONS: Record<Exclude<TableAccess, 'none'>, readonly string[]> = {
   read: READ,
   put: ['dynamodb:PutItem'],

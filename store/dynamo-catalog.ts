@@ -3,10 +3,11 @@
  * per-view counter and catalog entry (`VIEW`, sparse GSI `by-catalog`), and each version's
  * materialization state (`M#n`).
  */
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LRUCache } from 'lru-cache';
 import { VIEW_CATALOG_INDEX } from '../contract/tables';
-import type { AuditDraft, AuditEntry, Materialization, VersionRecord } from '../core/model';
+import type { AuditDraft, AuditEntry, Materialization, MaterializationState, VersionRecord } from '../core/model';
+import { errorName } from './aws-errors';
 import type { VersionCatalog } from '../core/ports';
 import type { ChainAppendWriter } from './dynamo-chain-append';
 import { materializationSk, queryAll, versionSk } from './dynamo-query';
@@ -122,8 +123,42 @@ export class DynamoCatalog implements VersionCatalog {
     return rest as Materialization;
   }
 
-  async putMaterialization(state: Materialization): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...state, sk: materializationSk(state.version) } }));
+  async claimMaterialization(view: string, version: number, at: string): Promise<boolean> {
+    return this.transition(view, version, at, { to: 'materializing', rows: 0, condition: 'attribute_not_exists(sk) OR #state <> :materialized', values: { ':materialized': 'materialized' } });
+  }
+
+  async markMaterialized(view: string, version: number, rows: number, at: string): Promise<boolean> {
+    // `materialized` already: a concurrent rebuild of the same rows marked it first.
+    return this.transition(view, version, at, { to: 'materialized', rows, condition: '#state IN (:materializing, :materialized)', values: { ':materializing': 'materializing', ':materialized': 'materialized' } });
+  }
+
+  async markPurged(view: string, version: number, at: string): Promise<boolean> {
+    return this.transition(view, version, at, { to: 'purged', rows: 0, condition: '#state = :purging', values: { ':purging': 'purging' } });
+  }
+
+  /** One conditional write of the state machine (core/materialize.ts); false when its condition does not hold. */
+  private async transition(
+    view: string,
+    version: number,
+    at: string,
+    t: { to: MaterializationState; rows?: number; condition: string; values: Record<string, string> },
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { view, sk: materializationSk(version) },
+          UpdateExpression: `SET #state = :to, #version = :version, updatedAt = :at${t.rows === undefined ? '' : ', #rows = :rows'}`,
+          ConditionExpression: t.condition,
+          ExpressionAttributeNames: { '#state': 'state', '#version': 'version', ...(t.rows === undefined ? {} : { '#rows': 'rows' }) },
+          ExpressionAttributeValues: { ...t.values, ':to': t.to, ':version': version, ':at': at, ...(t.rows === undefined ? {} : { ':rows': t.rows }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 }
 

@@ -24,7 +24,10 @@ import { backoff, errorName } from './aws-errors';
 /** A chain append loses its seq to a concurrent writer at most this often before giving up. */
 const MAX_APPEND_ATTEMPTS = 40;
 
-export type TransactItem = { Put: PutCommandInput } | { Update: UpdateCommandInput & { UpdateExpression: string } };
+export type TransactItem =
+  | { Put: PutCommandInput }
+  | { Update: UpdateCommandInput & { UpdateExpression: string } }
+  | { ConditionCheck: { TableName: string; Key: Record<string, unknown>; ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> } };
 
 export type CancellationReason = NonNullable<TransactionCanceledException['CancellationReasons']>[number];
 

@@ -3,7 +3,8 @@
  * BatchWriteItem calls of 25 items, several in flight at once: on DynamoDB Local the server
  * is the ceiling, on AWS the table's write capacity is.
  */
-import { BatchWriteCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PurgeInterruptedError } from '../core/materialize';
 import type { FeatureValue } from '../core/model';
 import type { OnlineStore } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
@@ -11,6 +12,8 @@ import { backoff } from './aws-errors';
 
 const BATCH_SIZE = 25; // DynamoDB's limit per BatchWriteItem
 const MAX_BATCH_ATTEMPTS = 12;
+/** Deletes per purge transaction, beside its state check (DynamoDB allows 100 items). */
+const PURGE_BATCH_SIZE = 99;
 
 /** The partition of per-version data that is not per entity (e.g. serving samples). */
 export const versionKey = (view: string, version: number) => `${view}#${version}`;
@@ -21,6 +24,8 @@ export const onlineKey = (view: string, version: number, entity: string) => `${v
 export interface OnlineStoreOptions {
   /** BatchWriteItem calls in flight at once. */
   concurrency?: number;
+  /** Where materialization states live (the versions table): a purge's deletes are conditioned on `purging`. */
+  materializations?: { table: string; key: (version: number) => string };
 }
 
 export class DynamoOnlineStore implements OnlineStore {
@@ -29,7 +34,7 @@ export class DynamoOnlineStore implements OnlineStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    options: OnlineStoreOptions = {},
+    private readonly options: OnlineStoreOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 8;
   }
@@ -54,9 +59,35 @@ export class DynamoOnlineStore implements OnlineStore {
   }
 
   async purge(view: string, version: number, entities: readonly string[]): Promise<number> {
-    await this.inBatches(entities.length, (start, end) =>
-      this.batchWrite(entities.slice(start, end).map((entity) => ({ DeleteRequest: { Key: { pk: onlineKey(view, version, entity) } } }))),
-    );
+    const fence = this.options.materializations;
+    if (!fence) throw new Error('this online store was built without the versions table: it cannot purge (the deletes are fenced on the materialization state)');
+    // Transactions, one at a time, not parallel BatchWriteItems: each carries a check that the
+    // version is still `purging`, so a rebuild's claim stops the purge between two batches
+    // and no row it writes afterwards is deleted (core/materialize.ts). Concurrent
+    // transactions on the same state item would only conflict with one another.
+    for (let start = 0; start < entities.length; start += PURGE_BATCH_SIZE) {
+      const deletes = entities.slice(start, start + PURGE_BATCH_SIZE).map((entity) => ({ Delete: { TableName: this.table, Key: { pk: onlineKey(view, version, entity) } } }));
+      const check = {
+        ConditionCheck: {
+          TableName: fence.table,
+          Key: { view, sk: fence.key(version) },
+          ConditionExpression: '#state = :purging',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':purging': 'purging' },
+        },
+      };
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.db.send(new TransactWriteCommand({ TransactItems: [check, ...deletes] }));
+          break;
+        } catch (error) {
+          const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+          if (reasons?.[0]?.Code === 'ConditionalCheckFailed') throw new PurgeInterruptedError(view, version);
+          if (!reasons?.some((r) => r.Code === 'TransactionConflict') || attempt + 1 >= MAX_BATCH_ATTEMPTS) throw error;
+          await backoff(attempt, 25, 2000);
+        }
+      }
+    }
     return entities.length;
   }
 

@@ -6,13 +6,16 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { InvalidStateError, RevisionConflictError } from '../core/errors';
-import type { HistoryEntry, Pointer } from '../core/model';
-import type { CommittedChange, PointerChange, PointerLog } from '../core/ports';
+import { NotMaterializedError } from '../core/materialize';
+import type { AuditEntry, HistoryEntry, Pointer } from '../core/model';
+import type { CommittedChange, PointerChange, PointerLog, PurgeStart } from '../core/ports';
 import type { TableNames } from './config';
 import type { ChainAppendWriter, RoledItem } from './dynamo-chain-append';
-import { approvalSk } from './dynamo-query';
+import { approvalSk, materializationSk } from './dynamo-query';
 
-type ChangeRole = 'pointer' | 'history' | 'approval';
+type ChangeRole = 'pointer' | 'history' | 'approval' | `materialized:${number}`;
+
+const MATERIALIZED_ROLE = /^materialized:(\d+)$/;
 
 export class DynamoPointerLog implements PointerLog {
   constructor(
@@ -47,6 +50,21 @@ export class DynamoPointerLog implements PointerLog {
             },
           },
         ];
+        // Invariant 8: each version served after the change is `materialized` now, in this
+        // transaction; a purge's start checks the pointer in its own, so one of the two loses.
+        for (const version of change.served)
+          items.push({
+            role: `materialized:${version}`,
+            item: {
+              ConditionCheck: {
+                TableName: this.tables.versions,
+                Key: { view: before.view, sk: materializationSk(version) },
+                ConditionExpression: '#state = :materialized',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':materialized': 'materialized' },
+              },
+            },
+          });
         if (useApproval)
           items.push({
             role: 'approval',
@@ -69,11 +87,54 @@ export class DynamoPointerLog implements PointerLog {
           const current = refused.pointer?.Item ? (unmarshall(refused.pointer.Item) as Pointer) : await this.getPointer(before.view);
           throw new RevisionConflictError(before.view, before.revision, current?.revision ?? 0, current);
         }
+        const unmaterialized = Object.entries(refused).flatMap(([role, reason]) => {
+          const version = MATERIALIZED_ROLE.exec(role)?.[1];
+          return version !== undefined && reason?.Code === 'ConditionalCheckFailed' ? [Number(version)] : [];
+        });
+        if (unmaterialized.length) throw new NotMaterializedError(before.view, unmaterialized);
         if (refused.approval?.Code === 'ConditionalCheckFailed')
           throw new InvalidStateError(`approval ${useApproval!.id} was used by another change meanwhile; ask for a new one`);
       },
     });
     return { pointer: after, history: history!, audit };
+  }
+
+  async beginPurge(start: PurgeStart): Promise<AuditEntry> {
+    const { view, version } = start;
+    return this.chain.append<'pointer' | 'materialization'>(start.audit, start.at, {
+      items: () => [
+        {
+          role: 'pointer',
+          // Neither stable nor candidate (no pointer at all qualifies too). `=` is false on a
+          // missing or null attribute, so NOT(=) holds for a view with no candidate.
+          item: {
+            ConditionCheck: {
+              TableName: this.tables.pointers,
+              Key: { view },
+              ConditionExpression: 'NOT (#stable = :version) AND NOT (#candidate.#version = :version)',
+              ExpressionAttributeNames: { '#stable': 'stable', '#candidate': 'candidate', '#version': 'version' },
+              ExpressionAttributeValues: { ':version': version },
+            },
+          },
+        },
+        {
+          role: 'materialization',
+          item: {
+            Update: {
+              TableName: this.tables.versions,
+              Key: { view, sk: materializationSk(version) },
+              UpdateExpression: 'SET #state = :purging, #version = :version, updatedAt = :at',
+              ExpressionAttributeNames: { '#state': 'state', '#version': 'version' },
+              ExpressionAttributeValues: { ':purging': 'purging', ':version': version, ':at': start.at },
+            },
+          },
+        },
+      ],
+      onCancel: (refused) => {
+        if (refused.pointer?.Code === 'ConditionalCheckFailed')
+          throw new InvalidStateError(`version ${version} of '${view}' is being served (stable or candidate); activate, promote or roll back to another first`);
+      },
+    });
   }
 
   async history(view: string, limit: number): Promise<HistoryEntry[]> {

@@ -5,6 +5,7 @@ import { createDocumentClient, createS3Client } from './clients';
 import { storeConfigFromEnv, type StoreConfig } from './config';
 import { DynamoOnlineStore } from './dynamo-online';
 import { createTablePorts } from './dynamo-ports';
+import { materializationSk } from './dynamo-query';
 import { S3SnapshotStore } from './s3-snapshots';
 
 export { createTablePorts, type TablePorts } from './dynamo-ports';
@@ -13,7 +14,7 @@ export function createDeps(config: StoreConfig = storeConfigFromEnv(), db = crea
   const s3 = createS3Client({ forcePathStyle: config.s3ForcePathStyle });
   return {
     ...createTablePorts(db, config.tables),
-    online: new DynamoOnlineStore(db, config.tables.online),
+    online: new DynamoOnlineStore(db, config.tables.online, { materializations: { table: config.tables.versions, key: materializationSk } }),
     snapshots: new S3SnapshotStore(s3, config.snapshotBucket),
     clock: systemClock,
   };

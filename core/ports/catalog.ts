@@ -12,5 +12,15 @@ export interface VersionCatalog {
   viewExists(view: string): Promise<boolean>;
 
   getMaterialization(view: string, version: number): Promise<Materialization | undefined>;
-  putMaterialization(state: Materialization): Promise<void>;
+  /**
+   * → `materializing`, only if the version is not `materialized` (no state yet, or
+   * `materializing`, `purging`, `purged`). Taking a `purging` version stops its purge: every
+   * delete batch of a purge is conditioned on `purging`. False when it is `materialized`
+   * already (nothing to rebuild). Two rebuilders may both claim: they write the same rows.
+   */
+  claimMaterialization(view: string, version: number, at: string): Promise<boolean>;
+  /** `materializing` → `materialized` with its row count. False when a purge took the version meanwhile (its rows may be gone). */
+  markMaterialized(view: string, version: number, rows: number, at: string): Promise<boolean>;
+  /** `purging` → `purged`. False when a rebuild took the version meanwhile. */
+  markPurged(view: string, version: number, at: string): Promise<boolean>;
 }

@@ -6,7 +6,12 @@ export interface OnlineStore {
   /** Writes rows under (view, version); returns the number written. */
   write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number>;
   get(view: string, version: number, entity: string): Promise<Record<string, FeatureValue> | undefined>;
-  /** Deletes the rows of (view, version) for `entities` (read from the snapshot); returns how many. */
+  /**
+   * Deletes the rows of (view, version) for `entities` (read from the snapshot); returns how
+   * many. Each delete batch is conditioned on the version's materialization being `purging`
+   * (in the same transaction), so a rebuild that claimed it stops the purge: throws
+   * PurgeInterruptedError, and no row the rebuild writes is deleted after its claim.
+   */
   purge(view: string, version: number, entities: readonly string[]): Promise<number>;
 }
 

@@ -4,7 +4,7 @@
  * A use case takes only the ports it uses (`Pick<Deps, 'pointers' | 'catalog'>`).
  */
 export type { VersionCatalog } from './catalog';
-export type { PointerLog, PointerChange, CommittedChange } from './pointer-log';
+export type { PointerLog, PointerChange, CommittedChange, PurgeStart } from './pointer-log';
 export type { AuditLog, AuditFilter, AuditChain, ChainEnd } from './audit-log';
 export type { Governance, AppliedProposal } from './governance';
 export type { OnlineStore, SnapshotStore, SourceRecords, Clock } from './data';

@@ -12,6 +12,19 @@ export interface PointerChange {
   useApproval?: Approval;
   /** The audit chain's end, read together with the pointer (AuditLog.chainEnd): saves the append its own read. */
   chainEnd?: ChainEnd;
+  /**
+   * The versions `after` serves (stable and candidate): the transaction checks that each is
+   * `materialized` (invariant 8) and throws NotMaterializedError when one is not.
+   */
+  served: readonly number[];
+}
+
+/** A purge's first step: the version moves to `purging`, audited, only while the pointer serves it neither as stable nor as candidate. */
+export interface PurgeStart {
+  view: string;
+  version: number;
+  at: string;
+  audit: AuditDraft;
 }
 
 export interface CommittedChange {
@@ -27,6 +40,13 @@ export interface PointerLog {
    * audit entry in ONE transaction. Throws RevisionConflictError when the pointer moved.
    */
   commitPointerChange(change: PointerChange): Promise<CommittedChange>;
+  /**
+   * ONE transaction: a check that the view's pointer names `version` neither as stable nor as
+   * candidate, the version's materialization set to `purging` (from any state: a second
+   * purge resumes the first; a rebuild under way loses its `materialized` mark and retries),
+   * and the audit entry. Throws InvalidStateError when the pointer serves the version.
+   */
+  beginPurge(start: PurgeStart): Promise<AuditEntry>;
   /** A view's pointer changes, newest first. */
   history(view: string, limit: number): Promise<HistoryEntry[]>;
 }

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { appendToChain, chainFor } from '../../core/audit-chain';
 import type { Deps } from '../../core/deps';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError, ValidationError } from '../../core/errors';
-import type { Approval, AuditDraft, AuditEntry, ChainHead, FeatureValue, HistoryEntry, Materialization, Pointer, PolicyProposal, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
+import { NotMaterializedError, PurgeInterruptedError } from '../../core/materialize';
+import type { Approval, AuditDraft, AuditEntry, ChainHead, FeatureValue, HistoryEntry, Materialization, MaterializationState, Pointer, PolicyProposal, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
 import type {
   AppliedProposal,
   AuditChain,
@@ -20,6 +21,7 @@ import type {
   OnlineStore,
   PointerChange,
   PointerLog,
+  PurgeStart,
   SnapshotStore,
   SourceRecords,
   VersionCatalog,
@@ -120,8 +122,28 @@ export class MemoryCatalog implements VersionCatalog {
   async getMaterialization(view: string, version: number) {
     return this.materializations.get(`${view}#${version}`);
   }
-  async putMaterialization(state: Materialization) {
-    this.materializations.set(`${state.view}#${state.version}`, state);
+  async claimMaterialization(view: string, version: number, at: string) {
+    await Promise.resolve(); // let other work run before the write, as a round trip would
+    return this.transition(view, version, at, 'materializing', 0, (s) => s !== 'materialized');
+  }
+  async markMaterialized(view: string, version: number, rows: number, at: string) {
+    await Promise.resolve();
+    return this.transition(view, version, at, 'materialized', rows, (s) => s === 'materializing' || s === 'materialized');
+  }
+  async markPurged(view: string, version: number, at: string) {
+    await Promise.resolve();
+    return this.transition(view, version, at, 'purged', 0, (s) => s === 'purging');
+  }
+  /** The conditional write of the DynamoDB adapter: checked and written without yielding. */
+  transition(view: string, version: number, at: string, to: MaterializationState, rows: number | undefined, allowed: (from: MaterializationState | undefined) => boolean): boolean {
+    const key = `${view}#${version}`;
+    const current = this.materializations.get(key);
+    if (!allowed(current?.state)) return false;
+    this.materializations.set(key, { view, version, state: to, rows: rows ?? current?.rows ?? 0, updatedAt: at });
+    return true;
+  }
+  stateOf(view: string, version: number): MaterializationState | undefined {
+    return this.materializations.get(`${view}#${version}`)?.state;
   }
 }
 
@@ -176,6 +198,8 @@ export class MemoryPointerLog implements PointerLog {
     private readonly audit: MemoryAuditLog,
     /** Approvals are used up in the pointer change's transaction, as in DynamoDB. */
     private readonly governance: MemoryGovernance,
+    /** Materialization states are checked in the pointer change's transaction, as in DynamoDB. */
+    private readonly catalog: MemoryCatalog,
   ) {}
 
   async getPointer(view: string) {
@@ -188,6 +212,8 @@ export class MemoryPointerLog implements PointerLog {
       const current = this.byView.get(change.before.view);
       if ((current?.revision ?? 0) !== change.before.revision)
         throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
+      const unmaterialized = change.served.filter((v) => this.catalog.stateOf(change.before.view, v) !== 'materialized');
+      if (unmaterialized.length) throw new NotMaterializedError(change.before.view, unmaterialized);
       const approval = change.useApproval && this.governance.approvals.find((a) => a.view === change.useApproval!.view && a.id === change.useApproval!.id);
       if (change.useApproval && (!approval || approval.usedAt)) throw new InvalidStateError(`approval ${change.useApproval.id} was used by another change meanwhile`);
       if (approval) Object.assign(approval, { usedAt: change.history.at, usedBy: change.history.actor, usedRevision: change.after.revision });
@@ -198,14 +224,27 @@ export class MemoryPointerLog implements PointerLog {
     const audit = await this.audit.append(change.audit, change.history.at, commit, change.chainEnd);
     return { pointer: change.after, history, audit };
   }
+  async beginPurge(start: PurgeStart): Promise<AuditEntry> {
+    const { view, version } = start;
+    return this.audit.append(start.audit, start.at, () => {
+      const pointer = this.byView.get(view);
+      if (pointer?.stable === version || pointer?.candidate?.version === version)
+        throw new InvalidStateError(`version ${version} of '${view}' is being served (stable or candidate); activate, promote or roll back to another first`);
+      this.catalog.transition(view, version, start.at, 'purging', undefined, () => true);
+    });
+  }
   async history(view: string, limit: number) {
     return this.historyEntries.filter((h) => h.view === view).reverse().slice(0, limit);
   }
 }
 
+const MEMORY_PURGE_BATCH = 99;
+
 export class MemoryOnlineStore implements OnlineStore {
   readonly rows = new Map<string, Record<string, FeatureValue>>();
   reads = 0;
+  /** Purge batches are fenced on the version being `purging`, as the DynamoDB adapter's transactions are. */
+  constructor(private readonly catalog?: MemoryCatalog) {}
   async write(view: string, version: number, rows: readonly FeatureRow[]) {
     for (const r of rows) this.rows.set(`${view}#${version}#${r.entity}`, { ...r.values });
     return rows.length;
@@ -216,7 +255,12 @@ export class MemoryOnlineStore implements OnlineStore {
   }
   async purge(view: string, version: number, entities: readonly string[]) {
     let n = 0;
-    for (const entity of entities) if (this.rows.delete(`${view}#${version}#${entity}`)) n++;
+    for (let start = 0; start < entities.length; start += MEMORY_PURGE_BATCH) {
+      // Between batches other work runs (a rebuild may claim the version), as between round trips.
+      await Promise.resolve();
+      if (this.catalog && this.catalog.stateOf(view, version) !== 'purging') throw new PurgeInterruptedError(view, version);
+      for (const entity of entities.slice(start, start + MEMORY_PURGE_BATCH)) if (this.rows.delete(`${view}#${version}#${entity}`)) n++;
+    }
     return n;
   }
 }
@@ -258,12 +302,13 @@ export class MemorySnapshotStore implements SnapshotStore {
 export function memoryDeps(now = () => new Date('2026-11-25T12:00:00Z')) {
   const audit = new MemoryAuditLog();
   const governance = new MemoryGovernance(audit);
+  const catalog = new MemoryCatalog(audit);
   const deps = {
-    catalog: new MemoryCatalog(audit),
-    pointers: new MemoryPointerLog(audit, governance),
+    catalog,
+    pointers: new MemoryPointerLog(audit, governance, catalog),
     audit,
     governance,
-    online: new MemoryOnlineStore(),
+    online: new MemoryOnlineStore(catalog),
     snapshots: new MemorySnapshotStore(),
     clock: { now },
   };
