@@ -79,7 +79,8 @@ export class RewindStack extends Stack {
     });
 
     // This stack's own alarms, plus the teams' model alarms bound in context (contract/alarms.ts).
-    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms, this.serviceName)) };
+    // Filtered on this account and region: a forwarded alarm of another account never triggers a rollback here.
+    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms, this.serviceName), { account: this.account, region: this.region }) };
     this.functions = new RewindFunctions(this, 'Functions', {
       serviceName: this.serviceName,
       storage: this.storage,
