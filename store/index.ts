@@ -5,6 +5,7 @@ import { createDocumentClient, createS3Client } from './clients';
 import { storeConfigFromEnv, type StoreConfig } from './config';
 import { DynamoOnlineStore } from './dynamo-online';
 import { createTablePorts } from './dynamo-ports';
+import { DynamoRefusalLog } from './dynamo-refusal-log';
 import { S3SnapshotStore } from './s3-snapshots';
 
 export { createTablePorts, type TablePorts } from './dynamo-ports';
@@ -14,6 +15,7 @@ export function createDeps(config: StoreConfig = storeConfigFromEnv(), db = crea
   return {
     ...createTablePorts(db, config.tables),
     online: new DynamoOnlineStore(db, config.tables.online),
+    refusals: new DynamoRefusalLog(db, config.tables.refusals),
     snapshots: new S3SnapshotStore(s3, config.snapshotBucket),
     clock: systemClock,
   };

@@ -1,9 +1,10 @@
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../contract/config';
 import { TABLES } from '../../contract/tables';
-import { accessFor } from '../access';
+import { accessFor, canWrite, GOVERNANCE_PARTITIONS, GOVERNANCE_WRITERS } from '../access';
 import { RewindFunction } from './rewind-function';
 import { pascal, type RewindStorage } from './storage';
 
@@ -86,6 +87,18 @@ export class RewindFunctions extends Construct {
         }
         if (spec.usedBy && level === 'none') throw new Error(`contract/tables.ts says ${handler} uses ${spec.id}, but infra/access.ts grants it nothing`);
         fn.bindTable(props.storage.tables[spec.id], spec, level);
+      }
+      if (canWrite(access.tables.versions) && !GOVERNANCE_WRITERS.includes(handler)) {
+        // The policy document shares the versions table: only put-policy may write its partition.
+        fn.functionRole.addToPrincipalPolicy(
+          new PolicyStatement({
+            sid: 'NoGovernanceWrites',
+            effect: Effect.DENY,
+            actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+            resources: [props.storage.tables.versions.tableArn],
+            conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [...GOVERNANCE_PARTITIONS] } },
+          }),
+        );
       }
       fn.bindBucket(props.storage.snapshotBucket, access.bucket);
       if (access.driftAlarms) fn.bindDriftAlarms(access.driftAlarms);
