@@ -1,4 +1,5 @@
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -14,6 +15,17 @@ export interface FunctionProfile {
   /** @default Duration.seconds(10) */
   timeout?: Duration;
 }
+
+/**
+ * Concurrency reserved in the production posture (`rewind:deletionProtection`), by handler:
+ * capacity no flood of API requests can take away. Not reserved otherwise: an account whose
+ * concurrency limit is low (a fresh one: 10) refuses any reservation.
+ */
+export const RESERVED_CONCURRENCY: Readonly<Record<string, number>> = {
+  // An automatic rollback must run when the rest of the account is busy (the API flooded, a
+  // backfill): 2 is enough, as idempotency and the rule's retries carry redeliveries.
+  'alarm-rollback': 2,
+};
 
 /**
  * Sizes that differ from RewindFunction's defaults, and why. HTTP functions stay under API
@@ -53,6 +65,8 @@ export interface RewindFunctionsProps {
   logRemovalPolicy: RemovalPolicy;
   /** REWIND_POINTER_CACHE_MS: serving's staleness bound. */
   pointerCacheMs: number;
+  /** Reserve RESERVED_CONCURRENCY (the production posture). @default false */
+  reserveConcurrency?: boolean;
   /** Extra environment variables of some functions, by handler. */
   environment?: Readonly<Record<string, Record<string, string>>>;
   /** The stack's service (contract/service.ts), given to every function. */
@@ -100,6 +114,8 @@ export class RewindFunctions extends Construct {
           }),
         );
       }
+      const reserved = RESERVED_CONCURRENCY[handler];
+      if (props.reserveConcurrency && reserved !== undefined) (fn.node.defaultChild as CfnFunction).reservedConcurrentExecutions = reserved;
       fn.bindBucket(props.storage.snapshotBucket, access.bucket);
       if (access.driftAlarms) fn.bindDriftAlarms(access.driftAlarms);
       byHandler[handler] = fn;
