@@ -54,6 +54,7 @@ function dynamoActions(handler: string): Record<TableId, Set<string>> {
   const byLogicalId = new Map(tableIds.map((id) => [logicalId(prod.stack.storage.tables[id]), id]));
   const out = Object.fromEntries(tableIds.map((id) => [id, new Set<string>()])) as Record<TableId, Set<string>>;
   for (const statement of statementsOfRole(prod.json, logicalId(fn(handler).functionRole))) {
+    if (statement.Effect === 'Deny') continue; // what it may NOT do (the governance partition): test/infra/paging-and-privilege.test.ts
     const dynamo = actionsOf(statement).filter((a) => a.startsWith('dynamodb:'));
     if (dynamo.length === 0) continue;
     for (const r of resourcesOf(statement)) {
@@ -244,13 +245,20 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     }
   });
 
-  it('every HTTP function can append to the audit log (a refusal is audited), with PutItem and Query', () => {
+  it('every HTTP function can record a refusal (PutItem, UpdateItem on the refusals table), and delete none', () => {
     for (const route of ROUTES) {
-      expect({ handler: route.handler, audit: [...dynamoActions(route.handler).audit] }).toEqual({
-        handler: route.handler,
-        audit: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query']),
-      });
+      const refusals = [...dynamoActions(route.handler).refusals];
+      expect({ handler: route.handler, refusals }).toEqual({ handler: route.handler, refusals: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']) });
+      expect(refusals).not.toContain('dynamodb:DeleteItem');
     }
+  });
+
+  it('only the functions whose use case audits a change can write the audit table (read-only routes cannot)', () => {
+    const auditWriters = allHandlers().filter((h) => dynamoActions(h).audit.has('dynamodb:PutItem')).sort();
+    expect(auditWriters).toEqual(
+      ['activate', 'alarm-rollback', 'create-approval', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'rollback'].sort(),
+    );
+    for (const reader of ['get-online', 'list-views', 'get-view', 'list-audit', 'verify-audit', 'get-policy']) expect([...dynamoActions(reader).audit].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });
 
   it('grants S3 by key prefix only: uploads are signed under uploads/, snapshots written only by deploy', () => {
