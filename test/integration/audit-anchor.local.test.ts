@@ -22,13 +22,14 @@ let rewind: TestRewind;
 let deployer: Caller;
 let viewer: Caller;
 let auditor: Caller;
+let approver: Caller;
 const db = createDocumentClient();
 let table: string;
 
 beforeAll(async () => {
   rewind = await startLocalTestRewind('audit-anchor');
   table = rewind.env.REWIND_AUDIT_TABLE!;
-  [deployer, viewer, auditor] = await Promise.all([rewind.as('dev', ['deployer']), rewind.as('vic', ['viewer']), rewind.as('auditor', ['viewer'])]);
+  [deployer, viewer, auditor, approver] = await Promise.all([rewind.as('dev', ['deployer']), rewind.as('vic', ['viewer']), rewind.as('auditor', ['viewer']), rewind.as('ann', ['approver'], { mfa: true })]);
 });
 afterAll(async () => {
   db.destroy();
@@ -70,9 +71,12 @@ async function verify(): Promise<AuditVerdict> {
 }
 const problemsOf = (verdict: AuditVerdict, view: string) => verdict.problems.filter((p) => p.chain === chainFor(view));
 
-/** One audited request that changes nothing: a viewer's refused rollback. */
+/**
+ * One audited request that moves no pointer: an approval (appended to the view's chain).
+ * Refusals no longer are: they go to the refusal log, which has no chain (issue 15 item 6).
+ */
 async function refusedRollback(view: string, i = 0): Promise<void> {
-  expect((await viewer.post(`/views/${view}/rollback`, { reason: `attempt ${i}` })).status).toBe(403);
+  expect((await approver.post(`/views/${view}/approvals`, { action: 'rollback', reason: `attempt ${i}` })).status).toBe(201);
 }
 
 // First, while every chain of this suite is whole: the whole verdict can be asserted.
@@ -84,7 +88,7 @@ it('keeps one head at the newest entry through 20 concurrent audited requests on
 
   const entries = await entriesOf(view);
   expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
-  expect(entries.filter((e) => e.outcome === 'denied')).toHaveLength(20);
+  expect(entries.filter((e) => e.actor === approver.sub)).toHaveLength(20);
   expect(await headOf(view)).toMatchObject({ lastSeq: 22, lastHash: entries.at(-1)!.hash, at: entries.at(-1)!.at });
 
   const verdict = await verify();
