@@ -54,15 +54,30 @@ export interface RuleSpec {
 }
 
 /**
+ * The account and region whose alarms may trigger a rollback. The stack passes its own
+ * (`Aws.ACCOUNT_ID`, `Aws.REGION`, tokens resolved at deploy); the local runtime, with one
+ * account, passes none.
+ */
+export interface AlarmOrigin {
+  account?: string;
+  region?: string;
+}
+
+/**
  * "A Rewind alarm went to ALARM". Only the transition into ALARM is matched: OK and
  * INSUFFICIENT_DATA changes never roll anything back.
  *
  * @example alarmRollbackPattern() // matches alarms named `rewind-…` (the default stack's)
  * @example alarmRollbackPattern(['rewind-rewinddev-', 'ml-churn-']) // another stack's, and a team's own model alarms
+ * @example alarmRollbackPattern(['rewind-'], { account: '123456789012', region: 'eu-west-1' }) // only that account's, in that region
  */
-export function alarmRollbackPattern(prefixes: readonly string[] = [REWIND_ALARM_PREFIX]): EventPattern {
+export function alarmRollbackPattern(prefixes: readonly string[] = [REWIND_ALARM_PREFIX], where: AlarmOrigin = {}): EventPattern {
   if (prefixes.length === 0 || prefixes.some((p) => p === '')) throw new Error('alarm name prefixes must be non-empty');
   return {
+    // Another account's alarm events reach this bus only if someone forwards them; they keep
+    // their account and region, and must never roll back this stack's views.
+    ...(where.account !== undefined ? { account: [where.account] } : {}),
+    ...(where.region !== undefined ? { region: [where.region] } : {}),
     source: ['aws.cloudwatch'],
     'detail-type': ['CloudWatch Alarm State Change'],
     detail: {

@@ -17,7 +17,7 @@ export interface GlobalIndex {
 
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name and of the environment variable. */
-  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency';
+  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals';
   /** Environment variable that carries the physical table name to every function. */
   envVar: string;
   partitionKey: KeyAttribute;
@@ -124,6 +124,16 @@ export const TABLES: readonly TableSpec[] = [
     ttlAttribute: 'expiration',
     usedBy: ['alarm-rollback'],
     purpose: 'Powertools idempotency records: one alarm transition rolls back once',
+  },
+  {
+    id: 'refusals',
+    envVar: 'REWIND_REFUSALS_TABLE',
+    // pk = `${view or *}#${shard}` (one refusal, sk `${at}#${uuid}`) or `${view or *}#agg` (a
+    // principal's flood folded per minute, sk `${minute}#agg#${actor}`): store/dynamo-refusal-log.ts.
+    // Apart from the audit table so that refusals never contend with a view's chain head.
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    purpose: 'append-only log of refused requests (403), apart from the audit chains, aggregated per principal and minute under flood',
   },
 ] as const;
 

@@ -18,6 +18,7 @@
  * state transition (see functions/alarm-rollback.ts).
  */
 import * as z from 'zod';
+import { driftAlarmPrefix, METRICS_NAMESPACE, viewDriftAlarmPrefix } from '../contract/alarms';
 import type { Deps } from './deps';
 import { NoRollbackTargetError, RevisionConflictError } from './errors';
 import { rollbackView, type PointerChangeResult } from './pointer-changes';
@@ -32,6 +33,9 @@ const AlarmEventSchema = z.object({
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   source: z.literal('aws.cloudwatch'),
   time: z.string().optional(),
+  // Where the alarm lives. EventBridge sets both; the rule filters on them and so does screenAlarm.
+  account: z.string().optional(),
+  region: z.string().optional(),
   detail: z.object({
     alarmName: z.string().min(1),
     state: z.object({
@@ -46,7 +50,7 @@ const AlarmEventSchema = z.object({
             z.object({
               metricStat: z
                 .object({
-                  metric: z.object({ dimensions: z.record(z.string(), z.string()).optional() }).optional(),
+                  metric: z.object({ namespace: z.string().optional(), dimensions: z.record(z.string(), z.string()).optional() }).optional(),
                 })
                 .optional(),
             }),
@@ -65,6 +69,10 @@ export interface AlarmFired {
   firedAt: Date;
   /** Dimensions of the alarm's metric(s), merged. */
   dimensions: Record<string, string>;
+  /** Namespace of each metric the alarm watches (`''` for a metric-math one; none: a composite alarm). */
+  namespaces?: string[];
+  account?: string;
+  region?: string;
 }
 
 export type ParsedAlarm = { ok: true; alarm: AlarmFired } | { ok: false; problem: string };
@@ -83,7 +91,12 @@ export function parseAlarmEvent(event: unknown): ParsedAlarm {
   const { detail } = parsed.data;
   const firedAt = new Date(detail.state.timestamp);
   const dimensions: Record<string, string> = {};
-  for (const m of detail.configuration?.metrics ?? []) Object.assign(dimensions, m.metricStat?.metric?.dimensions ?? {});
+  const namespaces: string[] = [];
+  for (const m of detail.configuration?.metrics ?? []) {
+    Object.assign(dimensions, m.metricStat?.metric?.dimensions ?? {});
+    // A metric-math expression has no metricStat: it names no namespace, and proves nothing.
+    namespaces.push(m.metricStat?.metric?.namespace ?? '');
+  }
   return {
     ok: true,
     alarm: {
@@ -93,8 +106,68 @@ export function parseAlarmEvent(event: unknown): ParsedAlarm {
       reason: detail.state.reason ?? `alarm ${detail.alarmName} is in ${detail.state.value}`,
       firedAt,
       dimensions,
+      namespaces,
+      ...(parsed.data.account !== undefined ? { account: parsed.data.account } : {}),
+      ...(parsed.data.region !== undefined ? { region: parsed.data.region } : {}),
     },
   };
+}
+
+/** What a stack trusts an alarm by: its own service, account and region, and the model alarms it was configured with. */
+export interface AlarmTrust {
+  /** The stack's service (POWERTOOLS_SERVICE_NAME): its drift alarms carry it as the `service` dimension and in their names. */
+  service: string;
+  /** The account the handler runs in; an alarm of another account is forged or forwarded. Unset: not checked (the rule filters it). */
+  account?: string;
+  /** Likewise, the region. */
+  region?: string;
+  /** The exact names of the model alarms bound in REWIND_MODEL_ALARMS. */
+  modelAlarmNames: readonly string[];
+}
+
+export type Screened = { trusted: true; as: 'drift-alarm' | 'model-alarm' } | { trusted: false; why: string };
+
+/**
+ * Whether an alarm state change is one this stack may roll back on, before anything is read
+ * or written. An automatic rollback needs no approval, so the trigger itself is the
+ * authorization: anyone who can `PutMetricData` into some namespace, create an alarm, or
+ * `SetAlarmState` can produce a state-change event, and only what the stack itself set up is
+ * trusted:
+ *  - the alarm is in this account and region (when they are known);
+ *  - a model alarm is trusted by its exact bound name (a team's own alarm: any metric);
+ *  - any other alarm must be a drift alarm of this stack: named under its view's drift-alarm
+ *    prefix (contract/alarms.ts), every metric in namespace `Rewind`, with this stack's
+ *    `service` dimension (present, not merely "not another one") and a `view` dimension.
+ *
+ * Residual trust, which IAM must carry: a principal allowed to `PutMetricData` into `Rewind`
+ * with this service's dimensions, or to `SetAlarmState` on the drift alarms, can still trigger
+ * a rollback (infra grants neither beyond the monitor and sync-alarms).
+ *
+ * @example screenAlarm(alarm, { service: 'rewind', modelAlarmNames: [] }) // { trusted: false, why: "metric namespace is 'Custom', not 'Rewind'" }
+ */
+export function screenAlarm(alarm: AlarmFired, trust: AlarmTrust): Screened {
+  if (trust.account !== undefined && alarm.account !== trust.account)
+    return { trusted: false, why: `alarm of account ${alarm.account ?? '(none)'}, not this stack's ${trust.account}` };
+  if (trust.region !== undefined && alarm.region !== trust.region)
+    return { trusted: false, why: `alarm of region ${alarm.region ?? '(none)'}, not this stack's ${trust.region}` };
+  if (trust.modelAlarmNames.includes(alarm.alarmName)) return { trusted: true, as: 'model-alarm' };
+
+  const prefix = driftAlarmPrefix(trust.service);
+  if (!alarm.alarmName.startsWith(prefix))
+    return { trusted: false, why: `'${alarm.alarmName}' is neither a drift alarm of this stack (${prefix}…) nor a bound model alarm` };
+  const namespaces = alarm.namespaces ?? [];
+  if (namespaces.length === 0) return { trusted: false, why: 'the alarm watches no metric (metric math or composite): not a drift alarm' };
+  const foreign = namespaces.find((n) => n !== METRICS_NAMESPACE);
+  if (foreign !== undefined) return { trusted: false, why: `metric namespace is '${foreign}', not '${METRICS_NAMESPACE}'` };
+  const service = alarm.dimensions.service;
+  if (service !== trust.service)
+    return { trusted: false, why: service === undefined ? `the metric has no service dimension (this stack's is ${trust.service})` : `the metric's service is ${service}, not this stack's ${trust.service}` };
+  const view = alarm.dimensions.view;
+  if (view === undefined) return { trusted: false, why: 'the metric has no view dimension' };
+  // The name must be this view's own: a lookalike `rewind-drift-orders-…` alarm on view `payments` is not orders' alarm.
+  if (!alarm.alarmName.startsWith(viewDriftAlarmPrefix(view, trust.service)))
+    return { trusted: false, why: `'${alarm.alarmName}' is not one of view ${view}'s drift alarms (${viewDriftAlarmPrefix(view, trust.service)}…)` };
+  return { trusted: true, as: 'drift-alarm' };
 }
 
 export interface ModelBinding {

@@ -1,5 +1,6 @@
 import type { ArtifactInvalidator } from './artifacts';
 import type { AuditLog, Clock, Governance, OnlineStore, PointerLog, SnapshotStore, VersionCatalog } from './ports';
+import type { RefusalLog } from './ports/refusal-log';
 
 /**
  * Everything a use case may touch, injected so core/ never constructs an AWS client. A use
@@ -10,6 +11,8 @@ export interface Deps {
   catalog: VersionCatalog;
   pointers: PointerLog;
   audit: AuditLog;
+  /** Where refused requests are recorded (apart from the chains); absent: on the audit log itself (in-memory tests). */
+  refusals?: RefusalLog;
   governance: Governance;
   online: OnlineStore;
   snapshots: SnapshotStore;

@@ -46,8 +46,12 @@ export async function getHistory(deps: Pick<Deps, 'pointers' | 'catalog'>, view:
  * // what did alice do on payments, and what was she refused?
  * await listAudit(deps, { view: 'payments', actor: 'alice', limit: 50 });
  */
-export async function listAudit(deps: Pick<Deps, 'audit'>, options: AuditFilter): Promise<AuditEntry[]> {
-  return deps.audit.listAudit(options);
+export async function listAudit(deps: Pick<Deps, 'audit' | 'refusals'>, options: AuditFilter): Promise<AuditEntry[]> {
+  // Refusals live apart from the chains (core/ports/refusal-log.ts) but are listed with them:
+  // the newest `limit` of both, merged by time.
+  const [entries, refusals] = await Promise.all([deps.audit.listAudit(options), deps.refusals ? deps.refusals.listRefusals(options) : []]);
+  if (refusals.length === 0) return entries;
+  return [...entries, ...refusals].sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? 1 : -1)).slice(0, options.limit);
 }
 
 // The audit verdict grew checks beyond the table (signed checkpoints, history citations) and

@@ -7,8 +7,9 @@
  * Idempotent with Powertools idempotency, keyed on the alarm's state transition
  * (alarm name + state timestamp): EventBridge delivers at least once, and a redelivered
  * event must not roll back a second time (which, with no target named, would walk the view
- * one more version back). Malformed events are logged and ignored before any of that; they
- * carry no key to be idempotent on.
+ * one more version back). Malformed events, and alarms this stack did not set up (another
+ * account's, another namespace's, no `service` dimension, a lookalike name: core/auto-rollback.ts
+ * screenAlarm), are logged at WARN with why and ignored before any of that, writing nothing.
  *
  * The `FeatureViewRolledBack` event is not published here: the rollback's history entry is
  * the outbox (the history table's stream → EventBridge), so a committed rollback always gets
@@ -27,7 +28,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { Context } from 'aws-lambda';
 import { parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
 import { config } from '../contract/config';
-import { autoRollback, parseAlarmEvent, type AutoRollbackResult } from '../core/auto-rollback';
+import { autoRollback, parseAlarmEvent, screenAlarm, type AutoRollbackResult } from '../core/auto-rollback';
 import { dynamoDbClient } from '../store/clients';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
@@ -75,6 +76,12 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
   return rollBackOnce;
 }
 
+/** `arn:aws:lambda:<region>:<account>:function:<name>`: where this function, and so this stack, runs. */
+function accountOf(context: Context): string | undefined {
+  const account = context.invokedFunctionArn?.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
+
 const handle = async (event: unknown, context: Context): Promise<AlarmRollbackResult> => {
   const parsed = parseAlarmEvent(event);
   if (!parsed.ok) {
@@ -82,6 +89,16 @@ const handle = async (event: unknown, context: Context): Promise<AlarmRollbackRe
     return { ignored: parsed.problem };
   }
   const { alarm } = parsed;
+  // Before idempotency and before any read: a forged or foreign alarm leaves no trace but this WARN.
+  // The rule already filters account and region; the account is checked again here because a
+  // rule can be edited, or the function invoked directly by whoever may invoke it.
+  bindings ??= parseModelAlarmBindings(config.modelAlarms());
+  const account = accountOf(context);
+  const screened = screenAlarm(alarm, { service: SERVICE_NAME, ...(account ? { account } : {}), modelAlarmNames: bindings.map((b) => b.alarmName) });
+  if (!screened.trusted) {
+    logger.warn(`ignored an alarm this stack does not trust: ${screened.why}`, { alarmName: alarm.alarmName, account: alarm.account, region: alarm.region, dimensions: alarm.dimensions, namespaces: alarm.namespaces });
+    return { ignored: screened.why };
+  }
   logger.appendKeys({ alarmName: alarm.alarmName, eventId: alarm.eventId });
   try {
     idempotencyConfig.registerLambdaContext(context);

@@ -7,7 +7,8 @@
  * FeatureViewActivated, …CanaryStarted, …ShadowStarted, …Promoted, …RolledBack).
  *
  * Invoked by hand with `{ "views": ["user_profile"] }` or `{ "all": true }`, it syncs those
- * views; with `{ "purgeAll": true }` it deletes every drift alarm of its service.
+ * views; `{ "purgeAll": true }` by hand is refused (see PURGE_REFUSAL): only the custom
+ * resource's Delete purges.
  *
  * It is also the handler of the stack's custom resource (infra/constructs/drift-alarm-lifecycle.ts,
  * through the CDK Provider framework, which invokes it synchronously and answers
@@ -28,14 +29,22 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { config } from '../contract/config';
-import { createSyncAlarmsHandler, type DriftAlarmsResourceResponse, type PurgeDriftAlarmsResult, type SyncAlarmsResult } from '../core/alarm-sync';
+import { createSyncAlarmsHandler, purgeRequested, type DriftAlarmsResourceResponse, type PurgeDriftAlarmsResult, type SyncAlarmsResult } from '../core/alarm-sync';
 import { cloudFormationClient, cloudWatchClient, documentClient } from '../store/clients';
 import { CloudFormationStackStatus } from '../store/cloudformation-stack';
 import { CloudWatchDriftAlarms } from '../store/cloudwatch-alarms';
 import { createTablePorts } from '../store/dynamo-ports';
 import { logger, SERVICE_NAME, tracer } from './commons/powertools';
 
-type Result = SyncAlarmsResult | PurgeDriftAlarmsResult | DriftAlarmsResourceResponse;
+type Result = SyncAlarmsResult | PurgeDriftAlarmsResult | DriftAlarmsResourceResponse | { refused: string };
+
+/**
+ * Purging every drift alarm blinds automatic rollback for the whole stack, so it happens only
+ * when CloudFormation deletes the stack (the custom resource's Delete, which core checks against
+ * the stack's own status). A direct `{ "purgeAll": true }`, from anyone who may invoke this
+ * function, is refused and logged.
+ */
+export const PURGE_REFUSAL = 'purgeAll is done only by the stack\'s custom resource when the stack is deleted; delete the stack, or let the next sync remove alarms a view no longer needs';
 
 // The tracer does not record responses here: a sync of every view lists every alarm, which
 // can outgrow an X-Ray segment (64 KB); the log has them.
@@ -67,4 +76,10 @@ function configured(): ReturnType<typeof createSyncAlarmsHandler> {
 export const handler = middy<unknown, Result>()
   .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
-  .handler((event: unknown, context: Context) => configured()(event, { remainingMs: () => context.getRemainingTimeInMillis() }));
+  .handler(async (event: unknown, context: Context): Promise<Result> => {
+    if (purgeRequested(event)) {
+      logger.warn('refused a direct purgeAll', { refused: PURGE_REFUSAL });
+      return { refused: PURGE_REFUSAL };
+    }
+    return configured()(event, { remainingMs: () => context.getRemainingTimeInMillis() });
+  });

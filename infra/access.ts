@@ -20,12 +20,18 @@ export type TableId = TableSpec['id'];
  * - `put`: PutItem only (serving's sample batches).
  * - `append`: PutItem and Query, no update or delete: the audit chain (query the head, put the
  *   next entry and the moved head under conditions, in one transaction) and history entries.
- *   Every HTTP function appends to the audit table, because any route may refuse a caller and
- *   a refusal is audited.
+ *   Only the functions whose use case audits a change hold it on the audit table: refusals
+ *   go to the refusals table (`record`), so a read-only route cannot write the audit table at all.
+ *   What IAM cannot do: force the condition. A function that holds `append` can, through a
+ *   direct PutItem, overwrite an entry of a chain; the chain's hashes and heads detect it
+ *   (GET /audit/verify), and the signed checkpoints bound what can be rewritten unseen.
  * - `read-append`: both, for the functions that read the audit log and may also refuse.
+ * - `record`: PutItem and UpdateItem, no read, no delete: the refusal log (a conditional Put per
+ *   refusal, an `ADD` per refusal folded into a flood's aggregate).
+ * - `read-record`: `record` and read, for GET /audit, which lists refusals with the entries.
  * - `write`: read plus PutItem, UpdateItem, DeleteItem, BatchWriteItem.
  */
-export type TableAccess = 'none' | 'read' | 'put' | 'append' | 'read-append' | 'write';
+export type TableAccess = 'none' | 'read' | 'put' | 'append' | 'read-append' | 'record' | 'read-record' | 'write';
 
 // ConditionCheckItem reads only: a transaction's check that a state holds (a pointer change checks its versions are materialized).
 const READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem'];
@@ -34,6 +40,8 @@ export const DYNAMODB_ACTIONS: Record<Exclude<TableAccess, 'none'>, readonly str
   put: ['dynamodb:PutItem'],
   append: ['dynamodb:PutItem', 'dynamodb:Query'],
   'read-append': [...READ, 'dynamodb:PutItem'],
+  record: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  'read-record': [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   write: [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
 };
 
@@ -91,17 +99,25 @@ export interface FunctionAccess {
  * What every HTTP function has. Each request is judged by the policy document in force
  * (stored in the versions table; functions/commons/policy-cache.ts) and, for tiered decisions, by
  * the view's tier (its pointer and version records: core/authorization.ts), so every
- * route reads versions and pointers. Any route may refuse a caller, and a refusal is audited.
+ * route reads versions and pointers. Any route may refuse a caller, and a refusal is recorded
+ * in the refusal log (core/ports/refusal-log.ts), not in the audit table.
  */
 const httpBase: Record<TableId, TableAccess> = {
   versions: 'read',
   pointers: 'read',
   history: 'none',
-  audit: 'append',
+  audit: 'none',
   online: 'none',
   samples: 'none',
   idempotency: 'none',
+  refusals: 'record',
 };
+
+/** A route whose use case audits what it changes (one hash-chained entry per change). */
+const audits: Record<TableId, TableAccess> = { ...httpBase, audit: 'append' };
+
+/** What a function that serves no HTTP route has as a base: it refuses no caller. */
+const notHttp: Record<TableId, TableAccess> = { ...httpBase, refusals: 'none' };
 
 /**
  * The pointer-moving paths: activation, rollback (manual and from an alarm) and deploy, which
@@ -109,7 +125,7 @@ const httpBase: Record<TableId, TableAccess> = {
  * the same one transaction). Each may rematerialize a purged version from its snapshot.
  */
 const movesPointers: FunctionAccess = {
-  tables: { ...httpBase, versions: 'write', pointers: 'write', history: 'append', online: 'write' },
+  tables: { ...audits, versions: 'write', pointers: 'write', history: 'append', online: 'write' },
   bucket: { read: [SNAPSHOTS_PREFIX] },
   // No event bus: pointer and artifact events leave through the history outbox
   // (publish-pointer-events), from the entry written in the change's own transaction.
@@ -125,14 +141,14 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'list-versions': { tables: httpBase, bucket: {} },
   'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
-  'list-audit': { tables: { ...httpBase, audit: 'read-append' }, bucket: {} },
+  'list-audit': { tables: { ...httpBase, audit: 'read', refusals: 'read-record' }, bucket: {} },
   // The chains, the history's citations of them, and the signed checkpoints they must extend.
-  'verify-audit': { tables: { ...httpBase, history: 'read', audit: 'read-append' }, bucket: { read: [CHECKPOINTS_PREFIX] }, checkpointKey: 'verify' },
+  'verify-audit': { tables: { ...httpBase, history: 'read', audit: 'read' }, bucket: { read: [CHECKPOINTS_PREFIX] }, checkpointKey: 'verify' },
   // POST /audit/checkpoints: audits the request, reads every chain's end, signs, stores.
-  'create-audit-checkpoint': { tables: { ...httpBase, audit: 'read-append' }, bucket: { read: [CHECKPOINTS_PREFIX], write: [CHECKPOINTS_PREFIX] }, checkpointKey: 'sign' },
+  'create-audit-checkpoint': { tables: { ...audits, audit: 'read-append' }, bucket: { read: [CHECKPOINTS_PREFIX], write: [CHECKPOINTS_PREFIX] }, checkpointKey: 'sign' },
   // Scheduled: the same without a caller (nothing audited, no policy read).
   'audit-checkpoint': {
-    tables: { ...httpBase, versions: 'none', pointers: 'none', audit: 'read' },
+    tables: { ...notHttp, versions: 'none', pointers: 'none', audit: 'read' },
     bucket: { read: [CHECKPOINTS_PREFIX], write: [CHECKPOINTS_PREFIX] },
     checkpointKey: 'sign',
   },
@@ -140,7 +156,7 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Plan, then apply: the same checks as a deploy (data file, baseline profiles), no writes.
   'plan-version': { tables: httpBase, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX] } },
   // Deletes a version's rows, listed by its snapshot.
-  'purge-version': { tables: { ...httpBase, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
+  'purge-version': { tables: { ...audits, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
     tables: movesPointers.tables,
     // Reads the caller's data file (an upload, or an earlier snapshot) and the baseline's
@@ -154,27 +170,27 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'disable-feature': movesPointers,
   'enable-feature': movesPointers,
   // Approvals and the policy document live in the versions table (store/dynamo-governance.ts).
-  'create-approval': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
+  'create-approval': { tables: { ...audits, versions: 'write' }, bucket: {} },
   'list-approvals': { tables: httpBase, bucket: {} },
   'get-policy': { tables: httpBase, bucket: {} },
   // PUT /policy stores a proposal (or, with break-glass, a revision); approving one writes the
   // revision and marks the proposal applied (an UpdateItem) in one transaction.
-  'put-policy': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
+  'put-policy': { tables: { ...audits, versions: 'write' }, bucket: {} },
   'list-policy-proposals': { tables: httpBase, bucket: {} },
-  'approve-policy-proposal': { tables: { ...httpBase, versions: 'write' }, bucket: {} },
+  'approve-policy-proposal': { tables: { ...audits, versions: 'write' }, bucket: {} },
   // Idempotency records: one rollback per alarm transition (Powertools idempotency).
-  'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write' } },
+  'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write', refusals: 'none' } },
   // Scheduled: promotes canaries and shadows whose bake passed with no drift alarm since
   // their start (core/bake.ts), as a pointer change like any other.
-  'promote-canaries': { ...movesPointers, driftAlarms: 'read' },
+  'promote-canaries': { ...movesPointers, tables: { ...movesPointers.tables, refusals: 'none' }, driftAlarms: 'read' },
   // On pointer events: reads the served version's monitor policy, puts and deletes the
   // view's drift alarms. Audits nothing (it changes no Rewind state) and reads no data.
   // As the drift-alarm custom resource's handler it also reads its own stack's status
   // (cloudformation:DescribeStacks, granted by infra/constructs/drift-alarm-lifecycle.ts).
-  'sync-alarms': { tables: { ...httpBase, audit: 'none' }, bucket: {}, driftAlarms: 'manage' },
+  'sync-alarms': { tables: notHttp, bucket: {}, driftAlarms: 'manage' },
   // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
   'drift-monitor': {
-    tables: { ...httpBase, audit: 'none', samples: 'read' },
+    tables: { ...notHttp, samples: 'read' },
     bucket: { read: [SNAPSHOTS_PREFIX] },
   },
 };
@@ -184,6 +200,18 @@ export function accessFor(handler: string): FunctionAccess {
   if (!access) throw new Error(`no access entry for function '${handler}': add it to infra/access.ts`);
   return access;
 }
+
+/**
+ * The versions-table partition of the policy document (store/dynamo-governance.ts): only the
+ * route that changes the policy may write it. Every other function that writes the versions
+ * table gets an explicit Deny on `dynamodb:LeadingKeys` = this partition.
+ * What IAM cannot separate: approvals live in their view's partition (sort key `approval#…`),
+ * and IAM conditions see only the leading (partition) key, so a function that writes the
+ * versions table could write an approval item; the approval's audit entry and its chain are
+ * what shows one that no approver made.
+ */
+export const GOVERNANCE_PARTITIONS: readonly string[] = ['#policy'];
+export const GOVERNANCE_WRITERS: readonly string[] = ['put-policy'];
 
 /** Handlers allowed to create or change items of a table. */
 export function writersOf(table: TableId): string[] {

@@ -1,4 +1,5 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { alarmNamePrefixes, MODEL_ALARMS_ENV } from '../contract/alarms';
@@ -12,6 +13,7 @@ import { AuditCheckpointKey } from './constructs/audit-checkpoints';
 import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
 import { ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
+import type { RewindFunction } from './constructs/rewind-function';
 import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
@@ -62,6 +64,8 @@ export class RewindStack extends Stack {
   public readonly driftAlarms: DriftAlarmLifecycle;
   public readonly checkpointKey: AuditCheckpointKey;
   public readonly auditCheckpoints: ScheduledRun;
+  /** The ops topic this stack created (production posture without `rewind:opsTopicArn`). */
+  public readonly opsTopic?: Topic;
 
   constructor(scope: Construct, id: string, props: RewindStackProps) {
     super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
@@ -76,6 +80,18 @@ export class RewindStack extends Stack {
       );
     }
 
+    // Pages must reach someone: in the production posture an ops topic is given
+    // (`rewind:opsTopicArn`) or created here, to be subscribed to; elsewhere it stays optional.
+    if (!config.opsTopicArn && config.deletionProtection) {
+      this.opsTopic = new Topic(this, 'OpsTopic', { displayName: `Rewind ${this.stackName} operations`, enforceSSL: true });
+      Validations.of(this.opsTopic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason: 'CloudWatch alarm actions cannot publish to a topic encrypted with the AWS managed key, and the notifications carry alarm names and states only: no data to protect.',
+      });
+      new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the on-call (email, chat, pager) to this topic: every ops alarm notifies it' });
+    }
+    const opsTopicArn = config.opsTopicArn ?? this.opsTopic?.topicArn;
+
     this.storage = new RewindStorage(this, 'Storage', {
       deletionProtection: config.deletionProtection,
       snapshotRetentionDays: config.snapshotRetentionDays,
@@ -86,7 +102,8 @@ export class RewindStack extends Stack {
     this.checkpointKey = new AuditCheckpointKey(this, 'AuditCheckpointKey', { removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY });
 
     // This stack's own alarms, plus the teams' model alarms bound in context (contract/alarms.ts).
-    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms, this.serviceName)) };
+    // Filtered on this account and region: a forwarded alarm of another account never triggers a rollback here.
+    const rule = { ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(config.modelAlarms, this.serviceName), { account: this.account, region: this.region }) };
     this.functions = new RewindFunctions(this, 'Functions', {
       serviceName: this.serviceName,
       storage: this.storage,
@@ -94,6 +111,7 @@ export class RewindStack extends Stack {
       logRetention,
       logRemovalPolicy,
       pointerCacheMs: config.pointerCacheMs,
+      reserveConcurrency: config.deletionProtection,
       environment: { [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } },
       checkpointKey: { key: this.checkpointKey.key, retired: config.retiredCheckpointKeyArns },
     });
@@ -112,7 +130,7 @@ export class RewindStack extends Stack {
     this.rollbackAutomation = new RollbackAutomation(this, 'RollbackAutomation', {
       rule,
       handler: this.functions.get(rule.handler),
-      ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+      ...(opsTopicArn ? { opsTopicArn } : {}),
     });
 
     this.pointerEvents = new PointerEvents(this, 'PointerEvents', {
@@ -120,7 +138,7 @@ export class RewindStack extends Stack {
       historyTable: this.storage.tables.history,
       logRetention,
       logRemovalPolicy,
-      ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+      ...(opsTopicArn ? { opsTopicArn } : {}),
     });
     // The pointer-change paths announce derived artifacts on the same bus.
 
@@ -132,7 +150,7 @@ export class RewindStack extends Stack {
       eventBus: this.pointerEvents.bus,
       deadLetterDescription:
         "A view's drift alarms could not be synced after all retries: its alarms may not match the version it serves. Invoke sync-alarms with {\"views\": [\"<view>\"]} once the cause is fixed.",
-      ...(config.opsTopicArn ? { opsTopicArn: config.opsTopicArn } : {}),
+      ...(opsTopicArn ? { opsTopicArn } : {}),
     });
 
     // Deploy syncs every view's drift alarms; destroy purges them (the rule goes first).
@@ -160,12 +178,42 @@ export class RewindStack extends Stack {
       intervalMinutes: config.checkpointIntervalMinutes,
     });
 
+    // The two functions an automatic rollback passes through: any error or throttle pages.
+    const watched: [string, RewindFunction][] = [
+      ['alarm-rollback', this.functions.get(rule.handler)],
+      ['pointer-events-publisher', this.pointerEvents.publisher],
+    ];
+    for (const [name, fn] of watched) {
+      opsAlarm(this, `${pascal(name)}ErrorsAlarm`, {
+        name: `${name}-errors`,
+        description: `Rewind ${fn.handlerName} failed: an automatic rollback or a pointer event may be late or lost. Read its log group; the dead-letter or failure queue holds what gave up.`,
+        metric: fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+        threshold: 1,
+        ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
+      });
+      opsAlarm(this, `${pascal(name)}ThrottlesAlarm`, {
+        name: `${name}-throttles`,
+        description: `Rewind ${fn.handlerName} was throttled: the account's concurrency is exhausted, and rollbacks or pointer events wait.`,
+        metric: fn.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
+        threshold: 1,
+        ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
+      });
+    }
+    opsAlarm(this, 'PointerEventsIteratorAgeAlarm', {
+      name: 'pointer-events-iterator-age',
+      description: 'The history stream is more than 5 minutes behind: pointer events (and the drift-alarm syncs they trigger) are late. Check the publisher\'s errors and the failure queue.',
+      metric: this.pointerEvents.publisher.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 5 * 60_000,
+      evaluationPeriods: 3,
+      ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
+    });
+
     opsAlarm(this, 'Api5xxAlarm', {
       name: 'api-5xx',
       description: 'The Rewind API answered with server errors: check the functions\' logs (errors carry the request id of the access log).',
       metric: this.api.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: config.api5xxAlarmThreshold,
-      ...(config.opsTopicArn ? { topicArn: config.opsTopicArn } : {}),
+      ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Rewind API (REWIND_API_URL)' });
@@ -178,7 +226,7 @@ export class RewindStack extends Stack {
     new CfnOutput(this, 'AlarmRollbackDeadLetterQueueUrl', { value: this.rollbackAutomation.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'SyncAlarmsFunctionName', {
       value: this.functions.get(SYNC_ALARMS_RULE.handler).functionName,
-      description: 'the drift-alarm sync: {"views": ["<view>"]} or {"all": true} resyncs by hand; {"purgeAll": true} deletes every drift alarm of this stack',
+      description: 'the drift-alarm sync: {"views": ["<view>"]} or {"all": true} resyncs by hand (a direct purgeAll is refused: only the stack\'s deletion purges)',
     });
     new CfnOutput(this, 'AlarmSyncDeadLetterQueueUrl', { value: this.alarmSync.deadLetterQueue.queueUrl, description: 'pointer events whose drift alarms could not be synced' });
   }

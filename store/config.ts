@@ -14,7 +14,7 @@ export function requireEnv(name: string, env: Env = process.env): string {
 }
 
 /** Tables every function uses; the others (`usedBy` in contract/tables.ts) are read where needed. */
-export type SharedTableId = 'versions' | 'pointers' | 'history' | 'audit' | 'online';
+export type SharedTableId = 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'refusals';
 export type TableNames = Record<SharedTableId, string>;
 
 export interface StoreConfig {

@@ -13,6 +13,7 @@ import { ChainAppendWriter } from './dynamo-chain-append';
 import { DynamoGovernance } from './dynamo-governance';
 import { DynamoOnlineStore } from './dynamo-online';
 import { DynamoPointerLog } from './dynamo-pointer-log';
+import { DynamoRefusalLog } from './dynamo-refusal-log';
 
 export type TablePorts = Pick<Deps, 'catalog' | 'pointers' | 'audit' | 'governance'>;
 
@@ -37,6 +38,6 @@ export function createServingDeps(db: DynamoDBDocumentClient): ServingDeps {
 }
 
 /** The ports serving's HTTP edge judges and audits refusals with (the policy, the audit log). */
-export function createServingEdge(db: DynamoDBDocumentClient): TablePorts {
-  return createTablePorts(db, tablesFromEnv());
+export function createServingEdge(db: DynamoDBDocumentClient): TablePorts & Pick<Deps, 'refusals'> {
+  return { ...createTablePorts(db, tablesFromEnv()), refusals: new DynamoRefusalLog(db, tableNameFromEnv('refusals')) };
 }

@@ -71,12 +71,19 @@ export function createPublisher(client: EventsClient, eventBusName: () => string
     const records = event.Records.filter((r) => r.eventName === 'INSERT');
     const pending: Pending[] = [];
     let malformed: DynamoDBRecord | undefined;
-    for (const record of records) {
+    for (const [index, record] of records.entries()) {
       try {
         for (const entry of historyEvents(historyEntryOf(record), eventBusName())) pending.push({ record, entry });
       } catch (error) {
-        // Publish what precedes it, then stop here: retries end in the on-failure queue.
         log.error('cannot publish stream record', { error: error as Error, sequenceNumber: record.dynamodb?.SequenceNumber });
+        // A malformed record never gets better. Reporting it as a partial failure would make
+        // Lambda retry the batch FROM it, all retries long, and then send that whole batch
+        // (the good records behind it too) to the failure queue. Instead: when it is first,
+        // and not alone, fail the invocation, so that the mapping bisects the batch until the
+        // record is alone; alone, it is reported, retried a few times, and its position goes
+        // to the failure queue while the shard moves on. When records precede it, those are
+        // published first and it is reported: the next batch starts with it.
+        if (index === 0 && records.length > 1) throw new MalformedHistoryRecordError(`malformed record first in a batch of ${records.length}: bisect`, record.dynamodb?.SequenceNumber);
         malformed = record;
         break;
       }

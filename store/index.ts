@@ -6,6 +6,7 @@ import { storeConfigFromEnv, type StoreConfig } from './config';
 import { DynamoOnlineStore } from './dynamo-online';
 import { createTablePorts } from './dynamo-ports';
 import { materializationSk } from './dynamo-query';
+import { DynamoRefusalLog } from './dynamo-refusal-log';
 import { S3SnapshotStore } from './s3-snapshots';
 
 export { createTablePorts, type TablePorts } from './dynamo-ports';
@@ -15,6 +16,7 @@ export function createDeps(config: StoreConfig = storeConfigFromEnv(), db = crea
   return {
     ...createTablePorts(db, config.tables),
     online: new DynamoOnlineStore(db, config.tables.online, { materializations: { table: config.tables.versions, key: materializationSk } }),
+    refusals: new DynamoRefusalLog(db, config.tables.refusals),
     snapshots: new S3SnapshotStore(s3, config.snapshotBucket),
     clock: systemClock,
   };

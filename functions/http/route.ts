@@ -4,6 +4,7 @@
  *  1. `errors` (onError): every error becomes `{ error: { code, message, field? } }` in one
  *     place; a refusal (403) is audited first; 5xx stay generic, with the request id;
  *  2. `authenticate` (before): the caller from the JWT authorizer's claims, and the path;
+ *     then `throttleRefused`: 429 for a principal refused too often this minute;
  *  3. `authorize` (before): the policy read once for the request, and what can be judged
  *     before the body is read (an action the caller's roles never allow on any tier);
  *  4. `parse` (before): query and body with their zod schemas (400 naming the field);
@@ -31,12 +32,13 @@ import { policyInForce } from '../commons/policy-cache';
 import { logger } from '../commons/powertools';
 import { toErrorResponse } from './errors';
 import { principalFrom } from './principal';
+import { refusalThrottle } from './refusal-throttle';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 /** The ports the edge itself uses: the policy, the pointer and records for a view's tier, the audit log for refusals. */
-type EdgeDeps = Pick<Deps, 'governance' | 'pointers' | 'catalog' | 'audit'>;
+type EdgeDeps = Pick<Deps, 'governance' | 'pointers' | 'catalog' | 'audit' | 'refusals'>;
 
 export interface RouteInput<B, P, Q, D> {
   body: B;
@@ -110,6 +112,7 @@ export function httpRoute<
     .use(injectLambdaContext(logger))
     .use(errors(edge, action))
     .use(authenticate(options.params))
+    .use(throttleRefused())
     .use(authorize(edge, action, options.judgedByUseCase === true, (state) => options.tierHints?.({ body: state.body as Parsed<BS>, params: state.params as Parsed<PS> }) ?? {}))
     .use(parseInput(options.query, options.body))
     .use(authorizeAtTier(action, options.judgedByUseCase === true))
@@ -149,6 +152,24 @@ function authenticate(params: z.ZodType | undefined): RouteMiddleware {
       const state = stateOf(context);
       state.principal = principalFrom(event);
       state.params = params ? parse(params, event.pathParameters ?? {}, 'path') : undefined;
+    },
+  };
+}
+
+/**
+ * A caller refused too often this minute is answered 429 before anything is read
+ * (functions/http/refusal-throttle.ts): a flood of refused requests costs neither the refusal
+ * log nor the policy cache a round trip.
+ */
+function throttleRefused(): RouteMiddleware {
+  return {
+    before: (request) => {
+      const sub = stateOf(request.context).principal!.sub;
+      const wait = refusalThrottle.retryAfter(sub);
+      if (!wait) return;
+      if (wait.first) logger.warn('throttling a principal refused too often', { sub, refusalsPerMinute: refusalThrottle.limit, retryAfterSeconds: wait.seconds });
+      request.response = json(429, { error: { code: 'TooManyRefusals', message: `refused more than ${refusalThrottle.limit} times this minute: retry after ${wait.seconds} s` } }, { 'retry-after': String(wait.seconds) });
+      return request.response;
     },
   };
 }
@@ -220,16 +241,25 @@ function errors(deps: () => EdgeDeps, action: Action): RouteMiddleware {
   };
 }
 
+/**
+ * A refusal goes to the refusal log, never to the view's chain: a chain append waits on the
+ * chain's head, and a flood of refused requests would then make the view's next pointer change
+ * (an automatic rollback included) fail as too contended. Without a refusal log (in-memory
+ * deps) it is appended to the audit log as before.
+ */
 async function auditRefusal(deps: EdgeDeps, principal: Principal, error: ForbiddenError, event: HttpEvent): Promise<void> {
   const view = error.view ?? event.pathParameters?.view;
-  await deps.audit.appendAudit({
+  const draft = {
     actor: principal.sub,
     action: error.action,
-    outcome: 'denied',
+    outcome: 'denied' as const,
     ...(view ? { view } : {}),
     reason: error.message,
     detail: { routeKey: event.routeKey, roles: principal.roles, code: error.code, mfa: hasMfa(principal) },
-  });
+  };
+  refusalThrottle.refused(principal.sub);
+  if (deps.refusals) await deps.refusals.recordRefusal(draft);
+  else await deps.audit.appendAudit(draft);
 }
 
 /**

@@ -1,10 +1,12 @@
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV } from '../../contract/config';
 import { TABLES } from '../../contract/tables';
-import { accessFor } from '../access';
+import { accessFor, canWrite, GOVERNANCE_PARTITIONS, GOVERNANCE_WRITERS } from '../access';
 import { RewindFunction } from './rewind-function';
 import { pascal, type RewindStorage } from './storage';
 
@@ -14,6 +16,17 @@ export interface FunctionProfile {
   /** @default Duration.seconds(10) */
   timeout?: Duration;
 }
+
+/**
+ * Concurrency reserved in the production posture (`rewind:deletionProtection`), by handler:
+ * capacity no flood of API requests can take away. Not reserved otherwise: an account whose
+ * concurrency limit is low (a fresh one: 10) refuses any reservation.
+ */
+export const RESERVED_CONCURRENCY: Readonly<Record<string, number>> = {
+  // An automatic rollback must run when the rest of the account is busy (the API flooded, a
+  // backfill): 2 is enough, as idempotency and the rule's retries carry redeliveries.
+  'alarm-rollback': 2,
+};
 
 /**
  * Sizes that differ from RewindFunction's defaults, and why. HTTP functions stay under API
@@ -56,6 +69,8 @@ export interface RewindFunctionsProps {
   logRemovalPolicy: RemovalPolicy;
   /** REWIND_POINTER_CACHE_MS: serving's staleness bound. */
   pointerCacheMs: number;
+  /** Reserve RESERVED_CONCURRENCY (the production posture). @default false */
+  reserveConcurrency?: boolean;
   /** Extra environment variables of some functions, by handler. */
   environment?: Readonly<Record<string, Record<string, string>>>;
   /** The stack's service (contract/service.ts), given to every function. */
@@ -93,6 +108,20 @@ export class RewindFunctions extends Construct {
         if (spec.usedBy && level === 'none') throw new Error(`contract/tables.ts says ${handler} uses ${spec.id}, but infra/access.ts grants it nothing`);
         fn.bindTable(props.storage.tables[spec.id], spec, level);
       }
+      if (canWrite(access.tables.versions) && !GOVERNANCE_WRITERS.includes(handler)) {
+        // The policy document shares the versions table: only put-policy may write its partition.
+        fn.functionRole.addToPrincipalPolicy(
+          new PolicyStatement({
+            sid: 'NoGovernanceWrites',
+            effect: Effect.DENY,
+            actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+            resources: [props.storage.tables.versions.tableArn],
+            conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [...GOVERNANCE_PARTITIONS] } },
+          }),
+        );
+      }
+      const reserved = RESERVED_CONCURRENCY[handler];
+      if (props.reserveConcurrency && reserved !== undefined) (fn.node.defaultChild as CfnFunction).reservedConcurrentExecutions = reserved;
       fn.bindBucket(props.storage.snapshotBucket, access.bucket);
       if (access.driftAlarms) fn.bindDriftAlarms(access.driftAlarms);
       if (access.checkpointKey) fn.bindCheckpointKey(props.checkpointKey.key, access.checkpointKey, props.checkpointKey.retired);

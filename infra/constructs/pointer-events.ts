@@ -7,6 +7,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { POINTER_EVENT_SOURCE } from '../../contract/rules';
 import { PUBLISHER_HANDLER } from '../handlers';
@@ -22,7 +23,12 @@ export interface PointerEventsProps {
   logRemovalPolicy: RemovalPolicy;
   /** Days the bus archive keeps events for replay. @default 30 */
   archiveRetentionDays?: number;
-  /** @default 10: attempts per stream batch before it goes to the failure queue */
+  /**
+   * Attempts per stream batch before its position goes to the failure queue. Kept small: a
+   * record that fails this often is malformed or the bus is down, and either way the shard
+   * must move on (the history entry stays in the table: `rewind events republish` replays it).
+   * @default 3
+   */
   retryAttempts?: number;
   opsTopicArn?: string;
 }
@@ -62,6 +68,23 @@ export class PointerEvents extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
     });
     this.publisher.bindEventBus(this.bus);
+    // Only the publisher may put `source: rewind` events on this bus: an identity policy of
+    // `events:PutEvents` on `*` anywhere in the account must not be enough to forge a
+    // FeatureViewRolledBack that consumers (and sync-alarms) act on. A Deny in the resource
+    // policy wins over any Allow in an identity policy.
+    this.bus.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyThePublisherPutsRewindEvents',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: {
+          StringEquals: { 'events:source': POINTER_EVENT_SOURCE },
+          ArnNotEquals: { 'aws:PrincipalArn': this.publisher.functionRole.roleArn },
+        },
+      }),
+    );
 
     this.failureQueue = new Queue(this, 'Failures', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -79,7 +102,9 @@ export class PointerEvents extends Construct {
         batchSize: 100,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        retryAttempts: props.retryAttempts ?? 10,
+        retryAttempts: props.retryAttempts ?? 3,
+        // A record older than this is given up to the failure queue rather than holding the shard.
+        maxRecordAge: Duration.hours(1),
         parallelizationFactor: 1, // one batch per shard at a time: a view's events stay in order
         onFailure: new SqsDlq(this.failureQueue),
         filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
@@ -94,7 +119,8 @@ export class PointerEvents extends Construct {
     this.failureAlarm = opsAlarm(this, 'FailuresAlarm', {
       name: 'pointer-events-failures',
       description: 'A pointer change could not be published to the event bus after all retries: its stream position is in the failure queue; republish it from the history table.',
-      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      // A rate (see ReliableRule): each new failure pages again, however full the queue already is.
+      metric: this.failureQueue.metricNumberOfMessagesSent({ period: Duration.minutes(1), statistic: 'Sum' }),
       threshold: 1,
       ...(props.opsTopicArn ? { topicArn: props.opsTopicArn } : {}),
     });

@@ -79,7 +79,10 @@ function reliableRuleParts(scope: Construct, props: ReliableRuleProps): { rule: 
   const deadLetterAlarm = opsAlarm(scope, 'DeadLettersAlarm', {
     name: `${props.rule.id}-dead-letters`,
     description: props.deadLetterDescription ?? `An event of rule ${props.rule.id} could not be handled after all retries: read the message in the dead-letter queue.`,
-    metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+    // A rate, not the depth: the depth stays at 1 until someone drains the queue, so the alarm
+    // would stay in ALARM and a second failure would page nobody. Messages sent in a minute go
+    // back to 0 the next, so every new failure is a new transition (and a new page).
+    metric: deadLetterQueue.metricNumberOfMessagesSent({ period: Duration.minutes(1), statistic: 'Sum' }),
     threshold: 1,
     ...(props.opsTopicArn ? { topicArn: props.opsTopicArn } : {}),
   });

@@ -141,4 +141,14 @@ describe('publish-pointer-events', () => {
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: bad.dynamodb!.SequenceNumber }] });
     expect(sent.map((call) => call.map((e) => JSON.parse(e.Detail!).revision))).toEqual([[1]]);
   });
+
+  it('fails the invocation on a malformed record first in a batch, so the mapping bisects it away from the good ones', async () => {
+    const { client, sent } = fakeClient();
+    const bad = record({ view: 'v' });
+    const publish = createPublisher(client, () => BUS);
+    await expect(publish(streamEvent([bad, record(entry('v', 2)), record(entry('v', 3))]))).rejects.toThrow(/bisect/);
+    expect(sent).toEqual([]);
+    // Alone (the end of bisection), it is reported: after the mapping's retries only its position goes to the failure queue.
+    expect(await publish(streamEvent([bad]))).toEqual({ batchItemFailures: [{ itemIdentifier: bad.dynamodb!.SequenceNumber }] });
+  });
 });

@@ -60,6 +60,14 @@ describe('the alarm → rollback pattern', () => {
     expect(() => alarmRollbackPattern([''])).toThrow();
     expect(() => alarmRollbackPattern([])).toThrow();
   });
+
+  it("filtered on an account and region, matches only that account's alarms in that region (a forwarded one never)", () => {
+    const pattern = alarmRollbackPattern([REWIND_ALARM_PREFIX], { account: '123456789012', region: 'eu-west-1' });
+    expect(pattern).toMatchObject({ account: ['123456789012'], region: ['eu-west-1'] });
+    expect(matchesEventPattern(pattern, alarm('rewind-drift-v-psi'))).toBe(true);
+    expect(matchesEventPattern(pattern, { ...alarm('rewind-drift-v-psi'), account: '210987654321' })).toBe(false);
+    expect(matchesEventPattern(pattern, { ...alarm('rewind-drift-v-psi'), region: 'us-east-1' })).toBe(false);
+  });
 });
 
 describe('matchesEventPattern (EventBridge semantics)', () => {

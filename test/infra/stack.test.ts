@@ -54,6 +54,7 @@ function dynamoActions(handler: string): Record<TableId, Set<string>> {
   const byLogicalId = new Map(tableIds.map((id) => [logicalId(prod.stack.storage.tables[id]), id]));
   const out = Object.fromEntries(tableIds.map((id) => [id, new Set<string>()])) as Record<TableId, Set<string>>;
   for (const statement of statementsOfRole(prod.json, logicalId(fn(handler).functionRole))) {
+    if (statement.Effect === 'Deny') continue; // what it may NOT do (the governance partition): test/infra/paging-and-privilege.test.ts
     const dynamo = actionsOf(statement).filter((a) => a.startsWith('dynamodb:'));
     if (dynamo.length === 0) continue;
     for (const r of resourcesOf(statement)) {
@@ -74,6 +75,11 @@ function s3Statements(handler: string): { actions: string[]; resources: string[]
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 const writes = (actions: Set<string>) => [...actions].filter((a) => WRITE_ACTIONS.includes(a));
+
+/** An event pattern as deployed: `{ Ref: 'AWS::AccountId' }` stands for the account, rendered `<AWS::AccountId>` as the test events carry it. */
+function deployed(pattern: unknown): any {
+  return JSON.parse(JSON.stringify(pattern).replace(/\{"Ref":"(AWS::[A-Za-z]+)"\}/g, '"<$1>"'));
+}
 
 describe('one place: the stack is built from contract/', () => {
   it('has exactly one DynamoDB table per contract table, with the keys, indexes and stream the local runtime creates', () => {
@@ -104,9 +110,9 @@ describe('one place: the stack is built from contract/', () => {
     }
   });
 
-  it('builds the alarm → rollback rule from ALARM_ROLLBACK_RULE, pattern unchanged', () => {
+  it("builds the alarm → rollback rule from ALARM_ROLLBACK_RULE, filtered on the stack's own account and region", () => {
     const rule = resource(prod, logicalId(prod.stack.rollbackAutomation.rule));
-    expect(rule.Properties!.EventPattern).toEqual(ALARM_ROLLBACK_RULE.pattern);
+    expect(rule.Properties!.EventPattern).toEqual({ account: [{ Ref: 'AWS::AccountId' }], region: [{ Ref: 'AWS::Region' }], ...ALARM_ROLLBACK_RULE.pattern });
     expect(referencedIds(rule.Properties!.Targets[0].Arn)).toEqual([logicalId(fn(ALARM_ROLLBACK_RULE.handler))]);
   });
 
@@ -239,13 +245,20 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     }
   });
 
-  it('every HTTP function can append to the audit log (a refusal is audited), with PutItem and Query', () => {
+  it('every HTTP function can record a refusal (PutItem, UpdateItem on the refusals table), and delete none', () => {
     for (const route of ROUTES) {
-      expect({ handler: route.handler, audit: [...dynamoActions(route.handler).audit] }).toEqual({
-        handler: route.handler,
-        audit: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query']),
-      });
+      const refusals = [...dynamoActions(route.handler).refusals];
+      expect({ handler: route.handler, refusals }).toEqual({ handler: route.handler, refusals: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']) });
+      expect(refusals).not.toContain('dynamodb:DeleteItem');
     }
+  });
+
+  it('only the functions whose use case audits a change can write the audit table (read-only routes cannot)', () => {
+    const auditWriters = allHandlers().filter((h) => dynamoActions(h).audit.has('dynamodb:PutItem')).sort();
+    expect(auditWriters).toEqual(
+      ['activate', 'alarm-rollback', 'create-approval', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'rollback'].sort(),
+    );
+    for (const reader of ['get-online', 'list-views', 'get-view', 'list-audit', 'verify-audit', 'get-policy']) expect([...dynamoActions(reader).audit].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });
 
   it('grants S3 by key prefix only: uploads are signed under uploads/, snapshots written only by deploy', () => {
@@ -307,6 +320,8 @@ describe('least privilege: each function can do exactly what infra/access.ts say
 
 describe('alarm → rollback automation', () => {
   const alarmEvent = (alarmName: string, state = 'ALARM') => ({
+    account: '<AWS::AccountId>',
+    region: '<AWS::Region>',
     source: 'aws.cloudwatch',
     'detail-type': 'CloudWatch Alarm State Change',
     detail: { alarmName, state: { value: state } },
@@ -324,8 +339,10 @@ describe('alarm → rollback automation', () => {
     expect(resource(prod, dlq).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
   });
 
-  it('matches Rewind alarms entering ALARM, and nothing else', () => {
-    const pattern = resource(prod, logicalId(prod.stack.rollbackAutomation.rule)).Properties!.EventPattern;
+  it('matches Rewind alarms entering ALARM in its own account and region, and nothing else', () => {
+    const pattern = deployed(resource(prod, logicalId(prod.stack.rollbackAutomation.rule)).Properties!.EventPattern);
+    expect(matchesEventPattern(pattern, { ...alarmEvent('rewind-drift-user_profile-psi'), account: '210987654321' })).toBe(false);
+    expect(matchesEventPattern(pattern, { ...alarmEvent('rewind-drift-user_profile-psi'), region: 'elsewhere-1' })).toBe(false);
     expect(matchesEventPattern(pattern, alarmEvent('rewind-drift-user_profile-psi'))).toBe(true);
     expect(matchesEventPattern(pattern, alarmEvent('rewind-drift-user_profile-psi', 'OK'))).toBe(false);
     expect(matchesEventPattern(pattern, alarmEvent('churn-auc-low'))).toBe(false);
@@ -335,7 +352,7 @@ describe('alarm → rollback automation', () => {
   it('can never be triggered by Rewind\'s own ops alarms', () => {
     const names = resourcesOfType(prod.json, 'AWS::CloudWatch::Alarm').map(([, a]) => String(a.Properties!.AlarmName));
     expect(names.length).toBeGreaterThanOrEqual(3);
-    const pattern = resource(prod, logicalId(prod.stack.rollbackAutomation.rule)).Properties!.EventPattern;
+    const pattern = deployed(resource(prod, logicalId(prod.stack.rollbackAutomation.rule)).Properties!.EventPattern);
     for (const name of names) {
       expect(name.startsWith(OPS_ALARM_PREFIX)).toBe(true);
       expect(matchesEventPattern(pattern, alarmEvent(name))).toBe(false);
@@ -345,7 +362,7 @@ describe('alarm → rollback automation', () => {
   it('also listens for bound model alarms, and tells alarm-rollback about them', () => {
     const bindings = [{ alarmName: 'churn-auc-low', model: 'churn-model', bakeWindowMinutes: 30 }];
     const withModels = synthesize({ 'rewind:modelAlarms': JSON.stringify(bindings) });
-    const pattern = resource(withModels, logicalId(withModels.stack.rollbackAutomation.rule)).Properties!.EventPattern;
+    const pattern = deployed(resource(withModels, logicalId(withModels.stack.rollbackAutomation.rule)).Properties!.EventPattern);
     expect(pattern.detail.alarmName).toEqual([{ prefix: 'rewind-' }, { prefix: 'churn-auc-low' }]);
     expect(matchesEventPattern(pattern, alarmEvent('churn-auc-low'))).toBe(true);
     const env = resource(withModels, logicalId(withModels.stack.functions.get('alarm-rollback'))).Properties!.Environment.Variables;
@@ -534,8 +551,8 @@ describe('two stacks in one account and region (rewind:stackName) keep apart', (
   it('makes each rollback rule listen for its own stack\'s alarm names', () => {
     expect(rulePrefixes(prod)).toEqual([{ prefix: 'rewind-' }]);
     expect(rulePrefixes(other)).toEqual([{ prefix: 'rewind-rewinddev-' }]);
-    const otherPattern = resource(other, logicalId(other.stack.rollbackAutomation.rule)).Properties!.EventPattern;
-    const event = (alarmName: string) => ({ source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName, state: { value: 'ALARM' } } });
+    const otherPattern = deployed(resource(other, logicalId(other.stack.rollbackAutomation.rule)).Properties!.EventPattern);
+    const event = (alarmName: string) => ({ account: '<AWS::AccountId>', region: '<AWS::Region>', source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName, state: { value: 'ALARM' } } });
     expect(matchesEventPattern(otherPattern, event(driftAlarmName('user_profile', 'psi', 'rewind-rewinddev')))).toBe(true);
     expect(matchesEventPattern(otherPattern, event(driftAlarmName('user_profile', 'psi')))).toBe(false);
   });

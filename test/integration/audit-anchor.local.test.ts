@@ -83,10 +83,16 @@ async function verify(): Promise<AuditVerdict> {
 }
 const problemsOf = (verdict: AuditVerdict, view: string) => verdict.problems.filter((p) => p.chain === chainFor(view));
 
-/** One audited request that changes nothing: a viewer's refused rollback. */
+/**
+ * One audit entry that changes nothing else: what a viewer's refused rollback appended to the
+ * view's chain before refusals moved to the refusal log (issue 15 item 6), appended here
+ * through the store's audit log, the same chain writer every audited transaction uses.
+ */
 async function refusedRollback(view: string, i = 0): Promise<void> {
-  expect((await viewer.post(`/views/${view}/rollback`, { reason: `attempt ${i}` })).status).toBe(403);
+  await chainWriter().appendAudit({ actor: viewer.sub, action: 'rollback', outcome: 'denied', view, reason: `attempt ${i}` });
 }
+let writer: ReturnType<typeof createTablePorts>['audit'] | undefined;
+const chainWriter = () => (writer ??= createTablePorts(db, storeConfigFromEnv(rewind.env).tables).audit);
 
 // First, while every chain of this suite is whole: the whole verdict can be asserted.
 it('keeps one head at the newest entry through 20 concurrent audited requests on one view', async () => {
