@@ -327,6 +327,7 @@ it(`serves every read from a whole version within the staleness bound while a ch
     ],
   });
 
+  console.log(`soak outcomes (operation status: count): ${JSON.stringify(outcomes)}\nfirst found:false: ${JSON.stringify(problems.notFound.slice(0, 5))}`);
   // The suite proves something only if the chaos really happened and the readers really read.
   expect(ops.length).toBeGreaterThan(10);
   expect(ops.filter((o) => o.kind === 'purge' && o.status === 200).length).toBeGreaterThan(0);
@@ -342,5 +343,4 @@ it(`serves every read from a whole version within the staleness bound while a ch
   if (proxy.faults() === 0) expect(unavailable + opUnavailable).toBe(0);
   expect(rejectedWrites).toEqual([]);
   expect(verify).toMatchObject({ ok: true });
-  console.log(`soak outcomes: ${JSON.stringify(outcomes)}`);
 });
