@@ -7,7 +7,8 @@
  * Real processes on this machine: never against a deployed stack.
  */
 import { deployBody } from '../support/fixtures';
-import { checkServed, startCrashableRewind, type CrashableRewind } from './crash-harness';
+import { checkServed, startCrashableRewind, type CrashableRewind, type ServedCheck } from './crash-harness';
+import { recordFigures, watchApiTraffic } from './figures';
 
 /** Large enough that materializing or purging it takes a while on DynamoDB Local. */
 const ROWS = 3000;
@@ -19,15 +20,42 @@ const sample = () => entities().filter((_, i) => i % 97 === 0 || i === ROWS - 1)
 jest.setTimeout(180_000);
 
 let rewind: CrashableRewind;
+/** For the fault suite's table: requests to the runtime (any of its restarts), kills, and what the read-backs found. */
+const watcher = watchApiTraffic(() => rewind?.current.url);
+const figures = { kills: 0, checkedReads: 0, notFound: 0, auditFailures: 0, started: performance.now() };
+const checked = async (view: string): Promise<ServedCheck> => {
+  const check = await checkServed(rewind.api, view, sample);
+  figures.checkedReads += check.served.length * sample().length;
+  figures.notFound += check.served.reduce((n, s) => n + s.missing.length, 0);
+  if (!check.auditOk) figures.auditFailures += 1;
+  return check;
+};
+const killDuring: CrashableRewind['killDuring'] = async (...args) => {
+  figures.kills += 1;
+  return rewind.killDuring(...args);
+};
 beforeAll(async () => {
   rewind = await startCrashableRewind();
 });
-afterAll(() => rewind?.close());
+afterAll(async () => {
+  watcher.stop();
+  recordFigures('kill9', {
+    requests: watcher.traffic.requests,
+    faults: { kill9: figures.kills },
+    checkedReads: figures.checkedReads,
+    notFound: figures.notFound,
+    serverErrors: watcher.traffic.serverErrors,
+    unavailable: watcher.traffic.unavailable,
+    durationMs: Math.round(performance.now() - figures.started),
+    ...(figures.auditFailures ? { notes: [`kill9: GET /audit/verify failed ${figures.auditFailures} time(s)`] } : {}),
+  });
+  await rewind?.close();
+});
 
 it('after kill -9 mid-deploy, serves the version before it, whole, and the audit verifies', async () => {
   const view = 'crash_deploy';
   expect((await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
-  await rewind.killDuring(
+  await killDuring(
     (api) => api.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true })),
     async () => (await rewind.onlineRows(view, 2)) > 0,
   );
@@ -43,7 +71,7 @@ it('after kill -9 mid-purge of a version nobody serves, still serves the served 
   const view = 'crash_purge';
   expect((await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
   expect((await rewind.api.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }))).status).toBe(201);
-  await rewind.killDuring(
+  await killDuring(
     (api) => api.del(`/views/${view}/versions/1/online`),
     async () => (await rewind.onlineRows(view, 1)) < ROWS,
   );
@@ -59,11 +87,11 @@ it('after kill -9 mid-rollback onto a purged version (while it is re-materialize
   expect((await rewind.api.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }))).status).toBe(201);
   expect((await rewind.api.del(`/views/${view}/versions/1/online`)).status).toBe(200);
   expect(await rewind.onlineRows(view, 1)).toBe(0);
-  await rewind.killDuring(
+  await killDuring(
     (api) => api.post(`/views/${view}/rollback`, { toVersion: 1, reason: 'crash test' }),
     async () => (await rewind.onlineRows(view, 1)) > 0,
   );
-  const after = await checkServed(rewind.api, view, sample);
+  const after = await checked(view);
   expect(after.served).toHaveLength(1);
   expect(after.served[0]!.missing).toEqual([]);
   expect(after.auditOk).toBe(true);
@@ -71,7 +99,7 @@ it('after kill -9 mid-rollback onto a purged version (while it is re-materialize
 
   const again = await rewind.api.post(`/views/${view}/rollback`, { toVersion: 1, reason: 'after the crash' });
   expect(again.status).toBe(200);
-  const final = await checkServed(rewind.api, view, sample);
+  const final = await checked(view);
   expect(final.served).toEqual([{ version: 1, arm: 'stable', missing: [] }]);
   expect(final.auditOk).toBe(true);
 });

@@ -3,6 +3,7 @@
  * network fault it stands for, is counted, and touches only the share of requests asked for.
  */
 import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
+import { addFaults, recordFigures } from './figures';
 import { startFaultProxy, type FaultProxy } from './tcp-proxy';
 
 let upstream: Server;
@@ -26,8 +27,15 @@ beforeAll(async () => {
 beforeEach(async () => {
   proxy = await startFaultProxy({ port: upstreamPort });
 });
-afterEach(() => proxy.close());
+/** Summed over every test's proxy, for the fault suite's table. */
+const totals = { storeRequests: 0, faults: {} as Record<string, number> };
+afterEach(async () => {
+  totals.storeRequests += proxy.counters.requests;
+  addFaults(totals.faults, proxy.counters);
+  await proxy.close();
+});
 afterAll(async () => {
+  recordFigures('tcp-proxy', totals);
   agent.destroy();
   await new Promise((r) => upstream.close(r));
 });

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { startLocalRewind, type LocalRewind } from '../../local/runtime';
 import { mintToken } from '../../local/tokens';
+import { addFaults, recordFigures, watchApiTraffic } from '../faults/figures';
 import { startFaultProxy, type FaultProxy } from '../faults/tcp-proxy';
 import { deployBody } from '../support/fixtures';
 import { caller, DEPLOYED, type Caller } from '../support/rewind';
@@ -18,6 +19,7 @@ let local: LocalRewind;
 let api: Caller;
 const tag = `t${randomBytes(4).toString('hex')}`;
 const view = (base: string) => `${base}_${tag}`;
+const watcher = watchApiTraffic(() => local?.url);
 
 beforeAll(async () => {
   if (DEPLOYED) throw new Error('store-faults: a fault proxy in front of this process\'s emulator; *.local.test.ts suites never run against a deployed stack');
@@ -37,8 +39,16 @@ beforeAll(async () => {
 });
 afterEach(() => proxy.heal());
 afterAll(async () => {
+  watcher.stop();
   await local?.stop();
   await proxy?.close();
+  recordFigures('store-faults', {
+    requests: watcher.traffic.requests,
+    storeRequests: proxy.counters.requests,
+    faults: addFaults({}, proxy.counters),
+    serverErrors: watcher.traffic.serverErrors,
+    unavailable: watcher.traffic.unavailable,
+  });
   // The figures the fault suite reports: what was injected, into how many requests.
   console.log(`store faults: ${proxy.counters.requests} DynamoDB requests through the proxy, ${proxy.faults()} faults injected`, proxy.counters);
 });
