@@ -24,6 +24,7 @@ const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> = {
   'create-upload': { body: contracts.UploadRequestSchema },
   'get-history': { query: contracts.LimitQuerySchema },
   'list-audit': { query: contracts.AuditQuerySchema },
+  'get-online-batch': { body: contracts.OnlineBatchRequestSchema },
 };
 
 const ERRORS = {

@@ -15,7 +15,7 @@ import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
-import { DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, STORE_HANDLERS } from './handlers';
+import { DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
 
 export { SERVING_HANDLER };
 
@@ -96,7 +96,7 @@ export class RewindStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
-      serving: { handler: SERVING_HANDLER, rateLimit: config.servingRateLimit, burstLimit: config.servingBurstLimit },
+      serving: { handlers: SERVING_HANDLERS, rateLimit: config.servingRateLimit, burstLimit: config.servingBurstLimit },
       logRetention,
       logRemovalPolicy,
     });
