@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import tempfile
 import threading
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -11,7 +12,9 @@ HELPER = os.path.join(os.path.dirname(__file__), "rewind_server.ts")
 class LocalRewind:
     def __init__(self, start_timeout: float = 120.0):
         tsx = os.path.join(REPO, "node_modules", ".bin", "tsx")
-        self.process = subprocess.Popen([tsx, HELPER], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # stderr to a file, not a pipe: an unread pipe that fills up would block the runtime.
+        self.log = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen([tsx, HELPER], cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
         line = {}
 
         def read_first_line():
@@ -23,7 +26,8 @@ class LocalRewind:
         text = line.get("text")
         if not text:
             self.stop()
-            raise RuntimeError(f"the local runtime did not start within {start_timeout}s: {self.process.stderr.read()[-2000:]}")
+            self.log.seek(0)
+            raise RuntimeError(f"the local runtime did not start within {start_timeout}s (exit {self.process.returncode}): {self.log.read()[-3000:]}")
         info = json.loads(text)
         self.url, self.token = info["url"], info["token"]
 
@@ -35,6 +39,5 @@ class LocalRewind:
             except subprocess.TimeoutExpired:
                 self.process.terminate()
                 self.process.wait(10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream:
-                stream.close()
+        self.process.stdout.close()
+        self.log.close()

@@ -29,6 +29,12 @@ DATA_V1 = os.path.join(REPO, "examples", "user_profile.v1.csv")
 DATA_V2 = os.path.join(REPO, "examples", "user_profile.v2-faulty.jsonl")
 
 
+def spec(path, **overrides):
+    """A view file's document, with some fields replaced (another view name, say)."""
+    with open(path) as f:
+        return dict(json.load(f), **overrides)
+
+
 def eventually(probe, accept, timeout=5.0):
     """Polls `probe` until `accept` holds, with a deadline (no fixed sleeps)."""
     deadline = time.monotonic() + timeout
@@ -46,7 +52,8 @@ class AgainstLocalRewind(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.rewind = LocalRewind()
-        cls.client = Client(cls.rewind.url, cls.rewind.token)
+        # Generous: deploys write every row, and the test machine is shared.
+        cls.client = Client(cls.rewind.url, cls.rewind.token, timeout=120)
         with open(DATA_V1, newline="") as f:
             cls.entities = [r["user_id"] for r in csv.DictReader(f)]
 
@@ -91,7 +98,7 @@ class AgainstLocalRewind(unittest.TestCase):
     def test_at_is_passed_through(self):
         # Time travel is another issue: today the server ignores `at` and answers what is served
         # now; the call must still succeed with the parameter on the URL.
-        self.client.deploy(dict(json.load(open(VIEW_V1)), view="travel"), DATA_V1, activate=True)
+        self.client.deploy(spec(VIEW_V1, view="travel"), DATA_V1, activate=True)
         served = eventually(lambda: self._try(lambda: self.client.get_online("travel", "u0002", at="2025-06-01T00:00:00Z")), lambda s: isinstance(s, Served))
         self.assertIsInstance(served, Served)
         self.assertEqual(served.entity, "u0002")
@@ -126,8 +133,8 @@ class AgainstLocalRewind(unittest.TestCase):
 
     def test_the_example_model_server_keeps_serving_through_a_rollback(self):
         c = self.client
-        c.deploy(dict(json.load(open(VIEW_V1)), view="served"), DATA_V1, activate=True)
-        c.deploy(dict(json.load(open(VIEW_V2)), view="served"), DATA_V2, activate=True)
+        c.deploy(spec(VIEW_V1, view="served"), DATA_V1, activate=True)
+        c.deploy(spec(VIEW_V2, view="served"), DATA_V2, activate=True)
         model = subprocess.Popen(
             [sys.executable, os.path.join(REPO, "examples", "serve_model.py"), "--url", self.rewind.url, "--token", self.rewind.token,
              "--view", "served", "--entities", ",".join(self.entities[:20]), "--interval", "0.02"],
