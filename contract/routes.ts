@@ -55,6 +55,10 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, newest first, optionally for one view and/or one actor' },
   { method: 'GET', path: '/audit/verify', handler: 'verify-audit', action: 'read', summary: 'Verify the audit hash chains' },
   { method: 'POST', path: '/audit/checkpoints', handler: 'create-audit-checkpoint', action: 'administer', summary: "Sign and store a checkpoint of every audit chain's end now (admin with MFA)" },
+  // `/batch`, not Google-style `:batch`: API Gateway HTTP API path parameters must be whole
+  // segments, so `/online/{view}:batch` cannot be a route (and the local gateway matches
+  // segments too). `batch` is no entity of this route: a GET /online/{view}/batch still reads entity "batch".
+  { method: 'POST', path: '/online/{view}/batch', handler: 'get-online-batch', action: 'read', summary: 'Serve the feature values of up to 100 entities in one read' },
 ] as const;
 
 export function routeKey(route: Pick<RouteSpec, 'method' | 'path'>): string {

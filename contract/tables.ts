@@ -113,7 +113,7 @@ export const TABLES: readonly TableSpec[] = [
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     ttlAttribute: 'expiresAt',
-    usedBy: ['get-online', 'drift-monitor'],
+    usedBy: ['get-online', 'get-online-batch', 'drift-monitor'],
     purpose: 'bounded batches of sampled served values per (view, version), read by the drift monitor',
   },
   {

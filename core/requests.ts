@@ -239,3 +239,24 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   }
   return value;
 }
+
+/** DynamoDB's limit of keys per BatchGetItem: a batch read is one call. */
+export const MAX_BATCH_ENTITIES = 100;
+export const OnlineBatchParamsSchema = z.object({ view: identifier });
+export const OnlineBatchRequestSchema = z.object({
+  entities: z
+    .array(OnlineParamsSchema.shape.entity, 'must be an array of entity ids (strings)')
+    .min(1, 'must name at least one entity')
+    .max(MAX_BATCH_ENTITIES, `must name at most ${MAX_BATCH_ENTITIES} entities`)
+    .superRefine((entities, ctx) => {
+      // A duplicate would be answered twice from one read; refusing it keeps the answer aligned
+      // with the request and the sample honest (one request per entity served).
+      const first = new Map<string, number>();
+      entities.forEach((entity, i) => {
+        const earlier = first.get(entity);
+        if (earlier === undefined) first.set(entity, i);
+        else ctx.addIssue({ code: 'custom', path: [i], message: `duplicates entities[${earlier}] ('${entity}')` });
+      });
+    }),
+});
+export type OnlineBatchRequest = z.infer<typeof OnlineBatchRequestSchema>;

@@ -40,7 +40,7 @@ export class FeatureServer {
     /** Monotonic milliseconds; injectable so tests can move time instead of waiting. */
     clock: { now(): number } = performance,
     /** Told about every served request (the serving sample for drift monitoring); must not block. */
-    private readonly recorder?: ServeRecorder,
+    readonly recorder?: ServeRecorder,
   ) {
     this.catalog = ports.catalog;
     // A missing pointer is cached too, so unknown views cannot hammer the table.
@@ -63,10 +63,7 @@ export class FeatureServer {
 
   /** @example await server.serve('user_profile', 'u-42') // { version: 3, features: { age: 31, ... } } */
   async serve(view: string, entity: string): Promise<ServedFeatures> {
-    const { pointer } = (await this.pointers.fetch(view))!;
-    // Telling "no such view" from "never activated" would cost a read on every miss; both
-    // mean there is nothing to serve.
-    if (!pointer || pointer.stable === null) throw new NothingActiveError(view);
+    const pointer = await this.activePointer(view);
     // The pointer carries the split: choosing the arm is a hash, not a read (core/canary.ts).
     const { version, arm, shadow } = route(pointer, entity);
     const [definition, stored] = await Promise.all([
@@ -76,15 +73,19 @@ export class FeatureServer {
       shadow !== undefined && this.recorder ? this.recordShadow(view, shadow, entity) : undefined,
     ]);
     this.recorder?.record(view, version, definition, stored);
-    const features = withDefaults(definition, stored);
-    const served: ServedFeatures = { view, version, entity, found: stored !== undefined, features, ...(arm ? { arm } : {}) };
-    if (pointer.disabledFeatures.length > 0) {
-      for (const name of pointer.disabledFeatures) {
-        if (name in features) features[name] = definition.features.find((f) => f.name === name)?.default ?? null;
-      }
-      served.disabled = pointer.disabledFeatures;
-    }
-    return served;
+    return servedBody(pointer, { version, entity, ...(arm ? { arm } : {}) }, definition, stored);
+  }
+
+  /**
+   * The view's pointer through the staleness-bounded cache; the batch path
+   * (core/serving-batch.ts) shares it, so both routes obey the same bound.
+   */
+  async activePointer(view: string): Promise<Pointer> {
+    const { pointer } = (await this.pointers.fetch(view))!;
+    // Telling "no such view" from "never activated" would cost a read on every miss; both
+    // mean there is nothing to serve.
+    if (!pointer || pointer.stable === null) throw new NothingActiveError(view);
+    return pointer;
   }
 
   private async recordShadow(view: string, version: number, entity: string): Promise<void> {
@@ -102,7 +103,8 @@ export class FeatureServer {
     else this.pointers.clear();
   }
 
-  private async definition(view: string, version: number): Promise<ViewDefinition> {
+  /** A version's definition, cached forever (versions are immutable). */
+  async definition(view: string, version: number): Promise<ViewDefinition> {
     const key = `${view}#${version}`;
     const cached = this.definitions.get(key);
     if (cached) return cached;
@@ -113,4 +115,23 @@ export class FeatureServer {
     this.definitions.set(key, record.definition);
     return record.definition;
   }
+}
+
+/** What one entity is served: stored values over the defaults, kill switches applied (shared by the batch path). */
+export function servedBody(
+  pointer: Pointer,
+  routed: { version: number; entity: string; arm?: Arm },
+  definition: ViewDefinition,
+  stored: Record<string, FeatureValue> | undefined,
+): ServedFeatures {
+  const features = withDefaults(definition, stored);
+  const { version, entity, arm } = routed;
+  const served: ServedFeatures = { view: pointer.view, version, entity, found: stored !== undefined, features, ...(arm ? { arm } : {}) };
+  if (pointer.disabledFeatures.length > 0) {
+    for (const name of pointer.disabledFeatures) {
+      if (name in features) features[name] = definition.features.find((f) => f.name === name)?.default ?? null;
+    }
+    served.disabled = pointer.disabledFeatures;
+  }
+  return served;
 }

@@ -136,6 +136,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Serving: reads only, plus its sample batches for the drift monitor. It can never move a
   // pointer or change a value it serves.
   'get-online': { tables: { ...httpBase, online: 'read', samples: 'put' }, bucket: {} },
+  // Batch serving: the same reads (BatchGetItem is in `read`) and the same sample batches.
+  'get-online-batch': { tables: { ...httpBase, online: 'read', samples: 'put' }, bucket: {} },
   'list-views': { tables: httpBase, bucket: {} },
   'get-view': { tables: httpBase, bucket: {} },
   'list-versions': { tables: httpBase, bucket: {} },

@@ -7,6 +7,9 @@ import { RULES } from '../contract/rules';
 
 /** The function behind the serving route, throttled, sized and budgeted on its own. */
 export const SERVING_HANDLER = 'get-online';
+/** Batch serving (POST /online/{view}/batch): model traffic too, under serving's own limits. */
+export const SERVING_BATCH_HANDLER = 'get-online-batch';
+export const SERVING_HANDLERS: readonly string[] = [SERVING_HANDLER, SERVING_BATCH_HANDLER];
 /** Scheduled: compares served samples with their baseline (issue 4). */
 export const DRIFT_MONITOR_HANDLER = 'drift-monitor';
 /** Scheduled: promotes canaries and shadows whose bake passed (issue 5). */

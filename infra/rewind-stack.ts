@@ -18,7 +18,7 @@ import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
-import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, STORE_HANDLERS } from './handlers';
+import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
 
 export { SERVING_HANDLER };
 
@@ -122,7 +122,7 @@ export class RewindStack extends Stack {
       jwtIssuer: config.jwtIssuer,
       jwtAudience: config.jwtAudience,
       throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
-      serving: { handler: SERVING_HANDLER, rateLimit: config.servingRateLimit, burstLimit: config.servingBurstLimit },
+      serving: { handlers: SERVING_HANDLERS, rateLimit: config.servingRateLimit, burstLimit: config.servingBurstLimit },
       logRetention,
       logRemovalPolicy,
     });

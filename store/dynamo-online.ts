@@ -1,12 +1,13 @@
 /**
  * Online values keyed by (view, version, entity), one item per row. Writes go out as
  * BatchWriteItem calls of 25 items, several in flight at once: on DynamoDB Local the server
- * is the ceiling, on AWS the table's write capacity is.
+ * is the ceiling, on AWS the table's write capacity is. Batch reads (getMany) are one
+ * BatchGetItem per 100 keys, whatever is left unprocessed resent with backoff.
  */
-import { BatchWriteCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PurgeInterruptedError } from '../core/materialize';
 import type { FeatureValue } from '../core/model';
-import type { OnlineStore } from '../core/ports';
+import type { OnlineKey, OnlineStore } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
 import { backoff } from './aws-errors';
 
@@ -14,6 +15,12 @@ const BATCH_SIZE = 25; // DynamoDB's limit per BatchWriteItem
 const MAX_BATCH_ATTEMPTS = 12;
 /** Deletes per purge transaction, beside its state check (DynamoDB allows 100 items). */
 const PURGE_BATCH_SIZE = 99;
+const GET_BATCH_SIZE = 100; // DynamoDB's limit per BatchGetItem
+/**
+ * A batch read is on the serving path: a few short waits (about 1 s at most in all), then the
+ * caller gets a 503 and retries, rather than a request held for the write path's budget.
+ */
+const MAX_GET_ATTEMPTS = 6;
 
 /** The partition of per-version data that is not per entity (e.g. serving samples). */
 export const versionKey = (view: string, version: number) => `${view}#${version}`;
@@ -56,6 +63,17 @@ export class DynamoOnlineStore implements OnlineStore {
       new GetCommand({ TableName: this.table, Key: { pk: onlineKey(view, version, entity) }, ProjectionExpression: '#v', ExpressionAttributeNames: { '#v': 'v' } }),
     );
     return out.Item?.v as Record<string, FeatureValue> | undefined;
+  }
+
+  async getMany(view: string, keys: readonly OnlineKey[]): Promise<(Record<string, FeatureValue> | undefined)[]> {
+    const pks = keys.map((k) => onlineKey(view, k.version, k.entity));
+    // BatchGetItem refuses a request that names one key twice.
+    const unique = [...new Set(pks)];
+    const found = new Map<string, Record<string, FeatureValue>>();
+    const slices = [];
+    for (let start = 0; start < unique.length; start += GET_BATCH_SIZE) slices.push(this.batchGet(unique.slice(start, start + GET_BATCH_SIZE), found));
+    await Promise.all(slices);
+    return pks.map((pk) => found.get(pk));
   }
 
   async purge(view: string, version: number, entities: readonly string[]): Promise<number> {
@@ -102,6 +120,27 @@ export class DynamoOnlineStore implements OnlineStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, Math.ceil(total / BATCH_SIZE)) }, worker));
+  }
+
+  /**
+   * DynamoDB returns at most 16 MB per BatchGetItem and may leave keys unprocessed under
+   * load (UnprocessedKeys); resend those with backoff until every key is answered.
+   */
+  private async batchGet(pks: readonly string[], found: Map<string, Record<string, FeatureValue>>): Promise<void> {
+    let pending: Record<string, unknown>[] = pks.map((pk) => ({ pk }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      // Keys left unprocessed are DynamoDB throttling a batch: marked as such, the HTTP edge
+      // answers 503 with Retry-After (functions/http/errors.ts) instead of a 500.
+      if (attempt >= MAX_GET_ATTEMPTS) {
+        throw Object.assign(new Error(`${pending.length} online reads still unprocessed after ${attempt} attempts`), { name: 'UnprocessedKeys', $retryable: { throttling: true } });
+      }
+      if (attempt > 0) await backoff(attempt, 25, 400);
+      const out = await this.db.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ProjectionExpression: '#pk, #v', ExpressionAttributeNames: { '#pk': 'pk', '#v': 'v' } } } }),
+      );
+      for (const item of out.Responses?.[this.table] ?? []) found.set(item.pk as string, item.v as Record<string, FeatureValue>);
+      pending = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Record<string, unknown>[];
+    }
   }
 
   /** DynamoDB may leave part of a batch unprocessed under load; resend it with backoff. */

@@ -2,10 +2,21 @@
 import type { FeatureRow } from '../rows';
 import type { ArtifactRef, FeatureValue, SnapshotRef, ViewDefinition } from '../model';
 
+/** One online row's address within a view. */
+export interface OnlineKey {
+  version: number;
+  entity: string;
+}
+
 export interface OnlineStore {
   /** Writes rows under (view, version); returns the number written. */
   write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number>;
   get(view: string, version: number, entity: string): Promise<Record<string, FeatureValue> | undefined>;
+  /**
+   * The stored values of many (version, entity) keys of one view, aligned with `keys`
+   * (undefined: no row). Up to 100 keys are one BatchGetItem on DynamoDB; more are split.
+   */
+  getMany(view: string, keys: readonly OnlineKey[]): Promise<(Record<string, FeatureValue> | undefined)[]>;
   /**
    * Deletes the rows of (view, version) for `entities` (read from the snapshot); returns how
    * many. Each delete batch is conditioned on the version's materialization being `purging`

@@ -24,8 +24,8 @@ export interface RewindApiProps {
   jwtAudience: string[];
   /** Stage-wide default: the control-plane routes. */
   throttle: Throttle;
-  /** The serving route's own limits, and which handler serves. */
-  serving: Throttle & { handler: string };
+  /** The serving routes' own limits (each route gets them), and which handlers serve. */
+  serving: Throttle & { handlers: readonly string[] };
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
 }
@@ -93,9 +93,9 @@ export class RewindApi extends Construct {
       },
     });
 
-    // The serving route gets its own limits so a burst of model traffic cannot be
-    // throttled by (or starve) the control plane's budget.
-    const servingRoutes = props.routes.filter((r) => r.handler === props.serving.handler);
+    // The serving routes (single and batch reads) get their own limits so a burst of model
+    // traffic cannot be throttled by (or starve) the control plane's budget.
+    const servingRoutes = props.routes.filter((r) => props.serving.handlers.includes(r.handler));
     const cfnStage = this.stage.node.defaultChild as CfnStage;
     // RouteSettings is untyped JSON in the L1: CloudFormation's own (Pascal case) names.
     cfnStage.routeSettings = Object.fromEntries(

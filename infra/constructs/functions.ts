@@ -36,6 +36,8 @@ export const RESERVED_CONCURRENCY: Readonly<Record<string, number>> = {
 export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   // The hot path: more memory is more CPU, which is lower latency and faster cold starts.
   'get-online': { memorySize: 1024, timeout: Duration.seconds(5) },
+  // Serving too: up to 100 entities, one BatchGetItem (retrying unprocessed keys for about 1 s).
+  'get-online-batch': { memorySize: 1024, timeout: Duration.seconds(5) },
   // Validates, encodes Parquet and writes every row: one full vCPU.
   'deploy-version': { memorySize: 1769, timeout: Duration.seconds(29) },
   // The same checks as a deploy, without the writes.

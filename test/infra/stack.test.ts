@@ -14,6 +14,7 @@ import { DRIFT_ALARMS_RESOURCE_TYPE } from '../../infra/constructs/drift-alarm-l
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
 import { SERVING_HANDLER } from '../../infra/rewind-stack';
+import { SERVING_HANDLERS } from '../../infra/handlers';
 import { localStackEnvironment } from '../../scripts/localstack';
 import { environmentFromOutputs } from '../../infra/outputs';
 import { createTableInput } from '../../local/bootstrap';
@@ -196,9 +197,10 @@ describe('the API authorizes every route and is throttled', () => {
     expect(referencedIds(stage.AccessLogSettings.DestinationArn)).toEqual([logicalId(prod.stack.api.accessLogs)]);
     expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', sub: '$context.authorizer.claims.sub', status: '$context.status' });
     expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
-    const serving = ROUTES.filter((r) => r.handler === SERVING_HANDLER).map(routeKey);
+    const serving = ROUTES.filter((r) => SERVING_HANDLERS.includes(r.handler)).map(routeKey);
+    expect(serving).toEqual(['GET /online/{view}/{entity}', 'POST /online/{view}/batch']);
     expect(Object.keys(stage.RouteSettings)).toEqual(serving);
-    expect(stage.RouteSettings[serving[0]!]).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+    for (const key of serving) expect(stage.RouteSettings[key]).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
   });
 
   it('lets API Gateway invoke each function only through its own route', () => {

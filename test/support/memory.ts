@@ -18,6 +18,7 @@ import type {
   ChainEnd,
   CommittedChange,
   Governance,
+  OnlineKey,
   OnlineStore,
   PointerChange,
   PointerLog,
@@ -252,6 +253,11 @@ export class MemoryOnlineStore implements OnlineStore {
   async get(view: string, version: number, entity: string) {
     this.reads++;
     return this.rows.get(`${view}#${version}#${entity}`);
+  }
+  /** Counted as one read, as the DynamoDB adapter makes one BatchGetItem of up to 100 keys. */
+  async getMany(view: string, keys: readonly OnlineKey[]) {
+    this.reads++;
+    return keys.map(({ version, entity }) => this.rows.get(`${view}#${version}#${entity}`));
   }
   async purge(view: string, version: number, entities: readonly string[]) {
     let n = 0;
