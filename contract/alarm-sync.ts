@@ -6,7 +6,7 @@
  * so this file decides only the difference, and which alarms a purge of the whole service
  * deletes (when its stack is destroyed). Pure: no AWS, no clock.
  */
-import type { MonitorPolicy } from '../core/validation/tolerances';
+import type { MonitorPolicy } from './monitor';
 import { driftAlarmPrefix, driftAlarmsForView, viewDriftAlarmPrefix, type AlarmSpec, type DriftAlarmOptions } from './alarms';
 import { DEFAULT_SERVICE_NAME } from './service';
 

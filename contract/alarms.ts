@@ -9,8 +9,7 @@
  * one account and region never share a metric stream or an alarm.
  */
 import * as z from 'zod';
-import type { MonitorCheck, MonitorPolicy } from '../core/validation/tolerances';
-import { MONITOR_CHECKS } from '../core/validation/tolerances';
+import { MONITOR_CHECKS, type MonitorCheck, type MonitorPolicy } from './monitor';
 import { serviceAlarmPrefix } from './rules';
 import { DEFAULT_SERVICE_NAME } from './service';
 
