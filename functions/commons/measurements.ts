@@ -12,7 +12,8 @@ let log: MeasurementLog | null | undefined;
 export function getMeasurementLog(): MeasurementLog | undefined {
   if (log === undefined) {
     try {
-      log = new DynamoMeasurementLog(documentClient(), config.tableName('samples'));
+      const table = config.tableName('samples');
+      log = new DynamoMeasurementLog(documentClient(), table);
     } catch {
       log = null;
     }
