@@ -59,8 +59,8 @@ export interface RewindConfig {
   /**
    * Detection in seconds (issue 13): the monitor works in 10-second rounds inside each
    * one-minute invocation, drift alarms take 10-second periods on high-resolution metrics, and
-   * serving flushes its samples every 5 s. Costs about $0.20 per watched view and month plus
-   * ~$13 of Lambda (docs/validation-and-auto-rollback.md, "Time to recover"). @default true
+   * serving flushes its samples every 5 s. Cost estimate (≈ $4 per view and month of alarms and
+   * metrics, ≈ $42 of Lambda) in docs/validation-and-auto-rollback.md, "Time to recover". @default true
    */
   fastDetection: boolean;
   /** API 5xx responses in 5 minutes that raise the ops alarm. @default 5 */
