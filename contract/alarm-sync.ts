@@ -6,8 +6,8 @@
  * so this file decides only the difference, and which alarms a purge of the whole service
  * deletes (when its stack is destroyed). Pure: no AWS, no clock.
  */
-import type { MonitorPolicy } from '../core/validation/tolerances';
-import { driftAlarmPrefix, driftAlarmsForView, viewDriftAlarmPrefix, type AlarmSpec, type DriftAlarmOptions } from './alarms';
+import type { MonitorPolicy } from './monitor';
+import { driftAlarmPrefix, driftAlarmsForView, monitorAlarmPrefix, viewDriftAlarmPrefix, type AlarmSpec, type DriftAlarmOptions } from './alarms';
 import { DEFAULT_SERVICE_NAME } from './service';
 
 /** A drift alarm as CloudWatch describes it (store/cloudwatch-alarms.ts reads it back into this shape). */
@@ -17,6 +17,12 @@ export interface ExistingDriftAlarm {
   dimensions: Record<string, string>;
   /** What was put; compared with the spec to skip puts that would change nothing. */
   config?: Omit<AlarmSpec, 'alarmName' | 'target' | 'dimensions'>;
+}
+
+/** A version the view serves (stable, or the candidate on trial) and the monitor policy it carries. */
+export interface ServedVersionPolicy {
+  version: number;
+  monitor: MonitorPolicy;
 }
 
 export interface DriftAlarmSyncPlan {
@@ -48,14 +54,15 @@ export interface DriftAlarmSyncPlan {
  */
 export function planDriftAlarmSync(
   view: string,
-  monitor: MonitorPolicy | null,
+  monitor: MonitorPolicy | readonly ServedVersionPolicy[] | null,
   existing: readonly ExistingDriftAlarm[],
   options: DriftAlarmOptions = {},
 ): DriftAlarmSyncPlan {
   const service = options.service ?? DEFAULT_SERVICE_NAME;
-  const desired = monitor ? driftAlarmsForView(view, monitor, options) : [];
-  const prefix = viewDriftAlarmPrefix(view, service);
-  const mine = existing.filter((a) => a.alarmName.startsWith(prefix) && a.dimensions.view === view && a.dimensions.service === service);
+  // Per served version (stable and candidate): each version's own alarms and heartbeat.
+  const desired = monitor === null ? [] : Array.isArray(monitor) ? monitor.flatMap((v: ServedVersionPolicy) => driftAlarmsForView(view, v.monitor, { ...options, version: v.version })) : driftAlarmsForView(view, monitor as MonitorPolicy, options);
+  const prefixes = [viewDriftAlarmPrefix(view, service), `${monitorAlarmPrefix(service)}${view}-v`];
+  const mine = existing.filter((a) => prefixes.some((p) => a.alarmName.startsWith(p)) && a.dimensions.view === view && a.dimensions.service === service);
   const byName = new Map(mine.map((a) => [a.alarmName, a]));
   const put: AlarmSpec[] = [];
   const unchanged: string[] = [];
@@ -85,9 +92,9 @@ export function planDriftAlarmSync(
  * // → ['rewind-drift-user_profile-psi']
  */
 export function driftAlarmsToPurge(existing: readonly ExistingDriftAlarm[], service: string = DEFAULT_SERVICE_NAME): string[] {
-  const prefix = driftAlarmPrefix(service);
+  const prefixes = [driftAlarmPrefix(service), monitorAlarmPrefix(service)];
   return existing
-    .filter((a) => a.alarmName.startsWith(prefix) && a.dimensions.service === service)
+    .filter((a) => prefixes.some((p) => a.alarmName.startsWith(p)) && a.dimensions.service === service)
     .map((a) => a.alarmName)
     .sort();
 }

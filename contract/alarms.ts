@@ -9,8 +9,7 @@
  * one account and region never share a metric stream or an alarm.
  */
 import * as z from 'zod';
-import type { MonitorCheck, MonitorPolicy } from '../core/validation/tolerances';
-import { MONITOR_CHECKS } from '../core/validation/tolerances';
+import { MONITOR_CHECKS, type MonitorCheck, type MonitorPolicy } from './monitor';
 import { serviceAlarmPrefix } from './rules';
 import { DEFAULT_SERVICE_NAME } from './service';
 
@@ -23,6 +22,23 @@ export const METRIC = {
   nullRate: 'NullRate',
   /** Sampled rows the measurement was made on. */
   servedSamples: 'ServedSamples',
+  /**
+   * 1 per (view, version) each time the monitor looked at it, measured or not: its alarm treats
+   * missing data as breaching, so a monitor that stops (crash, timeout, a catalog too big for
+   * one run) pages instead of leaving the view unwatched.
+   */
+  monitorHeartbeat: 'MonitorHeartbeat',
+  /**
+   * Share of requests for entities the version's snapshot does not hold (new users): traffic
+   * mix, not drift. Published on its own, never folded into the null rates.
+   */
+  unknownEntityShare: 'UnknownEntityShare',
+  /** During a trial: the candidate's served sample against the stable version's in the same window (dimension `statistic`). */
+  candidateVsStable: 'CandidateVsStable',
+  /** The monitor's own health, per service: views it failed on, skipped, and how long a round took. */
+  monitorErrors: 'MonitorErrors',
+  monitorSkipped: 'MonitorSkippedViews',
+  monitorDuration: 'MonitorDuration',
 } as const;
 
 /**
@@ -35,13 +51,18 @@ export const DIMENSIONS = {
   feature: ['service', 'view', 'version', 'feature', 'statistic'],
   viewVersion: ['service', 'view', 'version', 'statistic'],
   view: ['service', 'view', 'statistic'],
+  /** Heartbeat and coverage: per served version. */
+  version: ['service', 'view', 'version'],
+  /** The monitor's ops metrics. */
+  service: ['service'],
 } as const;
 
 export type TreatMissingData = 'notBreaching' | 'breaching' | 'ignore' | 'missing';
 export type AlarmStatistic = 'Maximum' | 'Average' | 'Minimum' | 'Sum' | 'SampleCount';
 export type ComparisonOperator = 'GreaterThanThreshold' | 'GreaterThanOrEqualToThreshold' | 'LessThanThreshold' | 'LessThanOrEqualToThreshold';
 
-export type AlarmTarget = { kind: 'view'; view: string } | { kind: 'model'; model: string; bakeWindowMinutes: number };
+/** `page`: the alarm tells a person (ops topic) and never rolls anything back. */
+export type AlarmTarget = { kind: 'view'; view: string; version?: number } | { kind: 'model'; model: string; bakeWindowMinutes: number } | { kind: 'page'; view: string; version?: number };
 
 export interface AlarmSpec {
   alarmName: string;
@@ -79,9 +100,28 @@ export function viewDriftAlarmPrefix(view: string, service: string = DEFAULT_SER
   return `${driftAlarmPrefix(service)}${view}-`;
 }
 
-/** @example driftAlarmName('user_profile', 'psi') // 'rewind-drift-user_profile-psi' */
-export function driftAlarmName(view: string, check: MonitorCheck, service: string = DEFAULT_SERVICE_NAME): string {
-  return `${viewDriftAlarmPrefix(view, service)}${check}`;
+/**
+ * @example driftAlarmName('user_profile', 'psi') // 'rewind-drift-user_profile-psi'
+ * @example driftAlarmName('user_profile', 'psi', 'rewind', 3) // 'rewind-drift-user_profile-v3-psi'
+ */
+export function driftAlarmName(view: string, check: MonitorCheck, service: string = DEFAULT_SERVICE_NAME, version?: number): string {
+  return `${viewDriftAlarmPrefix(view, service)}${version === undefined ? '' : `v${version}-`}${check}`;
+}
+
+/**
+ * The name prefix of the monitor's heartbeat alarms of a service. They page and must never
+ * roll back, so they are named like ops alarms (`ops-…`), outside the `<service>-` prefix the
+ * rollback rule listens for (contract/rules.ts).
+ *
+ * @example monitorAlarmPrefix() // 'ops-rewind-monitor-'
+ */
+export function monitorAlarmPrefix(service: string = DEFAULT_SERVICE_NAME): string {
+  return `ops-${service}-monitor-`;
+}
+
+/** @example heartbeatAlarmName('user_profile', 3) // 'ops-rewind-monitor-user_profile-v3-heartbeat' */
+export function heartbeatAlarmName(view: string, version: number, service: string = DEFAULT_SERVICE_NAME): string {
+  return `${monitorAlarmPrefix(service)}${view}-v${version}-heartbeat`;
 }
 
 export interface DriftAlarmOptions {
@@ -89,6 +129,13 @@ export interface DriftAlarmOptions {
   service?: string;
   /** Overrides the policy's period (the local runtime runs 1 s periods). */
   periodSeconds?: number;
+  /**
+   * The served version the alarms watch (stable or candidate): names and dimensions then carry
+   * it, so the alarm says which version drifted and that version alone pays; a new activation
+   * gets new alarms, starting in INSUFFICIENT_DATA, so the same fault alarms again. Also adds
+   * the version's heartbeat alarm. Absent: the version-less view alarms of old.
+   */
+  version?: number;
 }
 
 /**
@@ -103,17 +150,18 @@ export interface DriftAlarmOptions {
  */
 export function driftAlarmsForView(view: string, monitor: MonitorPolicy, options: DriftAlarmOptions = {}): AlarmSpec[] {
   const service = options.service ?? DEFAULT_SERVICE_NAME;
-  return MONITOR_CHECKS.flatMap((check) => {
+  const version = options.version;
+  const periodSeconds = options.periodSeconds ?? monitor.periodSeconds;
+  const drift = MONITOR_CHECKS.flatMap((check) => {
     const threshold = monitor.alarmAbove[check];
     if (threshold === null || threshold === undefined) return [];
-    const periodSeconds = options.periodSeconds ?? monitor.periodSeconds;
     return [
       {
-        alarmName: driftAlarmName(view, check, service),
-        description: `Served ${check} of '${view}' vs its baseline above ${threshold}: Rewind rolls the view back`,
+        alarmName: driftAlarmName(view, check, service, version),
+        description: `Served ${check} of '${view}'${version === undefined ? '' : ` v${version}`} vs its baseline above ${threshold}: Rewind rolls ${version === undefined ? 'the view' : 'that version'} back`,
         namespace: METRICS_NAMESPACE,
         metricName: METRIC.featureDrift,
-        dimensions: { service, view, statistic: check },
+        dimensions: (version === undefined ? { service, view, statistic: check } : { service, view, version: String(version), statistic: check }) as Record<string, string>,
         statistic: 'Maximum',
         periodSeconds,
         evaluationPeriods: monitor.evaluationPeriods,
@@ -121,10 +169,35 @@ export function driftAlarmsForView(view: string, monitor: MonitorPolicy, options
         threshold,
         comparisonOperator: 'GreaterThanThreshold',
         treatMissingData: 'notBreaching',
-        target: { kind: 'view', view },
+        target: (version === undefined ? { kind: 'view', view } : { kind: 'view', view, version }) as AlarmTarget,
       } satisfies AlarmSpec,
     ];
   });
+  if (version === undefined) return drift;
+  return [...drift, heartbeatAlarm(view, version, periodSeconds, monitor, service)];
+}
+
+/**
+ * "The monitor has not looked at this version for a whole evaluation": the heartbeat is
+ * published every round whatever the sample size, so missing data means the monitor is down,
+ * late or failing on the view, and is breaching. It pages; it never rolls back.
+ */
+function heartbeatAlarm(view: string, version: number, periodSeconds: number, monitor: MonitorPolicy, service: string): AlarmSpec {
+  return {
+    alarmName: heartbeatAlarmName(view, version, service),
+    description: `The drift monitor has not measured '${view}' v${version} for ${monitor.evaluationPeriods} period(s) of ${periodSeconds} s: the view is unwatched and cannot be rolled back on drift`,
+    namespace: METRICS_NAMESPACE,
+    metricName: METRIC.monitorHeartbeat,
+    dimensions: { service, view, version: String(version) },
+    statistic: 'SampleCount',
+    periodSeconds,
+    evaluationPeriods: monitor.evaluationPeriods,
+    datapointsToAlarm: monitor.evaluationPeriods,
+    threshold: 1,
+    comparisonOperator: 'LessThanThreshold',
+    treatMissingData: 'breaching',
+    target: { kind: 'page', view, version },
+  };
 }
 
 /**

@@ -30,6 +30,11 @@ export const ENV = {
   monitorWindowSeconds: 'REWIND_MONITOR_WINDOW_SECONDS',
   /** Local runtime: how often the drift monitor runs. */
   monitorIntervalMs: 'REWIND_MONITOR_INTERVAL_MS',
+  /**
+   * Fast detection: one drift-monitor invocation works in rounds this many seconds apart until
+   * just before its deadline (the stack: 10, started each minute). Unset: one round per invocation.
+   */
+  monitorRoundSeconds: 'REWIND_MONITOR_ROUND_SECONDS',
   /** Local runtime: `on` starts the monitoring loop. */
   monitoring: 'REWIND_MONITORING',
   /** Local runtime: how often the bake check runs. */
@@ -172,6 +177,8 @@ export const config = {
   monitorWindowSeconds: once('monitorWindowSeconds', (env) => numberOr(ENV.monitorWindowSeconds, { range: 'positive' }, 300, env)),
   /** REWIND_MONITOR_INTERVAL_MS, when set. */
   monitorIntervalMs: once('monitorIntervalMs', (env) => optionalNumber(ENV.monitorIntervalMs, { range: 'positive' }, env)),
+  /** REWIND_MONITOR_ROUND_SECONDS, when set (seconds between rounds of one invocation). */
+  monitorRoundSeconds: once('monitorRoundSeconds', (env) => optionalNumber(ENV.monitorRoundSeconds, { range: 'positive' }, env)),
   /** REWIND_MONITORING=on. */
   monitoring: once('monitoring', (env) => oneOf(ENV.monitoring, ['on', 'off'], 'off', env) === 'on'),
   /** REWIND_PROMOTE_INTERVAL_MS, when set (0: never on its own). */

@@ -109,11 +109,13 @@ export const TABLES: readonly TableSpec[] = [
     id: 'samples',
     envVar: 'REWIND_SAMPLES_TABLE',
     // pk = `${view}#${version}`, sk = `${flushedAt ISO}#${writer}#${seq}`: the drift monitor
-    // reads one version's recent batches with a single Query on a time range.
+    // reads one version's recent batches with a single Query on a time range. The monitor's
+    // measurement records live beside them (pk `M#${view}#${version}`), read by alarm-rollback;
+    // the bake check reads a candidate's batches for its evidence.
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     ttlAttribute: 'expiresAt',
-    usedBy: ['get-online', 'get-online-batch', 'drift-monitor'],
+    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries'],
     purpose: 'bounded batches of sampled served values per (view, version), read by the drift monitor',
   },
   {

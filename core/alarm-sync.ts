@@ -15,7 +15,7 @@
  * (store/cloudformation-stack.ts), the catalog and the pointers are ports.
  */
 import * as z from 'zod';
-import { driftAlarmsToPurge, planDriftAlarmSync, type DriftAlarmSyncPlan, type ExistingDriftAlarm } from '../contract/alarm-sync';
+import { driftAlarmsToPurge, planDriftAlarmSync, type DriftAlarmSyncPlan, type ExistingDriftAlarm, type ServedVersionPolicy } from '../contract/alarm-sync';
 import type { AlarmSpec } from '../contract/alarms';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import type { PointerLog, VersionCatalog } from './ports';
@@ -129,12 +129,17 @@ function createViewSync(ports: SyncAlarmsPorts) {
   const syncView = async (view: string): Promise<SyncAlarmsResult['synced'][number]> => {
     const pointer = await ports.pointers.getPointer(view);
     const version = pointer?.stable ?? null;
-    let monitor = null;
+    let monitor: ServedVersionPolicy[] | null = null;
     if (version !== null) {
-      const record = await ports.catalog.getVersion(view, version);
-      // Never delete a view's safety net on an inconsistent read: fail, and be retried.
-      if (!record) throw new Error(`view ${view} serves version ${version}, whose record is missing`);
-      monitor = monitorPolicyOf(record.validation);
+      // Every served version gets its own alarms (the candidate on trial too): the alarm names
+      // the version that drifted, and only that one is rolled back.
+      monitor = [];
+      for (const served of [version, ...(pointer?.candidate ? [pointer.candidate.version] : [])]) {
+        const record = await ports.catalog.getVersion(view, served);
+        // Never delete a view's safety net on an inconsistent read: fail, and be retried.
+        if (!record) throw new Error(`view ${view} serves version ${served}, whose record is missing`);
+        monitor.push({ version: served, monitor: monitorPolicyOf(record.validation) });
+      }
     }
     const plan: DriftAlarmSyncPlan = planDriftAlarmSync(view, monitor, await ports.alarms.describe(view), {
       ...(ports.service ? { service: ports.service } : {}),

@@ -8,10 +8,12 @@
  * version lists that model as a consumer. An alarm whose metric names another `service` than
  * this stack's is another Rewind stack's (a dev stack beside prod in the same account: the
  * default stack's rule prefix `rewind-` also matches `rewind-rewinddev-…`) and is ignored:
- * its view of the same name is not this stack's view. A view is left alone, and the log says why, when:
+ * its view of the same name is not this stack's view. A per-version drift alarm (a `version`
+ * dimension) is about that version alone: see {@link driftRollback}. A view is left alone, and the log says why, when:
  *  - it does not exist or serves nothing;
- *  - its last pointer change was a rollback: it is already on a restored version (a second
- *    alarm must not walk it further back: that is for a person to decide);
+ *  - the change that made its served version what it is was a rollback (feature switches
+ *    since do not count): it is already on a restored version (a second alarm must not walk
+ *    it further back: that is for a person to decide);
  *  - it changed after the alarm fired: someone already acted on what the alarm saw;
  *  - (model alarms) its version was activated longer ago than the bake window.
  * Redelivery of the same event is handled before this, by idempotency on the alarm's
@@ -21,7 +23,11 @@ import * as z from 'zod';
 import { driftAlarmPrefix, METRICS_NAMESPACE, viewDriftAlarmPrefix } from '../contract/alarms';
 import type { Deps } from './deps';
 import { NoRollbackTargetError, RevisionConflictError } from './errors';
+import { backingMeasurement, type MeasurementLog } from './measurements';
+import type { HistoryEntry } from './model';
+import { SILENT_NOTIFIER, type Notice, type Notifier } from './notifier';
 import { rollbackView, type PointerChangeResult } from './pointer-changes';
+import { DEFAULT_ROLLBACK_WITHIN_SECONDS, monitorPolicyOf } from './validation/tolerances';
 
 /** What the rollback is attributed to (invariant 7). */
 export function alarmActor(alarmName: string): string {
@@ -41,6 +47,8 @@ const AlarmEventSchema = z.object({
     state: z.object({
       value: z.string(),
       reason: z.string().optional(),
+      /** CloudWatch's JSON: threshold, period and the datapoints it judged (read for the measurement re-check). */
+      reasonData: z.string().optional(),
       timestamp: z.string().refine((t) => !Number.isNaN(Date.parse(t)), 'must be a timestamp'),
     }),
     configuration: z
@@ -73,6 +81,35 @@ export interface AlarmFired {
   namespaces?: string[];
   account?: string;
   region?: string;
+  /** From the state's reasonData, when CloudWatch gave it: what the alarm compared, over which range. */
+  threshold?: number;
+  periodSeconds?: number;
+  /** Start of the first period the alarm evaluated. */
+  evaluatedFrom?: Date;
+}
+
+const ReasonDataSchema = z.object({
+  threshold: z.number().optional(),
+  period: z.number().positive().optional(),
+  startDate: z.string().refine((t) => !Number.isNaN(Date.parse(t))).optional(),
+});
+
+/** What reasonData says, or nothing when it is absent or unreadable (the re-check then uses its own range). */
+function reasonFacts(reasonData: string | undefined): Pick<AlarmFired, 'threshold' | 'periodSeconds' | 'evaluatedFrom'> {
+  if (!reasonData) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(reasonData);
+  } catch {
+    return {};
+  }
+  const parsed = ReasonDataSchema.safeParse(raw);
+  if (!parsed.success) return {};
+  return {
+    ...(parsed.data.threshold !== undefined ? { threshold: parsed.data.threshold } : {}),
+    ...(parsed.data.period !== undefined ? { periodSeconds: parsed.data.period } : {}),
+    ...(parsed.data.startDate !== undefined ? { evaluatedFrom: new Date(parsed.data.startDate) } : {}),
+  };
 }
 
 export type ParsedAlarm = { ok: true; alarm: AlarmFired } | { ok: false; problem: string };
@@ -109,6 +146,7 @@ export function parseAlarmEvent(event: unknown): ParsedAlarm {
       namespaces,
       ...(parsed.data.account !== undefined ? { account: parsed.data.account } : {}),
       ...(parsed.data.region !== undefined ? { region: parsed.data.region } : {}),
+      ...reasonFacts(detail.state.reasonData),
     },
   };
 }
@@ -198,7 +236,18 @@ export interface AutoRollbackResult {
  *
  * @example await autoRollback(deps, alarm, bindings, 'rewind') // { outcomes: [{ view: 'user_profile', action: 'rolled-back', fromVersion: 2, toVersion: 1 }] }
  */
-export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: readonly ModelBinding[] = [], service?: string): Promise<AutoRollbackResult> {
+export interface AutoRollbackOptions {
+  /**
+   * The monitor's measurement records: a drift alarm about a version is acted on only when a
+   * record above its threshold backs it (core/measurements.ts). Absent: not checked (a
+   * deployment whose alarm function cannot read them yet).
+   */
+  measurements?: MeasurementLog;
+  /** Who is told when an alarm is not acted on and a person must look. */
+  notifier?: Notifier;
+}
+
+export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: readonly ModelBinding[] = [], service?: string, options: AutoRollbackOptions = {}): Promise<AutoRollbackResult> {
   const base = { alarmName: alarm.alarmName };
   if (alarm.state !== 'ALARM') return { ...base, resolvedBy: 'nothing', outcomes: [], note: `state is ${alarm.state}, not ALARM` };
   const alarmService = alarm.dimensions.service;
@@ -207,7 +256,10 @@ export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: read
 
   const view = alarm.dimensions.view;
   if (view !== undefined) {
-    return { ...base, resolvedBy: 'view-dimension', outcomes: [await rollBackIfStillBad(deps, alarm, view)] };
+    const version = alarm.dimensions.version === undefined ? undefined : Number(alarm.dimensions.version);
+    if (version !== undefined && !(Number.isInteger(version) && version >= 1))
+      return { ...base, resolvedBy: 'nothing', outcomes: [], note: `version dimension '${alarm.dimensions.version}' is not a version number: ignored` };
+    return { ...base, resolvedBy: 'view-dimension', outcomes: [await driftRollback(deps, alarm, view, version, options)] };
   }
   const binding = bindings.find((b) => b.alarmName === alarm.alarmName);
   if (!binding) return { ...base, resolvedBy: 'nothing', outcomes: [], note: 'the alarm names no view (no view dimension, no model binding)' };
@@ -229,11 +281,91 @@ export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: read
   };
 }
 
+/** How many history entries are read to find when the served version started being served. */
+const ACTIVATION_LOOKBACK = 100;
+
+/**
+ * The pointer change that put `version` where it is served now (its activation, promotion,
+ * canary start or restoring rollback), skipping feature switches: a disable/enable changes no
+ * version, so it must reset neither the "already rolled back" guard nor a bake window.
+ */
+export async function servingEntry(deps: Pick<Deps, 'pointers'>, view: string, version: number): Promise<HistoryEntry | undefined> {
+  const entries = await deps.pointers.history(view, ACTIVATION_LOOKBACK);
+  return entries.find((e) => e.action !== 'disable' && e.action !== 'enable' && (e.after.stable === version || e.after.candidate?.version === version));
+}
+
+/**
+ * A drift alarm. With a `version` dimension (per-version alarms), exactly that version pays:
+ * a drifting candidate is dropped, a drifting stable version is rolled back only when no
+ * candidate is on trial (the candidate is innocent, and rolling back would drop it); a version
+ * no longer served is left alone. Before acting, the monitor's measurement record must back
+ * the alarm; past the version's rollback window, drift pages instead of rolling back.
+ */
+async function driftRollback(deps: Deps, alarm: AlarmFired, view: string, version: number | undefined, options: AutoRollbackOptions): Promise<ViewOutcome> {
+  if (version === undefined) return rollBackIfStillBad(deps, alarm, view);
+  const notifier = options.notifier ?? SILENT_NOTIFIER;
+  const page = async (kind: Notice['kind'], why: string): Promise<ViewOutcome> => {
+    await notifier.notify({ kind, view, version, alarmName: alarm.alarmName, summary: why }).catch(() => undefined);
+    return { view, action: 'none', why };
+  };
+  if (!(await deps.catalog.viewExists(view))) return { view, action: 'none', why: 'no such view' };
+  const pointer = await deps.pointers.getPointer(view);
+  if (pointer?.stable == null) return { view, action: 'none', why: 'the view serves nothing' };
+  const role = pointer.candidate?.version === version ? 'candidate' : pointer.stable === version ? 'stable' : undefined;
+  if (!role) return { view, action: 'none', why: `v${version} is no longer served (stable v${pointer.stable}${pointer.candidate ? `, candidate v${pointer.candidate.version}` : ''})` };
+
+  const statistic = alarm.dimensions.statistic;
+  if (options.measurements && statistic !== undefined) {
+    const backed = await backedByMeasurement(options.measurements, alarm, view, version, statistic);
+    if (!backed) return page('unmeasured-alarm', `${alarm.alarmName} is in ALARM but the monitor recorded no ${statistic} of ${view} v${version} above ${alarm.threshold ?? 'its threshold'} in the alarm's range: not acted on (a forged or stray alarm?)`);
+  }
+
+  const entry = await servingEntry(deps, view, version);
+  const servedSince = entry ? Date.parse(entry.at) : 0;
+  if (role === 'stable' && entry?.action === 'rollback')
+    return { view, action: 'none', why: `already on a restored version: v${version} since a rollback by ${entry.actor} at ${entry.at}` };
+  if (servedSince > alarm.firedAt.getTime())
+    return { view, action: 'none', why: `v${version} was (re)activated at ${entry!.at}, after the alarm fired at ${alarm.firedAt.toISOString()}: someone already acted` };
+  const record = await deps.catalog.getVersion(view, version);
+  const within = monitorPolicyOf(record?.validation).rollbackWithinSeconds ?? DEFAULT_ROLLBACK_WITHIN_SECONDS;
+  if (alarm.firedAt.getTime() - servedSince > within * 1000)
+    return page('drift-past-rollback-window', `${view} v${version} has been served since ${entry?.at ?? 'before the history kept'}, longer than its rollback window of ${within} s: drift pages a person instead of rolling back`);
+  if (role === 'stable' && pointer.candidate)
+    return page('stable-drift-during-trial', `stable v${version} of ${view} drifted while v${pointer.candidate.version} is on trial: the candidate is not to blame and is left alone; decide by hand`);
+
+  try {
+    const result: PointerChangeResult = await rollbackView(deps, alarmActor(alarm.alarmName), view, {
+      reason: `${alarm.alarmName}: ${alarm.reason}`.slice(0, 1000),
+      expectedRevision: pointer.revision,
+    });
+    if (!result.changed) return { view, action: 'none', why: `already on v${result.toVersion}` };
+    return { view, action: 'rolled-back', fromVersion: result.fromVersion, toVersion: result.toVersion, ...(result.auditId ? { auditId: result.auditId } : {}) };
+  } catch (error) {
+    if (error instanceof NoRollbackTargetError) return page('no-rollback-target', `${view} v${version} drifted and there is nothing to roll back to (${error.message}): a person must act`);
+    if (error instanceof RevisionConflictError) return { view, action: 'none', why: `the pointer moved while rolling back (${error.message})` };
+    throw error;
+  }
+}
+
+/** Evaluation periods assumed when the alarm's own are not known (the default policy's). */
+const DEFAULT_RECHECK_PERIODS = 3;
+
+async function backedByMeasurement(log: MeasurementLog, alarm: AlarmFired, view: string, version: number, statistic: string): Promise<boolean> {
+  const periodMs = (alarm.periodSeconds ?? 60) * 1000;
+  // The range the alarm judged, and one period before it for a datapoint stamped at its window's start.
+  const since = new Date((alarm.evaluatedFrom?.getTime() ?? alarm.firedAt.getTime() - DEFAULT_RECHECK_PERIODS * periodMs) - periodMs);
+  const records = await log.between(view, version, since.toISOString(), alarm.firedAt.toISOString());
+  if (alarm.threshold === undefined) return records.some((m) => m.statistic === statistic);
+  return backingMeasurement(records, { statistic, threshold: alarm.threshold }) !== undefined;
+}
+
 async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, bakeWindowMinutes?: number): Promise<ViewOutcome> {
   if (!(await deps.catalog.viewExists(view))) return { view, action: 'none', why: 'no such view' };
   const pointer = await deps.pointers.getPointer(view);
   if (pointer?.stable == null) return { view, action: 'none', why: 'the view serves nothing' };
-  const [last] = await deps.pointers.history(view, 1);
+  // The change that made the served version what it is, not the last entry: a feature
+  // disable/enable since must reset neither this guard nor the bake window.
+  const last = await servingEntry(deps, view, pointer.stable);
   if (last?.action === 'rollback')
     return { view, action: 'none', why: `already on a restored version: v${pointer.stable} since a rollback by ${last.actor} at ${last.at}` };
   const changedAt = last ? Date.parse(last.at) : 0;

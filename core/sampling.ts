@@ -10,9 +10,13 @@
  * pairs; each batch by `maxBatchBytes`, below DynamoDB's 400 KB item limit.
  *
  * What is recorded is the entity's STORED values, with null where the entity has no value
- * (served as the feature's default) or no row at all: that is how snapshot profiles count
- * nulls, so a served sample and a baseline profile are comparable, and an entity-coverage
- * drop shows up as a null-rate increase instead of a spike at the default value.
+ * (served as the feature's default): that is how snapshot profiles count nulls, so a served
+ * sample and a baseline profile are comparable. A request for an entity the snapshot does not
+ * hold at all (a new user) is NOT sampled as an all-null row: that is traffic mix, not drift,
+ * and with ~10 % new users it alone tripped `nullRateIncrease` on a healthy version. It is
+ * counted instead (`unknown`), and the monitor publishes the share as coverage
+ * (UnknownEntityShare), a metric of its own; the reservoir is a uniform sample of the KNOWN
+ * entities' requests.
  *
  * On Lambda a flush started near the end of an invocation may be frozen with the container
  * and finish on the next invocation; samples are monitoring data, so that delay is accepted
@@ -27,8 +31,13 @@ export interface SampleBatch {
   features: string[];
   /** One array per sampled request, aligned with `features`; null: no stored value. */
   rows: FeatureValue[][];
-  /** Requests served for (view, version) during the interval; the rows are a uniform sample of them. */
+  /** Requests served for (view, version) during the interval, unknown entities included. */
   served: number;
+  /**
+   * Of `served`, requests for entities the version has no row for; the rows are a uniform
+   * sample of the others. Absent on batches written before coverage was counted (read as 0).
+   */
+  unknown?: number;
   /** ISO times bounding the interval. */
   from: string;
   to: string;
@@ -63,7 +72,9 @@ interface Reservoir {
   version: number;
   definition: ViewDefinition;
   seen: number;
-  items: (Record<string, FeatureValue> | undefined)[];
+  /** Requests for entities with no row (not in the reservoir). */
+  unknown: number;
+  items: Record<string, FeatureValue>[];
 }
 
 export const DEFAULT_SAMPLE_CAPACITY = 200;
@@ -102,11 +113,13 @@ export class ServingSampler implements ServeRecorder {
     let byVersion = this.reservoirs.get(view);
     if (!byVersion) this.reservoirs.set(view, (byVersion = new Map()));
     let r = byVersion.get(version);
-    if (!r) byVersion.set(version, (r = { view, version, definition, seen: 0, items: [] }));
+    if (!r) byVersion.set(version, (r = { view, version, definition, seen: 0, unknown: 0, items: [] }));
     r.seen++;
-    if (r.items.length < this.capacity) r.items.push(stored);
+    if (stored === undefined) r.unknown++;
+    else if (r.items.length < this.capacity) r.items.push(stored);
     else {
-      const j = Math.floor(this.random() * r.seen);
+      // Algorithm R over the known entities' requests only.
+      const j = Math.floor(this.random() * (r.seen - r.unknown));
       if (j < this.capacity) r.items[j] = stored;
     }
     if (this.flushing === undefined && this.now() - this.intervalStart >= this.flushIntervalMs) void this.flush();
@@ -154,8 +167,8 @@ export class ServingSampler implements ServeRecorder {
     const rowBytes = 8 + features.reduce((n, f) => n + 4 + JSON.stringify(items[0]?.[f] ?? null).length * 2, 0);
     const fit = Math.max(1, Math.floor(this.maxBatchBytes / rowBytes));
     if (items.length > fit) items = uniformSubset(items, fit, this.random);
-    const rows = items.map((stored) => features.map((f) => stored?.[f] ?? null));
-    return { view: r.view, version: r.version, features, rows, served: r.seen, from, to };
+    const rows = items.map((stored) => features.map((f) => stored[f] ?? null));
+    return { view: r.view, version: r.version, features, rows, served: r.seen, unknown: r.unknown, from, to };
   }
 }
 

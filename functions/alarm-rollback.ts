@@ -32,6 +32,8 @@ import { autoRollback, parseAlarmEvent, screenAlarm, type AutoRollbackResult } f
 import { dynamoDbClient } from '../store/clients';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
+import { getMeasurementLog } from './commons/measurements';
+import { functionNotifier } from './commons/notifier';
 import { countForView, logger, metrics, SERVICE_NAME, tracer } from './commons/powertools';
 
 /** How long a transition is remembered: far longer than EventBridge's 24 h retry window. */
@@ -66,7 +68,9 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
       const parsed = parseAlarmEvent(event);
       if (!parsed.ok) throw new Error(parsed.problem); // checked before; unreachable
       // An automatic rollback is a pointer change like any other: its derived artifacts are refreshed too.
-      return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME);
+      // The monitor's measurement records back a drift alarm before it is acted on; what is not acted on is paged.
+      const measurements = getMeasurementLog();
+      return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME, { notifier: functionNotifier, ...(measurements ? { measurements } : {}) });
     },
     {
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.tableName('idempotency'), awsSdkV3Client: dynamoDbClient() }),

@@ -7,7 +7,7 @@
  *
  * Environment: the shared tables (versions, pointers, history, audit: read and commit) and
  * the bucket (a purged candidate is rematerialized before it goes live); CloudWatch
- * DescribeAlarms + DescribeAlarmHistory. Its promotions' events (the pointer's and the
+ * DescribeAlarms + DescribeAlarmHistory; the samples table (read: the bake's evidence). Its promotions' events (the pointer's and the
  * artifacts') are published by the history outbox, not here.
  */
 import middy from '@middy/core';
@@ -18,10 +18,12 @@ import { promoteBakedCandidates, type BakeOutcome } from '../core/bake';
 import { getAlarmStatus } from './commons/alarm-status';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
+import { getSampleStore } from './commons/serving';
 import { countForView, logger, metrics, tracer } from './commons/powertools';
 
 const handle = async (): Promise<{ outcomes: BakeOutcome[] }> => {
-  const outcomes = await promoteBakedCandidates(withArtifacts(getDeps()), getAlarmStatus());
+  // The samples give the bake its evidence: no promotion before minBakeSamples served samples.
+  const outcomes = await promoteBakedCandidates(withArtifacts(getDeps()), getAlarmStatus(), getSampleStore());
   for (const outcome of outcomes) {
     if (outcome.action === 'promoted') {
       logger.info('promoted after its bake', { ...outcome });

@@ -181,10 +181,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'list-policy-proposals': { tables: httpBase, bucket: {} },
   'approve-policy-proposal': { tables: { ...audits, versions: 'write' }, bucket: {} },
   // Idempotency records: one rollback per alarm transition (Powertools idempotency).
-  'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write', refusals: 'none' } },
+  // Reads the monitor's measurement records (samples table) before acting on an alarm.
+  'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write', samples: 'read', refusals: 'none' } },
   // Scheduled: promotes canaries and shadows whose bake passed with no drift alarm since
   // their start (core/bake.ts), as a pointer change like any other.
-  'promote-canaries': { ...movesPointers, tables: { ...movesPointers.tables, refusals: 'none' }, driftAlarms: 'read' },
+  'promote-canaries': { ...movesPointers, tables: { ...movesPointers.tables, samples: 'read', refusals: 'none' }, driftAlarms: 'read' },
   // On pointer events: reads the served version's monitor policy, puts and deletes the
   // view's drift alarms. Audits nothing (it changes no Rewind state) and reads no data.
   // As the drift-alarm custom resource's handler it also reads its own stack's status
@@ -192,7 +193,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'sync-alarms': { tables: notHttp, bucket: {}, driftAlarms: 'manage' },
   // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
   'drift-monitor': {
-    tables: { ...notHttp, samples: 'read' },
+    // read-append: it also writes the measurement record of each datapoint it publishes.
+    tables: { ...notHttp, samples: 'read-append' },
     bucket: { read: [SNAPSHOTS_PREFIX] },
   },
 };

@@ -6,6 +6,15 @@
  */
 import type { Node } from 'constructs';
 import { parseModelAlarmBindings, type ModelAlarmBinding } from '../contract/alarms';
+import { ENV } from '../contract/config';
+import { monitorSettingProblems } from '../contract/monitor';
+
+/**
+ * The default monitor policy's alarm settings (core/validation/tolerances.ts DEFAULT_MONITOR),
+ * which views without their own inherit; checked at synth against the stack's cadence. infra/
+ * may not import core/, and a test keeps the two equal.
+ */
+export const DEFAULT_MONITOR_ALARM = { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 } as const;
 
 export interface RewindConfig {
   /** OIDC issuer URL whose tokens the API accepts (API Gateway fetches its JWKS). */
@@ -54,6 +63,13 @@ export interface RewindConfig {
    * verifying; nothing signs with them. @default []
    */
   retiredCheckpointKeyArns: string[];
+  /**
+   * Detection in seconds (issue 13): the monitor works in 10-second rounds inside each
+   * one-minute invocation, drift alarms take 10-second periods on high-resolution metrics, and
+   * serving flushes its samples every 5 s. Cost estimate (≈ $4 per view and month of alarms and
+   * metrics, ≈ $42 of Lambda) in docs/validation-and-auto-rollback.md, "Time to recover". @default true
+   */
+  fastDetection: boolean;
   /** API 5xx responses in 5 minutes that raise the ops alarm. @default 5 */
   api5xxAlarmThreshold: number;
   /** An existing SNS topic that Rewind's ops alarms notify. @default none (alarms without actions) */
@@ -77,6 +93,7 @@ export const CONTEXT_KEYS = {
   monitorIntervalMinutes: 'rewind:monitorIntervalMinutes',
   checkpointIntervalMinutes: 'rewind:checkpointIntervalMinutes',
   retiredCheckpointKeyArns: 'rewind:retiredCheckpointKeyArns',
+  fastDetection: 'rewind:fastDetection',
   api5xxAlarmThreshold: 'rewind:api5xxAlarmThreshold',
   opsTopicArn: 'rewind:opsTopicArn',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
@@ -100,8 +117,27 @@ export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPl
   monitorIntervalMinutes: 1,
   checkpointIntervalMinutes: 15,
   retiredCheckpointKeyArns: [],
+  fastDetection: true,
   api5xxAlarmThreshold: 5,
 };
+
+/** Fast detection's cadence: the monitor's rounds, the drift alarms' period, and how often serving flushes samples. */
+export const FAST_DETECTION = { roundSeconds: 10, alarmPeriodSeconds: 10, sampleFlushMs: 5_000 } as const;
+
+/**
+ * The environment fast detection adds, by handler (none without it): the monitor's rounds and
+ * period, the sync's alarm period (both must agree, or alarms watch periods nobody publishes),
+ * and serving's flush interval, short enough that a 10 s window holds its samples.
+ */
+export function detectionEnvironment(config: Pick<RewindConfig, 'fastDetection'>): Record<string, Record<string, string>> {
+  if (!config.fastDetection) return {};
+  const period = String(FAST_DETECTION.alarmPeriodSeconds);
+  return {
+    'drift-monitor': { [ENV.monitorRoundSeconds]: String(FAST_DETECTION.roundSeconds), [ENV.alarmPeriodSeconds]: period },
+    'sync-alarms': { [ENV.alarmPeriodSeconds]: period },
+    'get-online': { [ENV.sampleFlushMs]: String(FAST_DETECTION.sampleFlushMs) },
+  };
+}
 
 export class InvalidContextError extends Error {
   constructor(
@@ -131,7 +167,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
   if (opsTopicArn !== undefined && !opsTopicArn.startsWith('arn:')) throw new InvalidContextError(CONTEXT_KEYS.opsTopicArn, `must be an SNS topic ARN, got '${opsTopicArn}'`);
   const num = (k: keyof typeof DEFAULTS & keyof typeof CONTEXT_KEYS, min: number) =>
     positiveNumber(CONTEXT_KEYS[k], raw(CONTEXT_KEYS[k]), DEFAULTS[k] as number, min);
-  return {
+  const config: RewindConfig = {
     jwtIssuer: issuer ?? PLACEHOLDER_ISSUER,
     jwtAudience: audience ?? [PLACEHOLDER_AUDIENCE],
     jwtIsPlaceholder: issuer === undefined,
@@ -149,9 +185,29 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     monitorIntervalMinutes: num('monitorIntervalMinutes', 1),
     checkpointIntervalMinutes: num('checkpointIntervalMinutes', 1),
     retiredCheckpointKeyArns: retiredKeys(CONTEXT_KEYS.retiredCheckpointKeyArns, raw(CONTEXT_KEYS.retiredCheckpointKeyArns)),
+    fastDetection: bool(CONTEXT_KEYS.fastDetection, raw(CONTEXT_KEYS.fastDetection), DEFAULTS.fastDetection),
     api5xxAlarmThreshold: num('api5xxAlarmThreshold', 1),
     ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
   };
+  checkDetection(config);
+  return config;
+}
+
+/**
+ * An impossible combination is an error at synth, not a stack whose drift alarms can never
+ * fire: the interval must be whole minutes (EventBridge rates), fast detection needs the
+ * one-minute schedule its rounds fill, and the alarms' period and M-of-N must be reachable at
+ * the monitor's cadence (contract/monitor.ts monitorSettingProblems).
+ */
+function checkDetection(config: RewindConfig): void {
+  const key = CONTEXT_KEYS.monitorIntervalMinutes;
+  if (!Number.isInteger(config.monitorIntervalMinutes)) throw new InvalidContextError(key, `must be a whole number of minutes, got ${config.monitorIntervalMinutes}`);
+  if (config.fastDetection && config.monitorIntervalMinutes !== 1)
+    throw new InvalidContextError(key, `must be 1 with ${CONTEXT_KEYS.fastDetection} (its 10-second rounds fill one minute), got ${config.monitorIntervalMinutes}`);
+  const cadenceSeconds = config.fastDetection ? FAST_DETECTION.roundSeconds : config.monitorIntervalMinutes * 60;
+  const alarm = config.fastDetection ? { ...DEFAULT_MONITOR_ALARM, periodSeconds: FAST_DETECTION.alarmPeriodSeconds } : DEFAULT_MONITOR_ALARM;
+  const [problem] = monitorSettingProblems(alarm, cadenceSeconds);
+  if (problem) throw new InvalidContextError(key, `${config.monitorIntervalMinutes} makes the default drift alarm unfireable: ${problem.message}`);
 }
 
 /** A JSON list (string from `-c`, or an array in cdk.json), checked by contract/alarms.ts. */

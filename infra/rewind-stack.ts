@@ -7,11 +7,11 @@ import { ROUTES } from '../contract/routes';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
 import { serviceNameForStack } from '../contract/service';
 import { TABLES } from '../contract/tables';
-import type { RewindConfig } from './config';
+import { detectionEnvironment, FAST_DETECTION, type RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
 import { AuditCheckpointKey } from './constructs/audit-checkpoints';
 import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
-import { ScheduledRun } from './constructs/scheduled-run';
+import { monitorOpsAlarms, ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
 import type { RewindFunction } from './constructs/rewind-function';
 import { opsAlarm } from './constructs/ops-alarm';
@@ -112,7 +112,7 @@ export class RewindStack extends Stack {
       logRemovalPolicy,
       pointerCacheMs: config.pointerCacheMs,
       reserveConcurrency: config.deletionProtection,
-      environment: { [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } },
+      environment: mergeEnvironments({ [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } }, detectionEnvironment(config)),
       checkpointKey: { key: this.checkpointKey.key, retired: config.retiredCheckpointKeyArns },
     });
 
@@ -170,6 +170,12 @@ export class RewindStack extends Stack {
       fn: this.functions.get(DRIFT_MONITOR_HANDLER),
       purpose: 'Rewind drift monitor',
       intervalMinutes: config.monitorIntervalMinutes,
+      ...(config.fastDetection ? { roundSeconds: FAST_DETECTION.roundSeconds } : {}),
+    });
+    monitorOpsAlarms(this, {
+      serviceName: this.serviceName,
+      cadenceSeconds: config.fastDetection ? FAST_DETECTION.roundSeconds : config.monitorIntervalMinutes * 60,
+      ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
     });
 
     this.auditCheckpoints = new ScheduledRun(this, 'AuditCheckpoints', {
@@ -230,6 +236,13 @@ export class RewindStack extends Stack {
     });
     new CfnOutput(this, 'AlarmSyncDeadLetterQueueUrl', { value: this.alarmSync.deadLetterQueue.queueUrl, description: 'pointer events whose drift alarms could not be synced' });
   }
+}
+
+/** Per-handler environments, merged handler by handler. */
+function mergeEnvironments(...envs: Record<string, Record<string, string>>[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const env of envs) for (const [handler, vars] of Object.entries(env)) out[handler] = { ...out[handler], ...vars };
+  return out;
 }
 
 /** Log retention in days, rounded up to a value CloudWatch Logs accepts. */

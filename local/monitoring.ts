@@ -3,7 +3,8 @@
  *
  *   get-online (serving sampler) ─▶ samples table
  *   schedule (every monitorIntervalMs) ─▶ functions/drift-monitor ─▶ EMF
- *   EMF ─▶ LocalAlarmEvaluator (the alarm specs of contract/alarms.ts, period ≥ 1 s)
+ *   EMF ─▶ LocalAlarmEvaluator (the alarm specs of contract/alarms.ts, per served version, period ≥ 1 s)
+ *     heartbeat alarm in ALARM ─▶ Notifier (a loud console line by default)
  *   alarm state change ─▶ LocalEventBus ─▶ ALARM_ROLLBACK_RULE pattern ─▶ functions/alarm-rollback
  *   history table (the outbox) ─▶ HistoryOutboxRelay (local/runtime.ts) ─▶ LocalEventBus
  *     (FeatureViewRolledBack, …, FeatureArtifactRefreshed)
@@ -14,13 +15,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { alarmNamePrefixes, driftAlarmsForView, MODEL_ALARMS_ENV, type AlarmSpec, type ModelAlarmBinding } from '../contract/alarms';
+import { alarmNamePrefixes, driftAlarmsForView, MODEL_ALARMS_ENV, monitorAlarmPrefix, type AlarmSpec, type ModelAlarmBinding } from '../contract/alarms';
 import { config, ENV, oneOf, optionalNumber, optionalString, type Env } from '../contract/config';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
 import type { PointerLog, VersionCatalog } from '../core/ports';
 import { monitorPolicyOf } from '../core/validation/tolerances';
 import { createDeps } from '../store';
-import { LocalAlarmEvaluator } from './alarm-evaluator';
+import { consoleNotifier, type Notifier } from '../core/notifier';
+import { LocalAlarmEvaluator, type Transition } from './alarm-evaluator';
 import { LocalEventBus } from './event-bus';
 import { lambdaContext } from './gateway';
 
@@ -37,6 +39,8 @@ export interface LocalMonitoringOptions {
   modelAlarms?: ModelAlarmBinding[];
   /** The model alarms' own definitions, to evaluate locally (in AWS the teams own them). */
   modelAlarmSpecs?: AlarmSpec[];
+  /** Who is paged locally (default: a loud console line; the drills' webhook plugs in here). */
+  notifier?: Notifier;
 }
 
 export interface LocalMonitoring {
@@ -95,9 +99,18 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
   bus.addRule({ ...ALARM_ROLLBACK_RULE, pattern: alarmRollbackPattern(alarmNamePrefixes(o.modelAlarms ?? [], service)) });
 
   const alarmDefinitions = () => definitions(deps, o, service);
-  const evaluator = new LocalAlarmEvaluator({ definitions: alarmDefinitions, publish: (event) => bus.publish(event) }).start();
+  const notifier = o.notifier ?? consoleNotifier();
+  const evaluator = new LocalAlarmEvaluator({
+    definitions: alarmDefinitions,
+    publish: (event) => {
+      pageOnHeartbeat(notifier, service, event);
+      bus.publish(event);
+    },
+  }).start();
   // Loaded here, after the environment is applied, as Lambda would load them.
   const { addEmfSink } = await import('../functions/commons/powertools');
+  // What the functions page (no rollback target, unmeasured alarm, …) goes to the same notifier.
+  (await import('../functions/commons/notifier')).setNotifier(notifier);
   const removeSink = addEmfSink((document) => evaluator.ingest(document));
   const monitor = (await import('../functions/drift-monitor')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
 
@@ -121,6 +134,7 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
       // Write out what was sampled while the tables are still there.
       await (await import('../functions/commons/serving')).getServingSampler()?.stop();
       removeSink();
+      (await import('../functions/commons/notifier')).setNotifier(undefined);
       await Promise.allSettled([running, evaluator.stop()]);
       await bus.drain();
     },
@@ -133,16 +147,35 @@ interface DefinitionPorts {
   pointers: Pick<PointerLog, 'getPointer'>;
 }
 
-/** Drift alarms of every active view, from its active version's policy, plus the model alarms. */
+/**
+ * Drift alarms of every served version (stable and candidate), each from its own policy, with
+ * its heartbeat, as sync-alarms puts them in a stack; plus the model alarms.
+ */
 async function definitions(deps: DefinitionPorts, o: LocalMonitoringOptions, service: string): Promise<AlarmSpec[]> {
   const specs: AlarmSpec[] = [];
   for (const view of await deps.catalog.listViews()) {
     const pointer = await deps.pointers.getPointer(view);
     if (pointer?.stable == null) continue;
-    const record = await deps.catalog.getVersion(view, pointer.stable);
-    specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), { service, ...(o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}) }));
+    for (const version of [pointer.stable, ...(pointer.candidate ? [pointer.candidate.version] : [])]) {
+      const record = await deps.catalog.getVersion(view, version);
+      specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), { service, version, ...(o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}) }));
+    }
   }
   return [...specs, ...(o.modelAlarmSpecs ?? [])];
+}
+
+/** A heartbeat alarm that went to ALARM: the monitor stopped watching a version. Paged, never routed to a rollback. */
+function pageOnHeartbeat(notifier: Notifier, service: string, event: Transition['event']): void {
+  const detail = event.detail as { alarmName: string; state: { value: string; reason: string }; configuration?: { metrics?: { metricStat?: { metric?: { dimensions?: Record<string, string> } } }[] } };
+  if (!detail.alarmName.startsWith(monitorAlarmPrefix(service)) || detail.state.value !== 'ALARM') return;
+  const dims = detail.configuration?.metrics?.[0]?.metricStat?.metric?.dimensions ?? {};
+  void notifier.notify({
+    kind: 'monitor-failed',
+    view: dims.view ?? '?',
+    ...(dims.version ? { version: Number(dims.version) } : {}),
+    alarmName: detail.alarmName,
+    summary: `the drift monitor has stopped measuring this version: it is unwatched (${detail.state.reason})`,
+  });
 }
 
 function scheduledEvent() {

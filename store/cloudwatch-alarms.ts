@@ -17,7 +17,7 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import type { ExistingDriftAlarm } from '../contract/alarm-sync';
-import { driftAlarmPrefix, viewDriftAlarmPrefix, type AlarmSpec, type AlarmStatistic, type ComparisonOperator, type TreatMissingData } from '../contract/alarms';
+import { driftAlarmPrefix, monitorAlarmPrefix, viewDriftAlarmPrefix, type AlarmSpec, type AlarmStatistic, type ComparisonOperator, type TreatMissingData } from '../contract/alarms';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import { MAX_DELETE_ALARMS, type DriftAlarmsPort } from '../core/alarm-sync';
 
@@ -84,7 +84,8 @@ export class CloudWatchDriftAlarms implements DriftAlarmsPort {
 
   /** Every metric alarm under the view's name prefix (other views' included: the planner sorts them out by dimension). */
   describe(view: string): Promise<ExistingDriftAlarm[]> {
-    return this.describePrefix(viewDriftAlarmPrefix(view, this.service));
+    // The view's heartbeat alarms (ops-named, outside the rollback rule's prefix) are its too.
+    return Promise.all([this.describePrefix(viewDriftAlarmPrefix(view, this.service)), this.describePrefix(`${monitorAlarmPrefix(this.service)}${view}-v`)]).then((a) => a.flat());
   }
 
   /**
@@ -94,7 +95,7 @@ export class CloudWatchDriftAlarms implements DriftAlarmsPort {
    * out by their `service` dimension.
    */
   describeAll(): Promise<ExistingDriftAlarm[]> {
-    return this.describePrefix(driftAlarmPrefix(this.service));
+    return Promise.all([this.describePrefix(driftAlarmPrefix(this.service)), this.describePrefix(monitorAlarmPrefix(this.service))]).then((a) => a.flat());
   }
 
   private async describePrefix(AlarmNamePrefix: string): Promise<ExistingDriftAlarm[]> {
@@ -126,7 +127,7 @@ export class CloudWatchDriftAlarms implements DriftAlarmsPort {
   /** IAM scopes the function to its service's drift alarms too; this names the mistake before AWS refuses it. */
   private assertOwn(alarmNames: readonly string[]): void {
     const prefix = driftAlarmPrefix(this.service);
-    const foreign = alarmNames.filter((name) => !name.startsWith(prefix));
+    const foreign = alarmNames.filter((name) => !name.startsWith(prefix) && !name.startsWith(monitorAlarmPrefix(this.service)));
     if (foreign.length > 0) throw new Error(`drift alarms of service ${this.service} are named ${prefix}…; refusing to change ${foreign.join(', ')}`);
   }
 }

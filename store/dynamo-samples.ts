@@ -39,6 +39,7 @@ export class DynamoSampleStore implements SampleStore {
           view: batch.view,
           version: batch.version,
           served: batch.served,
+          unknown: batch.unknown ?? 0,
           from: batch.from,
           to: batch.to,
           data: JSON.stringify({ features: batch.features, rows: batch.rows }),
@@ -49,18 +50,27 @@ export class DynamoSampleStore implements SampleStore {
   }
 
   async recent(view: string, version: number, since: string, maxBatches: number): Promise<SampleBatch[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND sk >= :since',
-        ExpressionAttributeValues: { ':pk': versionKey(view, version), ':since': since },
-        ScanIndexForward: false,
-        Limit: maxBatches,
-      }),
-    );
-    return (out.Items ?? []).map((item) => {
+    // Paginated: one Query page stops at 1 MB, a few dozen full batches, and a busy view writes
+    // more than that per window from many containers.
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk >= :since',
+          ExpressionAttributeValues: { ':pk': versionKey(view, version), ':since': since },
+          ScanIndexForward: false,
+          Limit: maxBatches - items.length,
+          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey && items.length < maxBatches);
+    return items.map((item) => {
       const { features, rows } = JSON.parse(String(item.data)) as Pick<SampleBatch, 'features' | 'rows'>;
-      return { view, version, features, rows, served: Number(item.served), from: String(item.from), to: String(item.to) };
+      return { view, version, features, rows, served: Number(item.served), unknown: Number(item.unknown ?? 0), from: String(item.from), to: String(item.to) };
     });
   }
 }

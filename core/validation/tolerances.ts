@@ -57,35 +57,9 @@ export const DEFAULT_TOLERANCES: Readonly<Tolerances> = Object.freeze({
  */
 export const DEFAULT_MIN_VALUES = 500;
 
-export const MONITOR_CHECKS = ['psi', 'ks', 'js', 'nullRateIncrease'] as const;
-export type MonitorCheck = (typeof MONITOR_CHECKS)[number];
-
-export interface MonitorPolicy {
-  /**
-   * What served values are compared with: `preflight` = the version this one was validated
-   * against at deploy (so a shift accepted with a warning is still watched), or its own
-   * snapshot when it had none; `self` = always its own snapshot.
-   */
-  baseline: 'preflight' | 'self';
-  /**
-   * Alarm when the view's maximum of the metric, measured ABOVE ITS NOISE (core/stats/noise.ts:
-   * the statistic minus what a healthy sample of that size reaches at `falsePositiveRate`), is
-   * above; null: no alarm on it. 0.25 on psi still means "a shift of PSI 0.25".
-   */
-  alarmAbove: Record<MonitorCheck, number | null>;
-  periodSeconds: number;
-  evaluationPeriods: number;
-  datapointsToAlarm: number;
-  /** Fewer served values than this in the window: nothing is published (alarm sees missing data). */
-  minSamples: number;
-  /**
-   * Family-wise chance that one datapoint of a healthy view is above its noise allowance,
-   * shared (Bonferroni) among every alarmed (feature, statistic) pair of the view.
-   */
-  falsePositiveRate: number;
-  /** Fewest served samples of a candidate over its bake before it may be promoted. */
-  minBakeSamples: number;
-}
+// The monitor's vocabulary lives in contract/ (the stack renders alarms from it); core re-exports it.
+export { DEFAULT_ROLLBACK_WITHIN_SECONDS, MONITOR_CHECKS, type MonitorCheck, type MonitorPolicy } from '../../contract/monitor';
+import { MONITOR_CHECKS, monitorSettingProblems, type MonitorCheck, type MonitorPolicy } from '../../contract/monitor';
 
 /**
  * Monitor defaults, and why (the noise model is in core/stats/noise.ts, the measured rates in
@@ -104,6 +78,13 @@ export interface MonitorPolicy {
  *   least one full alarm evaluation's worth of evidence before it may be promoted; a bake
  *   that saw less promotes nothing (it waits, and says why).
  */
+/**
+ * The cadence deploy-time checks assume: the monitor's 10-second rounds (fast detection, the
+ * stack's default). A stack without fast detection checks its own cadence against the default
+ * policy at synth (infra/config.ts).
+ */
+export const MONITOR_CADENCE_SECONDS = 10;
+
 export const DEFAULT_MONITOR: Readonly<MonitorPolicy> = Object.freeze({
   baseline: 'preflight',
   alarmAbove: { psi: 0.25, ks: null, js: 0.2, nullRateIncrease: 0.1 },
@@ -155,11 +136,19 @@ const MonitorSchema = z
     // views every few datapoints; below 1e-9 no realistic sample can ever clear it.
     falsePositiveRate: z.number().min(1e-9).max(0.1).optional(),
     minBakeSamples: z.number().int().min(0).max(100_000_000).optional(),
+    // At least one alarm period: a window shorter than what the alarm evaluates would page on nothing.
+    rollbackWithinSeconds: z.number().int().min(10).max(366 * 86_400).optional(),
   })
   .strict()
-  .refine((m) => m.datapointsToAlarm === undefined || m.datapointsToAlarm <= (m.evaluationPeriods ?? DEFAULT_MONITOR.evaluationPeriods), {
-    message: 'datapointsToAlarm must not exceed evaluationPeriods',
-    path: ['datapointsToAlarm'],
+  .superRefine((m, ctx) => {
+    // Checked together, as the alarm will see them: a policy that can never fire is refused at deploy.
+    const evaluationPeriods = m.evaluationPeriods ?? DEFAULT_MONITOR.evaluationPeriods;
+    const settings = {
+      periodSeconds: m.periodSeconds ?? DEFAULT_MONITOR.periodSeconds,
+      evaluationPeriods,
+      datapointsToAlarm: m.datapointsToAlarm ?? Math.min(DEFAULT_MONITOR.datapointsToAlarm, evaluationPeriods),
+    };
+    for (const problem of monitorSettingProblems(settings, MONITOR_CADENCE_SECONDS)) ctx.addIssue({ code: 'custom', message: problem.message, path: [problem.field] });
   });
 
 export const ValidationPolicySchema = z
@@ -199,6 +188,7 @@ export function resolvePolicy(policy: ValidationPolicy = {}): ResolvedPolicy {
       minSamples: monitor.minSamples ?? DEFAULT_MONITOR.minSamples,
       falsePositiveRate: monitor.falsePositiveRate ?? DEFAULT_MONITOR.falsePositiveRate,
       minBakeSamples: monitor.minBakeSamples ?? (monitor.minSamples ?? DEFAULT_MONITOR.minSamples) * evaluationPeriods,
+      ...(monitor.rollbackWithinSeconds !== undefined ? { rollbackWithinSeconds: monitor.rollbackWithinSeconds } : {}),
     },
   };
 }

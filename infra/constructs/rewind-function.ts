@@ -8,7 +8,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { driftAlarmPrefix, METRICS_NAMESPACE } from '../../contract/alarms';
+import { driftAlarmPrefix, METRICS_NAMESPACE, monitorAlarmPrefix } from '../../contract/alarms';
 import { EVENT_BUS_ENV } from '../../contract/rules';
 import { ENV } from '../../contract/config';
 import { SERVICE_NAME_ENV } from '../../contract/service';
@@ -196,7 +196,13 @@ export class RewindFunction extends NodejsFunction {
   bindDriftAlarms(access: DriftAlarmAccess): this {
     const alarms = driftAlarmsArn(Stack.of(this), this.serviceName);
     const prefix = driftAlarmPrefix(this.serviceName);
-    this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: [...CLOUDWATCH_ACTIONS[access]], resources: [alarms] }));
+    // The heartbeat alarms synced beside the drift alarms are ops-named (they page, never roll back).
+    const heartbeats = Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${monitorAlarmPrefix(this.serviceName)}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: [...CLOUDWATCH_ACTIONS[access]], resources: [alarms, heartbeats] }));
+    Validations.of(this.functionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${monitorAlarmPrefix(this.serviceName)}*]`,
+      reason: `Heartbeat alarms are created at runtime, one per served version, all named '${monitorAlarmPrefix(this.serviceName)}<view>-v<version>-heartbeat'.`,
+    });
     Validations.of(this.functionRole).acknowledge({
       // cdk-nag names the finding after the resource as the template renders it.
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${prefix}*]`,

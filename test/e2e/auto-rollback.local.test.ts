@@ -82,7 +82,8 @@ it('rolls a drifting version back to the last good one through monitor → alarm
   await load.stop();
   expect(back.body.features).toEqual({ avg_basket: rows(1)[7]!.avg_basket, country: 'JP' });
 
-  const alarmName = driftAlarmName(view, 'psi');
+  // The alarm of the version that drifted (per-version alarms: v2 pays, nobody else).
+  const alarmName = driftAlarmName(view, 'psi', 'rewind', 2);
   const history = (await deployer.get(`/views/${view}/history`)).body.history;
   expect(history[0]).toMatchObject({ action: 'rollback', actor: `system:alarm/${alarmName}`, fromVersion: 2, toVersion: 1 });
   expect(history[0].reason).toMatch(new RegExp(`^${alarmName}: Threshold Crossed: `));

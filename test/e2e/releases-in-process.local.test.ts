@@ -31,8 +31,11 @@ describe('bake', () => {
   it('promotes a canary by itself once its bake passes with no alarm, and holds one whose view alarmed', async () => {
     const baked = rewind.view('baked');
     const alarmed = rewind.view('alarmed');
-    await twoVersions(baked);
-    await twoVersions(alarmed);
+    // No served-sample evidence required here (minBakeSamples 0): this test is about the alarm
+    // check; the evidence rule has its own tests (test/unit/bake-evidence.test.ts).
+    const noEvidence = { validation: { monitor: { minBakeSamples: 0 } } };
+    await twoVersions(baked, noEvidence);
+    await twoVersions(alarmed, noEvidence);
     await dev.post(`/views/${baked}/activate`, { version: 2, strategy: 'canary', percent: 10, bakeSeconds: 1 });
     await dev.post(`/views/${alarmed}/activate`, { version: 2, strategy: 'canary', percent: 10, bakeSeconds: 1 });
     // What the local alarm evaluator reports when a drift alarm of the view goes off.

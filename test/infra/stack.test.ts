@@ -4,10 +4,11 @@
  * rollback and outbox wiring. One synthesis per posture serves every describe block (loading
  * aws-cdk-lib dominates a synthesis; doing it once per test file would dominate the run).
  */
+import { Match } from 'aws-cdk-lib/assertions';
 import { ROUTES, routeKey } from '../../contract/routes';
 import { ALARM_ROLLBACK_RULE, EVENT_BUS_ENV, matchesEventPattern, POINTER_DETAIL_TYPES, POINTER_EVENT_SOURCE, RULES, SYNC_ALARMS_RULE } from '../../contract/rules';
 import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../../contract/tables';
-import { driftAlarmName, driftAlarmPrefix, MODEL_ALARMS_ENV } from '../../contract/alarms';
+import { driftAlarmName, driftAlarmPrefix, MODEL_ALARMS_ENV, monitorAlarmPrefix } from '../../contract/alarms';
 import { DEFAULT_SERVICE_NAME, SERVICE_NAME_ENV } from '../../contract/service';
 import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
 import { DRIFT_ALARMS_RESOURCE_TYPE } from '../../infra/constructs/drift-alarm-lifecycle';
@@ -402,6 +403,8 @@ describe('the outbox: history stream → event bus', () => {
 
 describe('artifact events and drift alarms', () => {
   const DRIFT_ALARMS_ARN = `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${driftAlarmPrefix()}*`;
+  // The per-version heartbeat alarms, synced beside the drift alarms, are ops-named (they page, never roll back).
+  const HEARTBEAT_ALARMS_ARN = `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${monitorAlarmPrefix()}*`;
   const cloudwatchStatements = (handler: string) =>
     statementsOfRole(prod.json, logicalId(fn(handler).functionRole))
       .filter((s) => actionsOf(s).some((a) => a.startsWith('cloudwatch:')))
@@ -421,11 +424,11 @@ describe('artifact events and drift alarms', () => {
   });
 
   it('grants CloudWatch on drift alarms only: the bake check reads them, sync-alarms manages them, nobody else touches any', () => {
-    expect(cloudwatchStatements('promote-canaries')).toEqual([{ actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'], resources: [DRIFT_ALARMS_ARN] }]);
-    expect(cloudwatchStatements('sync-alarms')).toEqual([{ actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'], resources: [DRIFT_ALARMS_ARN] }]);
+    expect(cloudwatchStatements('promote-canaries')).toEqual([{ actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'], resources: [HEARTBEAT_ALARMS_ARN, DRIFT_ALARMS_ARN] }]);
+    expect(cloudwatchStatements('sync-alarms')).toEqual([{ actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'], resources: [HEARTBEAT_ALARMS_ARN, DRIFT_ALARMS_ARN] }]);
     for (const handler of allHandlers()) {
       const level = FUNCTION_ACCESS[handler]?.driftAlarms;
-      const expected = level ? [{ actions: [...CLOUDWATCH_ACTIONS[level]].sort(), resources: [DRIFT_ALARMS_ARN] }] : [];
+      const expected = level ? [{ actions: [...CLOUDWATCH_ACTIONS[level]].sort(), resources: [HEARTBEAT_ALARMS_ARN, DRIFT_ALARMS_ARN] }] : [];
       expect({ handler, cloudwatch: cloudwatchStatements(handler) }).toEqual({ handler, cloudwatch: expected });
     }
     // The ops alarms (ops-…) and the teams' model alarms are outside that prefix.
@@ -513,7 +516,10 @@ describe('drift alarms live and die with the stack (the custom resource)', () =>
     const syncRole = logicalId(fn('sync-alarms').functionRole);
     const statements = statementsOfRole(prod.json, syncRole).map((st) => ({ actions: actionsOf(st).sort(), resources: resourcesOf(st).map(render) }));
     expect(statements.filter((st) => st.actions.some((a) => a.startsWith('cloudwatch:')))).toEqual([
-      { actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'], resources: [`arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${driftAlarmPrefix()}*`] },
+      {
+        actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'],
+        resources: [`arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${monitorAlarmPrefix()}*`, `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${driftAlarmPrefix()}*`],
+      },
     ]);
     expect(statements.filter((st) => st.actions.some((a) => a.startsWith('cloudformation:')))).toEqual([{ actions: ['cloudformation:DescribeStacks'], resources: ['<AWS::StackId>'] }]);
 
@@ -542,6 +548,7 @@ describe('two stacks in one account and region (rewind:stackName) keep apart', (
       .filter((st) => actionsOf(st).some((a) => a.startsWith('cloudwatch:')))
       .flatMap((st) => resourcesOf(st).map(render));
   const alarmArn = (service: string) => `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${service}-drift-*`;
+  const heartbeatArn = (service: string) => `arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:ops-${service}-monitor-*`;
 
   it('gives every function its stack\'s service name: rewind for the default stack, rewind-<name> for another', () => {
     expect(prod.stack.serviceName).toBe(DEFAULT_SERVICE_NAME);
@@ -565,8 +572,8 @@ describe('two stacks in one account and region (rewind:stackName) keep apart', (
 
   it('scopes each stack\'s CloudWatch grants to its own drift alarms', () => {
     for (const handler of ['sync-alarms', 'promote-canaries']) {
-      expect({ handler, resources: cloudwatchResources(prod, handler) }).toEqual({ handler, resources: [alarmArn('rewind')] });
-      expect({ handler, resources: cloudwatchResources(other, handler) }).toEqual({ handler, resources: [alarmArn('rewind-rewinddev')] });
+      expect({ handler, resources: cloudwatchResources(prod, handler) }).toEqual({ handler, resources: [heartbeatArn('rewind'), alarmArn('rewind')] });
+      expect({ handler, resources: cloudwatchResources(other, handler) }).toEqual({ handler, resources: [heartbeatArn('rewind-rewinddev'), alarmArn('rewind-rewinddev')] });
     }
   });
 });
@@ -618,3 +625,20 @@ function escape(text: string): string {
 function normalized(json: unknown): unknown {
   return JSON.parse(JSON.stringify(json).replace(/[0-9a-f]{64}(\.zip|\.json)?/g, '[hash]$1'));
 }
+
+describe('fast detection and a monitor that cannot go quiet (issues 13 item 6, 15 items 1 and 7)', () => {
+  const template = () => prod.template;
+
+  it('runs the monitor each minute in 10-second rounds, with 10 s alarm periods and 5 s sample flushes', () => {
+    template().hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)', Description: Match.stringLikeRegexp('drift monitor.*10-second rounds') });
+    template().hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 58,
+      Environment: { Variables: Match.objectLike({ REWIND_MONITOR_ROUND_SECONDS: '10', REWIND_ALARM_PERIOD_SECONDS: '10' }) },
+    });
+    template().hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ REWIND_SAMPLE_FLUSH_MS: '5000' }) } });
+  });
+
+  it.each(['drift-monitor-errors', 'drift-monitor-skipped-views', 'drift-monitor-duration'])('alarms (ops, never the rollback prefix) on the monitor\'s %s', (name) => {
+    template().hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: Match.stringLikeRegexp(`^ops-.*-${name}$`), Namespace: 'Rewind', Dimensions: [{ Name: 'service', Value: 'rewind' }] });
+  });
+});

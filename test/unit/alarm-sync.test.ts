@@ -192,14 +192,16 @@ describe('core/alarm-sync', () => {
     const strict = resolvePolicy({ monitor: { alarmAbove: { psi: 0.1, js: null, nullRateIncrease: null } } }).monitor;
     const { sync, cloudwatch, views } = setup({ v: { stable: 1, versions: [version('v', 1), version('v', 2, strict)] } });
     await sync(pointerEvent('v'));
-    expect([...cloudwatch.alarms.keys()].sort()).toEqual(['rewind-drift-v-js', 'rewind-drift-v-nullRateIncrease', 'rewind-drift-v-psi']);
+    // Per served version, with its heartbeat (ops-named: it pages, never rolls back).
+    expect([...cloudwatch.alarms.keys()].sort()).toEqual(['ops-rewind-monitor-v-v1-heartbeat', 'rewind-drift-v-v1-js', 'rewind-drift-v-v1-nullRateIncrease', 'rewind-drift-v-v1-psi']);
 
     views.v!.stable = 2;
     const result = await sync(pointerEvent('v', 'FeatureViewPromoted'));
-    expect(result.synced).toEqual([{ view: 'v', version: 2, put: ['rewind-drift-v-psi'], unchanged: [], deleted: ['rewind-drift-v-js', 'rewind-drift-v-nullRateIncrease'] }]);
-    expect(cloudwatch.alarms.get('rewind-drift-v-psi')!.Threshold).toBe(0.1);
+    const v1 = ['ops-rewind-monitor-v-v1-heartbeat', 'rewind-drift-v-v1-js', 'rewind-drift-v-v1-nullRateIncrease', 'rewind-drift-v-v1-psi'];
+    expect(result.synced).toEqual([{ view: 'v', version: 2, put: ['rewind-drift-v-v2-psi', 'ops-rewind-monitor-v-v2-heartbeat'], unchanged: [], deleted: v1 }]);
+    expect(cloudwatch.alarms.get('rewind-drift-v-v2-psi')!.Threshold).toBe(0.1);
     // Puts before deletes: never a moment with fewer alarms than needed.
-    expect(cloudwatch.calls.slice(-2)).toEqual(['put rewind-drift-v-psi', 'delete rewind-drift-v-js,rewind-drift-v-nullRateIncrease']);
+    expect(cloudwatch.calls.slice(-3)).toEqual(['put rewind-drift-v-v2-psi', 'put ops-rewind-monitor-v-v2-heartbeat', `delete ${v1.join(',')}`]);
   });
 
   it('is idempotent: a redelivered event changes nothing', async () => {
@@ -208,14 +210,14 @@ describe('core/alarm-sync', () => {
     const callsAfterFirst = cloudwatch.calls.length;
     const again = await sync(pointerEvent('v'));
     expect(cloudwatch.calls.length).toBe(callsAfterFirst);
-    expect(again.synced[0]).toMatchObject({ put: [], deleted: [], unchanged: expect.arrayContaining(['rewind-drift-v-psi']) });
+    expect(again.synced[0]).toMatchObject({ put: [], deleted: [], unchanged: expect.arrayContaining(['rewind-drift-v-v1-psi', 'ops-rewind-monitor-v-v1-heartbeat']) });
   });
 
   it('fails (to be retried) rather than delete alarms when the served version\'s record cannot be read', async () => {
     const { sync, cloudwatch } = setup({ v: { stable: 1, versions: [version('v', 1)] }, w: { stable: 3, versions: [] } });
     await expect(sync({ all: true })).rejects.toThrow('drift alarms of w could not be synced');
     // The other view was still synced.
-    expect(cloudwatch.alarms.has('rewind-drift-v-psi')).toBe(true);
+    expect(cloudwatch.alarms.has('rewind-drift-v-v1-psi')).toBe(true);
   });
 
   it('in a second stack (another service), puts and deletes its own alarms only, beside the default stack\'s', async () => {
@@ -226,18 +228,18 @@ describe('core/alarm-sync', () => {
     const prod = setup({ v: { stable: 1, versions: [version('v', 1, strict)] } }, cloudwatch);
     await prod.sync(pointerEvent('v'));
     const prodAlarms = structuredClone([...cloudwatch.alarms]);
-    expect(prodAlarms.map(([name]) => name)).toEqual(['rewind-drift-v-psi']);
+    expect(prodAlarms.map(([name]) => name)).toEqual(['rewind-drift-v-v1-psi', 'ops-rewind-monitor-v-v1-heartbeat']);
 
     const dev = setup({ v: { stable: 1, versions: [version('v', 1)] } }, cloudwatch, DEV);
     const callsBefore = cloudwatch.calls.length;
-    expect((await dev.sync(pointerEvent('v'))).synced[0]).toMatchObject({ put: [`${DEV}-drift-v-psi`, `${DEV}-drift-v-js`, `${DEV}-drift-v-nullRateIncrease`], deleted: [] });
-    expect(cloudwatch.alarms.get(`${DEV}-drift-v-psi`)!.Dimensions).toContainEqual({ Name: 'service', Value: DEV });
+    expect((await dev.sync(pointerEvent('v'))).synced[0]).toMatchObject({ put: [`${DEV}-drift-v-v1-psi`, `${DEV}-drift-v-v1-js`, `${DEV}-drift-v-v1-nullRateIncrease`, `ops-${DEV}-monitor-v-v1-heartbeat`], deleted: [] });
+    expect(cloudwatch.alarms.get(`${DEV}-drift-v-v1-psi`)!.Dimensions).toContainEqual({ Name: 'service', Value: DEV });
     // The dev stack serves nothing any more: its alarms go, the default stack's stay as they were.
     dev.views.v!.stable = null;
-    expect((await dev.sync(pointerEvent('v', 'FeatureViewRolledBack'))).synced[0]).toMatchObject({ deleted: [`${DEV}-drift-v-js`, `${DEV}-drift-v-nullRateIncrease`, `${DEV}-drift-v-psi`] });
+    expect((await dev.sync(pointerEvent('v', 'FeatureViewRolledBack'))).synced[0]).toMatchObject({ deleted: [`ops-${DEV}-monitor-v-v1-heartbeat`, `${DEV}-drift-v-v1-js`, `${DEV}-drift-v-v1-nullRateIncrease`, `${DEV}-drift-v-v1-psi`] });
     expect([...cloudwatch.alarms]).toEqual(prodAlarms);
     const devCalls = cloudwatch.calls.slice(callsBefore);
-    expect(devCalls.flatMap((c) => c.split(' ')[1]!.split(',')).filter((name) => !name.startsWith(`${DEV}-drift-`))).toEqual([]);
+    expect(devCalls.flatMap((c) => c.split(' ')[1]!.split(',')).filter((name) => !name.startsWith(`${DEV}-drift-`) && !name.startsWith(`ops-${DEV}-monitor-`))).toEqual([]);
   });
 
   it('refuses, in the adapter, to put or delete an alarm of another service', async () => {
@@ -359,7 +361,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
   it('on Create, syncs every view (the first deploy, or the upgrade that adds the resource) and names the resource for the service', async () => {
     const { handle, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] }, b: { stable: null, versions: [] } }, stackIn('CREATE_IN_PROGRESS'));
     expect(await handle(request('Create'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Synced: 2, Unsynced: 0 } });
-    expect(alarmNames(cloudwatch)).toEqual(['rewind-drift-a-js', 'rewind-drift-a-nullRateIncrease', 'rewind-drift-a-psi']);
+    expect(alarmNames(cloudwatch)).toEqual(['ops-rewind-monitor-a-v1-heartbeat', 'rewind-drift-a-v1-js', 'rewind-drift-a-v1-nullRateIncrease', 'rewind-drift-a-v1-psi']);
   });
 
   it('on Update, syncs every view again (idempotent) and keeps its physical id, so CloudFormation never deletes a "replaced" one', async () => {
@@ -373,7 +375,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
   it('answers Create with success even when a view cannot be synced (the deploy goes on; the view is named in the log)', async () => {
     const { resource, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] }, broken: { stable: 3, versions: [] } }, stackIn('CREATE_IN_PROGRESS'));
     expect(await resource(request('Create'))).toMatchObject({ Data: { Synced: 1, Unsynced: 1 } });
-    expect(alarmNames(cloudwatch)).toHaveLength(3);
+    expect(alarmNames(cloudwatch)).toHaveLength(4);
   });
 
   it('stops starting views when the invocation is about to time out, and reports the rest as not synced', async () => {
@@ -382,7 +384,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
     let left = 11_000;
     const result = await resource(request('Create'), { remainingMs: () => (left -= 1_000) });
     expect(result.Data).toEqual({ Synced: 1, Unsynced: 1 });
-    expect(alarmNames(cloudwatch).every((name) => name.startsWith('rewind-drift-a-'))).toBe(true);
+    expect(alarmNames(cloudwatch).every((name) => name.startsWith('rewind-drift-a-') || name.startsWith('ops-rewind-monitor-a-'))).toBe(true);
   });
 
   it('on Delete while the stack is being deleted, purges every drift alarm of the service, whatever the posture', async () => {
@@ -390,7 +392,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
     const { handle, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stacks);
     await handle(request('Create'));
     await new CloudWatchDriftAlarms(cloudwatch.client, DEV_SERVICE).put(driftAlarmsForView('a', DEFAULTS, { service: DEV_SERVICE })[0]!);
-    expect(await handle(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 3, Left: 0 } });
+    expect(await handle(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 4, Left: 0 } });
     expect(alarmNames(cloudwatch)).toEqual([`${DEV_SERVICE}-drift-a-psi`]);
     expect(stacks.asked).toEqual([STACK_ID]);
   });
@@ -401,7 +403,7 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
       const { resource, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn(status));
       await resource(request('Create'));
       expect(await resource(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 0, Kept: `stack is ${status}` } });
-      expect(alarmNames(cloudwatch)).toHaveLength(3);
+      expect(alarmNames(cloudwatch)).toHaveLength(4);
     },
   );
 
@@ -409,14 +411,14 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
     const { resource, cloudwatch } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn(new Error('AccessDenied')));
     await resource(request('Create'));
     expect(await resource(request('Delete'))).toMatchObject({ Data: { Purged: 0, Kept: 'stack status unknown' } });
-    expect(alarmNames(cloudwatch)).toHaveLength(3);
+    expect(alarmNames(cloudwatch)).toHaveLength(4);
   });
 
   it('on Delete, answers success even when deletes fail, counting what was left (so the stack can still be deleted)', async () => {
-    const cloudwatch = fakeCloudWatch(100, (name) => name === 'rewind-drift-a-psi');
+    const cloudwatch = fakeCloudWatch(100, (name) => name === 'rewind-drift-a-v1-psi');
     const { resource } = setup({ a: { stable: 1, versions: [version('a', 1)] } }, stackIn('DELETE_IN_PROGRESS'), cloudwatch);
     await resource(request('Create'));
-    expect(await resource(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 0, Left: 3 } });
+    expect(await resource(request('Delete'))).toEqual({ PhysicalResourceId: 'rewind-drift-alarms', Data: { Purged: 0, Left: 4 } });
   });
 
   it('on Delete, answers success when the alarms cannot even be listed', async () => {
@@ -430,6 +432,6 @@ describe('the drift-alarm custom resource (CloudFormation, through the Provider 
     await expect(resource({ RequestType: 'Remove', StackId: STACK_ID, RequestId: 'r' })).rejects.toThrow(/RequestType/);
     await expect(handle({ RequestType: 'Delete', RequestId: 'r' })).rejects.toThrow(/StackId/);
     expect(await handle({ source: 'rewind', 'detail-type': 'FeatureViewActivated', detail: { view: 'a' } })).toMatchObject({ synced: [{ view: 'a', version: 1 }] });
-    expect(alarmNames(cloudwatch)).toHaveLength(3);
+    expect(alarmNames(cloudwatch)).toHaveLength(4);
   });
 });

@@ -13,7 +13,22 @@ import { lambdaContext } from '../../local/gateway';
 
 const DEV = 'rewind-rewinddev';
 const monitor = { ...resolvePolicy().monitor, evaluationPeriods: 1, datapointsToAlarm: 1 };
-const drifted: DriftMeasurement = { view: 'v', version: 2, baselineVersion: 1, samples: 500, served: 500, features: {}, max: { psi: 0.9 }, maxNullRate: 0, monitor };
+const drifted: DriftMeasurement = {
+  view: 'v',
+  version: 2,
+  role: 'stable',
+  baselineVersion: 1,
+  window: { fromMs: Date.now() - 1000, toMs: Date.now(), from: new Date(Date.now() - 1000).toISOString(), to: new Date().toISOString() },
+  samples: 500,
+  served: 500,
+  unknown: 0,
+  unknownShare: 0,
+  features: {},
+  max: { psi: 0.9 },
+  corrected: { psi: 0.9 },
+  maxNullRate: 0,
+  monitor,
+};
 
 /** Runs the drift monitor once as `service`, and returns the EMF documents it published. */
 async function publishedAs(service: string): Promise<Record<string, unknown>[]> {
@@ -23,7 +38,12 @@ async function publishedAs(service: string): Promise<Record<string, unknown>[]> 
     process.env.POWERTOOLS_SERVICE_NAME = service;
     process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // the sink still sees every document
     await jest.isolateModulesAsync(async () => {
-      jest.doMock('../../core/drift', () => ({ measureDrift: async () => ({ measured: [drifted], skipped: [] }) }));
+      jest.doMock('../../core/drift', () => ({
+        measureDrift: async (_deps: unknown, _samples: unknown, options: { onMeasured: (r: unknown) => Promise<void> }) => {
+          await options.onMeasured({ view: 'v', measured: [drifted], skipped: [] });
+          return { measured: [drifted], skipped: [] };
+        },
+      }));
       jest.doMock('../../functions/commons/deps', () => ({ getDeps: () => ({}) }));
       jest.doMock('../../functions/commons/serving', () => ({ getSampleStore: () => ({}) }));
       const { addEmfSink, logger } = await import('../../functions/commons/powertools');
@@ -44,7 +64,8 @@ async function publishedAs(service: string): Promise<Record<string, unknown>[]> 
 
 /** The state each alarm reaches on those documents, one 1 s period after they were published. */
 async function statesOn(documents: Record<string, unknown>[], specs: ReturnType<typeof driftAlarmsForView>): Promise<Record<string, string>> {
-  const at = Math.max(...documents.map((d) => (d._aws as { Timestamp: number }).Timestamp));
+  // The drift datapoints are stamped with their window's start (the ops metrics with now).
+  const at = Math.max(...documents.filter((d) => 'FeatureDrift' in d).map((d) => (d._aws as { Timestamp: number }).Timestamp));
   const evaluator = new LocalAlarmEvaluator({ definitions: async () => specs, publish: () => undefined, now: () => at + 1000 });
   for (const document of documents) evaluator.ingest(document);
   await evaluator.tick();

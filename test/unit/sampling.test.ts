@@ -49,16 +49,16 @@ describe('ServingSampler', () => {
     for (const k of kept) expect(Math.abs(k - 400)).toBeLessThan(100);
   });
 
-  it('records nulls for missing values and unknown entities, per version, in declared column order', async () => {
+  it('records nulls for missing values, counts unknown entities as coverage (never as all-null rows), per version, in declared column order', async () => {
     const store = new ListStore();
     const sampler = new ServingSampler(store, { flushIntervalMs: 1e9 });
     sampler.record('v', 1, definition, { b: 'x' });
     sampler.record('v', 1, definition, undefined);
     sampler.record('v', 2, definition, { a: 3, b: 'y' });
     await sampler.flush();
-    expect(store.batches.map((b) => [b.version, b.features, b.rows])).toEqual([
-      [1, ['a', 'b'], [[null, 'x'], [null, null]]],
-      [2, ['a', 'b'], [[3, 'y']]],
+    expect(store.batches.map((b) => [b.version, b.features, b.rows, b.served, b.unknown])).toEqual([
+      [1, ['a', 'b'], [[null, 'x']], 2, 1],
+      [2, ['a', 'b'], [[3, 'y']], 1, 0],
     ]);
   });
 

@@ -1,0 +1,22 @@
+/**
+ * The functions' Notifier (core/notifier.ts): each notice is logged at ERROR with its facts and
+ * counted as `Page` (per view), the metric the stack's ops alarm on pages watches, so it reaches
+ * the ops topic; locally (REWIND_MONITORING) the console notifier is wired instead.
+ */
+import type { Notifier } from '../../core/notifier';
+import { countForView, logger } from './powertools';
+
+let override: Notifier | undefined;
+
+export const functionNotifier: Notifier = {
+  notify: async (notice) => {
+    if (override) return override.notify(notice);
+    logger.error(`PAGE: ${notice.summary}`, { notice: { ...notice } });
+    countForView(notice.view, 'Page');
+  },
+};
+
+/** The local runtime's hook: its notifier (console, later the drills' webhook) instead of the log. */
+export function setNotifier(notifier: Notifier | undefined): void {
+  override = notifier;
+}
