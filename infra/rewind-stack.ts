@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -84,10 +84,6 @@ export class RewindStack extends Stack {
     // (`rewind:opsTopicArn`) or created here, to be subscribed to; elsewhere it stays optional.
     if (!config.opsTopicArn && config.deletionProtection) {
       this.opsTopic = new Topic(this, 'OpsTopic', { displayName: `Rewind ${this.stackName} operations`, enforceSSL: true });
-      Validations.of(this.opsTopic).acknowledge({
-        id: 'AwsSolutions-SNS2',
-        reason: 'CloudWatch alarm actions cannot publish to a topic encrypted with the AWS managed key, and the notifications carry alarm names and states only: no data to protect.',
-      });
       new CfnOutput(this, 'OpsTopicArn', { value: this.opsTopic.topicArn, description: 'Subscribe the on-call (email, chat, pager) to this topic: every ops alarm notifies it' });
     }
     const opsTopicArn = config.opsTopicArn ?? this.opsTopic?.topicArn;

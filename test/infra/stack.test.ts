@@ -259,7 +259,7 @@ describe('least privilege: each function can do exactly what infra/access.ts say
   it('only the functions whose use case audits a change can write the audit table (read-only routes cannot)', () => {
     const auditWriters = allHandlers().filter((h) => dynamoActions(h).audit.has('dynamodb:PutItem')).sort();
     expect(auditWriters).toEqual(
-      ['activate', 'alarm-rollback', 'create-approval', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'rollback'].sort(),
+      ['activate', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'rollback'].sort(),
     );
     for (const reader of ['get-online', 'list-views', 'get-view', 'list-audit', 'verify-audit', 'get-policy']) expect([...dynamoActions(reader).audit].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });

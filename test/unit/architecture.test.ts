@@ -17,7 +17,7 @@ const ROOT = join(__dirname, '..', '..');
 /** The rooms whose code ships (in a Lambda bundle, the CDK app, the local runtime or the CLI). */
 const PRODUCT_ROOMS = ['contract', 'core', 'store', 'functions', 'infra', 'local', 'cli', 'types'] as const;
 /** The rooms around the product: they may import any room, and no product room imports them. */
-const OUTER_ROOMS = ['test', 'bench', 'scripts', 'examples', 'docs'] as const;
+const OUTER_ROOMS = ['test', 'bench', 'scripts', 'examples', 'docs', 'clients'] as const;
 type Room = (typeof PRODUCT_ROOMS)[number] | (typeof OUTER_ROOMS)[number];
 const ROOMS: readonly string[] = [...PRODUCT_ROOMS, ...OUTER_ROOMS];
 
@@ -50,6 +50,7 @@ const RULES: Record<Room, Rule> = {
   scripts: { rooms: 'any', forbidden: [], why: '' },
   examples: { rooms: 'any', forbidden: [], why: '' },
   docs: { rooms: 'any', forbidden: [], why: '' },
+  clients: { rooms: 'any', forbidden: [], why: '' },
 };
 
 /**
