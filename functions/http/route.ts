@@ -269,14 +269,18 @@ async function auditRefusal(deps: EdgeDeps, principal: Principal, error: Forbidd
  */
 async function auditInvalid(deps: EdgeDeps, principal: Principal, action: Action, error: ValidationError, event: HttpEvent, params: unknown): Promise<void> {
   const view = (params as { view?: unknown } | undefined)?.view;
-  await deps.audit.appendAudit({
+  const draft = {
     actor: principal.sub,
     action,
-    outcome: 'denied',
+    outcome: 'denied' as const,
     ...(typeof view === 'string' ? { view } : {}),
     reason: error.message.slice(0, 1000),
     detail: { routeKey: event.routeKey, code: error.code, field: error.field.slice(0, 256) },
-  });
+  };
+  // Like every refusal, into the refusal log: bad input must not contend with the view's chain either.
+  refusalThrottle.refused(principal.sub);
+  if (deps.refusals) await deps.refusals.recordRefusal(draft);
+  else await deps.audit.appendAudit(draft);
 }
 
 function jsonBody(event: HttpEvent): unknown {

@@ -110,8 +110,9 @@ it('rolls a drifting version back to the last good one through monitor → alarm
   expect(rolledBack!.detail).toMatchObject({ view, action: 'rollback', actor: `system:alarm/${alarmName}`, fromVersion: 2, toVersion: 1 });
   expect(monitoring.bus.deliveries.filter((d) => d.rule === 'alarm-rollback' && (d.result as { outcomes?: { action: string }[] })?.outcomes?.some((o) => o.action === 'rolled-back'))).toHaveLength(1);
 
-  // Once v1 serves again its drift is low: the alarm returns to OK and nothing else moves.
-  await eventually(async () => monitoring.evaluator.stateOf(alarmName), (s) => s === 'OK', 15_000);
+  // Once v1 serves again, the alarms of what is served are v1's (per-version alarms: v2's
+  // stops being evaluated with its version), v1's drift is low, and nothing else moves.
+  await eventually(async () => monitoring.evaluator.stateOf(driftAlarmName(view, 'psi', 'rewind', 1)), (s) => s === 'OK', 15_000);
   expect((await deployer.get(`/views/${view}`)).body.pointer).toMatchObject({ stable: 1, revision: 3 });
   console.log(`auto-rollback e2e: activation of v2 → v1 served again in ${recoveredMs} ms`);
 }, 60_000);

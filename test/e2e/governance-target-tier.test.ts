@@ -40,7 +40,7 @@ async function refusedWithoutWriting(caller: Caller, body: Record<string, unknow
   expect(reply.status).toBe(403);
   expect(reply.body.error).toEqual({ code: 'MfaRequired', message: expect.stringMatching(/^rollback on a critical view needs a token with MFA/) });
   // Only the refusal's record is new: the audit chain is untouched (refusals are in the refusal log).
-  expect(await rewind.dump()).toEqual({ ...before, tables: { ...before.tables, refusals: expect.any(Array) } });
+  expect(await rewind.dump()).toEqual(before);
   const denied = (await rootNoMfa.get(`/audit?view=${view}&actor=${encodeURIComponent(caller.sub)}&limit=1`)).body.entries[0];
   expect(denied).toMatchObject({ outcome: 'denied', action: 'rollback', detail: { code: 'MfaRequired', mfa: false } });
 }
