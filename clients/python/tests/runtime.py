@@ -1,4 +1,4 @@
-"""Spawns tests/rewind_server.ts (the local runtime on in-memory emulators) and stops it."""
+"""Spawns test/support/rewind-for-python.ts (the local runtime on in-memory emulators) and stops it."""
 import json
 import os
 import subprocess
@@ -6,7 +6,7 @@ import tempfile
 import threading
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-HELPER = os.path.join(os.path.dirname(__file__), "rewind_server.ts")
+HELPER = os.path.join(REPO, "test", "support", "rewind-for-python.ts")  # a .ts file lives in a room ARCHITECTURE.md names
 
 
 class LocalRewind:

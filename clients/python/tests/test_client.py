@@ -1,5 +1,5 @@
 """
-The client against a real local Rewind (tests/rewind_server.ts: the local runtime on in-memory
+The client against a real local Rewind (test/support/rewind-for-python.ts: the local runtime on in-memory
 DynamoDB Local and s3rver), and its 503 handling against a stand-in HTTP server that answers
 503 with Retry-After (no emulator throttles on demand).
 

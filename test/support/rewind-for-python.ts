@@ -5,10 +5,10 @@
  * everything it started when its stdin closes or it gets SIGTERM/SIGINT, so a Python test that
  * dies still leaves no emulator behind.
  *
- *   npx tsx clients/python/tests/rewind_server.ts
+ *   npx tsx test/support/rewind-for-python.ts (clients/python/tests/runtime.py spawns it)
  */
-import { startLocalRewind } from '../../../local/runtime';
-import { mintToken } from '../../../local/tokens';
+import { startLocalRewind } from '../../local/runtime';
+import { mintToken } from '../../local/tokens';
 
 async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
