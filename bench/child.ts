@@ -5,7 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_CANARY_BENCH, benchCanaryServing } from './canary';
+import { benchBatchServing } from './batch';
 import { benchFalseRollbacks } from './false-rollbacks';
+import { benchRefusalFlood } from './refusal-flood';
 import { benchTimeToRecover } from './recovery';
 import { benchServingSample } from './serving-sample';
 import { DEFAULT_SPINE, benchSpine } from './spine';
@@ -22,6 +24,8 @@ export const GROUPS = {
   stats: () => benchStats(),
   recovery: () => benchTimeToRecover(quick ? { trials: 2 } : {}),
   sampling: () => benchServingSample(quick ? { ops: 50_000 } : {}),
+  batch: () => benchBatchServing(),
+  'refusal-flood': () => benchRefusalFlood(),
   'false-rollbacks': () => benchFalseRollbacks({ viewHours: quick ? 50 : 1000 }),
   canary: () => benchCanaryServing(quick ? { ...DEFAULT_CANARY_BENCH, runs: 300, warmup: 50 } : DEFAULT_CANARY_BENCH, (l) => console.error(l)),
 } as const;

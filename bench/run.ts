@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Group } from './child';
 import type { benchCanaryServing } from './canary';
+import type { benchBatchServing } from './batch';
 import type { benchFalseRollbacks } from './false-rollbacks';
+import type { benchRefusalFlood } from './refusal-flood';
 import { printTable } from './measure';
 import type { benchTimeToRecover } from './recovery';
 import type { benchServingSample } from './serving-sample';
@@ -35,6 +37,8 @@ async function main(): Promise<void> {
   const sampling = runGroup<Result<typeof benchServingSample>>('sampling');
   const canary = runGroup<Result<typeof benchCanaryServing>>('canary');
   const falseRollbacks = runGroup<Result<typeof benchFalseRollbacks>>('false-rollbacks');
+  const batch = runGroup<Result<typeof benchBatchServing>>('batch');
+  const refusalFlood = runGroup<Result<typeof benchRefusalFlood>>('refusal-flood');
 
   printTable('Rollback latency through the HTTP API (ms)', [
     { rows: spine.rollback.smallRows, runs: spine.rollback.runs, median: spine.rollback.smallMedianMs, p99: spine.rollback.smallP99Ms },
@@ -91,7 +95,14 @@ async function main(): Promise<void> {
     delays.map((d) => ({ 'req/s': d.requestsPerSecond, 'period s': d.periodSeconds, trials: d.trials, detected: d.detected, median: d.medianDelaySeconds ?? '—', max: d.maxDelaySeconds ?? '—' })),
   );
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats, recovery, sampling, canary, falseRollbacks };
+  printTable(`Batch online reads: ${batch.entities} entities in one POST /online/{view}/batch vs ${batch.entities} GET /online calls, through the handlers (ms)`, [
+    { path: 'one batch call', median: batch.batchMedianMs, p99: batch.batchP99Ms },
+    { path: `${batch.entities} single calls`, median: batch.singlesMedianMs, p99: batch.singlesP99Ms },
+  ]);
+  console.log(`batch speedup ${batch.speedup}× (target ≥ 10×)`);
+  printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
+
+  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats, recovery, sampling, canary, falseRollbacks, batch, refusalFlood };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, quick ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');
