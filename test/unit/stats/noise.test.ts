@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { jensenShannonDistanceAligned, psi } from '../../../core/stats/distance';
+import { jensenShannonDistanceAligned } from '../../../core/stats/distance';
 import {
   aboveNoise,
   checksOf,
@@ -153,7 +153,7 @@ describe('poolSparseCells', () => {
     expect(a).toEqual([12, 18]);
   });
 
-  it('keeps totals, and never increases PSI or JS (it coarsens both sides alike)', () => {
+  it('keeps totals, and never increases JS (it coarsens both sides alike: the data-processing inequality)', () => {
     const counts = fc.integer({ min: 2, max: 25 }).chain((k) => fc.tuple(fc.array(fc.integer({ min: 1, max: 500 }), { minLength: k, maxLength: k }), fc.array(fc.nat(500), { minLength: k, maxLength: k })));
     fc.assert(
       fc.property(counts, fc.integer({ min: 1, max: 2000 }), fc.constantFrom('adjacent' as const, 'any' as const), ([e, a], n, mode) => {
@@ -163,7 +163,9 @@ describe('poolSparseCells', () => {
         expect(sum(pe)).toBe(sum(e));
         expect(sum(pa)).toBe(sum(a));
         expect(jensenShannonDistanceAligned(pe, pa)).toBeLessThanOrEqual(jensenShannonDistanceAligned(e, a) + 1e-9);
-        expect(psi(pe, pa, 1e-4)).toBeLessThanOrEqual(psi(e, a, 1e-4) + 1e-9);
+        // Not asserted for PSI: its floor on empty cells (1e-4) is not a divergence of the two
+        // distributions, so pooling an empty served cell into a full one can raise it
+        // (e = [1, 55, 55, 53], a = [0, 0, 0, 1] was a counterexample).
         // Every cell but a lone one expects at least 10 of n.
         if (pe.length > 1) for (const c of pe) expect((c / sum(e)) * n).toBeGreaterThanOrEqual(10 - 1e-9);
       }),
