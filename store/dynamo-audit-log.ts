@@ -2,12 +2,13 @@
  * The AuditLog port over the audit table (layout: store/dynamo-chain-append.ts). Appends go
  * through the shared ChainAppendWriter; this adapter reads.
  */
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_HEAD_SUFFIX } from '../contract/tables';
 import { chainFor } from '../core/audit-chain';
 import type { AuditDraft, AuditEntry } from '../core/model';
 import type { AuditChain, AuditFilter, AuditLog, ChainEnd } from '../core/ports';
 import { fromHeadItem, isHeadItem, type ChainAppendWriter } from './dynamo-chain-append';
+import { queryUpTo } from './dynamo-query';
 
 /** Largest page an actor-filtered audit query asks for (DynamoDB stops at 1 MB per page anyway). */
 const MAX_AUDIT_PAGE = 1000;
@@ -34,34 +35,24 @@ export class DynamoAuditLog implements AuditLog {
         ? undefined
         : { FilterExpression: '#actor = :actor', ExpressionAttributeNames: { '#actor': 'actor' }, ExpressionAttributeValues: { ':actor': actor } };
     if (view) {
-      // DynamoDB applies Limit to the items it reads, BEFORE the filter: a page of the newest
-      // `limit` entries may hold none of the actor's. So read on, newest first, until `limit`
-      // of them are found or the chain ends. Pages start at `limit` (enough when the actor is
-      // active) and double, so a rare actor costs log(chain / limit) round trips, not one per page.
-      const entries: AuditEntry[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      let pageSize = limit;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            // The chain's partition holds entries only (its head is in another).
-            KeyConditionExpression: '#chain = :chain',
-            ...(byActor ? { FilterExpression: byActor.FilterExpression } : {}),
-            ExpressionAttributeNames: { '#chain': 'chain', ...byActor?.ExpressionAttributeNames },
-            ExpressionAttributeValues: { ':chain': chainFor(view), ...byActor?.ExpressionAttributeValues },
-            ScanIndexForward: false,
-            Limit: pageSize,
-            ExclusiveStartKey,
-            // An auditor reads the entry of the refusal they just got: consistent, like the scans.
-            ConsistentRead: true,
-          }),
-        );
-        entries.push(...((page.Items ?? []) as AuditEntry[]));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-        pageSize = Math.min(pageSize * 2, MAX_AUDIT_PAGE);
-      } while (byActor && ExclusiveStartKey && entries.length < limit);
-      return entries.slice(0, limit);
+      // Newest first, reading on past pages the actor filter emptied (queryUpTo).
+      const entries = await queryUpTo(
+        this.db,
+        {
+          TableName: this.table,
+          // The chain's partition holds entries only (its head is in another).
+          KeyConditionExpression: '#chain = :chain',
+          ...(byActor ? { FilterExpression: byActor.FilterExpression } : {}),
+          ExpressionAttributeNames: { '#chain': 'chain', ...byActor?.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ':chain': chainFor(view), ...byActor?.ExpressionAttributeValues },
+          ScanIndexForward: false,
+          // An auditor reads the entry of the refusal they just got: consistent, like the scans.
+          ConsistentRead: true,
+        },
+        limit,
+        MAX_AUDIT_PAGE,
+      );
+      return entries as unknown as AuditEntry[];
     }
     // Across all chains there is no single order to query; the audit log of a control plane
     // is small, so read it and sort (GET /audit without ?view= is an operator's tool). With an

@@ -15,10 +15,11 @@
  * each shard newest first and merges.
  */
 import { randomUUID } from 'node:crypto';
-import { PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../core/model';
 import type { AuditFilter } from '../core/ports';
 import { REFUSALS_CHAIN, type RefusalDraft, type RefusalLog } from '../core/ports/refusal-log';
+import { queryUpTo } from './dynamo-query';
 
 const SHARDS = 4;
 const ANY_VIEW = '*';
@@ -140,29 +141,22 @@ export class DynamoRefusalLog implements RefusalLog {
 
   /** Up to `limit` of one partition's items, newest first, reading on past pages the actor filter emptied. */
   private async newestOf(pk: string, limit: number, byActor?: { expression: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<RefusalItem[]> {
-    const found: RefusalItem[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    let pageSize = limit;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          ...(byActor ? { FilterExpression: byActor.expression } : {}),
-          ExpressionAttributeNames: { '#pk': 'pk', ...byActor?.names },
-          ExpressionAttributeValues: { ':pk': pk, ...byActor?.values },
-          ScanIndexForward: false,
-          Limit: pageSize,
-          ExclusiveStartKey,
-          // A caller reads the refusal they just got.
-          ConsistentRead: true,
-        }),
-      );
-      found.push(...((page.Items ?? []) as RefusalItem[]));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-      pageSize = Math.min(pageSize * 2, MAX_PAGE);
-    } while (ExclusiveStartKey && found.length < limit);
-    return found.slice(0, limit);
+    const items = await queryUpTo(
+      this.db,
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ...(byActor ? { FilterExpression: byActor.expression } : {}),
+        ExpressionAttributeNames: { '#pk': 'pk', ...byActor?.names },
+        ExpressionAttributeValues: { ':pk': pk, ...byActor?.values },
+        ScanIndexForward: false,
+        // A caller reads the refusal they just got.
+        ConsistentRead: true,
+      },
+      limit,
+      MAX_PAGE,
+    );
+    return items as unknown as RefusalItem[];
   }
 }
 
