@@ -334,14 +334,27 @@ async function driftRollback(deps: Deps, alarm: AlarmFired, view: string, versio
     return page('stable-drift-during-trial', `stable v${version} of ${view} drifted while v${pointer.candidate.version} is on trial: the candidate is not to blame and is left alone; decide by hand`);
 
   try {
+    return await rollBackAsAlarm(deps, alarm, view, pointer.revision);
+  } catch (error) {
+    if (error instanceof NoRollbackTargetError) return page('no-rollback-target', `${view} v${version} drifted and there is nothing to roll back to (${error.message}): a person must act`);
+    throw error;
+  }
+}
+
+/**
+ * The rollback itself, the same use case a person calls (invariant 7), at the revision the
+ * checks were made on. Someone who moved the pointer meanwhile acted: we do not overrule them.
+ * Throws NoRollbackTargetError, which each caller answers in its own way.
+ */
+async function rollBackAsAlarm(deps: Deps, alarm: AlarmFired, view: string, expectedRevision: number): Promise<ViewOutcome> {
+  try {
     const result: PointerChangeResult = await rollbackView(deps, alarmActor(alarm.alarmName), view, {
       reason: `${alarm.alarmName}: ${alarm.reason}`.slice(0, 1000),
-      expectedRevision: pointer.revision,
+      expectedRevision,
     });
     if (!result.changed) return { view, action: 'none', why: `already on v${result.toVersion}` };
     return { view, action: 'rolled-back', fromVersion: result.fromVersion, toVersion: result.toVersion, ...(result.auditId ? { auditId: result.auditId } : {}) };
   } catch (error) {
-    if (error instanceof NoRollbackTargetError) return page('no-rollback-target', `${view} v${version} drifted and there is nothing to roll back to (${error.message}): a person must act`);
     if (error instanceof RevisionConflictError) return { view, action: 'none', why: `the pointer moved while rolling back (${error.message})` };
     throw error;
   }
@@ -375,16 +388,9 @@ async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, b
     return { view, action: 'none', why: `v${pointer.stable} was activated at ${last?.at ?? 'an unknown time'}, before the ${bakeWindowMinutes}-minute bake window` };
 
   try {
-    const result: PointerChangeResult = await rollbackView(deps, alarmActor(alarm.alarmName), view, {
-      reason: `${alarm.alarmName}: ${alarm.reason}`.slice(0, 1000),
-      expectedRevision: pointer.revision,
-    });
-    if (!result.changed) return { view, action: 'none', why: `already on v${result.toVersion}` };
-    return { view, action: 'rolled-back', fromVersion: result.fromVersion, toVersion: result.toVersion, ...(result.auditId ? { auditId: result.auditId } : {}) };
+    return await rollBackAsAlarm(deps, alarm, view, pointer.revision);
   } catch (error) {
     if (error instanceof NoRollbackTargetError) return { view, action: 'none', why: error.message };
-    // Someone moved the pointer between our read and our write: they acted; we do not overrule them.
-    if (error instanceof RevisionConflictError) return { view, action: 'none', why: `the pointer moved while rolling back (${error.message})` };
     throw error;
   }
 }
