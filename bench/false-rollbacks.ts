@@ -48,6 +48,7 @@ import { viewDrift, type NoiseCheck } from '../core/stats/noise';
 import type { FeatureProfile } from '../core/stats/profile';
 import { MONITOR_CHECKS, resolvePolicy, type MonitorPolicy, type ValidationPolicy } from '../core/validation/tolerances';
 import { profileRecords, SERVED_SAMPLE_PROFILE } from '../core/validation/profiles';
+import { mulberry32 } from './stats';
 
 type Row = Record<string, FeatureValue>;
 interface Feature {
@@ -132,17 +133,6 @@ export interface FalseRollbackFigures {
 const FLUSH_SECONDS = 20;
 const CAPACITY = 200;
 
-/** mulberry32: tiny, seedable, good enough for simulation; the same seed, the same figures. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());

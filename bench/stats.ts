@@ -32,8 +32,8 @@ export interface BenchStatsOptions {
   runs?: number;
 }
 
-/** mulberry32: tiny, fast, seedable 32-bit PRNG; plenty for benchmark data. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: tiny, fast, seedable 32-bit PRNG; plenty for benchmark data and simulations (the same seed, the same figures). */
+export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
