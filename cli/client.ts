@@ -76,6 +76,8 @@ export interface ApiErrorBody {
   message: string;
   field?: string;
   current?: unknown;
+  /** 409 RecentlyServed: until when a server's cached pointer may still name the version. */
+  readableUntil?: string;
   requestId?: string;
 }
 

@@ -5,7 +5,7 @@
  */
 import { ROLES } from '../core/access-policy';
 import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
-import type { ActivateRequest, AuditEntry, Candidate, DeployResult, HistoryEntry, PointerChangeResult, RewindClient, ServedFeatures, VersionView } from './client';
+import { RewindApiError, type ActivateRequest, type AuditEntry, type Candidate, type DeployResult, type HistoryEntry, type PointerChangeResult, type PurgeResult, type RewindClient, type ServedFeatures, type VersionView } from './client';
 import { UsageError } from './errors';
 import { deployFromFiles, planFromFiles, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
 import { bytes, cell, keyValues, ms, table, version, when } from './format';
@@ -313,8 +313,22 @@ function summarizeDetail(detail: Record<string, unknown> | undefined): string | 
   return undefined;
 }
 
-export async function purge(client: RewindClient, view: string, versionNumber: number): Promise<Output> {
-  const result = await client.purge(view, versionNumber);
+/** How many times `purge --wait` waits out a RecentlyServed answer (each wait is at most one cache bound). */
+const PURGE_WAITS = 5;
+
+export async function purge(client: RewindClient, view: string, versionNumber: number, options: { wait?: boolean } = {}): Promise<Output> {
+  let result: PurgeResult;
+  for (let waits = 0; ; waits++) {
+    try {
+      result = await client.purge(view, versionNumber);
+      break;
+    } catch (error) {
+      // The server says until when a cached pointer may still name the version: wait that long.
+      const until = error instanceof RewindApiError && error.code === 'RecentlyServed' ? Date.parse(String(error.body.readableUntil)) : NaN;
+      if (!options.wait || Number.isNaN(until) || waits >= PURGE_WAITS) throw error;
+      await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 50));
+    }
+  }
   return {
     data: result,
     text: `purged the online values of ${view} v${versionNumber}: ${result.deleted} rows deleted (snapshot kept; a rollback to it re-materializes; audit ${result.auditId})`,

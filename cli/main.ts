@@ -269,7 +269,8 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .description("free a version's online values (its snapshot stays; a rollback to it re-materializes)")
     .argument('<view>')
     .argument('<version>', 'version number', integer('version', 1))
-    .action(act(async (cmd, view: string, version: number) => commands.purge(await client(cmd), view, version)));
+    .option('--wait', 'if it stopped being served less than the pointer-cache bound ago (409 RecentlyServed), wait until no cached pointer can name it, then purge')
+    .action(act(async (cmd, view: string, version: number, opts: { wait?: boolean }) => commands.purge(await client(cmd), view, version, opts)));
 
   program
     .command('token')

@@ -86,11 +86,12 @@ export async function deployVersion(
       const started = performance.now();
       // `materializing` before the first row, `materialized` after the last (invariant 8): a
       // deploy killed between them leaves a state that no pointer change accepts unrebuilt.
-      await deps.catalog.claimMaterialization(view, version, at);
+      const claim = await deps.catalog.claimMaterialization(view, version, at);
+      if (claim === undefined) throw new InvalidStateError(`version ${version} of '${view}' is already materialized: the number was taken twice`);
       const written = await deps.online.write(view, version, rows, (n) => progress.onRowsWritten?.(n, rows.length));
       materialized = { rows: written, ms: Math.round(performance.now() - started) };
       // The version record is not written yet, so nothing can purge it meanwhile.
-      if (!(await deps.catalog.markMaterialized(view, version, written, deps.clock.now().toISOString())))
+      if (!(await deps.catalog.markMaterialized(view, version, written, deps.clock.now().toISOString(), claim)))
         throw new InvalidStateError(`version ${version} of '${view}' changed state while it was being deployed`);
     }
 

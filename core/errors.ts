@@ -85,7 +85,23 @@ export class NoRollbackTargetError extends RewindError {
 
 /** A state change that the current state does not allow (e.g. purging the served version). */
 export class InvalidStateError extends RewindError {
-  readonly code = 'InvalidState';
+  readonly code: string = 'InvalidState';
+}
+
+/**
+ * A purge of a version that stopped being served less than one pointer-cache bound ago: a
+ * server's cached pointer may still name it. Answered 409 with Retry-After and `readableUntil`.
+ */
+export class RecentlyServedError extends InvalidStateError {
+  override readonly code: string = 'RecentlyServed';
+  readonly readableUntil: string;
+  constructor(view: string, version: number, stoppedAt: string, servingCacheMs: number) {
+    const readableUntil = new Date(Date.parse(stoppedAt) + servingCacheMs).toISOString();
+    super(
+      `version ${version} of '${view}' stopped being served at ${stoppedAt}; servers may still read it from a cached pointer until ${readableUntil} (REWIND_POINTER_CACHE_MS = ${servingCacheMs} ms): purge it after that`,
+    );
+    this.readableUntil = readableUntil;
+  }
 }
 
 export class UnauthenticatedError extends RewindError {

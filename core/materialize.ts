@@ -47,9 +47,11 @@ export class PurgeInterruptedError extends InvalidStateError {
  * back to an old version is still safe, only slower; the caller reports that it happened.
  *
  * Two concurrent rebuilds of one version both claim it and both write: the rows are the same
- * immutable snapshot, so the writes are idempotent, and either mark makes it `materialized`.
- * Claiming without exclusion needs no lease that a killed process would leave behind. A purge
- * that starts meanwhile makes the mark fail: the rebuild throws NotMaterializedError and the
+ * immutable snapshot, so the writes are idempotent. Only the latest claim may mark it
+ * `materialized`: an earlier claimer's rows may have been deleted by a purge that ran between
+ * the two claims, and only the later one writes every row after the last delete. Claiming
+ * without exclusion needs no lease that a killed process would leave behind. A purge that
+ * starts meanwhile makes the mark fail: the rebuild throws NotMaterializedError and the
  * pointer change retries (or answers 409), never serving the holes.
  */
 export async function ensureMaterialized(
@@ -63,9 +65,10 @@ export async function ensureMaterialized(
   // Only a state read as `materialized` skips the rebuild; the commit re-checks it in its transaction.
   if (state?.state === 'materialized') return undefined;
   const started = performance.now();
-  if (!(await deps.catalog.claimMaterialization(view, version, deps.clock.now().toISOString()))) return undefined;
+  const claim = await deps.catalog.claimMaterialization(view, version, deps.clock.now().toISOString());
+  if (claim === undefined) return undefined;
   const rows = await deps.snapshots.read(record.snapshot, record.definition);
   const written = await deps.online.write(view, version, rows);
-  if (!(await deps.catalog.markMaterialized(view, version, written, deps.clock.now().toISOString()))) throw new NotMaterializedError(view, [version]);
+  if (!(await deps.catalog.markMaterialized(view, version, written, deps.clock.now().toISOString(), claim))) throw new NotMaterializedError(view, [version]);
   return { rows: written, ms: Math.round(performance.now() - started) };
 }

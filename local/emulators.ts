@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import S3rver from 's3rver';
-import { assertPortFree, freePort, waitUntil } from './tcp-ports';
+import { assertPortFree, freePort, portTaken, waitUntil } from './tcp-ports';
 
 export interface RunningEmulator {
   endpoint: string;
@@ -131,6 +131,9 @@ export async function reclaimOrphanDynamoDb(dataDir: string): Promise<number | u
     process.kill(recorded.pid, 'SIGKILL');
   }
   await waitUntil(async () => !isAlive(recorded.pid) || commandLine(recorded.pid) === '', `the orphan DynamoDB Local (pid ${recorded.pid}) to exit`, 10_000);
+  // A JVM's command line empties when its memory is released, which can be before its other
+  // threads have closed its sockets: its port is free only once they have.
+  if (recorded.port) await waitUntil(async () => !(await portTaken(recorded.port)), `the orphan DynamoDB Local's port ${recorded.port} to close`, 10_000);
   rmSync(pidFilePath(dataDir), { force: true });
   return recorded.pid;
 }

@@ -4,6 +4,7 @@
  * materialization state (`M#n`).
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { VIEW_CATALOG_INDEX } from '../contract/tables';
 import type { AuditDraft, AuditEntry, Materialization, MaterializationState, VersionRecord } from '../core/model';
@@ -119,17 +120,32 @@ export class DynamoCatalog implements VersionCatalog {
   async getMaterialization(view: string, version: number): Promise<Materialization | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { view, sk: materializationSk(version) }, ConsistentRead: true }));
     if (!out.Item) return undefined;
-    const { sk: _sk, ...rest } = out.Item;
+    // The claim id is the state machine's own business (markMaterialized), not part of the state shown.
+    const { sk: _sk, claim: _claim, ...rest } = out.Item;
     return rest as Materialization;
   }
 
-  async claimMaterialization(view: string, version: number, at: string): Promise<boolean> {
-    return this.transition(view, version, at, { to: 'materializing', rows: 0, condition: 'attribute_not_exists(sk) OR #state <> :materialized', values: { ':materialized': 'materialized' } });
+  async claimMaterialization(view: string, version: number, at: string): Promise<string | undefined> {
+    const claim = randomUUID();
+    const claimed = await this.transition(view, version, at, {
+      to: 'materializing',
+      rows: 0,
+      claim,
+      condition: 'attribute_not_exists(sk) OR #state <> :materialized',
+      values: { ':materialized': 'materialized' },
+    });
+    return claimed ? claim : undefined;
   }
 
-  async markMaterialized(view: string, version: number, rows: number, at: string): Promise<boolean> {
-    // `materialized` already: a concurrent rebuild of the same rows marked it first.
-    return this.transition(view, version, at, { to: 'materialized', rows, condition: '#state IN (:materializing, :materialized)', values: { ':materializing': 'materializing', ':materialized': 'materialized' } });
+  async markMaterialized(view: string, version: number, rows: number, at: string, claim: string): Promise<boolean> {
+    // `materialized` already: a concurrent rebuild of the same rows marked it first, after
+    // writing every row since its own claim.
+    return this.transition(view, version, at, {
+      to: 'materialized',
+      rows,
+      condition: '#state = :materialized OR (#state = :materializing AND #claim = :claim)',
+      values: { ':materializing': 'materializing', ':materialized': 'materialized', ':claim': claim },
+    });
   }
 
   async markPurged(view: string, version: number, at: string): Promise<boolean> {
@@ -141,17 +157,27 @@ export class DynamoCatalog implements VersionCatalog {
     view: string,
     version: number,
     at: string,
-    t: { to: MaterializationState; rows?: number; condition: string; values: Record<string, string> },
+    t: { to: MaterializationState; rows?: number; claim?: string; condition: string; values: Record<string, string> },
   ): Promise<boolean> {
+    const setRows = t.rows === undefined ? '' : ', #rows = :rows';
+    const setClaim = t.claim === undefined ? '' : ', #claim = :newClaim';
+    const usesClaim = t.claim !== undefined || t.condition.includes('#claim');
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { view, sk: materializationSk(version) },
-          UpdateExpression: `SET #state = :to, #version = :version, updatedAt = :at${t.rows === undefined ? '' : ', #rows = :rows'}`,
+          UpdateExpression: `SET #state = :to, #version = :version, updatedAt = :at${setRows}${setClaim}`,
           ConditionExpression: t.condition,
-          ExpressionAttributeNames: { '#state': 'state', '#version': 'version', ...(t.rows === undefined ? {} : { '#rows': 'rows' }) },
-          ExpressionAttributeValues: { ...t.values, ':to': t.to, ':version': version, ':at': at, ...(t.rows === undefined ? {} : { ':rows': t.rows }) },
+          ExpressionAttributeNames: { '#state': 'state', '#version': 'version', ...(t.rows === undefined ? {} : { '#rows': 'rows' }), ...(usesClaim ? { '#claim': 'claim' } : {}) },
+          ExpressionAttributeValues: {
+            ...t.values,
+            ':to': t.to,
+            ':version': version,
+            ':at': at,
+            ...(t.rows === undefined ? {} : { ':rows': t.rows }),
+            ...(t.claim === undefined ? {} : { ':newClaim': t.claim }),
+          },
         }),
       );
       return true;

@@ -111,9 +111,11 @@ export class DynamoPointerLog implements PointerLog {
             ConditionCheck: {
               TableName: this.tables.pointers,
               Key: { view },
-              ConditionExpression: 'NOT (#stable = :version) AND NOT (#candidate.#version = :version)',
-              ExpressionAttributeNames: { '#stable': 'stable', '#candidate': 'candidate', '#version': 'version' },
-              ExpressionAttributeValues: { ':version': version },
+              // At the revision the purge decided on (none yet: never activated), and
+              // serving the version neither as stable nor as candidate.
+              ConditionExpression: `${start.revision === 0 ? 'attribute_not_exists(#view)' : '#revision = :revision'} AND NOT (#stable = :version) AND NOT (#candidate.#version = :version)`,
+              ExpressionAttributeNames: { ...(start.revision === 0 ? { '#view': 'view' } : { '#revision': 'revision' }), '#stable': 'stable', '#candidate': 'candidate', '#version': 'version' },
+              ExpressionAttributeValues: { ':version': version, ...(start.revision === 0 ? {} : { ':revision': start.revision }) },
             },
           },
         },
@@ -132,7 +134,7 @@ export class DynamoPointerLog implements PointerLog {
       ],
       onCancel: (refused) => {
         if (refused.pointer?.Code === 'ConditionalCheckFailed')
-          throw new InvalidStateError(`version ${version} of '${view}' is being served (stable or candidate); activate, promote or roll back to another first`);
+          throw new InvalidStateError(`the pointer of '${view}' changed while the purge of version ${version} was starting (it may serve it now); nothing was purged: try again`);
       },
     });
   }

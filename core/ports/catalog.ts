@@ -16,11 +16,18 @@ export interface VersionCatalog {
    * → `materializing`, only if the version is not `materialized` (no state yet, or
    * `materializing`, `purging`, `purged`). Taking a `purging` version stops its purge: every
    * delete batch of a purge is conditioned on `purging`. False when it is `materialized`
-   * already (nothing to rebuild). Two rebuilders may both claim: they write the same rows.
+   * already (nothing to rebuild). Returns the claim's id, or undefined when it is
+   * `materialized` already. Two rebuilders may both claim (they write the same rows); the
+   * later claim replaces the earlier one's id.
    */
-  claimMaterialization(view: string, version: number, at: string): Promise<boolean>;
-  /** `materializing` → `materialized` with its row count. False when a purge took the version meanwhile (its rows may be gone). */
-  markMaterialized(view: string, version: number, rows: number, at: string): Promise<boolean>;
+  claimMaterialization(view: string, version: number, at: string): Promise<string | undefined>;
+  /**
+   * `materializing` under this claim → `materialized` with its row count (or `materialized`
+   * already). False when the version was taken meanwhile: by a purge (its rows may be gone)
+   * or by a later claim, which may have been made while a purge was deleting, and whose
+   * writes are not finished yet: only the claim that wrote after the last delete may mark.
+   */
+  markMaterialized(view: string, version: number, rows: number, at: string, claim: string): Promise<boolean>;
   /** `purging` → `purged`. False when a rebuild took the version meanwhile. */
   markPurged(view: string, version: number, at: string): Promise<boolean>;
 }

@@ -19,10 +19,12 @@ export interface PointerChange {
   served: readonly number[];
 }
 
-/** A purge's first step: the version moves to `purging`, audited, only while the pointer serves it neither as stable nor as candidate. */
+/** A purge's first step: the version moves to `purging`, audited, only while the pointer is at `revision` and serves it neither as stable nor as candidate. */
 export interface PurgeStart {
   view: string;
   version: number;
+  /** The pointer revision the purge decided on (0: the view was never activated); any other refuses it. */
+  revision: number;
   at: string;
   audit: AuditDraft;
 }

@@ -6,6 +6,7 @@ import {
   DeployNotRecordedError,
   ForbiddenError,
   InvalidStateError,
+  RecentlyServedError,
   NoRollbackTargetError,
   NothingActiveError,
   PolicyConflictError,
@@ -56,10 +57,12 @@ export function toErrorResponse(error: unknown, requestId?: string): ErrorRespon
           message: error.message,
           ...(error instanceof ValidationError ? { field: error.field } : {}),
           ...(error instanceof RevisionConflictError && error.current ? { current: error.current } : {}),
+          ...(error instanceof RecentlyServedError ? { readableUntil: error.readableUntil } : {}),
           ...(status >= 500 ? { requestId } : {}),
         },
       },
       ...(unavailable ? { headers: { 'retry-after': '1' } } : {}),
+      ...(error instanceof RecentlyServedError ? { headers: { 'retry-after': String(Math.max(1, Math.ceil((Date.parse(error.readableUntil) - Date.now()) / 1000))) } } : {}),
     };
   }
   if (isThrottling(error) || isTimeout(error)) {

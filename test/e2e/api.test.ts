@@ -5,7 +5,7 @@
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { AUDIT_HEAD_SUFFIX } from '../../contract/tables';
 import { deployBody, rows } from '../support/fixtures';
-import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
+import { eventually, purgeOnceUnread, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
 let admin: Caller;
@@ -110,7 +110,7 @@ describe('a view from first deploy to rollback', () => {
     const refused = await deployer.del(`/views/${v}/versions/2/online`);
     expect(refused.status).toBe(409); // the served version cannot be purged
 
-    const purged = await deployer.del(`/views/${v}/versions/1/online`);
+    const purged = await purgeOnceUnread(deployer, v, 1);
     expect(purged.body).toMatchObject({ version: 1, deleted: 30 });
     expect((await deployer.get(`/views/${v}/versions/1`)).body.online).toBe('purged');
 

@@ -203,7 +203,8 @@ describe('rewind, from first deploy to rollback', () => {
   });
 
   it('purges the online values of v2, not those of the served v1', async () => {
-    const purged = await rewindCli(['purge', view, '2', '--json']);
+    // v2 was rolled back from just before: --wait waits out the pointer-cache bound.
+    const purged = await rewindCli(['purge', view, '2', '--wait', '--json']);
     expect(purged.json()).toMatchObject({ view, version: 2, deleted: users().length });
     const refused = await rewindCli(['purge', view, '1']);
     expect(refused.code).toBe(1);

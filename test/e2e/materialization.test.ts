@@ -9,7 +9,8 @@ import type { Context } from 'aws-lambda';
 import { lambdaContext } from '../../local/gateway';
 import { alarmEvent } from '../support/alarm-events';
 import { deployBody } from '../support/fixtures';
-import { eventually, startTestRewind, type Caller, type Reply, type TestRewind } from '../support/rewind';
+import { ENV } from '../../contract/config';
+import { eventually, pastPointerCache, startTestRewind, type Caller, type Reply, type TestRewind } from '../support/rewind';
 
 const ROWS = 30;
 const ENTITIES = Array.from({ length: ROWS }, (_, i) => `u${i}`);
@@ -33,6 +34,8 @@ async function twoVersions(base: string): Promise<string> {
   const view = rewind.view(base);
   expect((await deployer.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
   expect((await deployer.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }))).status).toBe(201);
+  // v1 stopped being served just now: a purge of it is refused until no cached pointer can name it.
+  await pastPointerCache(deployer, view, Number(rewind.env[ENV.pointerCacheMs] ?? 1000));
   return view;
 }
 
@@ -127,6 +130,20 @@ describe('a candidate is served', () => {
     // Promoting it still lands on every row.
     expect((await deployer.post(`/views/${view}/promote`, { reason: 'clean' })).status).toBe(200);
     expect(await missingEntities(view)).toEqual({ stable: 2, candidate: null, missing: [] });
+  });
+
+  it('refuses a purge inside the pointer-cache bound after the change that stopped serving it (409 RecentlyServed), deleting nothing', async () => {
+    const view = rewind.view('recent');
+    expect((await deployer.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
+    const moved = await deployer.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }));
+    expect(moved.status).toBe(201);
+    const purge = await deployer.del(`/views/${view}/versions/1/online`);
+    expect(purge.status).toBe(409);
+    expect(purge.body.error).toMatchObject({ code: 'RecentlyServed', message: expect.stringMatching(/stopped being served at .* cached pointer until/) });
+    const until = Date.parse(purge.body.error.readableUntil);
+    const changedAt = Date.parse((await deployer.get(`/views/${view}`)).body.pointer.updatedAt);
+    expect(until - changedAt).toBe(Number(rewind.env[ENV.pointerCacheMs] ?? 1000));
+    expect((await deployer.get(`/views/${view}/versions/1`)).body.online).toBe('materialized');
   });
 
   it('purges a version nobody serves in three steps: materialized → purged, and a rollback onto it rebuilds it', async () => {

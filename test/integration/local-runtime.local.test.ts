@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROUTES } from '../../contract/routes';
 import { freePort, waitUntil } from '../../local/tcp-ports';
-import { caller } from '../support/rewind';
+import { caller, purgeOnceUnread } from '../support/rewind';
 import { deployBody } from '../support/fixtures';
 import { exited, portOpen, root, start, tsx, type Started } from '../support/runtime-process';
 
@@ -46,7 +46,7 @@ it('keeps its data across a Ctrl-C and a second start', async () => {
     const snapshot = (await again.get('/views/kept/versions/1')).body.snapshot;
     // The snapshot in s3rver survived too: purge and roll back onto it re-reads it.
     await again.post('/views/kept/versions', deployBody(2, 5, { activate: true }));
-    await again.del('/views/kept/versions/1/online');
+    expect((await purgeOnceUnread(again, 'kept', 1)).status).toBe(200);
     const rb = await again.post('/views/kept/rollback', { reason: 'restart check' });
     expect(rb.body).toMatchObject({ toVersion: 1, rematerialized: { rows: snapshot.rows } });
   } finally {

@@ -14,7 +14,7 @@ import { createS3Client } from '../../store/clients';
 import { storeConfigFromEnv } from '../../store/config';
 import { S3SnapshotStore, parseS3Uri } from '../../store/s3-snapshots';
 import { deployBody, rows, userProfile } from '../support/fixtures';
-import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
+import { purgeOnceUnread, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
 let store: S3SnapshotStore;
@@ -114,7 +114,7 @@ it('refuses to roll back onto a purged version whose snapshot is corrupt, leavin
   const v = rewind.view('corruptible');
   const v1 = await deployer.post(`/views/${v}/versions`, deployBody(1, 10, { activate: true }));
   await deployer.post(`/views/${v}/versions`, deployBody(2, 10, { activate: true }));
-  await deployer.del(`/views/${v}/versions/1/online`);
+  expect((await purgeOnceUnread(deployer, v, 1)).status).toBe(200);
   await put(parseS3Uri(v1.body.snapshot.uri).key, 'garbage');
 
   const before = (await deployer.get(`/views/${v}`)).body.pointer;

@@ -123,13 +123,20 @@ export class MemoryCatalog implements VersionCatalog {
   async getMaterialization(view: string, version: number) {
     return this.materializations.get(`${view}#${version}`);
   }
+  /** The id of each version's latest claim, as the DynamoDB adapter keeps it on the state item. */
+  private readonly claims = new Map<string, string>();
+  private claimsMade = 0;
   async claimMaterialization(view: string, version: number, at: string) {
     await Promise.resolve(); // let other work run before the write, as a round trip would
-    return this.transition(view, version, at, 'materializing', 0, (s) => s !== 'materialized');
+    const claim = `claim-${++this.claimsMade}`;
+    if (!this.transition(view, version, at, 'materializing', 0, (s) => s !== 'materialized')) return undefined;
+    this.claims.set(`${view}#${version}`, claim);
+    return claim;
   }
-  async markMaterialized(view: string, version: number, rows: number, at: string) {
+  async markMaterialized(view: string, version: number, rows: number, at: string, claim: string) {
     await Promise.resolve();
-    return this.transition(view, version, at, 'materialized', rows, (s) => s === 'materializing' || s === 'materialized');
+    const latest = this.claims.get(`${view}#${version}`);
+    return this.transition(view, version, at, 'materialized', rows, (s) => s === 'materialized' || (s === 'materializing' && latest === claim));
   }
   async markPurged(view: string, version: number, at: string) {
     await Promise.resolve();
@@ -229,8 +236,8 @@ export class MemoryPointerLog implements PointerLog {
     const { view, version } = start;
     return this.audit.append(start.audit, start.at, () => {
       const pointer = this.byView.get(view);
-      if (pointer?.stable === version || pointer?.candidate?.version === version)
-        throw new InvalidStateError(`version ${version} of '${view}' is being served (stable or candidate); activate, promote or roll back to another first`);
+      if ((pointer?.revision ?? 0) !== start.revision || pointer?.stable === version || pointer?.candidate?.version === version)
+        throw new InvalidStateError(`the pointer of '${view}' changed while the purge of version ${version} was starting (it may serve it now); nothing was purged: try again`);
       this.catalog.transition(view, version, start.at, 'purging', undefined, () => true);
     });
   }

@@ -183,6 +183,28 @@ export function caller(url: string, sub: string, token: string): Caller {
   };
 }
 
+/**
+ * A purge of a version that stopped being served less than one pointer-cache bound ago is
+ * refused (409 RecentlyServed, core/purge.ts): polls the purge until that bound has passed
+ * and returns its real answer.
+ */
+export async function purgeOnceUnread(api: Caller, view: string, version: number): Promise<Reply> {
+  return eventually(
+    () => api.del(`/views/${view}/versions/${version}/online`),
+    (r) => r.body?.error?.code !== 'RecentlyServed',
+  );
+}
+
+/**
+ * Waits until no server can hold a pointer of `view` cached from before its last change
+ * (`boundMs`: the runtime's REWIND_POINTER_CACHE_MS, 1000 ms by default): after it, a version
+ * that change stopped serving may be purged. For races that need the purge to be allowed.
+ */
+export async function pastPointerCache(api: Caller, view: string, boundMs = 1000): Promise<void> {
+  const changed = Date.parse((await api.get(`/views/${view}`)).body.pointer.updatedAt as string);
+  await eventually(async () => Date.now(), (now) => now > changed + boundMs + 20, boundMs + 10_000);
+}
+
 /** Poll until `check` passes or the deadline passes; returns the last value checked. */
 export async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -7,7 +7,7 @@
  * test/e2e/materialization.test.ts.
  */
 import { deployVersion } from '../../core/deploy';
-import { activateVersion, promoteCandidate, rollbackView } from '../../core/pointer-changes';
+import { activateVersion, promoteCandidate, rollbackView, setFeatureDisabled } from '../../core/pointer-changes';
 import { purgeOnline } from '../../core/purge';
 import type { MaterializationState } from '../../core/model';
 import { DeployRequestSchema, parse } from '../../core/requests';
@@ -17,6 +17,8 @@ import { memoryDeps } from '../support/memory';
 const ROWS = 150; // two purge batches
 const request = (seed: number, extra = {}) => parse(DeployRequestSchema, deployBody(seed, ROWS, extra), 'body');
 type Deps = ReturnType<typeof memoryDeps>;
+/** Servers that cache no pointer: a version stops being read the moment the pointer moves off it. */
+const NO_CACHE = { servingCacheMs: 0 };
 
 /** v1 and v2 deployed, v2 stable. */
 async function twoVersions(deps: Deps, view = 'v') {
@@ -56,13 +58,59 @@ describe('finding 2: a candidate is served', () => {
     await deployVersion(deps, 'dev', 'v', request(1, { activate: true }));
     await deployVersion(deps, 'dev', 'v', request(2));
     await activateVersion(deps, 'dev', 'v', { version: 2, strategy, ...(strategy === 'canary' ? { percent: 10 } : {}) });
-    await expect(purgeOnline(deps, 'ops', 'v', 2)).rejects.toThrow(/candidate/);
+    await expect(purgeOnline(deps, 'ops', 'v', 2, NO_CACHE)).rejects.toThrow(/candidate/);
     expect(servedWhole(deps, 'v')).toEqual([
       { version: 1, state: 'materialized', missing: [] },
       { version: 2, state: 'materialized', missing: [] },
     ]);
     await promoteCandidate(deps, 'dev', 'v', { reason: 'clean' });
     expect(servedWhole(deps, 'v')).toEqual([{ version: 2, state: 'materialized', missing: [] }]);
+  });
+});
+
+describe('a version stops being read one pointer-cache bound after it stops being served', () => {
+  /** A clock the test moves; the deploys happen at its start. */
+  function movingClock() {
+    let at = Date.parse('2026-11-25T12:00:00Z');
+    return { now: () => new Date(at), advance: (ms: number) => (at += ms) };
+  }
+
+  it('refuses a purge inside the bound after the rollback away from the version (409, saying until when), and allows it after', async () => {
+    const clock = movingClock();
+    const deps = memoryDeps(clock.now);
+    await twoVersions(deps); // v1 stopped being served at 12:00:00.000
+    clock.advance(999);
+    await expect(purgeOnline(deps, 'ops', 'v', 1, { servingCacheMs: 1000 })).rejects.toThrow(
+      "version 1 of 'v' stopped being served at 2026-11-25T12:00:00.000Z; servers may still read it from a cached pointer until 2026-11-25T12:00:01.000Z",
+    );
+    expect(deps.catalog.stateOf('v', 1)).toBe('materialized');
+    expect(missing(deps, 'v', 1)).toEqual([]);
+    clock.advance(1);
+    await purgeOnline(deps, 'ops', 'v', 1, { servingCacheMs: 1000 });
+    expect(deps.catalog.stateOf('v', 1)).toBe('purged');
+  });
+
+  it('looks past later changes that did not serve it: a kill switch after the rollback does not hide it', async () => {
+    const clock = movingClock();
+    const deps = memoryDeps(clock.now);
+    await twoVersions(deps);
+    clock.advance(600);
+    await setFeatureDisabled(deps, 'dev', 'v', 'age', true, { reason: 'later change' });
+    clock.advance(300);
+    await expect(purgeOnline(deps, 'ops', 'v', 1, { servingCacheMs: 1000 })).rejects.toThrow(/stopped being served at 2026-11-25T12:00:00.000Z/);
+  });
+
+  it('refuses when the pointer moved between its read and the purge start (the revision is checked in the same write)', async () => {
+    const deps = memoryDeps();
+    await twoVersions(deps);
+    const history = deps.pointers.history.bind(deps.pointers);
+    deps.pointers.history = async (view, limit) => {
+      const read = await history(view, limit);
+      await rollbackView(deps, 'dev', 'v', { toVersion: 1, reason: 'lands between the read and the start' });
+      return read;
+    };
+    await expect(purgeOnline(deps, 'ops', 'v', 1, NO_CACHE)).rejects.toThrow(/changed while the purge of version 1 was starting/);
+    expect(servedWhole(deps, 'v')).toEqual([{ version: 1, state: 'materialized', missing: [] }]);
   });
 });
 
@@ -81,7 +129,7 @@ describe('finding 3: an interrupted purge', () => {
     const deps = memoryDeps();
     await twoVersions(deps);
     const restore = failingAfterOneBatch(deps);
-    await expect(purgeOnline(deps, 'ops', 'v', 1)).rejects.toThrow(/Throughput/);
+    await expect(purgeOnline(deps, 'ops', 'v', 1, NO_CACHE)).rejects.toThrow(/Throughput/);
     restore();
     expect(deps.catalog.stateOf('v', 1)).toBe('purging');
     expect(missing(deps, 'v', 1)).toHaveLength(99);
@@ -94,9 +142,9 @@ describe('finding 3: an interrupted purge', () => {
     const deps = memoryDeps();
     await twoVersions(deps);
     const restore = failingAfterOneBatch(deps);
-    await expect(purgeOnline(deps, 'ops', 'v', 1)).rejects.toThrow();
+    await expect(purgeOnline(deps, 'ops', 'v', 1, NO_CACHE)).rejects.toThrow();
     restore();
-    await purgeOnline(deps, 'ops', 'v', 1);
+    await purgeOnline(deps, 'ops', 'v', 1, NO_CACHE);
     expect(deps.catalog.stateOf('v', 1)).toBe('purged');
     expect(missing(deps, 'v', 1)).toHaveLength(ROWS);
   });
@@ -108,10 +156,10 @@ describe('finding 3: an interrupted purge', () => {
     deps.online.purge = async (view, version, entities) => {
       await purge(view, version, entities.slice(0, 99));
       // A rollback's rebuild claims the version between two delete batches.
-      expect(await deps.catalog.claimMaterialization(view, version, 'now')).toBe(true);
+      expect(await deps.catalog.claimMaterialization(view, version, 'now')).toEqual(expect.any(String));
       return purge(view, version, entities.slice(99));
     };
-    await expect(purgeOnline(deps, 'ops', 'v', 1)).rejects.toThrow(/stopped/);
+    await expect(purgeOnline(deps, 'ops', 'v', 1, NO_CACHE)).rejects.toThrow(/stopped/);
     expect(missing(deps, 'v', 1)).toHaveLength(99);
     expect(deps.catalog.stateOf('v', 1)).toBe('materializing');
     const back = await rollbackView(deps, 'dev', 'v', { toVersion: 1, reason: 'back' });
@@ -119,10 +167,32 @@ describe('finding 3: an interrupted purge', () => {
     expect(servedWhole(deps, 'v')).toEqual([{ version: 1, state: 'materialized', missing: [] }]);
   });
 
+  it('only the latest claim marks it: an earlier rebuild whose rows a purge deleted before a second claim cannot mark it materialized', async () => {
+    const deps = memoryDeps();
+    await twoVersions(deps);
+    await purgeOnline(deps, 'ops', 'v', 1, NO_CACHE);
+    // Rebuild A claims and writes every row; a purge then deletes one batch of them; rebuild B
+    // claims (stopping the purge) and has not written yet when A tries to mark.
+    const claimA = (await deps.catalog.claimMaterialization('v', 1, 'now'))!;
+    const record = (await deps.catalog.getVersion('v', 1))!;
+    await deps.online.write('v', 1, await deps.snapshots.read(record.snapshot));
+    deps.catalog.transition('v', 1, 'now', 'purging', undefined, () => true);
+    await deps.online.purge('v', 1, Array.from({ length: 99 }, (_, i) => `u${i}`));
+    const claimB = await deps.catalog.claimMaterialization('v', 1, 'now');
+    expect(claimB).toEqual(expect.any(String));
+    expect(await deps.catalog.markMaterialized('v', 1, ROWS, 'now', claimA)).toBe(false);
+    expect(deps.catalog.stateOf('v', 1)).toBe('materializing');
+    // B writes every row after its claim; its mark lands, and A's late mark is then harmless.
+    await deps.online.write('v', 1, await deps.snapshots.read(record.snapshot));
+    expect(await deps.catalog.markMaterialized('v', 1, ROWS, 'now', claimB!)).toBe(true);
+    expect(await deps.catalog.markMaterialized('v', 1, ROWS, 'now', claimA)).toBe(true);
+    expect(missing(deps, 'v', 1)).toEqual([]);
+  });
+
   it('a version left `materializing` by an interrupted rebuild is rebuilt by the next way back', async () => {
     const deps = memoryDeps();
     await twoVersions(deps);
-    await purgeOnline(deps, 'ops', 'v', 1);
+    await purgeOnline(deps, 'ops', 'v', 1, NO_CACHE);
     await deps.catalog.claimMaterialization('v', 1, 'now'); // the rebuild died right after its claim
     const back = await rollbackView(deps, 'dev', 'v', { toVersion: 1, reason: 'back' });
     expect(back.rematerialized).toMatchObject({ rows: ROWS });
