@@ -21,6 +21,7 @@ import type { PolicyChangeResult, PolicyDifference, PolicyView, ProposalView } f
 import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
+import type { PointerAsOf } from '../core/time-travel';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
 export type DeployBody = z.input<typeof DeployRequestSchema>;
@@ -208,6 +209,10 @@ export class RewindClient {
 
   approvePolicy(id: string, body: { reason?: string }): Promise<PolicyView & { auditId: string; proposalId: string; proposedBy: string; changes: PolicyDifference[] }> {
     return this.request('POST', `/policy/proposals/${seg(id)}/approve`, body);
+  }
+
+  asOf(view: string, at: string): Promise<PointerAsOf> {
+    return this.request('GET', `/views/${seg(view)}/as-of${query({ at })}`);
   }
 
   history(view: string, limit?: number): Promise<{ view: string; history: HistoryEntry[] }> {

@@ -251,6 +251,22 @@ export function versionsTable(versions: readonly VersionView[]): string {
   );
 }
 
+/** `rewind as-of <view> <time>`: what the pointer was then, set by which change, naming which versions. */
+export async function asOf(client: RewindClient, view: string, at: string): Promise<Output> {
+  const result = await client.asOf(view, at);
+  const { pointer, setBy } = result;
+  if (!pointer || !setBy) return { data: result, text: `${view} at ${at}: deployed, but nothing was served yet (never activated by then)` };
+  const candidate = pointer.candidate ? ` · candidate ${version(pointer.candidate.version)} (${pointer.candidate.strategy}${pointer.candidate.percent === undefined ? '' : ` ${pointer.candidate.percent}%`})` : '';
+  const lines = [
+    `${view} at ${at}: serving ${version(pointer.stable)}${candidate} · revision ${pointer.revision}`,
+    `  set by ${setBy.action}${setBy.feature ? ` ${setBy.feature}` : ''} at ${setBy.at} by ${setBy.actor}${setBy.reason ? `: ${setBy.reason}` : ''}`,
+  ];
+  if (pointer.disabledFeatures.length) lines.push(`  disabled: ${pointer.disabledFeatures.join(', ')} (served as their defaults)`);
+  for (const record of result.versions) lines.push(`  ${version(record.version)}: deployed ${record.createdAt} by ${record.createdBy}, snapshot ${record.snapshot.sha256.slice(0, 12)}… (${record.snapshot.rows} rows)`);
+  lines.push(`  (servers with a cached pointer may have served the previous state for up to ${result.servingCacheMs} ms after ${setBy.at})`);
+  return { data: result, text: lines.join('\n') };
+}
+
 export async function history(client: RewindClient, view: string, limit?: number): Promise<Output> {
   const result = await client.history(view, limit);
   return { data: result, text: result.history.length ? historyTable(result.history) : `${view} has no pointer changes yet` };

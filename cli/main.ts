@@ -238,6 +238,13 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .action(act(async (cmd, view?: string) => commands.status(await client(cmd), view)));
 
   program
+    .command('as-of')
+    .description('time travel: the pointer in force at an instant (ISO 8601), the change that set it and the versions it named')
+    .argument('<view>')
+    .argument('<time>', 'an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z')
+    .action(act(async (cmd, view: string, at: string) => commands.asOf(await client(cmd), view, at)));
+
+  program
     .command('history')
     .description("a view's pointer changes, newest first")
     .argument('<view>')

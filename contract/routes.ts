@@ -50,6 +50,7 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Put a policy proposal in force as the next revision (an admin or approver with MFA other than its proposer; audited)',
   },
   { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
+  { method: 'GET', path: '/views/{view}/as-of', handler: 'get-view-as-of', action: 'read', summary: 'Time travel: the pointer in force at ?at=<ISO 8601> and the version records it named' },
   { method: 'POST', path: '/uploads', handler: 'create-upload', action: 'upload', summary: 'A presigned URL for uploading a large data file' },
   { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', action: 'read', summary: 'Serve the feature values of one entity' },
   { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, newest first, optionally for one view and/or one actor' },

@@ -41,6 +41,14 @@ export class VersionNotFoundError extends RewindError {
 }
 
 /** The view exists but serves nothing yet (deployed, never activated). */
+/** A time-travel read of an instant before the view's first deploy (core/time-travel.ts). */
+export class BeforeFirstDeployError extends RewindError {
+  readonly code = 'BeforeFirstDeploy';
+  constructor(view: string, at: string, firstDeployedAt: string) {
+    super(`view '${view}' did not exist at ${at}: it was first deployed at ${firstDeployedAt}`);
+  }
+}
+
 export class NothingActiveError extends RewindError {
   readonly code = 'NothingActive';
   constructor(readonly view: string) {

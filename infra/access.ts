@@ -143,6 +143,7 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'list-versions': { tables: httpBase, bucket: {} },
   'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  'get-view-as-of': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'list-audit': { tables: { ...httpBase, audit: 'read', refusals: 'read-record' }, bucket: {} },
   // The chains, the history's citations of them, and the signed checkpoints they must extend.
   'verify-audit': { tables: { ...httpBase, history: 'read', audit: 'read' }, bucket: { read: [CHECKPOINTS_PREFIX] }, checkpointKey: 'verify' },

@@ -51,4 +51,6 @@ export interface PointerLog {
   beginPurge(start: PurgeStart): Promise<AuditEntry>;
   /** A view's pointer changes, newest first. */
   history(view: string, limit: number): Promise<HistoryEntry[]>;
+  /** One pointer change by its revision (1 … the pointer's revision), or undefined. */
+  historyEntry(view: string, revision: number): Promise<HistoryEntry | undefined>;
 }
