@@ -21,7 +21,7 @@ import type { PolicyChangeResult, PolicyDifference, PolicyView, ProposalView } f
 import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
-import type { PointerAsOf } from '../core/time-travel';
+import type { PointerAsOf, ServedAsOf } from '../core/time-travel';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
 export type DeployBody = z.input<typeof DeployRequestSchema>;
@@ -217,6 +217,10 @@ export class RewindClient {
 
   history(view: string, limit?: number): Promise<{ view: string; history: HistoryEntry[] }> {
     return this.request('GET', `/views/${seg(view)}/history${query({ limit })}`);
+  }
+
+  onlineAsOf(view: string, entity: string, at: string): Promise<ServedAsOf> {
+    return this.request('GET', `/views/${seg(view)}/as-of/online/${seg(entity)}${query({ at })}`);
   }
 
   online(view: string, entity: string): Promise<ServedFeatures> {

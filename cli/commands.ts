@@ -280,7 +280,11 @@ export function historyTable(entries: readonly HistoryEntry[]): string {
   );
 }
 
-export async function get(client: RewindClient, view: string, entity: string): Promise<Output> {
+export async function get(client: RewindClient, view: string, entity: string, at?: string): Promise<Output> {
+  if (at !== undefined) {
+    const past = await client.onlineAsOf(view, entity, at);
+    return { data: past, text: `${describeServed(past)}\n  (as served at ${past.at}, pointer revision ${past.revision}; values read from the ${past.servedFrom === 'online' ? 'online store' : 'verified snapshot'})` };
+  }
   const served = await client.online(view, entity);
   return { data: served, text: describeServed(served) };
 }

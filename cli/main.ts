@@ -256,7 +256,8 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .description('the feature values served for one entity')
     .argument('<view>')
     .argument('<entity>')
-    .action(act(async (cmd, view: string, entity: string) => commands.get(await client(cmd), view, entity)));
+    .option('--at <time>', 'what was served at this past instant (ISO 8601 with a time zone): time travel')
+    .action(act(async (cmd, view: string, entity: string, opts: { at?: string }) => commands.get(await client(cmd), view, entity, opts.at)));
 
   const audit = program.command('audit').description('the hash-chained audit log');
   audit

@@ -51,6 +51,13 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
   { method: 'GET', path: '/views/{view}/as-of', handler: 'get-view-as-of', action: 'read', summary: 'Time travel: the pointer in force at ?at=<ISO 8601> and the version records it named' },
+  {
+    method: 'GET',
+    path: '/views/{view}/as-of/online/{entity}',
+    handler: 'get-online-as-of',
+    action: 'read',
+    summary: 'Time travel: what GET /online/{view}/{entity} served at ?at=<ISO 8601>, from the online store or the verified snapshot (GET /online/{view}/{entity}?at= redirects here)',
+  },
   { method: 'POST', path: '/uploads', handler: 'create-upload', action: 'upload', summary: 'A presigned URL for uploading a large data file' },
   { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', action: 'read', summary: 'Serve the feature values of one entity' },
   { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, newest first, optionally for one view and/or one actor' },

@@ -49,6 +49,14 @@ export class BeforeFirstDeployError extends RewindError {
   }
 }
 
+/** A time-travel read of an instant after the first deploy but before the first activation. */
+export class NothingServedError extends RewindError {
+  readonly code = 'NothingServed';
+  constructor(view: string, at: string) {
+    super(`view '${view}' served nothing at ${at}: it had been deployed but not yet activated`);
+  }
+}
+
 export class NothingActiveError extends RewindError {
   readonly code = 'NothingActive';
   constructor(readonly view: string) {

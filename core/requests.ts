@@ -168,6 +168,8 @@ export const OnlineParamsSchema = z.object({
 export const AsOfQuerySchema = z.object({
   at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' }),
 });
+/** `GET /online/{view}/{entity}`: an `at` sends the request to the time-travel route (validated there). */
+export const OnlineQuerySchema = z.object({ at: z.string().optional() });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
   view: identifier.optional(),

@@ -4,8 +4,10 @@
  * revision, in commit order, and version records are never changed or deleted.
  */
 import type { Deps } from './deps';
-import { BeforeFirstDeployError, ValidationError, ViewNotFoundError } from './errors';
-import type { HistoryEntry, Pointer, VersionRecord } from './model';
+import { route } from './canary';
+import { BeforeFirstDeployError, NothingServedError, ValidationError, ViewNotFoundError } from './errors';
+import type { FeatureValue, HistoryEntry, Pointer, VersionRecord } from './model';
+import { servedBody, type ServedFeatures } from './serving';
 
 export interface PointerAsOf {
   view: string;
@@ -62,4 +64,44 @@ async function newestEntryAtOrBefore(deps: Pick<Deps, 'pointers'>, view: string,
     } else high = middle - 1;
   }
   return found;
+}
+
+/** What `GET /online/{view}/{entity}` answered at `at`, recomputed, and where the values were read from. */
+export interface ServedAsOf extends ServedFeatures {
+  at: string;
+  /** The pointer revision in force at `at`. */
+  revision: number;
+  /** `online` while the version is materialized (its rows are immutable), `snapshot` otherwise (its verified Parquet file). */
+  servedFrom: 'online' | 'snapshot';
+}
+
+/**
+ * Exactly what a request for `entity` at `at` was served: the version and arm the pointer in
+ * force routed it to (the canary split is a hash, core/canary.ts, so it is recomputed, not
+ * stored), its disabled features as their defaults, and the values of that version: online
+ * rows are written once per version and never changed, so while the version is materialized
+ * they are what was served; otherwise they come from its snapshot, checked against its sha256.
+ */
+export async function servedAsOf(
+  deps: Pick<Deps, 'pointers' | 'catalog' | 'clock' | 'online' | 'snapshots'>,
+  view: string,
+  entity: string,
+  at: string,
+  servingCacheMs: number,
+): Promise<ServedAsOf> {
+  const asOf = await pointerAsOf(deps, view, at, servingCacheMs);
+  if (!asOf.pointer || asOf.pointer.stable === null) throw new NothingServedError(view, at);
+  const { version, arm } = route(asOf.pointer, entity);
+  const record = asOf.versions.find((r) => r.version === version)!;
+  let stored: Record<string, FeatureValue> | undefined;
+  let servedFrom: ServedAsOf['servedFrom'] = 'online';
+  if ((await deps.catalog.getMaterialization(view, version))?.state === 'materialized') {
+    stored = await deps.online.get(view, version, entity);
+    // A purge may have started between the two reads: only a version still materialized
+    // after the read vouches for "no row" (a row that was read is right either way).
+    if (stored === undefined && (await deps.catalog.getMaterialization(view, version))?.state !== 'materialized') servedFrom = 'snapshot';
+  } else servedFrom = 'snapshot';
+  if (servedFrom === 'snapshot') stored = (await deps.snapshots.read(record.snapshot, record.definition)).find((row) => row.entity === entity)?.values;
+  const served = servedBody(asOf.pointer, { version, entity, ...(arm ? { arm } : {}) }, record.definition, stored);
+  return { ...served, at, revision: asOf.pointer.revision, servedFrom };
 }

@@ -144,6 +144,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'get-view-as-of': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  // Values as served at a time: online rows while materialized, else the verified snapshot.
+  'get-online-as-of': { tables: { ...httpBase, history: 'read', online: 'read' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'list-audit': { tables: { ...httpBase, audit: 'read', refusals: 'read-record' }, bucket: {} },
   // The chains, the history's citations of them, and the signed checkpoints they must extend.
   'verify-audit': { tables: { ...httpBase, history: 'read', audit: 'read' }, bucket: { read: [CHECKPOINTS_PREFIX] }, checkpointKey: 'verify' },

@@ -5,7 +5,8 @@
  */
 import { run } from '../../cli/main';
 import { deployBody } from '../support/fixtures';
-import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
+import { ENV } from '../../contract/config';
+import { eventually, purgeOnceUnread, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
 let deployer: Caller;
@@ -84,4 +85,63 @@ it('needs the at parameter', async () => {
   const reply = await deployer.get(`/views/${view}/as-of`);
   expect(reply.status).toBe(400);
   expect(reply.body.error).toMatchObject({ field: 'query.at', message: 'query.at: is required' });
+});
+
+describe('values as served at a time', () => {
+  const entities = Array.from({ length: 12 }, (_, i) => `u${i}`);
+  /** Live answers once every server serves `revision` (the cache bound has passed), and the instant they were read. */
+  async function liveAt(view: string, revision: number) {
+    const bound = Number(rewind.env[ENV.pointerCacheMs] ?? 1000);
+    const changed = Date.parse((await deployer.get(`/views/${view}`)).body.pointer.updatedAt);
+    expect((await deployer.get(`/views/${view}`)).body.pointer.revision).toBe(revision);
+    await eventually(async () => Date.now(), (now) => now > changed + bound + 20, bound + 10_000);
+    const answers = await Promise.all(entities.map((e) => deployer.get(`/online/${view}/${e}`)));
+    return { at: new Date().toISOString(), bodies: answers.map((a) => a.body) };
+  }
+
+  it('GET /online/{view}/{entity}?at= answers what was served then: arm, kill switches, values; from the snapshot once purged', async () => {
+    const view = rewind.view('tt_values');
+    expect((await deployer.post(`/views/${view}/versions`, deployBody(1, 12, { activate: true }))).status).toBe(201);
+    expect((await deployer.post(`/views/${view}/versions`, deployBody(2, 12))).status).toBe(201);
+    expect((await deployer.post(`/views/${view}/activate`, { version: 2, strategy: 'canary', percent: 50 })).status).toBe(200);
+    expect((await deployer.post(`/views/${view}/features/age/disable`, { reason: 'zeros upstream' })).status).toBe(200);
+    const duringCanary = await liveAt(view, 3);
+    expect(new Set(duringCanary.bodies.map((b) => b.version))).toEqual(new Set([1, 2]));
+    expect((await deployer.post(`/views/${view}/rollback`, { reason: 'candidate drifted' })).status).toBe(200);
+    const afterRollback = await liveAt(view, 4);
+
+    for (const moment of [duringCanary, afterRollback]) {
+      const replayed = await Promise.all(entities.map((e) => deployer.get(`/online/${view}/${e}?at=${encodeURIComponent(moment.at)}`)));
+      expect(replayed.map((r) => r.status)).toEqual(entities.map(() => 200));
+      expect(replayed.map(({ body: { at: _a, revision: _r, servedFrom, ...served } }) => ({ ...served, servedFrom }))).toEqual(moment.bodies.map((b) => ({ ...b, servedFrom: 'online' })));
+    }
+
+    let stdout = '';
+    const code = await run(['get', view, 'u3', '--at', afterRollback.at], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true } as never, env: { REWIND_URL: rewind.url, REWIND_TOKEN: deployer.token } });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`${view}/u3 from v1`);
+    expect(stdout).toContain(`(as served at ${afterRollback.at}, pointer revision 4; values read from the online store)`);
+
+    // v2 is no longer served: once purged, the canary's answers come from its verified snapshot.
+    expect((await purgeOnceUnread(deployer, view, 2)).status).toBe(200);
+    const fromSnapshot = await Promise.all(entities.map((e) => deployer.get(`/views/${view}/as-of/online/${e}?at=${encodeURIComponent(duringCanary.at)}`)));
+    expect(fromSnapshot.map(({ body: { at: _a, revision: _r, servedFrom: _s, ...served } }) => served)).toEqual(duringCanary.bodies);
+    expect(fromSnapshot.filter((r) => r.body.version === 2).map((r) => r.body.servedFrom)).toEqual(duringCanary.bodies.filter((b) => b.version === 2).map(() => 'snapshot'));
+  });
+
+  it('answers 404 NothingServed between the first deploy and the first activation, and 400 naming query.at for a bad instant', async () => {
+    const view = rewind.view('tt_values_early');
+    expect((await deployer.post(`/views/${view}/versions`, deployBody(1, 3))).status).toBe(201);
+    const deployedAt = (await deployer.get(`/views/${view}/versions/1`)).body.createdAt as string;
+    expect((await deployer.post(`/views/${view}/activate`, { version: 1 })).status).toBe(200);
+    const activatedAt = Date.parse((await deployer.get(`/views/${view}`)).body.pointer.updatedAt);
+    const between = new Date(Math.floor((Date.parse(deployedAt) + activatedAt) / 2)).toISOString();
+    expect(Date.parse(between)).toBeLessThan(activatedAt);
+    const early = await deployer.get(`/online/${view}/u1?at=${encodeURIComponent(between)}`);
+    expect(early.status).toBe(404);
+    expect(early.body.error.code).toBe('NothingServed');
+    const bad = await deployer.get(`/online/${view}/u1?at=noon`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'ValidationError', field: 'query.at' });
+  });
 });

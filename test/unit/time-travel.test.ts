@@ -4,11 +4,13 @@
  */
 import fc from 'fast-check';
 import { deployVersion } from '../../core/deploy';
-import { BeforeFirstDeployError, ValidationError } from '../../core/errors';
+import { BeforeFirstDeployError, NothingServedError, ValidationError } from '../../core/errors';
 import type { Pointer } from '../../core/model';
 import { activateVersion, rollbackView, setFeatureDisabled } from '../../core/pointer-changes';
 import { DeployRequestSchema, parse } from '../../core/requests';
-import { pointerAsOf } from '../../core/time-travel';
+import { purgeOnline } from '../../core/purge';
+import { FeatureServer } from '../../core/serving';
+import { pointerAsOf, servedAsOf } from '../../core/time-travel';
 import { deployBody } from '../support/fixtures';
 import { memoryDeps } from '../support/memory';
 
@@ -111,5 +113,45 @@ describe('pointerAsOf', () => {
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('servedAsOf', () => {
+  it('recomputes the arm, applies the kill switches then in force, and reads a purged version from its snapshot', async () => {
+    const w = world();
+    w.at(0);
+    await deployVersion(w.deps, 'dev', 'v', request(1, { activate: true }));
+    await deployVersion(w.deps, 'dev', 'v', request(2));
+    w.at(1_000);
+    await activateVersion(w.deps, 'dev', 'v', { version: 2, strategy: 'canary', percent: 50 });
+    w.at(2_000);
+    await setFeatureDisabled(w.deps, 'dev', 'v', 'age', true, { reason: 'zeros' });
+    w.at(3_000);
+    await rollbackView(w.deps, 'dev', 'v', { reason: 'drift' });
+    w.futureOk();
+    const entities = Array.from({ length: 20 }, (_, i) => `u${i}`);
+
+    // What the live server answered at 2.5 s, computed by the live path on that pointer.
+    const server = new FeatureServer({ pointers: { getPointer: async () => (await pointerAsOf(w.deps, 'v', w.iso(2_500), 1000)).pointer! }, catalog: w.deps.catalog }, w.deps.online, 0);
+    const live = await Promise.all(entities.map((e) => server.serve('v', e)));
+    expect(new Set(live.map((s) => s.arm))).toEqual(new Set(['stable', 'candidate']));
+    const replayed = await Promise.all(entities.map((e) => servedAsOf(w.deps, 'v', e, w.iso(2_500), 1000)));
+    expect(replayed.map(({ at: _at, revision: _r, servedFrom: _s, ...body }) => body)).toEqual(live);
+    expect(replayed.every((r) => r.servedFrom === 'online' && r.revision === 3 && r.disabled?.includes('age'))).toBe(true);
+
+    // v2 is purged later: the same question is answered from its snapshot, with the same values.
+    await purgeOnline(w.deps, 'ops', 'v', 2, { servingCacheMs: 0 });
+    const fromSnapshot = await Promise.all(entities.map((e) => servedAsOf(w.deps, 'v', e, w.iso(2_500), 1000)));
+    expect(fromSnapshot.map(({ servedFrom: _s, ...r }) => r)).toEqual(replayed.map(({ servedFrom: _s, ...r }) => r));
+    expect(fromSnapshot.filter((r) => r.version === 2).every((r) => r.servedFrom === 'snapshot')).toBe(true);
+  });
+
+  it('answers NothingServed between the first deploy and the first activation', async () => {
+    const w = world();
+    await deployVersion(w.deps, 'dev', 'v', request(1));
+    w.at(1_000);
+    await activateVersion(w.deps, 'dev', 'v', { version: 1 });
+    w.futureOk();
+    await expect(servedAsOf(w.deps, 'v', 'u1', w.iso(500), 1000)).rejects.toBeInstanceOf(NothingServedError);
   });
 });
