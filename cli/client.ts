@@ -22,6 +22,7 @@ import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
 import type { PointerAsOf, ServedAsOf } from '../core/time-travel';
+import type { BlastRadius } from '../core/blast-radius';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
 export type DeployBody = z.input<typeof DeployRequestSchema>;
@@ -209,6 +210,10 @@ export class RewindClient {
 
   approvePolicy(id: string, body: { reason?: string }): Promise<PolicyView & { auditId: string; proposalId: string; proposedBy: string; changes: PolicyDifference[] }> {
     return this.request('POST', `/policy/proposals/${seg(id)}/approve`, body);
+  }
+
+  blastRadius(view: string, version: number): Promise<BlastRadius> {
+    return this.request('GET', `/views/${seg(view)}/versions/${version}/blast-radius`);
   }
 
   asOf(view: string, at: string): Promise<PointerAsOf> {

@@ -4,6 +4,7 @@
  * and the tests call these directly.
  */
 import { ROLES } from '../core/access-policy';
+import { blastRadiusMarkdown } from '../core/blast-radius';
 import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
 import { RewindApiError, type ActivateRequest, type AuditEntry, type Candidate, type DeployResult, type HistoryEntry, type PointerChangeResult, type PurgeResult, type RewindClient, type ServedFeatures, type VersionView } from './client';
 import { UsageError } from './errors';
@@ -249,6 +250,12 @@ export function versionsTable(versions: readonly VersionView[]): string {
       .map((v) => [v.version, v.status, v.snapshot.rows, when(v.createdAt), v.createdBy, v.consumers.join(', '), v.changelog]),
     { alignRight: ['VERSION', 'ROWS'] },
   );
+}
+
+/** `rewind blast-radius <view> <version>`: the incident-review report, as Markdown (the route's `?format=md` rendering). */
+export async function blastRadiusReport(client: RewindClient, view: string, versionNumber: number): Promise<Output> {
+  const report = await client.blastRadius(view, versionNumber);
+  return { data: report, text: blastRadiusMarkdown(report).trimEnd() };
 }
 
 /** `rewind as-of <view> <time>`: what the pointer was then, set by which change, naming which versions. */

@@ -238,6 +238,13 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .action(act(async (cmd, view?: string) => commands.status(await client(cmd), view)));
 
   program
+    .command('blast-radius')
+    .description('when a version was served and to what share, the models consuming it, requests sampled, artifacts refreshed: Markdown for an incident review')
+    .argument('<view>')
+    .argument('<version>', 'version number', integer('version', 1))
+    .action(act(async (cmd, view: string, version: number) => commands.blastRadiusReport(await client(cmd), view, version)));
+
+  program
     .command('as-of')
     .description('time travel: the pointer in force at an instant (ISO 8601), the change that set it and the versions it named')
     .argument('<view>')

@@ -25,6 +25,13 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/views/{view}/plan', handler: 'plan-version', action: 'deploy', summary: 'Validate a deploy request against the baseline and report; writes nothing' },
   { method: 'GET', path: '/views/{view}/versions', handler: 'list-versions', action: 'read', summary: "A view's versions" },
   { method: 'GET', path: '/views/{view}/versions/{version}', handler: 'get-version', action: 'read', summary: 'One version record' },
+  {
+    method: 'GET',
+    path: '/views/{view}/versions/{version}/blast-radius',
+    handler: 'get-blast-radius',
+    action: 'read',
+    summary: 'When a version was served and to what share, the models consuming it, requests sampled, artifacts refreshed from it (?format=md: Markdown)',
+  },
   { method: 'DELETE', path: '/views/{view}/versions/{version}/online', handler: 'purge-version', action: 'purge', summary: "Purge a version's online values (its snapshot stays)" },
   { method: 'POST', path: '/views/{view}/activate', handler: 'activate', action: 'activate', summary: 'Point the view at a version' },
   { method: 'POST', path: '/views/{view}/rollback', handler: 'rollback', action: 'rollback', summary: 'Go back to a known-good version (during a canary or shadow: drop the candidate)' },

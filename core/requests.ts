@@ -170,6 +170,7 @@ export const AsOfQuerySchema = z.object({
 });
 /** `GET /online/{view}/{entity}`: an `at` sends the request to the time-travel route (validated there). */
 export const OnlineQuerySchema = z.object({ at: z.string().optional() });
+export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md']).default('json') });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
   view: identifier.optional(),

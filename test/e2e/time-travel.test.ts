@@ -145,3 +145,40 @@ describe('values as served at a time', () => {
     expect(bad.body.error).toMatchObject({ code: 'ValidationError', field: 'query.at' });
   });
 });
+
+describe('blast radius', () => {
+  it('reports the windows a version was served in, its consumers, as JSON, Markdown and from the CLI', async () => {
+    const view = rewind.view('tt_blast');
+    expect((await deployer.post(`/views/${view}/versions`, deployBody(1, 5, { activate: true }))).status).toBe(201);
+    expect((await deployer.post(`/views/${view}/versions`, deployBody(2, 5, { consumers: ['churn-model'] }))).status).toBe(201);
+    expect((await deployer.post(`/views/${view}/activate`, { version: 2, strategy: 'canary', percent: 20 })).status).toBe(200);
+    expect((await deployer.post(`/views/${view}/rollback`, { reason: 'canary drifted' })).status).toBe(200);
+    const history = ((await deployer.get(`/views/${view}/history`)).body.history as { revision: number; at: string }[]).reverse();
+
+    const report = await deployer.get(`/views/${view}/versions/2/blast-radius`);
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({
+      view,
+      version: 2,
+      windows: [{ from: history[1]!.at, to: history[2]!.at, role: 'canary', percent: 20, openedBy: 2, closedBy: 3 }],
+      consumers: [{ model: 'churn-model', features: 'all' }],
+      requests: { sampled: expect.any(Number), method: expect.any(String) },
+      truncated: false,
+    });
+
+    const md = await fetch(`${rewind.url}/views/${view}/versions/2/blast-radius?format=md`, { headers: { authorization: `Bearer ${deployer.token}` } });
+    expect(md.headers.get('content-type')).toMatch(/^text\/markdown/);
+    expect(await md.text()).toContain(`| ${history[1]!.at} | ${history[2]!.at} | canary | 20 % | 2 → 3 |`);
+
+    let stdout = '';
+    const code = await run(['blast-radius', view, '2'], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true } as never, env: { REWIND_URL: rewind.url, REWIND_TOKEN: deployer.token } });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`## Blast radius of ${view} v2`);
+    expect(stdout).toContain('**Models consuming it:** churn-model (all features)');
+
+    const bad = await deployer.get(`/views/${view}/versions/2/blast-radius?format=pdf`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('query.format');
+    expect((await deployer.get(`/views/${view}/versions/9/blast-radius`)).status).toBe(404);
+  });
+});
