@@ -23,6 +23,7 @@ import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
 import type { PointerAsOf, ServedAsOf } from '../core/time-travel';
 import type { BlastRadius } from '../core/blast-radius';
+import type { modelLineage, sourceLineage, viewLineage } from '../core/lineage';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
 export type DeployBody = z.input<typeof DeployRequestSchema>;
@@ -210,6 +211,18 @@ export class RewindClient {
 
   approvePolicy(id: string, body: { reason?: string }): Promise<PolicyView & { auditId: string; proposalId: string; proposedBy: string; changes: PolicyDifference[] }> {
     return this.request('POST', `/policy/proposals/${seg(id)}/approve`, body);
+  }
+
+  sourceLineage(uri: string): Promise<Awaited<ReturnType<typeof sourceLineage>>> {
+    return this.request('GET', `/lineage/sources${query({ uri })}`);
+  }
+
+  viewLineage(view: string): Promise<Awaited<ReturnType<typeof viewLineage>>> {
+    return this.request('GET', `/lineage/views/${seg(view)}`);
+  }
+
+  modelLineage(model: string): Promise<Awaited<ReturnType<typeof modelLineage>>> {
+    return this.request('GET', `/lineage/models/${seg(model)}`);
   }
 
   blastRadius(view: string, version: number): Promise<BlastRadius> {

@@ -252,6 +252,29 @@ export function versionsTable(versions: readonly VersionView[]): string {
   );
 }
 
+/** `rewind lineage source|view|model <name>`: the lineage graph around one node, as tables. */
+export async function lineage(client: RewindClient, kind: 'source' | 'view' | 'model', name: string): Promise<Output> {
+  const served = (s: string | null) => s ?? '-';
+  if (kind === 'source') {
+    const l = await client.sourceLineage(name);
+    if (!l.versions.length) return { data: l, text: `no version read ${name}` };
+    const rows = table(['VIEW', 'VERSION', 'SERVED', 'CHECKSUM', 'MODELS'], l.versions.map((v) => [v.view, version(v.version), served(v.served), v.checksum ?? '-', v.consumers.join(', ') || '-']));
+    return { data: l, text: `${rows}\nserved now feeds: ${l.models.join(', ') || 'no model'}` };
+  }
+  if (kind === 'view') {
+    const l = await client.viewLineage(name);
+    const rows = table(
+      ['VERSION', 'SERVED', 'SOURCES', 'TRANSFORMATION', 'MODELS'],
+      l.versions.map((v) => [version(v.version), served(v.served), v.upstream.sources.map((s) => s.uri).join(', ') || '-', v.upstream.transformation ? `${v.upstream.transformation.kind} ${v.upstream.transformation.ref}` : '-', v.downstream.models.join(', ') || '-']),
+    );
+    return { data: l, text: rows };
+  }
+  const l = await client.modelLineage(name);
+  if (!l.versions.length) return { data: l, text: `no version names ${name} as a consumer` };
+  const rows = table(['VIEW', 'VERSION', 'SERVED', 'SOURCES'], l.versions.map((v) => [v.view, version(v.version), served(v.served), v.sources.map((s) => s.uri).join(', ') || '-']));
+  return { data: l, text: rows };
+}
+
 /** `rewind blast-radius <view> <version>`: the incident-review report, as Markdown (the route's `?format=md` rendering). */
 export async function blastRadiusReport(client: RewindClient, view: string, versionNumber: number): Promise<Output> {
   const report = await client.blastRadius(view, versionNumber);

@@ -238,6 +238,18 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .action(act(async (cmd, view?: string) => commands.status(await client(cmd), view)));
 
   program
+    .command('lineage')
+    .description('the lineage graph around a source (URI), a view or a model: who read what, what is served now, who consumes it')
+    .argument('<kind>', 'source | view | model')
+    .argument('<name>', 'the source URI, view name or model name')
+    .action(
+      act(async (cmd, kind: string, name: string) => {
+        if (kind !== 'source' && kind !== 'view' && kind !== 'model') throw new UsageError(`lineage: <kind> must be source, view or model, not '${kind}'`);
+        return commands.lineage(await client(cmd), kind, name);
+      }),
+    );
+
+  program
     .command('blast-radius')
     .description('when a version was served and to what share, the models consuming it, requests sampled, artifacts refreshed: Markdown for an incident review')
     .argument('<view>')

@@ -170,6 +170,9 @@ export const AsOfQuerySchema = z.object({
 });
 /** `GET /online/{view}/{entity}`: an `at` sends the request to the time-travel route (validated there). */
 export const OnlineQuerySchema = z.object({ at: z.string().optional() });
+/** Lineage: a source as deploys name it (any non-empty URI), a model as consumers name it. */
+export const SourceLineageQuerySchema = z.object({ uri: z.string().min(1).max(2048) });
+export const ModelParamsSchema = z.object({ model: z.string().min(1).max(256) });
 export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md']).default('json') });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({

@@ -144,6 +144,9 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'get-view-as-of': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  'get-source-lineage': { tables: httpBase, bucket: {} },
+  'get-view-lineage': { tables: httpBase, bucket: {} },
+  'get-model-lineage': { tables: httpBase, bucket: {} },
   // The monitor's measurement records live in the samples table.
   'get-blast-radius': { tables: { ...httpBase, history: 'read', samples: 'read' }, bucket: {} },
   // Values as served at a time: online rows while materialized, else the verified snapshot.
