@@ -18,7 +18,7 @@ import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
-import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
+import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, REPUBLISH_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
 
 export { SERVING_HANDLER };
 
@@ -134,6 +134,7 @@ export class RewindStack extends Stack {
       historyTable: this.storage.tables.history,
       logRetention,
       logRemovalPolicy,
+      republishers: [this.functions.get(REPUBLISH_HANDLER)],
       ...(opsTopicArn ? { opsTopicArn } : {}),
     });
     // The pointer-change paths announce derived artifacts on the same bus.

@@ -51,4 +51,6 @@ export interface PointerLog {
   beginPurge(start: PurgeStart): Promise<AuditEntry>;
   /** A view's pointer changes, newest first. */
   history(view: string, limit: number): Promise<HistoryEntry[]>;
+  /** A view's pointer changes with revisions `from`..`to` (inclusive), oldest first: what a republish replays. */
+  historyRange(view: string, from: number, to: number): Promise<HistoryEntry[]>;
 }

@@ -4,6 +4,7 @@
  */
 import {
   DeployNotRecordedError,
+  EventsNotPublishedError,
   ForbiddenError,
   InvalidStateError,
   RecentlyServedError,
@@ -42,6 +43,8 @@ const STATUS: [new (...args: never[]) => RewindError, number][] = [
   [NoRollbackTargetError, 409],
   [InvalidStateError, 409],
   [SnapshotIntegrityError, 500],
+  // The bus refused or was unreachable: nothing is lost (the history holds the entries), retry.
+  [EventsNotPublishedError, 503],
 ];
 
 export function toErrorResponse(error: unknown, requestId?: string): ErrorResponse {
