@@ -80,12 +80,15 @@ describe('pages that reach someone', () => {
 });
 
 describe('least privilege where IAM can enforce it', () => {
-  it("denies PutEvents of source rewind on Rewind's bus to every principal but the publisher", () => {
+  it("denies PutEvents of source rewind on Rewind's bus to every principal but the publisher and the republish route", () => {
     const policies = resourcesOfType(prod.json, 'AWS::Events::EventBusPolicy');
     expect(policies).toHaveLength(1);
     const statement = policies[0]![1].Properties!.Statement as Record<string, unknown>;
     expect(statement).toMatchObject({ Effect: 'Deny', Action: 'events:PutEvents', Principal: { AWS: '*' }, Condition: { StringEquals: { 'events:source': POINTER_EVENT_SOURCE } } });
-    expect(render((statement.Condition as Record<string, Record<string, unknown>>).ArnNotEquals!['aws:PrincipalArn'])).toBe(`<${logicalId(prod.stack.pointerEvents.publisher.functionRole)}.Arn>`);
+    expect(((statement.Condition as Record<string, Record<string, unknown[]>>).ArnNotEquals!['aws:PrincipalArn']!).map(render)).toEqual([
+      `<${logicalId(prod.stack.pointerEvents.publisher.functionRole)}.Arn>`,
+      `<${logicalId(prod.stack.functions.get('republish-events').functionRole)}.Arn>`,
+    ]);
     expect(render(statement.Resource)).toBe(`<${logicalId(prod.stack.pointerEvents.bus)}.Arn>`);
   });
 
