@@ -23,6 +23,8 @@ import type { PolicyChangeResult, PolicyDifference, PolicyView, ProposalView } f
 import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
+import type { PointerAsOf, ServedAsOf } from '../core/time-travel';
+import type { BlastRadius } from '../core/blast-radius';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
 export type DeployBody = z.input<typeof DeployRequestSchema>;
@@ -212,8 +214,20 @@ export class RewindClient {
     return this.request('POST', `/policy/proposals/${seg(id)}/approve`, body);
   }
 
+  blastRadius(view: string, version: number): Promise<BlastRadius> {
+    return this.request('GET', `/views/${seg(view)}/versions/${version}/blast-radius`);
+  }
+
+  asOf(view: string, at: string): Promise<PointerAsOf> {
+    return this.request('GET', `/views/${seg(view)}/as-of${query({ at })}`);
+  }
+
   history(view: string, limit?: number): Promise<{ view: string; history: HistoryEntry[] }> {
     return this.request('GET', `/views/${seg(view)}/history${query({ limit })}`);
+  }
+
+  onlineAsOf(view: string, entity: string, at: string): Promise<ServedAsOf> {
+    return this.request('GET', `/views/${seg(view)}/as-of/online/${seg(entity)}${query({ at })}`);
   }
 
   online(view: string, entity: string): Promise<ServedFeatures> {

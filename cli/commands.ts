@@ -4,6 +4,7 @@
  * and the tests call these directly.
  */
 import { ROLES } from '../core/access-policy';
+import { blastRadiusMarkdown } from '../core/blast-radius';
 import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
 import { RewindApiError, type ActivateRequest, type AuditEntry, type Candidate, type DeployResult, type HistoryEntry, type PointerChangeResult, type PurgeResult, type RewindClient, type ServedFeatures, type VersionView } from './client';
 import { UsageError } from './errors';
@@ -251,6 +252,28 @@ export function versionsTable(versions: readonly VersionView[]): string {
   );
 }
 
+/** `rewind blast-radius <view> <version>`: the incident-review report, as Markdown (the route's `?format=md` rendering). */
+export async function blastRadiusReport(client: RewindClient, view: string, versionNumber: number): Promise<Output> {
+  const report = await client.blastRadius(view, versionNumber);
+  return { data: report, text: blastRadiusMarkdown(report).trimEnd() };
+}
+
+/** `rewind as-of <view> <time>`: what the pointer was then, set by which change, naming which versions. */
+export async function asOf(client: RewindClient, view: string, at: string): Promise<Output> {
+  const result = await client.asOf(view, at);
+  const { pointer, setBy } = result;
+  if (!pointer || !setBy) return { data: result, text: `${view} at ${at}: deployed, but nothing was served yet (never activated by then)` };
+  const candidate = pointer.candidate ? ` · candidate ${version(pointer.candidate.version)} (${pointer.candidate.strategy}${pointer.candidate.percent === undefined ? '' : ` ${pointer.candidate.percent}%`})` : '';
+  const lines = [
+    `${view} at ${at}: serving ${version(pointer.stable)}${candidate} · revision ${pointer.revision}`,
+    `  set by ${setBy.action}${setBy.feature ? ` ${setBy.feature}` : ''} at ${setBy.at} by ${setBy.actor}${setBy.reason ? `: ${setBy.reason}` : ''}`,
+  ];
+  if (pointer.disabledFeatures.length) lines.push(`  disabled: ${pointer.disabledFeatures.join(', ')} (served as their defaults)`);
+  for (const record of result.versions) lines.push(`  ${version(record.version)}: deployed ${record.createdAt} by ${record.createdBy}, snapshot ${record.snapshot.sha256.slice(0, 12)}… (${record.snapshot.rows} rows)`);
+  lines.push(`  (servers with a cached pointer may have served the previous state for up to ${result.servingCacheMs} ms after ${setBy.at})`);
+  return { data: result, text: lines.join('\n') };
+}
+
 export async function history(client: RewindClient, view: string, limit?: number): Promise<Output> {
   const result = await client.history(view, limit);
   return { data: result, text: result.history.length ? historyTable(result.history) : `${view} has no pointer changes yet` };
@@ -264,7 +287,11 @@ export function historyTable(entries: readonly HistoryEntry[]): string {
   );
 }
 
-export async function get(client: RewindClient, view: string, entity: string): Promise<Output> {
+export async function get(client: RewindClient, view: string, entity: string, at?: string): Promise<Output> {
+  if (at !== undefined) {
+    const past = await client.onlineAsOf(view, entity, at);
+    return { data: past, text: `${describeServed(past)}\n  (as served at ${past.at}, pointer revision ${past.revision}; values read from the ${past.servedFrom === 'online' ? 'online store' : 'verified snapshot'})` };
+  }
   const served = await client.online(view, entity);
   return { data: served, text: describeServed(served) };
 }

@@ -238,6 +238,20 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .action(act(async (cmd, view?: string) => commands.status(await client(cmd), view)));
 
   program
+    .command('blast-radius')
+    .description('when a version was served and to what share, the models consuming it, requests sampled, artifacts refreshed: Markdown for an incident review')
+    .argument('<view>')
+    .argument('<version>', 'version number', integer('version', 1))
+    .action(act(async (cmd, view: string, version: number) => commands.blastRadiusReport(await client(cmd), view, version)));
+
+  program
+    .command('as-of')
+    .description('time travel: the pointer in force at an instant (ISO 8601), the change that set it and the versions it named')
+    .argument('<view>')
+    .argument('<time>', 'an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z')
+    .action(act(async (cmd, view: string, at: string) => commands.asOf(await client(cmd), view, at)));
+
+  program
     .command('history')
     .description("a view's pointer changes, newest first")
     .argument('<view>')
@@ -249,7 +263,8 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .description('the feature values served for one entity')
     .argument('<view>')
     .argument('<entity>')
-    .action(act(async (cmd, view: string, entity: string) => commands.get(await client(cmd), view, entity)));
+    .option('--at <time>', 'what was served at this past instant (ISO 8601 with a time zone): time travel')
+    .action(act(async (cmd, view: string, entity: string, opts: { at?: string }) => commands.get(await client(cmd), view, entity, opts.at)));
 
   const audit = program.command('audit').description('the hash-chained audit log');
   audit

@@ -41,6 +41,22 @@ export class VersionNotFoundError extends RewindError {
 }
 
 /** The view exists but serves nothing yet (deployed, never activated). */
+/** A time-travel read of an instant before the view's first deploy (core/time-travel.ts). */
+export class BeforeFirstDeployError extends RewindError {
+  readonly code = 'BeforeFirstDeploy';
+  constructor(view: string, at: string, firstDeployedAt: string) {
+    super(`view '${view}' did not exist at ${at}: it was first deployed at ${firstDeployedAt}`);
+  }
+}
+
+/** A time-travel read of an instant after the first deploy but before the first activation. */
+export class NothingServedError extends RewindError {
+  readonly code = 'NothingServed';
+  constructor(view: string, at: string) {
+    super(`view '${view}' served nothing at ${at}: it had been deployed but not yet activated`);
+  }
+}
+
 export class NothingActiveError extends RewindError {
   readonly code = 'NothingActive';
   constructor(readonly view: string) {

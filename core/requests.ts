@@ -180,6 +180,13 @@ export const OnlineParamsSchema = z.object({
     .max(MAX_ENTITY_KEY_BYTES)
     .refine((e) => utf8Bytes(e) <= MAX_ENTITY_KEY_BYTES, `must be at most ${MAX_ENTITY_KEY_BYTES} bytes in UTF-8`),
 });
+/** An instant, ISO 8601 with a time zone (`2026-11-30T02:14:00Z`, `…+01:00`): the past a time-travel read asks about. */
+export const AsOfQuerySchema = z.object({
+  at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' }),
+});
+/** `GET /online/{view}/{entity}`: an `at` sends the request to the time-travel route (validated there). */
+export const OnlineQuerySchema = z.object({ at: z.string().optional() });
+export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md']).default('json') });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
   view: identifier.optional(),

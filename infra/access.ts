@@ -143,6 +143,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'list-versions': { tables: httpBase, bucket: {} },
   'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  'get-view-as-of': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  // The monitor's measurement records live in the samples table.
+  'get-blast-radius': { tables: { ...httpBase, history: 'read', samples: 'read' }, bucket: {} },
+  // Values as served at a time: online rows while materialized, else the verified snapshot.
+  'get-online-as-of': { tables: { ...httpBase, history: 'read', online: 'read' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'list-audit': { tables: { ...httpBase, audit: 'read', refusals: 'read-record' }, bucket: {} },
   // The chains, the history's citations of them, and the signed checkpoints they must extend.
   'verify-audit': { tables: { ...httpBase, history: 'read', audit: 'read' }, bucket: { read: [CHECKPOINTS_PREFIX] }, checkpointKey: 'verify' },

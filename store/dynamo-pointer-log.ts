@@ -139,6 +139,11 @@ export class DynamoPointerLog implements PointerLog {
     });
   }
 
+  async historyEntry(view: string, revision: number): Promise<HistoryEntry | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.tables.history, Key: { view, revision }, ConsistentRead: true }));
+    return out.Item as HistoryEntry | undefined;
+  }
+
   async history(view: string, limit: number): Promise<HistoryEntry[]> {
     const out = await this.db.send(
       new QueryCommand({

@@ -51,6 +51,8 @@ export interface PointerLog {
   beginPurge(start: PurgeStart): Promise<AuditEntry>;
   /** A view's pointer changes, newest first. */
   history(view: string, limit: number): Promise<HistoryEntry[]>;
+  /** One pointer change by its revision (1 … the pointer's revision), or undefined. */
+  historyEntry(view: string, revision: number): Promise<HistoryEntry | undefined>;
   /** A view's pointer changes with revisions `from`..`to` (inclusive), oldest first: what a republish replays. */
   historyRange(view: string, from: number, to: number): Promise<HistoryEntry[]>;
 }

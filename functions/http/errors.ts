@@ -3,6 +3,7 @@
  * needs; anything else is logged and answered with a generic 500 that leaks nothing.
  */
 import {
+  BeforeFirstDeployError,
   DeployNotRecordedError,
   EventsNotPublishedError,
   ForbiddenError,
@@ -10,6 +11,7 @@ import {
   RecentlyServedError,
   NoRollbackTargetError,
   NothingActiveError,
+  NothingServedError,
   PolicyConflictError,
   PolicyProposalNotFoundError,
   RevisionConflictError,
@@ -36,6 +38,8 @@ const STATUS: [new (...args: never[]) => RewindError, number][] = [
   [ViewNotFoundError, 404],
   [VersionNotFoundError, 404],
   [NothingActiveError, 404],
+  [BeforeFirstDeployError, 404],
+  [NothingServedError, 404],
   [PolicyProposalNotFoundError, 404],
   [RevisionConflictError, 409],
   [PolicyConflictError, 409],

@@ -70,6 +70,10 @@ export interface RouteOptions<BS extends z.ZodType | undefined, PS extends z.Zod
   deps: () => D;
   /** Status of a successful answer (or a function of the answer, e.g. 202 for a proposal, 200 when applied); 200 unless stated. */
   status?: number | ((result: unknown) => number);
+  /** Headers of a successful answer, from the answer (e.g. the Location of a redirect). */
+  headers?: (result: unknown) => Record<string, string>;
+  /** A successful answer as something other than JSON (e.g. Markdown for `?format=md`); undefined: JSON. */
+  render?: (result: unknown, query: Parsed<QS>) => { contentType: string; body: string } | undefined;
   /** What the request itself says about the tier it acts at (versions it names, a tier it declares). */
   tierHints?: (request: { body: Parsed<BS>; params: Parsed<PS> }) => TierHints;
   /**
@@ -132,7 +136,10 @@ export function httpRoute<
           return edgeHalf();
         },
       });
-      return json(typeof options.status === 'function' ? options.status(result) : (options.status ?? 200), result);
+      const status = typeof options.status === 'function' ? options.status(result) : (options.status ?? 200);
+      const rendered = options.render?.(result, state.query as Parsed<QS>);
+      if (rendered) return { statusCode: status, headers: { 'content-type': rendered.contentType, ...options.headers?.(result) }, body: rendered.body };
+      return json(status, result, options.headers?.(result));
     });
 }
 

@@ -241,6 +241,9 @@ export class MemoryPointerLog implements PointerLog {
       this.catalog.transition(view, version, start.at, 'purging', undefined, () => true);
     });
   }
+  async historyEntry(view: string, revision: number) {
+    return structuredClone(this.historyEntries.find((h) => h.view === view && h.revision === revision));
+  }
   async history(view: string, limit: number) {
     return this.historyEntries.filter((h) => h.view === view).reverse().slice(0, limit);
   }
