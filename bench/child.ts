@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { DEFAULT_CANARY_BENCH, benchCanaryServing } from './canary';
 import { benchBatchServing } from './batch';
 import { benchFalseRollbacks } from './false-rollbacks';
+import { benchDetection } from './detection';
 import { benchRefusalFlood } from './refusal-flood';
 import { benchTimeToRecover } from './recovery';
 import { benchServingSample } from './serving-sample';
@@ -23,6 +24,7 @@ export const GROUPS = {
     benchSpine(quick ? { ...DEFAULT_SPINE, largeRows: 10_000, rollbackRuns: 10, plainRollbackRuns: 1, servingRuns: 300, singlePutRows: 300 } : DEFAULT_SPINE, (l) => console.error(l)),
   stats: () => benchStats(),
   recovery: () => benchTimeToRecover(quick ? { trials: 2 } : {}),
+  detection: () => benchDetection(quick ? { trials: 2 } : {}),
   sampling: () => benchServingSample(quick ? { ops: 50_000 } : {}),
   batch: () => benchBatchServing(),
   'refusal-flood': () => benchRefusalFlood(),

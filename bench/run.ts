@@ -1,6 +1,10 @@
 /**
  * `npm run bench`: every benchmark in one run, side by side, printed as tables and written
  * to bench/results/latest.json. Set BENCH_QUICK=1 for a smaller smoke run.
+ *
+ * `npm run bench -- --only recovery,detection` runs only the groups named (bench/child.ts
+ * GROUPS) and prints their tables; its results go to bench/results/only.json, so a partial run
+ * never overwrites the full one.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +13,7 @@ import { join } from 'node:path';
 import type { Group } from './child';
 import type { benchCanaryServing } from './canary';
 import type { benchBatchServing } from './batch';
+import type { benchDetection } from './detection';
 import type { benchFalseRollbacks } from './false-rollbacks';
 import type { benchRefusalFlood } from './refusal-flood';
 import { printTable } from './measure';
@@ -28,85 +33,120 @@ function runGroup<T>(group: Group): T {
   return JSON.parse(readFileSync(out, 'utf8')) as T;
 }
 
+/** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
+const GROUP_NAMES: readonly Group[] = ['spine', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
+
+/** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
+function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
+  const at = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (at < 0) return undefined;
+  const value = argv[at]!.includes('=') ? argv[at]!.slice('--only='.length) : argv[at + 1];
+  const names = (value ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(GROUP_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma-separated list of ${GROUP_NAMES.join(', ')}; got '${value ?? ''}'`);
+  return new Set(names as Group[]);
+}
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
+  const only = selectedGroups(process.argv.slice(2));
   const started = new Date();
-  const spine = runGroup<Result<typeof benchSpine>>('spine');
-  const stats = runGroup<Result<typeof benchStats>>('stats');
-  const recovery = runGroup<Result<typeof benchTimeToRecover>>('recovery');
-  const sampling = runGroup<Result<typeof benchServingSample>>('sampling');
-  const canary = runGroup<Result<typeof benchCanaryServing>>('canary');
-  const falseRollbacks = runGroup<Result<typeof benchFalseRollbacks>>('false-rollbacks');
-  const batch = runGroup<Result<typeof benchBatchServing>>('batch');
-  const refusalFlood = runGroup<Result<typeof benchRefusalFlood>>('refusal-flood');
+  const wanted = (group: Group) => !only || only.has(group);
+  const maybe = <T>(group: Group): T | undefined => (wanted(group) ? runGroup<T>(group) : undefined);
+  const spine = maybe<Result<typeof benchSpine>>('spine');
+  const stats = maybe<Result<typeof benchStats>>('stats');
+  const recovery = maybe<Result<typeof benchTimeToRecover>>('recovery');
+  const detection = maybe<Result<typeof benchDetection>>('detection');
+  const sampling = maybe<Result<typeof benchServingSample>>('sampling');
+  const canary = maybe<Result<typeof benchCanaryServing>>('canary');
+  const falseRollbacks = maybe<Result<typeof benchFalseRollbacks>>('false-rollbacks');
+  const batch = maybe<Result<typeof benchBatchServing>>('batch');
+  const refusalFlood = maybe<Result<typeof benchRefusalFlood>>('refusal-flood');
 
-  printTable('Rollback latency through the HTTP API (ms)', [
-    { rows: spine.rollback.smallRows, runs: spine.rollback.runs, median: spine.rollback.smallMedianMs, p99: spine.rollback.smallP99Ms },
-    { rows: spine.rollback.largeRows, runs: spine.rollback.runs, median: spine.rollback.largeMedianMs, p99: spine.rollback.largeP99Ms },
-  ]);
-  console.log(`ratio of medians (${spine.rollback.largeRows} / ${spine.rollback.smallRows} rows): ${spine.rollback.largeOverSmallMedianRatio} (target ≤ 1.25)`);
-  console.log(
-    `rollback (${spine.rollback.smallRows} rows) vs a bare TransactWriteItems of the same items on the same tables: ` +
-      `${spine.rollback.smallMedianMs} ms vs ${spine.rollback.bareTransactionMedianMs} ms, ratio ${spine.rollback.overBareTransactionRatio} (target ≤ 1.5)`,
-  );
-  printTable('Rollback the plain way: re-write the previous version’s rows', [
-    { rows: spine.plain.rows, runs: spine.plain.runs, medianMs: spine.plain.medianMs, 'times slower than Rewind': spine.plain.ratioToRewind },
-  ]);
-  printTable('Serving: GET /online handler vs bare GetItem (ms)', [
-    { path: 'handler (middy, auth, cached pointer, GetItem, defaults)', median: spine.serving.handlerMedianMs, p99: spine.serving.handlerP99Ms },
-    { path: 'bare GetItem', median: spine.serving.bareGetItemMedianMs, p99: spine.serving.bareGetItemP99Ms },
-  ]);
-  console.log(`median ratio: ${spine.serving.medianRatio} (target ≤ 1.5)`);
-  printTable('Materialization (rows/s)', [
-    { path: `deploy of ${spine.materialization.rows} rows (8 × BatchWriteItem)`, 'rows/s': spine.materialization.deployRowsPerS },
-    { path: 'bare table, 8 × BatchWriteItem (ceiling)', 'rows/s': spine.materialization.bareCeilingRowsPerS },
-    { path: 'one PutItem at a time', 'rows/s': spine.materialization.singlePutRowsPerS },
-  ]);
-  console.log(
-    `deploy vs one-at-a-time: ${spine.materialization.speedupOverSinglePut}× (target ≥ 6×); ` +
-      `${Math.round(spine.materialization.fractionOfCeiling * 100)}% of the bare-table ceiling; peak RSS ${spine.materialization.peakRssMb} MB (limit 512)`,
-  );
-  printTable('Drift statistics (one numeric feature)', stats.map((r) => ({ step: r.name, values: r.values, medianMs: r.medianMs, runs: r.runs })));
+  if (spine) {
+    printTable('Rollback latency through the HTTP API (ms)', [
+      { rows: spine.rollback.smallRows, runs: spine.rollback.runs, median: spine.rollback.smallMedianMs, p99: spine.rollback.smallP99Ms },
+      { rows: spine.rollback.largeRows, runs: spine.rollback.runs, median: spine.rollback.largeMedianMs, p99: spine.rollback.largeP99Ms },
+    ]);
+    console.log(`ratio of medians (${spine.rollback.largeRows} / ${spine.rollback.smallRows} rows): ${spine.rollback.largeOverSmallMedianRatio} (target ≤ 1.25)`);
+    console.log(
+      `rollback (${spine.rollback.smallRows} rows) vs a bare TransactWriteItems of the same items on the same tables: ` +
+        `${spine.rollback.smallMedianMs} ms vs ${spine.rollback.bareTransactionMedianMs} ms, ratio ${spine.rollback.overBareTransactionRatio} (target ≤ 1.5)`,
+    );
+    printTable('Rollback the plain way: re-write the previous version’s rows', [
+      { rows: spine.plain.rows, runs: spine.plain.runs, medianMs: spine.plain.medianMs, 'times slower than Rewind': spine.plain.ratioToRewind },
+    ]);
+    printTable('Serving: GET /online handler vs bare GetItem (ms)', [
+      { path: 'handler (middy, auth, cached pointer, GetItem, defaults)', median: spine.serving.handlerMedianMs, p99: spine.serving.handlerP99Ms },
+      { path: 'bare GetItem', median: spine.serving.bareGetItemMedianMs, p99: spine.serving.bareGetItemP99Ms },
+    ]);
+    console.log(`median ratio: ${spine.serving.medianRatio} (target ≤ 1.5)`);
+    printTable('Materialization (rows/s)', [
+      { path: `deploy of ${spine.materialization.rows} rows (8 × BatchWriteItem)`, 'rows/s': spine.materialization.deployRowsPerS },
+      { path: 'bare table, 8 × BatchWriteItem (ceiling)', 'rows/s': spine.materialization.bareCeilingRowsPerS },
+      { path: 'one PutItem at a time', 'rows/s': spine.materialization.singlePutRowsPerS },
+    ]);
+    console.log(
+      `deploy vs one-at-a-time: ${spine.materialization.speedupOverSinglePut}× (target ≥ 6×); ` +
+        `${Math.round(spine.materialization.fractionOfCeiling * 100)}% of the bare-table ceiling; peak RSS ${spine.materialization.peakRssMb} MB (limit 512)`,
+    );
+  }
+  if (stats) printTable('Drift statistics (one numeric feature)', stats.map((r) => ({ step: r.name, values: r.values, medianMs: r.medianMs, runs: r.runs })));
 
-  printTable('Time to recover on the local runtime, 1 s alarm periods (activation of the bad version → serving the good one)', recovery.map((r) => ({ name: r.name, trials: r.trialsMs.length, medianMs: r.medianMs, maxMs: r.maxMs })));
-  printTable('Serving-sample cost (in-memory serve, so the sampler is not hidden by I/O)', sampling.map((r) => ({ step: r.name, nsPerOp: r.nsPerOp, overheadPct: r.overheadPct ?? '', ops: r.ops })));
-  printTable('Canary vs plain view through the handler (ms)', [
-    { view: 'plain', median: canary.plainMedianMs, p99: canary.plainP99Ms },
-    { view: `canary ${canary.percent}%`, median: canary.canaryMedianMs, p99: canary.canaryP99Ms },
-  ]);
-  console.log(`median ratio ${canary.medianRatio}; candidate share ${canary.candidateShare}; pointer reads per request ${canary.pointerReadsPerRequest}; arm choice ${canary.routeMedianUs} µs`);
+  if (recovery)
+    printTable(
+      'Time to recover on the local runtime (activation of the bad version → automatic rollback committed → serving the good one)',
+      recovery.map((r) => ({ name: r.name, trials: r.trialsMs.length, 'rollback median ms': r.medianRollbackMs, 'served median ms': r.medianMs, 'served max ms': r.maxMs, 'req/s': r.requestsPerSecond.join(' ') })),
+    );
+  if (detection) {
+    printTable("Fast-detection budget on the local runtime: the demo's faulty v2 injected → automatic rollback (ms)", [
+      { settings: detection.name, trials: detection.trialsMs.length, 'rollback median': detection.medianRollbackMs, 'rollback trials': detection.rollbackMs.join(' '), 'served median': detection.medianMs, 'served max': detection.maxMs, 'req/s': detection.requestsPerSecond.join(' ') },
+    ]);
+    console.log(`target ≤ ${detection.targetMs} ms (docs/validation-and-auto-rollback.md, "Time to recover with fast detection"); minSamples ${detection.settings.minSamples}`);
+  }
+  if (sampling) printTable('Serving-sample cost (in-memory serve, so the sampler is not hidden by I/O)', sampling.map((r) => ({ step: r.name, nsPerOp: r.nsPerOp, overheadPct: r.overheadPct ?? '', ops: r.ops })));
+  if (canary) {
+    printTable('Canary vs plain view through the handler (ms)', [
+      { view: 'plain', median: canary.plainMedianMs, p99: canary.plainP99Ms },
+      { view: `canary ${canary.percent}%`, median: canary.canaryMedianMs, p99: canary.canaryP99Ms },
+    ]);
+    console.log(`median ratio ${canary.medianRatio}; candidate share ${canary.candidateShare}; pointer reads per request ${canary.pointerReadsPerRequest}; arm choice ${canary.routeMedianUs} µs`);
+  }
+  if (falseRollbacks) {
+    const noise = [...falseRollbacks.rates, falseRollbacks.lowTraffic.rates];
+    const delays = [...falseRollbacks.detection, falseRollbacks.lowTraffic.detection];
+    printTable(
+      `False rollbacks under no change (simulated, default monitor policy, 5 numeric + 5 categorical features, seed ${falseRollbacks.seed})`,
+      noise.map((r) => ({
+        'req/s': r.requestsPerSecond,
+        'period s': r.periodSeconds,
+        'view-hours': r.viewHours,
+        published: r.published,
+        'false rollbacks': r.falseRollbacks,
+        'bound per 1,000 view-hours': r.modelUpperBoundPer1000ViewHours,
+      })),
+    );
+    console.log(`target < ${falseRollbacks.target.falseRollbacksPer1000ViewHours} per 1,000 view-hours; raw JS > 0.2 at 100 samples (the old default): ${falseRollbacks.rawAt100Samples.jsAbove02} of ${falseRollbacks.rawAt100Samples.windows} healthy windows`);
+    printTable(
+      "Detection delay for the demo's faulty v2 shift (fault → alarm, s)",
+      delays.map((d) => ({ 'req/s': d.requestsPerSecond, 'period s': d.periodSeconds, trials: d.trials, detected: d.detected, median: d.medianDelaySeconds ?? '—', max: d.maxDelaySeconds ?? '—' })),
+    );
+  }
+  if (batch) {
+    printTable(`Batch online reads: ${batch.entities} entities in one POST /online/{view}/batch vs ${batch.entities} GET /online calls, through the handlers (ms)`, [
+      { path: 'one batch call', median: batch.batchMedianMs, p99: batch.batchP99Ms },
+      { path: `${batch.entities} single calls`, median: batch.singlesMedianMs, p99: batch.singlesP99Ms },
+    ]);
+    console.log(`batch speedup ${batch.speedup}× (target ≥ 10×)`);
+  }
+  if (refusalFlood) printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
-  const noise = [...falseRollbacks.rates, falseRollbacks.lowTraffic.rates];
-  const delays = [...falseRollbacks.detection, falseRollbacks.lowTraffic.detection];
-  printTable(
-    `False rollbacks under no change (simulated, default monitor policy, 5 numeric + 5 categorical features, seed ${falseRollbacks.seed})`,
-    noise.map((r) => ({
-      'req/s': r.requestsPerSecond,
-      'period s': r.periodSeconds,
-      'view-hours': r.viewHours,
-      published: r.published,
-      'false rollbacks': r.falseRollbacks,
-      'bound per 1,000 view-hours': r.modelUpperBoundPer1000ViewHours,
-    })),
-  );
-  console.log(`target < ${falseRollbacks.target.falseRollbacksPer1000ViewHours} per 1,000 view-hours; raw JS > 0.2 at 100 samples (the old default): ${falseRollbacks.rawAt100Samples.jsAbove02} of ${falseRollbacks.rawAt100Samples.windows} healthy windows`);
-  printTable(
-    "Detection delay for the demo's faulty v2 shift (fault → alarm, s)",
-    delays.map((d) => ({ 'req/s': d.requestsPerSecond, 'period s': d.periodSeconds, trials: d.trials, detected: d.detected, median: d.medianDelaySeconds ?? '—', max: d.maxDelaySeconds ?? '—' })),
-  );
-
-  printTable(`Batch online reads: ${batch.entities} entities in one POST /online/{view}/batch vs ${batch.entities} GET /online calls, through the handlers (ms)`, [
-    { path: 'one batch call', median: batch.batchMedianMs, p99: batch.batchP99Ms },
-    { path: `${batch.entities} single calls`, median: batch.singlesMedianMs, p99: batch.singlesP99Ms },
-  ]);
-  console.log(`batch speedup ${batch.speedup}× (target ≥ 10×)`);
-  printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
-
-  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats, recovery, sampling, canary, falseRollbacks, batch, refusalFlood };
+  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, quick ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');
-  console.log(`\nwritten to bench/results/${quick ? 'quick' : 'latest'}.json`);
+  const file = only ? 'only' : quick ? 'quick' : 'latest';
+  writeFileSync(join(dir, `${file}.json`), JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nwritten to bench/results/${file}.json`);
 }
 
 main().catch((error: unknown) => {

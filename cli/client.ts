@@ -12,8 +12,10 @@ import type {
   FeatureSwitchRequest,
   PromoteRequest,
   PutPolicyRequestSchema,
+  RepublishRequest,
   RollbackRequest,
 } from '../core/requests';
+import type { RepublishResult } from '../core/republish';
 import type { DeployPlan, DeployResult } from '../core/deploy';
 import type { Approval, AuditEntry, Candidate, HistoryEntry, Pointer } from '../core/model';
 import type { PolicyDocument } from '../core/access-policy';
@@ -247,6 +249,11 @@ export class RewindClient {
 
   audit(options: { view?: string; actor?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[] }> {
     return this.request('GET', `/audit${query(options)}`);
+  }
+
+  /** POST /events/republish (admin): one page of a view's committed changes' events, published again. */
+  republishEvents(body: RepublishRequest): Promise<RepublishResult> {
+    return this.request('POST', '/events/republish', body);
   }
 
   verifyAudit(): Promise<AuditVerdict> {

@@ -363,6 +363,31 @@ function summarizeDetail(detail: Record<string, unknown> | undefined): string | 
   return undefined;
 }
 
+/** Most pages `events republish` asks for in one run: 50 × 200 revisions; past that, run it again from where it stopped. */
+const REPUBLISH_PAGES = 50;
+
+/**
+ * `rewind events republish`: the events of a view's changes from `fromRevision` (to
+ * `toRevision`, default its newest) published again, page after page as the server cuts them.
+ */
+export async function eventsRepublish(client: RewindClient, options: { view: string; fromRevision: number; toRevision?: number }): Promise<Output> {
+  const events: string[] = [];
+  let from = options.fromRevision;
+  let last = from;
+  for (let page = 0; page < REPUBLISH_PAGES; page++) {
+    const result = await client.republishEvents({ view: options.view, fromRevision: from, ...(options.toRevision !== undefined ? { toRevision: options.toRevision } : {}) });
+    events.push(...result.events);
+    last = result.toRevision;
+    if (result.nextRevision === undefined) {
+      const data = { view: options.view, fromRevision: options.fromRevision, toRevision: last, republished: events.length, events };
+      return { data, text: `republished ${plural(events.length, 'event', 'events')} of ${options.view} revisions ${options.fromRevision}..${last} (consumers deduplicate on detail.eventId)` };
+    }
+    from = result.nextRevision;
+  }
+  const data = { view: options.view, fromRevision: options.fromRevision, toRevision: last, republished: events.length, events, nextRevision: from };
+  return { data, text: `republished ${plural(events.length, 'event', 'events')} of ${options.view} revisions ${options.fromRevision}..${last}; more remain: rewind events republish --view ${options.view} --from-revision ${from}`, exitCode: 1 };
+}
+
 /** How many times `purge --wait` waits out a RecentlyServed answer (each wait is at most one cache bound). */
 const PURGE_WAITS = 5;
 

@@ -292,6 +292,16 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .action(act(async (cmd, opts: { view?: string; actor?: string; limit?: number }) => commands.auditList(await client(cmd), opts)));
 
   program
+    .command('events')
+    .description("Rewind's public events (pointer changes and artifact refreshes)")
+    .command('republish')
+    .description("publish again the events of a view's committed changes (admin): after stream records went to the outbox's failure queue; consumers deduplicate on detail.eventId")
+    .requiredOption('--view <view>', 'the view whose changes to replay')
+    .requiredOption('--from-revision <n>', 'the first revision to replay (GET /views/<view>/history lists them)', integer('--from-revision', 1))
+    .option('--to-revision <n>', 'the last revision to replay (default: the newest)', integer('--to-revision', 1))
+    .action(act(async (cmd, opts: { view: string; fromRevision: number; toRevision?: number }) => commands.eventsRepublish(await client(cmd), opts)));
+
+  program
     .command('purge')
     .description("free a version's online values (its snapshot stays; a rollback to it re-materializes)")
     .argument('<view>')

@@ -22,11 +22,13 @@ export const GRANTABLE_ACTIONS = [
 export type GrantableAction = (typeof GRANTABLE_ACTIONS)[number];
 
 /**
- * Every action a route can require: the grantable ones, and the two the policy document cannot
+ * Every action a route can require: the grantable ones, and those the policy document cannot
  * grant: proposing a change to the policy itself (`administer`) and approving someone else's
- * proposal (`approve-policy`), so that no document can lock out the people who repair it.
+ * proposal (`approve-policy`), so that no document can lock out the people who repair it; and
+ * replaying a view's committed pointer events onto the bus (`republish`), an operator's repair
+ * after the outbox skipped records, an admin's whatever the document says.
  */
-export const ACTIONS = [...GRANTABLE_ACTIONS, 'administer', 'approve-policy'] as const;
+export const ACTIONS = [...GRANTABLE_ACTIONS, 'administer', 'approve-policy', 'republish'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** One per kind of pointer change; each history entry (and so each event) carries one. */

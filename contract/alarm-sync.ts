@@ -16,13 +16,17 @@ export interface ExistingDriftAlarm {
   /** The alarm's metric dimensions, by name: `service` and `view` say whose it is. */
   dimensions: Record<string, string>;
   /** What was put; compared with the spec to skip puts that would change nothing. */
-  config?: Omit<AlarmSpec, 'alarmName' | 'target' | 'dimensions'>;
+  config?: Omit<AlarmSpec, 'alarmName' | 'target' | 'dimensions' | 'alarmActions'>;
+  /** Its alarm actions (SNS topic ARNs); none is the same as an empty list. */
+  alarmActions?: string[];
 }
 
 /** A version the view serves (stable, or the candidate on trial) and the monitor policy it carries. */
 export interface ServedVersionPolicy {
   version: number;
   monitor: MonitorPolicy;
+  /** The candidate on trial: it also gets its CandidateVsStable alarms. */
+  candidate?: boolean;
 }
 
 export interface DriftAlarmSyncPlan {
@@ -60,7 +64,7 @@ export function planDriftAlarmSync(
 ): DriftAlarmSyncPlan {
   const service = options.service ?? DEFAULT_SERVICE_NAME;
   // Per served version (stable and candidate): each version's own alarms and heartbeat.
-  const desired = monitor === null ? [] : Array.isArray(monitor) ? monitor.flatMap((v: ServedVersionPolicy) => driftAlarmsForView(view, v.monitor, { ...options, version: v.version })) : driftAlarmsForView(view, monitor as MonitorPolicy, options);
+  const desired = monitor === null ? [] : Array.isArray(monitor) ? monitor.flatMap((v: ServedVersionPolicy) => driftAlarmsForView(view, v.monitor, { ...options, version: v.version, ...(v.candidate ? { candidate: true } : {}) })) : driftAlarmsForView(view, monitor as MonitorPolicy, options);
   const prefixes = [viewDriftAlarmPrefix(view, service), `${monitorAlarmPrefix(service)}${view}-v`];
   const mine = existing.filter((a) => prefixes.some((p) => a.alarmName.startsWith(p)) && a.dimensions.view === view && a.dimensions.service === service);
   const byName = new Map(mine.map((a) => [a.alarmName, a]));
@@ -101,8 +105,10 @@ export function driftAlarmsToPurge(existing: readonly ExistingDriftAlarm[], serv
 
 function sameAlarm(current: ExistingDriftAlarm, spec: AlarmSpec): boolean {
   if (!current.config) return false;
-  const { alarmName: _n, target: _t, dimensions, ...config } = spec;
-  return sameRecord(current.dimensions, dimensions) && (Object.keys(config) as (keyof typeof config)[]).every((k) => current.config![k] === config[k]);
+  const { alarmName: _n, target: _t, dimensions, alarmActions, ...config } = spec;
+  // An ops topic added (or changed) since the alarm was put: put it again, with the action.
+  const sameActions = [...(current.alarmActions ?? [])].sort().join('\n') === [...(alarmActions ?? [])].sort().join('\n');
+  return sameActions && sameRecord(current.dimensions, dimensions) && (Object.keys(config) as (keyof typeof config)[]).every((k) => current.config![k] === config[k]);
 }
 
 function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -35,6 +35,12 @@ export const METRIC = {
   unknownEntityShare: 'UnknownEntityShare',
   /** During a trial: the candidate's served sample against the stable version's in the same window (dimension `statistic`). */
   candidateVsStable: 'CandidateVsStable',
+  /**
+   * A page the functions sent (core/notifier.ts: stable drift with no rollback target, drift past
+   * the rollback window, an alarm with no measurement behind it), per view and per service: the
+   * stack's ops alarm on the per-service count notifies the ops topic.
+   */
+  page: 'Page',
   /** The monitor's own health, per service: views it failed on, skipped, and how long a round took. */
   monitorErrors: 'MonitorErrors',
   monitorSkipped: 'MonitorSkippedViews',
@@ -79,6 +85,13 @@ export interface AlarmSpec {
   /** Drift alarms: no sample is no evidence of drift (a quiet view must not roll back). */
   treatMissingData: TreatMissingData;
   target: AlarmTarget;
+  /**
+   * SNS topics notified on ALARM and on OK: the ops topic for an alarm that pages (`target.kind`
+   * `page`), when the stack has one. Drift alarms have none: their state change reaches the
+   * rollback rule through the default event bus, and a rollback that cannot happen pages from
+   * alarm-rollback (METRIC.page).
+   */
+  alarmActions?: string[];
 }
 
 /**
@@ -136,6 +149,22 @@ export interface DriftAlarmOptions {
    * the version's heartbeat alarm. Absent: the version-less view alarms of old.
    */
   version?: number;
+  /** The ops topic (REWIND_OPS_TOPIC_ARN) that alarms which page notify. */
+  opsTopicArn?: string;
+  /**
+   * `version` is a candidate on trial (canary or shadow): it also gets one alarm per check on
+   * CandidateVsStable, its served sample against the stable version's in the same window, so a
+   * candidate that drifts from what stable serves to the same traffic is dropped like any
+   * drifting version, whatever its baseline says.
+   */
+  candidate?: boolean;
+}
+
+/**
+ * @example vsStableAlarmName('user_profile', 'psi', 'rewind', 4) // 'rewind-drift-user_profile-v4-vsStable-psi'
+ */
+export function vsStableAlarmName(view: string, check: MonitorCheck, service: string = DEFAULT_SERVICE_NAME, version: number): string {
+  return `${viewDriftAlarmPrefix(view, service)}v${version}-vsStable-${check}`;
 }
 
 /**
@@ -174,7 +203,24 @@ export function driftAlarmsForView(view: string, monitor: MonitorPolicy, options
     ];
   });
   if (version === undefined) return drift;
-  return [...drift, heartbeatAlarm(view, version, periodSeconds, monitor, service)];
+  const vsStable = options.candidate ? drift.map((spec) => candidateVsStableAlarm(spec, view, version, service)) : [];
+  const heartbeat = heartbeatAlarm(view, version, periodSeconds, monitor, service);
+  return [...drift, ...vsStable, options.opsTopicArn ? { ...heartbeat, alarmActions: [options.opsTopicArn] } : heartbeat];
+}
+
+/**
+ * A drift alarm of a candidate, on the comparison with stable instead of the baseline: same
+ * threshold (the monitor corrects both figures for their noise), period and datapoints, same
+ * target (the candidate alone is dropped). Missing data (no trial window measured) is not breaching.
+ */
+function candidateVsStableAlarm(drift: AlarmSpec, view: string, version: number, service: string): AlarmSpec {
+  const check = drift.dimensions.statistic as MonitorCheck;
+  return {
+    ...drift,
+    alarmName: vsStableAlarmName(view, check, service, version),
+    description: `Served ${check} of '${view}' candidate v${version} vs what the stable version served in the same window above ${drift.threshold}: Rewind drops the candidate`,
+    metricName: METRIC.candidateVsStable,
+  };
 }
 
 /**

@@ -56,6 +56,11 @@ export const ENV = {
   auditKeyDir: 'REWIND_AUDIT_KEY_DIR',
   /** Local runtime: how often an audit checkpoint is taken (0: only on demand). */
   checkpointIntervalMs: 'REWIND_CHECKPOINT_INTERVAL_MS',
+  /**
+   * The ops topic (SNS ARN) the alarms sync-alarms creates at run time notify when they page
+   * (the heartbeat alarms): the stack's `rewind:opsTopicArn`, or the topic it created.
+   */
+  opsTopicArn: 'REWIND_OPS_TOPIC_ARN',
   /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
   modelAlarms: 'REWIND_MODEL_ALARMS',
   /** Powertools' own variables, set by the stack and the local runtime. */
@@ -169,6 +174,8 @@ export const config = {
   serviceName: once('serviceName', (env) => serviceNameFromEnv(env)),
   /** REWIND_EVENT_BUS: required by the outbox publisher. */
   eventBusName: once('eventBusName', (env) => requireString(ENV.eventBus, env)),
+  /** REWIND_OPS_TOPIC_ARN, when set: where sync-alarms' paging alarms notify. */
+  opsTopicArn: once('opsTopicArn', (env) => optionalString(ENV.opsTopicArn, env)),
   /** REWIND_SNAPSHOT_BUCKET. */
   snapshotBucket: once('snapshotBucket', (env) => requireString(ENV.snapshotBucket, env)),
   /** REWIND_ALARM_PERIOD_SECONDS, when set: overrides the policies' alarm periods (seconds, > 0). */

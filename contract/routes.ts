@@ -73,6 +73,13 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, newest first, optionally for one view and/or one actor' },
   { method: 'GET', path: '/audit/verify', handler: 'verify-audit', action: 'read', summary: 'Verify the audit hash chains' },
   { method: 'POST', path: '/audit/checkpoints', handler: 'create-audit-checkpoint', action: 'administer', summary: "Sign and store a checkpoint of every audit chain's end now (admin with MFA)" },
+  {
+    method: 'POST',
+    path: '/events/republish',
+    handler: 'republish-events',
+    action: 'republish',
+    summary: "Publish again the events of a view's committed changes from a revision (admin; audited): after stream records went to the outbox's failure queue",
+  },
   // `/batch`, not Google-style `:batch`: API Gateway HTTP API path parameters must be whole
   // segments, so `/online/{view}:batch` cannot be a route (and the local gateway matches
   // segments too). `batch` is no entity of this route: a GET /online/{view}/batch still reads entity "batch".

@@ -9,6 +9,7 @@
  *    is an admin's, with MFA, always, and `approve-policy` (approving another person's
  *    proposal) an admin's or an approver's, with MFA, always: a policy that locked them out
  *    could never be repaired through the API;
+ *  - `republish` (replaying a view's committed events) is an admin's, always;
  *  - system actors (`system:alarm/…`, `system:canary/…`) are not judged by it: the safety net
  *    (automatic rollback) must never wait for a person.
  */
@@ -134,6 +135,12 @@ export function decide(policy: PolicyDocument, principal: Principal, action: Act
     if (!principal.roles.some((role) => POLICY_APPROVER_ROLES.includes(role)))
       return { allowed: false, code: 'Forbidden', reason: `'${principal.sub}' (${held}) may not approve a policy change: only an ${POLICY_APPROVER_ROLES.join(' or ')} may` };
     if (!hasMfa(principal)) return { allowed: false, code: 'MfaRequired', reason: `approving a policy change needs a token with MFA (amr must include "mfa"; ${amrOf(principal)})` };
+    return { allowed: true };
+  }
+  if (action === 'republish') {
+    // No MFA: it changes no state (the events are those of committed changes, with their ids, which consumers deduplicate on).
+    if (!principal.roles.includes(POLICY_ADMIN_ROLE))
+      return { allowed: false, code: 'Forbidden', reason: `'${principal.sub}' (${held}) may not republish events: only an ${POLICY_ADMIN_ROLE} may` };
     return { allowed: true };
   }
   const rules = tierPolicy(policy, tier);

@@ -56,6 +56,8 @@ export interface SyncAlarmsPorts {
   /** The stack's service; `alarms` must be bound to the same one. @default 'rewind' */
   service?: string;
   periodSeconds?: number;
+  /** The ops topic the alarms that page (heartbeats) notify (REWIND_OPS_TOPIC_ARN); none: they page nobody but the console. */
+  opsTopicArn?: string;
 }
 
 /** What the Lambda context tells the use cases: time left, to stop before the timeout does. */
@@ -138,12 +140,13 @@ function createViewSync(ports: SyncAlarmsPorts) {
         const record = await ports.catalog.getVersion(view, served);
         // Never delete a view's safety net on an inconsistent read: fail, and be retried.
         if (!record) throw new Error(`view ${view} serves version ${served}, whose record is missing`);
-        monitor.push({ version: served, monitor: monitorPolicyOf(record.validation) });
+        monitor.push({ version: served, monitor: monitorPolicyOf(record.validation), ...(served !== version ? { candidate: true } : {}) });
       }
     }
     const plan: DriftAlarmSyncPlan = planDriftAlarmSync(view, monitor, await ports.alarms.describe(view), {
       ...(ports.service ? { service: ports.service } : {}),
       ...(ports.periodSeconds ? { periodSeconds: ports.periodSeconds } : {}),
+      ...(ports.opsTopicArn ? { opsTopicArn: ports.opsTopicArn } : {}),
     });
     for (const spec of plan.put) await ports.alarms.put(spec);
     if (plan.delete.length > 0) await ports.alarms.delete(plan.delete);

@@ -20,10 +20,10 @@
  * state transition (see functions/alarm-rollback.ts).
  */
 import * as z from 'zod';
-import { driftAlarmPrefix, METRICS_NAMESPACE, viewDriftAlarmPrefix } from '../contract/alarms';
+import { driftAlarmPrefix, METRIC, METRICS_NAMESPACE, viewDriftAlarmPrefix } from '../contract/alarms';
 import type { Deps } from './deps';
 import { NoRollbackTargetError, RevisionConflictError } from './errors';
-import { backingMeasurement, type MeasurementLog } from './measurements';
+import { backingMeasurement, measuredMetric, type MeasurementLog } from './measurements';
 import type { HistoryEntry } from './model';
 import { SILENT_NOTIFIER, type Notice, type Notifier } from './notifier';
 import { rollbackView, type PointerChangeResult } from './pointer-changes';
@@ -58,7 +58,7 @@ const AlarmEventSchema = z.object({
             z.object({
               metricStat: z
                 .object({
-                  metric: z.object({ namespace: z.string().optional(), dimensions: z.record(z.string(), z.string()).optional() }).optional(),
+                  metric: z.object({ namespace: z.string().optional(), name: z.string().optional(), dimensions: z.record(z.string(), z.string()).optional() }).optional(),
                 })
                 .optional(),
             }),
@@ -79,6 +79,8 @@ export interface AlarmFired {
   dimensions: Record<string, string>;
   /** Namespace of each metric the alarm watches (`''` for a metric-math one; none: a composite alarm). */
   namespaces?: string[];
+  /** Name of the (first) metric the alarm watches: FeatureDrift, or CandidateVsStable for a trial's comparison. */
+  metricName?: string;
   account?: string;
   region?: string;
   /** From the state's reasonData, when CloudWatch gave it: what the alarm compared, over which range. */
@@ -129,6 +131,7 @@ export function parseAlarmEvent(event: unknown): ParsedAlarm {
   const firedAt = new Date(detail.state.timestamp);
   const dimensions: Record<string, string> = {};
   const namespaces: string[] = [];
+  const metricName = detail.configuration?.metrics?.find((m) => m.metricStat?.metric?.name)?.metricStat?.metric?.name;
   for (const m of detail.configuration?.metrics ?? []) {
     Object.assign(dimensions, m.metricStat?.metric?.dimensions ?? {});
     // A metric-math expression has no metricStat: it names no namespace, and proves nothing.
@@ -144,6 +147,7 @@ export function parseAlarmEvent(event: unknown): ParsedAlarm {
       firedAt,
       dimensions,
       namespaces,
+      ...(metricName !== undefined ? { metricName } : {}),
       ...(parsed.data.account !== undefined ? { account: parsed.data.account } : {}),
       ...(parsed.data.region !== undefined ? { region: parsed.data.region } : {}),
       ...reasonFacts(detail.state.reasonData),
@@ -368,8 +372,10 @@ async function backedByMeasurement(log: MeasurementLog, alarm: AlarmFired, view:
   // The range the alarm judged, and one period before it for a datapoint stamped at its window's start.
   const since = new Date((alarm.evaluatedFrom?.getTime() ?? alarm.firedAt.getTime() - DEFAULT_RECHECK_PERIODS * periodMs) - periodMs);
   const records = await log.between(view, version, since.toISOString(), alarm.firedAt.toISOString());
-  if (alarm.threshold === undefined) return records.some((m) => m.statistic === statistic);
-  return backingMeasurement(records, { statistic, threshold: alarm.threshold }) !== undefined;
+  // The figure the alarm watches: drift against the baseline, or (during a trial) the candidate against the stable version.
+  const metric = alarm.metricName ?? METRIC.featureDrift;
+  if (alarm.threshold === undefined) return records.some((m) => m.statistic === statistic && measuredMetric(m) === metric);
+  return backingMeasurement(records, { statistic, threshold: alarm.threshold, metric }) !== undefined;
 }
 
 async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, bakeWindowMinutes?: number): Promise<ViewOutcome> {

@@ -201,3 +201,15 @@ export class PolicyProposalNotFoundError extends RewindError {
     super(`there is no policy proposal '${id}' (GET /policy/proposals lists them)`);
   }
 }
+
+/** The event bus did not take an event being republished: those before it landed, it and those after did not (503: publishing again is safe). */
+export class EventsNotPublishedError extends RewindError {
+  readonly code = 'EventsNotPublished';
+  constructor(
+    readonly eventId: string,
+    readonly published: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`the event bus did not take event ${eventId} (${published} published before it): republish again from its revision`, options);
+  }
+}

@@ -5,6 +5,7 @@
  * version in the alarm's evaluation window: an alarm nobody's measurement backs (a forged
  * metric, a stray SetAlarmState, a copied alarm) is logged, paged and ignored.
  */
+import { METRIC } from '../contract/alarms';
 import type { MonitorCheck } from '../contract/monitor';
 
 export interface Measurement {
@@ -17,6 +18,16 @@ export interface Measurement {
   from: string;
   to: string;
   samples: number;
+  /**
+   * The metric the figure was published as: absent for FeatureDrift (against the baseline);
+   * `CandidateVsStable` for a candidate's sample against the stable version's in the same window.
+   */
+  metric?: typeof METRIC.candidateVsStable;
+}
+
+/** The metric a record was published as. */
+export function measuredMetric(m: Pick<Measurement, 'metric'>): string {
+  return m.metric ?? METRIC.featureDrift;
 }
 
 export interface MeasurementLog {
@@ -26,11 +37,12 @@ export interface MeasurementLog {
 }
 
 /**
- * The record that backs an alarm: the same statistic, above the threshold, in a window that
+ * The record that backs an alarm: the same metric and statistic, above the threshold, in a window that
  * began within the alarm's evaluation range. Undefined: none.
  *
  * @example backingMeasurement(records, { statistic: 'psi', threshold: 0.25 }) // { value: 0.61, … }
  */
-export function backingMeasurement(records: readonly Measurement[], alarm: { statistic: string; threshold: number }): Measurement | undefined {
-  return records.find((m) => m.statistic === alarm.statistic && m.value > alarm.threshold);
+export function backingMeasurement(records: readonly Measurement[], alarm: { statistic: string; threshold: number; metric?: string }): Measurement | undefined {
+  const metric = alarm.metric ?? METRIC.featureDrift;
+  return records.find((m) => m.statistic === alarm.statistic && measuredMetric(m) === metric && m.value > alarm.threshold);
 }

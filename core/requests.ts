@@ -140,6 +140,22 @@ export const RollbackRequestSchema = z.object({
 });
 export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 
+/** Most history entries one republish request replays; the answer names where the next page starts. */
+export const MAX_REPUBLISH_REVISIONS = 200;
+
+/** POST /events/republish: replay the events of a view's committed changes `fromRevision`..`toRevision` (default: its newest). */
+export const RepublishRequestSchema = z
+  .object({
+    view: identifier,
+    fromRevision: z.number('must be a revision number').int('must be an integer').min(1, 'must be ≥ 1 (revisions start at 1)'),
+    toRevision: z.number('must be a revision number').int('must be an integer').min(1, 'must be ≥ 1 (revisions start at 1)').optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.toRevision !== undefined && body.toRevision < body.fromRevision)
+      ctx.addIssue({ code: 'custom', path: ['toRevision'], message: `must be ≥ fromRevision (${body.fromRevision})` });
+  });
+export type RepublishRequest = z.infer<typeof RepublishRequestSchema>;
+
 export const UploadRequestSchema = z.object({
   fileName: z.string().regex(/^[^/\\]+\.(parquet|jsonl|ndjson|csv)$/i, 'must be a .parquet, .jsonl, .ndjson or .csv file name'),
 });

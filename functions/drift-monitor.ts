@@ -36,7 +36,7 @@ import { config } from '../contract/config';
 import { measureDrift, type DriftMeasurement, type ViewResult } from '../core/drift';
 import type { Measurement } from '../core/measurements';
 import type { Profiles } from '../core/validation/profiles';
-import { MONITOR_CHECKS } from '../core/validation/tolerances';
+import { MONITOR_CHECKS, type MonitorCheck } from '../core/validation/tolerances';
 import { getDeps } from './commons/deps';
 import { getMeasurementLog } from './commons/measurements';
 import { getSampleStore } from './commons/serving';
@@ -128,9 +128,21 @@ async function runRound(): Promise<Pick<DriftMonitorResult, 'measured' | 'skippe
 
 /** The measurement records of one datapoint: each alarmed figure, as published. */
 export function recordsOf(m: DriftMeasurement): Measurement[] {
+  const record = (statistic: MonitorCheck, value: number, metric?: Measurement['metric']): Measurement => ({
+    view: m.view,
+    version: m.version,
+    statistic,
+    value,
+    from: m.window.from,
+    to: m.window.to,
+    samples: m.samples,
+    ...(metric ? { metric } : {}),
+  });
   return MONITOR_CHECKS.flatMap((statistic) => {
     const value = m.corrected[statistic];
-    return value === undefined ? [] : [{ view: m.view, version: m.version, statistic, value, from: m.window.from, to: m.window.to, samples: m.samples }];
+    const vsStable = m.vsStable?.[statistic];
+    // During a trial, the candidate against the stable version too: what its CandidateVsStable alarms watch.
+    return [...(value === undefined ? [] : [record(statistic, value)]), ...(vsStable === undefined ? [] : [record(statistic, vsStable, METRIC.candidateVsStable)])];
   });
 }
 

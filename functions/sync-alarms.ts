@@ -21,7 +21,7 @@
  * Environment: the shared tables (versions and pointers read); POWERTOOLS_SERVICE_NAME, the
  * stack's service (contract/service.ts), whose alarms alone it reads, puts and deletes;
  * REWIND_ALARM_PERIOD_SECONDS (optional, as for the drift monitor) overrides the policies'
- * alarm periods. IAM: cloudwatch:DescribeAlarms, PutMetricAlarm, DeleteAlarms on
+ * alarm periods; REWIND_OPS_TOPIC_ARN (optional) is the ops topic its heartbeat alarms notify. IAM: cloudwatch:DescribeAlarms, PutMetricAlarm, DeleteAlarms on
  * `alarm:<service>-drift-*` only; cloudformation:DescribeStacks on its own stack.
  */
 import middy from '@middy/core';
@@ -61,6 +61,7 @@ function configured(): ReturnType<typeof createSyncAlarmsHandler> {
     audit: config.tableName('audit'),
   });
   const periodSeconds = config.alarmPeriodSeconds();
+  const opsTopicArn = config.opsTopicArn();
   handle = createSyncAlarmsHandler({
     catalog,
     pointers,
@@ -69,6 +70,7 @@ function configured(): ReturnType<typeof createSyncAlarmsHandler> {
     service: SERVICE_NAME,
     log: logger,
     ...(periodSeconds !== undefined ? { periodSeconds } : {}),
+    ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
   });
   return handle;
 }

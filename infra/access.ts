@@ -188,6 +188,9 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'put-policy': { tables: { ...audits, versions: 'write' }, bucket: {} },
   'list-policy-proposals': { tables: httpBase, bucket: {} },
   'approve-policy-proposal': { tables: { ...audits, versions: 'write' }, bucket: {} },
+  // POST /events/republish: reads a view's history back, audits the replay, and puts the events
+  // on the bus (bound in infra/rewind-stack.ts; the bus policy names its role beside the publisher's).
+  'republish-events': { tables: { ...audits, history: 'read' }, bucket: {} },
   // Idempotency records: one rollback per alarm transition (Powertools idempotency).
   // Reads the monitor's measurement records (samples table) before acting on an alarm.
   'alarm-rollback': { ...movesPointers, tables: { ...movesPointers.tables, history: 'append', idempotency: 'write', samples: 'read', refusals: 'none' } },

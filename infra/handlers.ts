@@ -16,6 +16,8 @@ export const DRIFT_MONITOR_HANDLER = 'drift-monitor';
 export const PROMOTE_CANARIES_HANDLER = 'promote-canaries';
 /** Scheduled: signs a checkpoint of every audit chain's end into the bucket (issue 10). */
 export const AUDIT_CHECKPOINT_HANDLER = 'audit-checkpoint';
+/** POST /events/republish: the only function besides the outbox publisher that puts Rewind's events on the bus. */
+export const REPUBLISH_HANDLER = 'republish-events';
 /** The outbox: history stream → event bus. */
 export const PUBLISHER_HANDLER = 'publish-pointer-events';
 

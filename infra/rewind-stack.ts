@@ -2,7 +2,9 @@ import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { alarmNamePrefixes, MODEL_ALARMS_ENV } from '../contract/alarms';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { alarmNamePrefixes, METRIC, METRICS_NAMESPACE, MODEL_ALARMS_ENV } from '../contract/alarms';
+import { ENV } from '../contract/config';
 import { ROUTES } from '../contract/routes';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
 import { serviceNameForStack } from '../contract/service';
@@ -18,7 +20,7 @@ import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
-import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
+import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, REPUBLISH_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
 
 export { SERVING_HANDLER };
 
@@ -108,7 +110,12 @@ export class RewindStack extends Stack {
       logRemovalPolicy,
       pointerCacheMs: config.pointerCacheMs,
       reserveConcurrency: config.deletionProtection,
-      environment: mergeEnvironments({ [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } }, detectionEnvironment(config)),
+      environment: mergeEnvironments(
+        { [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } },
+        detectionEnvironment(config),
+        // The heartbeat alarms sync-alarms creates at run time page through the same topic as the ops alarms here.
+        opsTopicArn ? { [SYNC_ALARMS_RULE.handler]: { [ENV.opsTopicArn]: opsTopicArn } } : {},
+      ),
       checkpointKey: { key: this.checkpointKey.key, retired: config.retiredCheckpointKeyArns },
     });
 
@@ -134,6 +141,7 @@ export class RewindStack extends Stack {
       historyTable: this.storage.tables.history,
       logRetention,
       logRemovalPolicy,
+      republishers: [this.functions.get(REPUBLISH_HANDLER)],
       ...(opsTopicArn ? { opsTopicArn } : {}),
     });
     // The pointer-change paths announce derived artifacts on the same bus.
@@ -207,6 +215,17 @@ export class RewindStack extends Stack {
       metric: this.pointerEvents.publisher.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 5 * 60_000,
       evaluationPeriods: 3,
+      ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
+    });
+
+    // What the functions page (core/notifier.ts): stable drift with no rollback target, drift
+    // past the rollback window, an alarm with no measurement behind it. Each page is a new
+    // count, so each new one is a new transition (and a new notification).
+    opsAlarm(this, 'PagesAlarm', {
+      name: 'pages',
+      description: 'Rewind paged: a drift it could not or would not roll back (no rollback target, past the rollback window), or an alarm with no measurement behind it. The alarm-rollback log line "PAGE: …" (level ERROR) names the view, the version and why.',
+      metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: METRIC.page, dimensionsMap: { service: this.serviceName }, statistic: 'Sum', period: Duration.minutes(1) }),
+      threshold: 1,
       ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
     });
 

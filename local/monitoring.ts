@@ -158,7 +158,8 @@ async function definitions(deps: DefinitionPorts, o: LocalMonitoringOptions, ser
     if (pointer?.stable == null) continue;
     for (const version of [pointer.stable, ...(pointer.candidate ? [pointer.candidate.version] : [])]) {
       const record = await deps.catalog.getVersion(view, version);
-      specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), { service, version, ...(o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}) }));
+      const candidate = version === pointer.candidate?.version;
+      specs.push(...driftAlarmsForView(view, monitorPolicyOf(record?.validation), { service, version, ...(candidate ? { candidate } : {}), ...(o.alarmPeriodSeconds ? { periodSeconds: o.alarmPeriodSeconds } : {}) }));
     }
   }
   return [...specs, ...(o.modelAlarmSpecs ?? [])];

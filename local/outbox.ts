@@ -9,7 +9,7 @@
  */
 import { historyEvents } from '../contract/events';
 import type { HistoryEntry } from '../core/model';
-import type { PointerLog, VersionCatalog } from '../core/ports';
+import type { HistoryEventPublisher, PointerLog, VersionCatalog } from '../core/ports';
 
 /** An event as the relay hands it on: what the local bus's `publish` takes. */
 export interface OutboxEvent {
@@ -23,7 +23,7 @@ export interface OutboxSink {
   publish(event: OutboxEvent): unknown;
 }
 
-export class HistoryOutboxRelay {
+export class HistoryOutboxRelay implements HistoryEventPublisher {
   private readonly seen = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
@@ -69,13 +69,28 @@ export class HistoryOutboxRelay {
     for (const view of await this.ports.catalog.listViews()) {
       const last = this.seen.get(view) ?? 0;
       for (const entry of await this.since(view, last)) {
-        for (const event of historyEvents(entry, 'rewind-local')) {
-          const published: OutboxEvent = { source: event.Source!, 'detail-type': event.DetailType!, time: entry.at, detail: JSON.parse(event.Detail!) as Record<string, unknown> };
-          for (const sink of this.sinks) sink.publish(published);
-        }
+        this.relay(entry);
         this.seen.set(view, entry.revision);
       }
     }
+  }
+
+  /**
+   * `rewind events republish`, locally (core/ports/event-publisher.ts): the entries' events,
+   * mapped and handed to the sinks exactly as a pass does, so a consumer gets the same events
+   * with the same `eventId`s a second time. The relay's own position is not moved.
+   */
+  async publish(entries: readonly HistoryEntry[]): Promise<string[]> {
+    return entries.flatMap((entry) => this.relay(entry));
+  }
+
+  /** One entry's events to every sink, in order; returns their `eventId`s. */
+  private relay(entry: HistoryEntry): string[] {
+    return historyEvents(entry, 'rewind-local').map((event) => {
+      const published: OutboxEvent = { source: event.Source, 'detail-type': event.DetailType, time: entry.at, detail: JSON.parse(event.Detail) as Record<string, unknown> };
+      for (const sink of this.sinks) sink.publish(published);
+      return String(published.detail.eventId);
+    });
   }
 
   /**

@@ -182,6 +182,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const { catalog, pointers } = createDeps();
     const outbox = await new HistoryOutboxRelay({ catalog, pointers }, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
     services.push(() => outbox.stop());
+    (await import('../functions/commons/event-publisher')).useEventPublisher(outbox); // POST /events/republish publishes through the relay's sinks
     const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
     services.push(() => checkpoints.stop());
     const server = createGateway({ verifyToken, onRequest: options.onRequest });

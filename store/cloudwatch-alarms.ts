@@ -5,8 +5,9 @@
  * service (contract/service.ts): it reads, puts and deletes that service's drift alarms only,
  * never another stack's in the same account and region.
  *
- * The alarms get no actions: CloudWatch publishes every alarm state change to the account's
- * default event bus by itself, where the alarm → rollback rule listens (contract/rules.ts).
+ * Drift alarms get no actions: CloudWatch publishes every alarm state change to the account's
+ * default event bus by itself, where the alarm → rollback rule listens (contract/rules.ts). An
+ * alarm that pages (a heartbeat) notifies the ops topic its spec names, on ALARM and on OK.
  */
 import {
   DeleteAlarmsCommand,
@@ -46,6 +47,9 @@ export function putMetricAlarmInput(spec: AlarmSpec): PutMetricAlarmCommandInput
     ComparisonOperator: spec.comparisonOperator,
     TreatMissingData: spec.treatMissingData,
     ActionsEnabled: true,
+    // Always sent: PutMetricAlarm replaces the alarm, and a list left out keeps nothing.
+    AlarmActions: spec.alarmActions ?? [],
+    OKActions: spec.alarmActions ?? [],
   };
 }
 
@@ -56,6 +60,7 @@ export function existingDriftAlarm(alarm: MetricAlarm): ExistingDriftAlarm | und
   return {
     alarmName: alarm.AlarmName,
     dimensions,
+    ...(alarm.AlarmActions?.length ? { alarmActions: alarm.AlarmActions } : {}),
     config: {
       description: alarm.AlarmDescription ?? '',
       namespace: alarm.Namespace ?? '',

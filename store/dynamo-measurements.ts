@@ -1,6 +1,6 @@
 /**
  * The monitor's measurement records (core/measurements.ts) in the samples table, beside the
- * batches they were computed from: one item per (view, version, window start, statistic),
+ * batches they were computed from: one item per (view, version, window start, metric, statistic),
  * key `M#<view>#<version>` (batch keys are `<view>#<version>`, so the two never mix), TTL'd
  * like the batches. The re-check before a rollback reads one version's records over the
  * alarm's evaluation range with one Query.
@@ -33,7 +33,8 @@ export class DynamoMeasurementLog implements MeasurementLog {
         this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { pk: measurementKey(m.view, m.version), sk: `${m.from}#${m.statistic}`, ...m, expiresAt: Math.floor(Date.parse(m.to) / 1000) + this.retentionSeconds },
+            // A candidate-vs-stable figure of the same window and statistic is its own item.
+            Item: { pk: measurementKey(m.view, m.version), sk: `${m.from}#${m.metric ? `${m.metric}:` : ''}${m.statistic}`, ...m, expiresAt: Math.floor(Date.parse(m.to) / 1000) + this.retentionSeconds },
           }),
         ),
       ),
@@ -54,7 +55,16 @@ export class DynamoMeasurementLog implements MeasurementLog {
         }),
       );
       for (const item of out.Items ?? [])
-        found.push({ view, version, statistic: item.statistic, value: Number(item.value), from: String(item.from), to: String(item.to), samples: Number(item.samples) } as Measurement);
+        found.push({
+          view,
+          version,
+          statistic: item.statistic,
+          value: Number(item.value),
+          from: String(item.from),
+          to: String(item.to),
+          samples: Number(item.samples),
+          ...(item.metric ? { metric: item.metric } : {}),
+        } as Measurement);
       ExclusiveStartKey = out.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return found;

@@ -11,7 +11,7 @@ import type { AuditEntry, HistoryEntry, Pointer } from '../core/model';
 import type { CommittedChange, PointerChange, PointerLog, PurgeStart } from '../core/ports';
 import type { TableNames } from './config';
 import type { ChainAppendWriter, RoledItem } from './dynamo-chain-append';
-import { approvalSk, materializationSk } from './dynamo-query';
+import { approvalSk, materializationSk, queryAll } from './dynamo-query';
 
 type ChangeRole = 'pointer' | 'history' | 'approval' | `materialized:${number}`;
 
@@ -157,6 +157,18 @@ export class DynamoPointerLog implements PointerLog {
       }),
     );
     return (out.Items ?? []) as HistoryEntry[];
+  }
+
+  async historyRange(view: string, from: number, to: number): Promise<HistoryEntry[]> {
+    // Every page: entries carry refresh plans, and a range can outgrow one 1 MB page.
+    return (await queryAll(this.db, {
+      TableName: this.tables.history,
+      KeyConditionExpression: '#view = :view AND #revision BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#view': 'view', '#revision': 'revision' },
+      ExpressionAttributeValues: { ':view': view, ':from': from, ':to': to },
+      ScanIndexForward: true,
+      ConsistentRead: true,
+    })) as unknown as HistoryEntry[];
   }
 }
 

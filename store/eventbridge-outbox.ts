@@ -13,6 +13,9 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { historyEvents, type BusEvent, type HistoryEventSource } from '../contract/events';
+import { EventsNotPublishedError } from '../core/errors';
+import type { HistoryEntry } from '../core/model';
+import type { HistoryEventPublisher } from '../core/ports';
 
 /** PutEvents accepts at most 10 entries per call. */
 const MAX_ENTRIES_PER_PUT = 10;
@@ -114,16 +117,62 @@ interface Pending {
 async function publish(client: EventsClient, chunk: Pending[], log: PublisherLog): Promise<DynamoDBRecord | undefined> {
   if (chunk.length === 0) return undefined;
   try {
-    const out = await client.send(new PutEventsCommand({ Entries: chunk.map((p) => p.entry) }));
-    if (!out.FailedEntryCount) return undefined;
-    const index = (out.Entries ?? []).findIndex((e) => e.ErrorCode !== undefined || e.EventId === undefined);
-    const failed = chunk[index >= 0 ? index : 0]!.record;
-    log.warn('PutEvents rejected an entry', { sequenceNumber: failed.dynamodb?.SequenceNumber, error: out.Entries?.[index]?.ErrorCode });
+    const rejected = await putEntries(client, chunk.map((p) => p.entry));
+    if (!rejected) return undefined;
+    const failed = chunk[rejected.index]!.record;
+    log.warn('PutEvents rejected an entry', { sequenceNumber: failed.dynamodb?.SequenceNumber, error: rejected.errorCode });
     return failed;
   } catch (error) {
     log.warn('PutEvents failed', { error: error as Error });
     return chunk[0]!.record;
   }
+}
+
+/**
+ * One PutEvents call of at most {@link MAX_ENTRIES_PER_PUT} entries: the first entry the bus
+ * rejected (its index and error code), or nothing when all landed. A failed call throws.
+ */
+async function putEntries(client: EventsClient, entries: BusEvent[]): Promise<{ index: number; errorCode?: string } | undefined> {
+  const out = await client.send(new PutEventsCommand({ Entries: entries }));
+  if (!out.FailedEntryCount) return undefined;
+  const index = (out.Entries ?? []).findIndex((e) => e.ErrorCode !== undefined || e.EventId === undefined);
+  return { index: index >= 0 ? index : 0, ...(out.Entries?.[index]?.ErrorCode ? { errorCode: out.Entries[index]!.ErrorCode } : {}) };
+}
+
+/**
+ * `rewind events republish` over EventBridge (core/ports/event-publisher.ts): history entries
+ * read back from the table, published with the outbox's own mapping (`historyEvents`) and its
+ * own PutEvents batching, in order, so each event is byte for byte the one the stream would
+ * have published (same `detail.eventId`: consumers deduplicate). Stops at the first event the
+ * bus does not take.
+ *
+ * @example await new EventBridgeHistoryPublisher(eventBridgeClient(), config.eventBusName).publish(entries) // ['user_profile#7', …]
+ */
+export class EventBridgeHistoryPublisher implements HistoryEventPublisher {
+  constructor(
+    private readonly client: EventsClient,
+    private readonly eventBusName: () => string,
+  ) {}
+
+  async publish(entries: readonly HistoryEntry[]): Promise<string[]> {
+    const events = entries.flatMap((entry) => historyEvents(entry, this.eventBusName()));
+    const ids = events.map(eventIdOf);
+    for (let start = 0; start < events.length; start += MAX_ENTRIES_PER_PUT) {
+      let rejected: { index: number; errorCode?: string } | undefined;
+      try {
+        rejected = await putEntries(this.client, events.slice(start, start + MAX_ENTRIES_PER_PUT));
+      } catch (error) {
+        throw new EventsNotPublishedError(ids[start]!, start, { cause: error });
+      }
+      if (rejected) throw new EventsNotPublishedError(ids[start + rejected.index]!, start + rejected.index, { cause: rejected.errorCode });
+    }
+    return ids;
+  }
+}
+
+/** The `detail.eventId` of an event as PutEvents takes it. */
+export function eventIdOf(event: BusEvent): string {
+  return String((JSON.parse(event.Detail) as { eventId: unknown }).eventId);
 }
 
 function failureAt(record: DynamoDBRecord): DynamoDBBatchResponse {

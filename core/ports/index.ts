@@ -9,3 +9,4 @@ export type { AuditLog, AuditFilter, AuditChain, ChainEnd } from './audit-log';
 export type { Governance, AppliedProposal } from './governance';
 export type { OnlineKey, OnlineStore, SnapshotStore, SourceRecords, Clock } from './data';
 export { systemClock } from './data';
+export type { HistoryEventPublisher } from './event-publisher';

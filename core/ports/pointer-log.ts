@@ -53,4 +53,6 @@ export interface PointerLog {
   history(view: string, limit: number): Promise<HistoryEntry[]>;
   /** One pointer change by its revision (1 … the pointer's revision), or undefined. */
   historyEntry(view: string, revision: number): Promise<HistoryEntry | undefined>;
+  /** A view's pointer changes with revisions `from`..`to` (inclusive), oldest first: what a republish replays. */
+  historyRange(view: string, from: number, to: number): Promise<HistoryEntry[]>;
 }

@@ -1,10 +1,11 @@
 /**
  * The functions' Notifier (core/notifier.ts): each notice is logged at ERROR with its facts and
- * counted as `Page` (per view), the metric the stack's ops alarm on pages watches, so it reaches
- * the ops topic; locally (REWIND_MONITORING) the console notifier is wired instead.
+ * counted as `Page` (per view, and per service: the metric the stack's `pages` ops alarm
+ * watches, so it reaches the ops topic); locally (REWIND_MONITORING) the console notifier is wired instead.
  */
+import { METRIC } from '../../contract/alarms';
 import type { Notifier } from '../../core/notifier';
-import { countForView, logger } from './powertools';
+import { countForService, countForView, logger } from './powertools';
 
 let override: Notifier | undefined;
 
@@ -12,7 +13,9 @@ export const functionNotifier: Notifier = {
   notify: async (notice) => {
     if (override) return override.notify(notice);
     logger.error(`PAGE: ${notice.summary}`, { notice: { ...notice } });
-    countForView(notice.view, 'Page');
+    countForView(notice.view, METRIC.page);
+    // The stack's ops alarm watches the per-service count (an alarm cannot watch every view's).
+    countForService(METRIC.page);
   },
 };
 

@@ -30,6 +30,11 @@ export function countForView(view: string, name: string): void {
   metric.addMetric(name, 'Count', 1);
 }
 
+/** One EMF count with only the service as its dimension (what a stack-wide ops alarm watches), flushed at once. */
+export function countForService(name: string): void {
+  metrics.singleMetric().addMetric(name, 'Count', 1);
+}
+
 /** An EMF document exactly as CloudWatch would read it from the function's log. */
 export type EmfDocument = ReturnType<Metrics['serializeMetrics']>;
 export type EmfSink = (document: EmfDocument) => void;

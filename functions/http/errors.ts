@@ -5,6 +5,7 @@
 import {
   BeforeFirstDeployError,
   DeployNotRecordedError,
+  EventsNotPublishedError,
   ForbiddenError,
   InvalidStateError,
   RecentlyServedError,
@@ -46,6 +47,8 @@ const STATUS: [new (...args: never[]) => RewindError, number][] = [
   [NoRollbackTargetError, 409],
   [InvalidStateError, 409],
   [SnapshotIntegrityError, 500],
+  // The bus refused or was unreachable: nothing is lost (the history holds the entries), retry.
+  [EventsNotPublishedError, 503],
 ];
 
 export function toErrorResponse(error: unknown, requestId?: string): ErrorResponse {

@@ -59,6 +59,8 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   // Scans the audit table and signs once; runs every checkpoint interval.
   'audit-checkpoint': { memorySize: 1024, timeout: Duration.seconds(60) },
   'create-audit-checkpoint': { memorySize: 1024, timeout: Duration.seconds(29) },
+  // Up to 200 history entries, their events ten per PutEvents call.
+  'republish-events': { timeout: Duration.seconds(29) },
   // A few CloudWatch calls per view; `{ all: true }`, and the deploy's custom resource, walk
   // every view in one invocation (it stops 10 s before the end and names the views left).
   'sync-alarms': { timeout: Duration.minutes(5) },

@@ -31,6 +31,11 @@ export interface PointerEventsProps {
    */
   retryAttempts?: number;
   opsTopicArn?: string;
+  /**
+   * Functions that replay committed changes' events (POST /events/republish): bound to the bus,
+   * and, with the publisher, the only principals its resource policy lets put `source: rewind` events.
+   */
+  republishers?: readonly RewindFunction[];
 }
 
 /**
@@ -68,7 +73,9 @@ export class PointerEvents extends Construct {
       logRemovalPolicy: props.logRemovalPolicy,
     });
     this.publisher.bindEventBus(this.bus);
-    // Only the publisher may put `source: rewind` events on this bus: an identity policy of
+    const republishers = props.republishers ?? [];
+    for (const fn of republishers) fn.bindEventBus(this.bus);
+    // Only the publisher (and the republish route, which publishes the same events from the same history) may put `source: rewind` events on this bus: an identity policy of
     // `events:PutEvents` on `*` anywhere in the account must not be enough to forge a
     // FeatureViewRolledBack that consumers (and sync-alarms) act on. A Deny in the resource
     // policy wins over any Allow in an identity policy.
@@ -81,7 +88,8 @@ export class PointerEvents extends Construct {
         resources: [this.bus.eventBusArn],
         conditions: {
           StringEquals: { 'events:source': POINTER_EVENT_SOURCE },
-          ArnNotEquals: { 'aws:PrincipalArn': this.publisher.functionRole.roleArn },
+          // A negated operator over several values matches a principal equal to none of them.
+          ArnNotEquals: { 'aws:PrincipalArn': republishers.length ? [this.publisher.functionRole.roleArn, ...republishers.map((fn) => fn.functionRole.roleArn)] : this.publisher.functionRole.roleArn },
         },
       }),
     );

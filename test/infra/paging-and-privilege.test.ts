@@ -4,6 +4,7 @@
  * rate, the stream's IteratorAge, reserved concurrency for alarm-rollback), and least
  * privilege where IAM can enforce it (the bus's resource policy, the policy partition).
  */
+import { ENV } from '../../contract/config';
 import { GOVERNANCE_PARTITIONS } from '../../infra/access';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
 import { POINTER_EVENT_SOURCE } from '../../contract/rules';
@@ -46,6 +47,22 @@ describe('pages that reach someone', () => {
     expect(resourcesOfType(dev.json, 'AWS::SNS::Topic')).toEqual([]);
   });
 
+  it('tells sync-alarms the ops topic, so the heartbeat alarms it creates at run time page it too', () => {
+    const topicId = resourcesOfType(prod.json, 'AWS::SNS::Topic')[0]![0];
+    const envOf = (s: Synthesized) => (s.json.Resources[fnLogicalId(s, 'sync-alarms')] as CfnResource).Properties!.Environment.Variables as Record<string, unknown>;
+    expect(render(envOf(prod)[ENV.opsTopicArn])).toBe(`<${topicId}>`);
+    expect(envOf(given)[ENV.opsTopicArn]).toBe(GIVEN_TOPIC);
+    expect(envOf(dev)[ENV.opsTopicArn]).toBeUndefined();
+  });
+
+  it('alarms on the pages the functions send (stable drift with no rollback target, …), per service, notifying the topic', () => {
+    const topicId = resourcesOfType(prod.json, 'AWS::SNS::Topic')[0]![0];
+    const pages = alarmNamed(prod, 'pages');
+    expect(pages).toMatchObject({ Namespace: 'Rewind', MetricName: 'Page', Dimensions: [{ Name: 'service', Value: prod.stack.serviceName }], Statistic: 'Sum', Period: 60, Threshold: 1 });
+    expect((pages.AlarmActions as unknown[]).map(render)).toEqual([`<${topicId}>`]);
+    expect(alarmNamed(given, 'pages').AlarmActions).toEqual([GIVEN_TOPIC]);
+  });
+
   it.each([
     ['alarm-rollback', 'alarm-rollback'],
     ['pointer-events-publisher', 'publish-pointer-events'],
@@ -80,12 +97,15 @@ describe('pages that reach someone', () => {
 });
 
 describe('least privilege where IAM can enforce it', () => {
-  it("denies PutEvents of source rewind on Rewind's bus to every principal but the publisher", () => {
+  it("denies PutEvents of source rewind on Rewind's bus to every principal but the publisher and the republish route", () => {
     const policies = resourcesOfType(prod.json, 'AWS::Events::EventBusPolicy');
     expect(policies).toHaveLength(1);
     const statement = policies[0]![1].Properties!.Statement as Record<string, unknown>;
     expect(statement).toMatchObject({ Effect: 'Deny', Action: 'events:PutEvents', Principal: { AWS: '*' }, Condition: { StringEquals: { 'events:source': POINTER_EVENT_SOURCE } } });
-    expect(render((statement.Condition as Record<string, Record<string, unknown>>).ArnNotEquals!['aws:PrincipalArn'])).toBe(`<${logicalId(prod.stack.pointerEvents.publisher.functionRole)}.Arn>`);
+    expect(((statement.Condition as Record<string, Record<string, unknown[]>>).ArnNotEquals!['aws:PrincipalArn']!).map(render)).toEqual([
+      `<${logicalId(prod.stack.pointerEvents.publisher.functionRole)}.Arn>`,
+      `<${logicalId(prod.stack.functions.get('republish-events').functionRole)}.Arn>`,
+    ]);
     expect(render(statement.Resource)).toBe(`<${logicalId(prod.stack.pointerEvents.bus)}.Arn>`);
   });
 

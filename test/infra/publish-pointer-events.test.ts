@@ -6,7 +6,8 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { POINTER_EVENT_SOURCE } from '../../contract/rules';
 import type { HistoryEntry } from '../../core/model';
-import { createPublisher } from '../../store/eventbridge-outbox';
+import { EventsNotPublishedError } from '../../core/errors';
+import { createPublisher, EventBridgeHistoryPublisher } from '../../store/eventbridge-outbox';
 import { fakeEventsClient as fakeClient, streamRecord as record } from '../support/stream';
 
 const BUS = 'rewind-bus';
@@ -150,5 +151,33 @@ describe('publish-pointer-events', () => {
     expect(sent).toEqual([]);
     // Alone (the end of bisection), it is reported: after the mapping's retries only its position goes to the failure queue.
     expect(await publish(streamEvent([bad]))).toEqual({ batchItemFailures: [{ itemIdentifier: bad.dynamodb!.SequenceNumber }] });
+  });
+});
+
+describe('republish (rewind events republish) through the outbox publisher\'s mapping, against the fake EventBridge client', () => {
+  it('puts the very events the stream would have put (same detail, same eventId), ten per call, in order', async () => {
+    const entries = Array.from({ length: 12 }, (_, i) => entry('v', i + 1));
+    const fromStream = fakeClient();
+    await createPublisher(fromStream.client, () => BUS)(streamEvent(entries.map((e) => record(e))));
+    const replayed = fakeClient();
+    const ids = await new EventBridgeHistoryPublisher(replayed.client, () => BUS).publish(entries);
+    expect(ids).toEqual(entries.map((e) => `v#${e.revision}`));
+    expect(replayed.sent.map((call) => call.length)).toEqual([10, 2]);
+    const strip = (calls: typeof replayed.sent) => calls.flat().map(({ Source, DetailType, Detail, EventBusName }) => ({ Source, DetailType, Detail, EventBusName }));
+    expect(strip(replayed.sent)).toEqual(strip(fromStream.sent));
+  });
+
+  it('stops at the first event the bus rejects, naming it and how many landed before it (a 503 to the caller)', async () => {
+    const { client, sent } = fakeClient({ rejectAt: [11] });
+    const entries = Array.from({ length: 15 }, (_, i) => entry('v', i + 1));
+    const publishing = new EventBridgeHistoryPublisher(client, () => BUS).publish(entries);
+    await expect(publishing).rejects.toBeInstanceOf(EventsNotPublishedError);
+    await expect(publishing).rejects.toMatchObject({ eventId: 'v#12', published: 11 });
+    expect(sent.map((call) => call.length)).toEqual([10, 5]);
+  });
+
+  it('reports an unreachable bus the same way, from the first event of the call that failed', async () => {
+    const { client } = fakeClient({ throwOnCall: 0 });
+    await expect(new EventBridgeHistoryPublisher(client, () => BUS).publish([entry('v', 4)])).rejects.toMatchObject({ code: 'EventsNotPublished', eventId: 'v#4', published: 0 });
   });
 });

@@ -259,7 +259,7 @@ describe('least privilege: each function can do exactly what infra/access.ts say
   it('only the functions whose use case audits a change can write the audit table (read-only routes cannot)', () => {
     const auditWriters = allHandlers().filter((h) => dynamoActions(h).audit.has('dynamodb:PutItem')).sort();
     expect(auditWriters).toEqual(
-      ['activate', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'rollback'].sort(),
+      ['activate', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'republish-events', 'rollback'].sort(),
     );
     for (const reader of ['get-online', 'list-views', 'get-view', 'list-audit', 'verify-audit', 'get-policy']) expect([...dynamoActions(reader).audit].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });
@@ -415,10 +415,11 @@ describe('artifact events and drift alarms', () => {
       .map((s) => resourcesOf(s).flatMap(referencedIds));
   const env = (handler: string) => resource(prod, logicalId(fn(handler))).Properties!.Environment.Variables as Record<string, unknown>;
 
-  it('lets only the outbox publisher know the bus and put events on it: every event leaves through the outbox', () => {
+  it('lets only the outbox publisher (and the republish route, which replays its events) know the bus and put events on it: every event leaves through the outbox', () => {
     const bus = logicalId(prod.stack.pointerEvents.bus);
-    expect({ bus: referencedIds(env('publish-pointer-events')[EVENT_BUS_ENV]), putEvents: putEventsBuses('publish-pointer-events') }).toEqual({ bus: [bus], putEvents: [[bus]] });
-    for (const handler of allHandlers().filter((h) => h !== 'publish-pointer-events')) {
+    const publishers = ['publish-pointer-events', 'republish-events'];
+    for (const handler of publishers) expect({ handler, bus: referencedIds(env(handler)[EVENT_BUS_ENV]), putEvents: putEventsBuses(handler) }).toEqual({ handler, bus: [bus], putEvents: [[bus]] });
+    for (const handler of allHandlers().filter((h) => !publishers.includes(h))) {
       expect({ handler, bus: env(handler)[EVENT_BUS_ENV], putEvents: putEventsBuses(handler) }).toEqual({ handler, bus: undefined, putEvents: [] });
     }
   });

@@ -247,6 +247,9 @@ export class MemoryPointerLog implements PointerLog {
   async history(view: string, limit: number) {
     return this.historyEntries.filter((h) => h.view === view).reverse().slice(0, limit);
   }
+  async historyRange(view: string, from: number, to: number) {
+    return structuredClone(this.historyEntries.filter((h) => h.view === view && h.revision >= from && h.revision <= to).sort((a, b) => a.revision - b.revision));
+  }
 }
 
 const MEMORY_PURGE_BATCH = 99;

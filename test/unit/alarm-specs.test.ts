@@ -27,6 +27,20 @@ describe('driftAlarmsForView', () => {
     });
   });
 
+  it('gives a candidate on trial one CandidateVsStable alarm per alarmed check, rolling back that version only; a stable version none', () => {
+    const monitor = resolvePolicy({ monitor: { alarmAbove: { js: null } } }).monitor;
+    const candidate = driftAlarmsForView('user_profile', monitor, { version: 4, candidate: true });
+    const vsStable = candidate.filter((s) => s.metricName === 'CandidateVsStable');
+    expect(vsStable.map((s) => [s.alarmName, s.threshold])).toEqual([
+      ['rewind-drift-user_profile-v4-vsStable-psi', 0.25],
+      ['rewind-drift-user_profile-v4-vsStable-nullRateIncrease', 0.1],
+    ]);
+    expect(vsStable[0]).toMatchObject({ dimensions: { service: 'rewind', view: 'user_profile', version: '4', statistic: 'psi' }, treatMissingData: 'notBreaching', target: { kind: 'view', view: 'user_profile', version: 4 } });
+    // Under the view's drift prefix: the rollback rule, the handler's screen and the bake check all see it as the view's.
+    for (const spec of vsStable) expect(spec.alarmName.startsWith(viewDriftAlarmPrefix('user_profile'))).toBe(true);
+    expect(driftAlarmsForView('user_profile', monitor, { version: 3 }).filter((s) => s.metricName === 'CandidateVsStable')).toEqual([]);
+  });
+
   it('follows the policy: thresholds, null to switch one off, and a period override', () => {
     const monitor = resolvePolicy({ monitor: { alarmAbove: { psi: 0.5, js: null, ks: 0.3 }, evaluationPeriods: 5, datapointsToAlarm: 3 } }).monitor;
     const specs = driftAlarmsForView('v', monitor, { periodSeconds: 1 });

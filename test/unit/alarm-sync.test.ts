@@ -23,6 +23,7 @@ import {
 import { CloudWatchDriftAlarms, putMetricAlarmInput, type CloudWatchSender } from '../../store/cloudwatch-alarms';
 
 const DEFAULTS = resolvePolicy().monitor;
+const OPS_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall';
 /** The service of a second stack (`RewindDev`) in the same account and region. */
 const DEV_SERVICE = 'rewind-rewinddev';
 const existing = (view: string, check: string, config?: ExistingDriftAlarm['config']): ExistingDriftAlarm => ({
@@ -149,7 +150,16 @@ describe('CloudWatchDriftAlarms', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
       ActionsEnabled: true,
+      AlarmActions: [],
+      OKActions: [],
     });
+  });
+
+  it('renders a heartbeat (an alarm that pages) with the ops topic as its action on ALARM and on OK; drift alarms keep none', () => {
+    const specs = driftAlarmsForView('user_profile', DEFAULTS, { version: 3, opsTopicArn: OPS_TOPIC });
+    const heartbeat = specs.find((s) => s.target.kind === 'page')!;
+    expect(putMetricAlarmInput(heartbeat)).toMatchObject({ AlarmName: 'ops-rewind-monitor-user_profile-v3-heartbeat', AlarmActions: [OPS_TOPIC], OKActions: [OPS_TOPIC] });
+    for (const drift of specs.filter((s) => s.target.kind === 'view')) expect(putMetricAlarmInput(drift)).toMatchObject({ AlarmActions: [], OKActions: [] });
   });
 
   it('reads back what it put as unchanged, across pages, so a repeated sync puts nothing', async () => {
@@ -202,6 +212,53 @@ describe('core/alarm-sync', () => {
     expect(cloudwatch.alarms.get('rewind-drift-v-v2-psi')!.Threshold).toBe(0.1);
     // Puts before deletes: never a moment with fewer alarms than needed.
     expect(cloudwatch.calls.slice(-3)).toEqual(['put rewind-drift-v-v2-psi', 'put ops-rewind-monitor-v-v2-heartbeat', `delete ${v1.join(',')}`]);
+  });
+
+  it('gives heartbeats the ops topic (REWIND_OPS_TOPIC_ARN), and re-puts one put before the topic existed', async () => {
+    const cloudwatch = fakeCloudWatch(100);
+    const views: FakeViews = { v: { stable: 1, versions: [version('v', 1)] } };
+    await createSyncAlarms({ ...fakeStore(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client) })(pointerEvent('v'));
+    expect(cloudwatch.alarms.get('ops-rewind-monitor-v-v1-heartbeat')!.AlarmActions).toEqual([]);
+    cloudwatch.calls.length = 0;
+    const withTopic = createSyncAlarms({ ...fakeStore(views), alarms: new CloudWatchDriftAlarms(cloudwatch.client), opsTopicArn: OPS_TOPIC });
+    await withTopic(pointerEvent('v'));
+    expect(cloudwatch.calls.filter((c) => c.startsWith('put '))).toEqual(['put ops-rewind-monitor-v-v1-heartbeat']);
+    expect(cloudwatch.alarms.get('ops-rewind-monitor-v-v1-heartbeat')).toMatchObject({ AlarmActions: [OPS_TOPIC], OKActions: [OPS_TOPIC] });
+    cloudwatch.calls.length = 0;
+    await withTopic(pointerEvent('v'));
+    expect(cloudwatch.calls.filter((c) => c.startsWith('put '))).toEqual([]);
+  });
+
+  it('gives a candidate on trial its CandidateVsStable alarms (the stable version none), and drops them when the trial ends', async () => {
+    const views: FakeViews = { v: { stable: 1, versions: [version('v', 1), version('v', 2)] } };
+    const cloudwatch = fakeCloudWatch(100);
+    const store = fakeStore(views);
+    let candidate: number | undefined = 2;
+    const sync = createSyncAlarms({
+      ...store,
+      pointers: { getPointer: async (view: string) => ({ ...(await store.pointers.getPointer(view))!, ...(candidate ? { candidate: { version: candidate, strategy: 'canary', percent: 10 } } : {}) }) as Pointer },
+      alarms: new CloudWatchDriftAlarms(cloudwatch.client),
+    });
+    await sync(pointerEvent('v', 'FeatureViewCanaryStarted'));
+    const vsStable = [...cloudwatch.alarms.keys()].filter((n) => n.includes('vsStable')).sort();
+    expect(vsStable).toEqual(['rewind-drift-v-v2-vsStable-js', 'rewind-drift-v-v2-vsStable-nullRateIncrease', 'rewind-drift-v-v2-vsStable-psi']);
+    expect(cloudwatch.alarms.get('rewind-drift-v-v2-vsStable-psi')).toMatchObject({
+      MetricName: 'CandidateVsStable',
+      Namespace: 'Rewind',
+      Dimensions: [
+        { Name: 'service', Value: 'rewind' },
+        { Name: 'view', Value: 'v' },
+        { Name: 'version', Value: '2' },
+        { Name: 'statistic', Value: 'psi' },
+      ],
+      Threshold: DEFAULTS.alarmAbove.psi,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [],
+    });
+    candidate = undefined;
+    views.v!.stable = 2;
+    await sync(pointerEvent('v', 'FeatureViewPromoted'));
+    expect([...cloudwatch.alarms.keys()].filter((n) => n.includes('vsStable'))).toEqual([]);
   });
 
   it('is idempotent: a redelivered event changes nothing', async () => {

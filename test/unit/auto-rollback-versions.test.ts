@@ -4,7 +4,7 @@
  * drift with nothing to go back to, during a trial, or past the rollback window pages instead;
  * guards read the activation of the served version, not the last history entry.
  */
-import { driftAlarmName } from '../../contract/alarms';
+import { driftAlarmName, vsStableAlarmName } from '../../contract/alarms';
 import { autoRollback, parseAlarmEvent, type AlarmFired } from '../../core/auto-rollback';
 import { deployVersion } from '../../core/deploy';
 import type { Measurement, MeasurementLog } from '../../core/measurements';
@@ -70,6 +70,38 @@ it('a drifting candidate is dropped, and the stable version keeps serving', asyn
   expect(result.outcomes).toEqual([expect.objectContaining({ action: 'rolled-back', fromVersion: 3, toVersion: 2 })]);
   expect((await deps.pointers.getPointer('v'))!).toMatchObject({ stable: 2 });
   expect((await deps.pointers.getPointer('v'))!.candidate ?? null).toBeNull();
+});
+
+/** The candidate's CandidateVsStable alarm (its sample against stable's, same window) that fired now. */
+function firedVsStable(view: string, version: number): AlarmFired {
+  const event = alarmEvent(vsStableAlarmName(view, 'psi', 'rewind', version), { view, at: now.toISOString() });
+  const metric = event.detail.configuration.metrics[0]!.metricStat.metric;
+  Object.assign(metric, { name: 'CandidateVsStable', dimensions: { service: 'rewind', view, version: String(version), statistic: 'psi' } });
+  (event.detail.state as Record<string, unknown>).reasonData = JSON.stringify({ threshold: 0.25, period: 60, startDate: new Date(now.getTime() - 180_000).toISOString() });
+  const parsed = parseAlarmEvent(event);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.alarm;
+}
+
+it('a candidate drifting from what stable serves to the same traffic (CandidateVsStable) is dropped, on its own measurement', async () => {
+  const deps = await canary();
+  const log = new MemoryMeasurements();
+  await log.record([{ ...measured('v', 3, 0.7), metric: 'CandidateVsStable' }]);
+  const result = await autoRollback(deps, firedVsStable('v', 3), [], 'rewind', { measurements: log });
+  expect(result.outcomes).toEqual([expect.objectContaining({ action: 'rolled-back', fromVersion: 3, toVersion: 2 })]);
+  expect((await deps.pointers.getPointer('v'))!.candidate ?? null).toBeNull();
+});
+
+it('a CandidateVsStable alarm is not backed by a drift-vs-baseline record of the same statistic: it pages, nothing moves', async () => {
+  const deps = await canary();
+  const log = new MemoryMeasurements();
+  await log.record([measured('v', 3, 0.7)]); // FeatureDrift, not the comparison with stable
+  const notifier = new RecordingNotifier();
+  const before = await deps.pointers.getPointer('v');
+  const result = await autoRollback(deps, firedVsStable('v', 3), [], 'rewind', { measurements: log, notifier });
+  expect(result.outcomes).toEqual([expect.objectContaining({ action: 'none' })]);
+  expect(notifier.notices.map((n) => n.kind)).toEqual(['unmeasured-alarm']);
+  expect(await deps.pointers.getPointer('v')).toEqual(before);
 });
 
 it('stable drift during a canary does not drop the innocent candidate: it pages', async () => {

@@ -27,6 +27,14 @@ describe('decide', () => {
     expect(decide(generous, who(['admin'], true), 'administer', 'standard')).toEqual({ allowed: true });
   });
 
+  it('keeps republishing events an admin\'s on every tier (no MFA: it changes no state), whatever the document grants', () => {
+    const generous: PolicyDocument = structuredClone(DEFAULT_POLICY);
+    generous.tiers.standard.grants.deployer!.push('break-glass');
+    for (const roles of [['deployer'], ['approver'], ['viewer'], []])
+      expect(decideWithoutTier(generous, who(roles, true), 'republish')).toMatchObject({ allowed: false, code: 'Forbidden', reason: expect.stringContaining('may not republish events') });
+    expect(decideWithoutTier(generous, who(['admin']), 'republish')).toEqual({ allowed: true });
+  });
+
   it('decides without the tier when every tier agrees, so serving never looks it up', () => {
     expect(decideWithoutTier(DEFAULT_POLICY, who(['viewer']), 'read')).toEqual({ allowed: true });
     expect(decideWithoutTier(DEFAULT_POLICY, who([]), 'read')).toMatchObject({ allowed: false, reason: "'someone' (no roles) may not read" });
