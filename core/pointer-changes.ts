@@ -15,7 +15,7 @@ import { actorName, authorizeBeforeChange, authorizeChange, servedVersions, tier
 import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
 import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, NotMaterializedError, type Rematerialized } from './materialize';
-import type { ApprovableAction, Approval, Candidate, Materialization, Pointer, PointerAction, VersionRecord } from './model';
+import type { ApprovableAction, Approval, Candidate, Pointer, PointerAction, VersionRecord } from './model';
 import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './access-policy';
 import { currentPolicy } from './access-policy-store';
 import { activatePointer, emptyPointer, promotePointer, rollbackChanges, rollbackPointer, rollbackTarget, startCandidate, switchFeature } from './pointer';
@@ -123,9 +123,10 @@ async function promoteOnce(deps: Deps, actor: Actor, view: string, request: Prom
  * Go back to a known-good version. During a trial, without `toVersion`, this drops the
  * candidate (marked rolled back) and the stable version keeps serving.
  *
- * Costs one round of reads issued together (pointer, approvals, the audit chain's end, and the
- * target's materialization state when the request names it) and one TransactWriteItems;
- * version records are immutable and cached per container.
+ * Costs one round of reads issued together (pointer, policy, approvals, the audit chain's
+ * head) and one TransactWriteItems, whose ConditionChecks stand for the materialization
+ * states (nothing reads them unless a check fails); version records are immutable and cached
+ * per container.
  */
 export function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
   return retryingLostRaces(request.expectedRevision, () => rollbackOnce(deps, actor, view, request));
@@ -224,8 +225,6 @@ interface Round {
   approvals: readonly Approval[];
   /** The audit chain's end, handed to the commit so the append reads nothing more. */
   chainEnd: ChainEnd;
-  /** The materialization state of the version the request names, read in the same round. */
-  named?: { version: number; state: Materialization | undefined };
 }
 
 /** What the request is judged on before anything else: the route's action, break-glass when asked for, and a version it names. */
@@ -242,11 +241,12 @@ async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked): 
   // Read here, in the round with the pointer, unless the request's caller carries it already: one read per request.
   const given = typeof actor !== 'string' ? actor.policy : system ? DEFAULT_POLICY : undefined;
   const policy = given ?? currentPolicy(deps.governance).then((p) => p.document);
-  const [pointer, approvals, chainEnd, state, document] = await Promise.all([
+  // No materialization state is read: the commit's ConditionChecks are the guard (invariant
+  // 8), and a version they find not `materialized` is rebuilt then (see `move`).
+  const [pointer, approvals, chainEnd, document] = await Promise.all([
     deps.pointers.getPointer(view),
     system ? [] : deps.governance.listApprovals(view, APPROVALS_SCANNED),
     deps.audit.chainEnd(view),
-    named === undefined ? undefined : deps.catalog.getMaterialization(view, named),
     policy,
   ]);
   if (typeof actor !== 'string') {
@@ -258,7 +258,7 @@ async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked): 
   const current = pointer ?? emptyPointer(view);
   if (expectedRevision !== undefined && expectedRevision !== current.revision)
     throw new RevisionConflictError(view, expectedRevision, current.revision, current);
-  return { current, policy: document, approvals, chainEnd, ...(named !== undefined ? { named: { version: named, state } } : {}) };
+  return { current, policy: document, approvals, chainEnd };
 }
 
 async function activatableVersion(deps: Deps, view: string, version: number): Promise<VersionRecord> {
@@ -326,23 +326,29 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
     ...(breakGlass ? { breakGlass: true } : {}),
   };
   // Invariant 8: every version `next` serves is fully materialized when the pointer names it.
-  // Newly served versions are rebuilt here when they are not; the commit checks them all in
-  // its transaction, so a purge that started after the rebuild makes it fail and the loop
-  // rebuilds again (a purge can only start while the pointer does not name the version).
+  // The commit checks each in its transaction: that check is the guard, so nothing is read
+  // before it. The first commit assumes they are (a way back is almost always to a version
+  // still materialized); one it finds not `materialized` (purged, half-built) fails it, is
+  // rebuilt here, and the change commits again. A purge that starts after a rebuild fails the
+  // next commit the same way (a purge can only start while the pointer does not name the
+  // version), so the loop rebuilds again, up to MATERIALIZATION_ATTEMPTS times.
   const servedAfter = servedVersions(next);
-  const alreadyServed = new Set(servedVersions(current));
   let rematerialized: Rematerialized | undefined;
-  for (let attempt = 1; ; attempt++) {
+  let unmaterialized: readonly number[] = [];
+  for (let rebuilds = 0; ; rebuilds++) {
     try {
-      const rebuilt = await rebuildServed(deps, m.record, round, attempt === 1 ? servedAfter.filter((v) => !alreadyServed.has(v)) : servedAfter);
-      rematerialized ??= rebuilt;
-      return await commit(rematerialized, attempt);
+      if (rebuilds > 0) {
+        const rebuilt = await rebuildServed(deps, m.record, unmaterialized);
+        rematerialized ??= rebuilt;
+      }
+      return await commit(rematerialized, rebuilds);
     } catch (error) {
-      if (!(error instanceof NotMaterializedError) || attempt >= MATERIALIZATION_ATTEMPTS) throw error;
+      if (!(error instanceof NotMaterializedError) || rebuilds >= MATERIALIZATION_ATTEMPTS) throw error;
+      unmaterialized = error.versions;
     }
   }
 
-  async function commit(rematerialized: Rematerialized | undefined, attempt: number): Promise<PointerChangeResult> {
+  async function commit(rematerialized: Rematerialized | undefined, rebuilds: number): Promise<PointerChangeResult> {
     const committed = await deps.pointers.commitPointerChange({
       served: servedAfter,
       before: current,
@@ -381,8 +387,8 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
         },
       },
       ...(approved.approval ? { useApproval: approved.approval } : {}),
-      // Read in the round before; a re-materialization (or a retry) took long enough that another writer may have appended since.
-      ...(rematerialized || attempt > 1 ? {} : { chainEnd: round.chainEnd }),
+      // Read in the round before; a rebuild took long enough that another writer may have appended since.
+      ...(rebuilds > 0 ? {} : { chainEnd: round.chainEnd }),
     });
     // Synchronous, before the response: the in-request invalidations (the serving cache's
     // namespaces, locally), so a rollback returns with its caches already invalidated. The
@@ -404,18 +410,16 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   }
 }
 
-/** A pointer change meets a purge this many times in a row before it answers 409. */
+/** A pointer change meets a purge (or a half-built version) this many times in a row before it answers 409. */
 const MATERIALIZATION_ATTEMPTS = 3;
 
-/** Rebuilds each of `versions` that is not `materialized`; what it did for the change's own version (or the first rebuilt). */
-async function rebuildServed(deps: Deps, record: VersionRecord, round: Round, versions: readonly number[]): Promise<Rematerialized | undefined> {
+/** Rebuilds each of `versions` (found not `materialized` by a commit); what it did for the change's own version (or the first rebuilt). */
+async function rebuildServed(deps: Deps, record: VersionRecord, versions: readonly number[]): Promise<Rematerialized | undefined> {
   let first: Rematerialized | undefined;
   for (const version of versions) {
     const target = version === record.version ? record : await activatableVersion(deps, record.view, version);
-    const known = round.named?.version === version ? round.named : undefined;
-    // The state read in the round is only good for the first look: a retry reads it again.
-    round.named = undefined;
-    const done = await ensureMaterialized(deps, target, known);
+    // The commit's check found it not `materialized`: no need to read the state again (the claim is conditional).
+    const done = await ensureMaterialized(deps, target, { state: undefined });
     if (done && (version === record.version || !first)) first = done;
   }
   return first;
