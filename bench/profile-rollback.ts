@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/profile-rollback.ts [runs=30]
  */
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createDocumentClient, createS3Client, documentClient } from '../store/clients';
 import { startLocalRewind, type LocalRewind } from '../local/runtime';
@@ -189,11 +189,33 @@ async function main(): Promise<void> {
       await bare5.once();
     }
 
+    // The floors under a rollback, without its code: HTTP alone (a request the gateway refuses
+    // before any handler runs), and rounds of 1, 2 and 4 parallel consistent reads, the
+    // reads a pointer change could make before its transaction.
+    const pointerRead = () => db.send(new GetCommand({ TableName: rewind.env.REWIND_POINTERS_TABLE, Key: { view }, ConsistentRead: true }));
+    const headRead = () =>
+      db.send(
+        new QueryCommand({
+          TableName: rewind.env.REWIND_AUDIT_TABLE,
+          KeyConditionExpression: '#chain = :chain',
+          ExpressionAttributeNames: { '#chain': 'chain' },
+          ExpressionAttributeValues: { ':chain': `view:${view}#head` },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+    const reads = (n: number) => Promise.all([pointerRead(), headRead(), pointerRead(), headRead()].slice(0, n));
+    const floors: Record<string, number[]> = { 'HTTP 401 (no handler)': [], '1 read': [], '2 reads': [], '4 reads': [] };
+    const httpFloor = () => timed(() => fetch(rewind.url + `/views/${view}/rollback`, { method: 'POST', body: '{}' }).then((r) => r.text()));
+
     const rollbackMs: number[] = [];
     const bare4Ms: number[] = [];
     const bare5Ms: number[] = [];
     const profiles: Call[][] = [];
     for (let i = 0; i < runs; i++) {
+      floors['HTTP 401 (no handler)']!.push((await httpFloor()).ms);
+      for (const n of [1, 2, 4]) floors[`${n} read${n > 1 ? 's' : ''}`]!.push((await timed(() => reads(n))).ms);
       await api('POST', `/views/${view}/activate`, { version: 2, reason: 'profile' });
       recorder.begin();
       const { ms, value } = await timed(() => api('POST', `/views/${view}/rollback`, { toVersion: 1, reason: 'profile' }));
@@ -236,6 +258,7 @@ async function main(): Promise<void> {
       dynamoBusyMsMedian: round(median(dynamoMs)),
     };
     printTable('Rollback vs bare TransactWriteItems (medians)', [result]);
+    printTable('Floors, interleaved with the above (medians, ms)', Object.entries(floors).map(([what, ms]) => ({ what, median: round(median(ms)) })));
   } finally {
     await rewind.stop();
   }

@@ -11,13 +11,13 @@
 import type { ActivateRequest, FeatureSwitchRequest, PromoteRequest, RollbackRequest } from './requests';
 import type { Deps } from './deps';
 import { APPROVALS_SCANNED } from './approvals';
-import { actorName, authorizeBeforeChange, authorizeChange, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
+import { actorName, authorizeBeforeChange, authorizeChange, needsApproval, PolicySupersededError, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
 import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
-import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
+import { ForbiddenError, InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, NotMaterializedError, type Rematerialized } from './materialize';
-import type { ApprovableAction, Approval, Candidate, Pointer, PointerAction, VersionRecord } from './model';
+import type { ApprovableAction, Candidate, Pointer, PointerAction, VersionRecord } from './model';
 import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './access-policy';
-import { currentPolicy } from './access-policy-store';
+import { currentPolicy, type PolicyView } from './access-policy-store';
 import { activatePointer, emptyPointer, promotePointer, rollbackChanges, rollbackPointer, rollbackTarget, startCandidate, switchFeature } from './pointer';
 import type { ChainEnd } from './ports';
 
@@ -48,11 +48,11 @@ export interface PointerChangeResult {
  * @example await activateVersion(deps, 'dev', 'user_profile', { version: 3, strategy: 'canary', percent: 10, bakeSeconds: 3600 })
  */
 export function activateVersion(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => activateOnce(deps, actor, view, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => activateOnce(deps, actor, view, request, judging));
 }
 
-async function activateOnce(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, { action: 'activate', named: request.version, expectedRevision: request.expectedRevision });
+async function activateOnce(deps: Deps, actor: Actor, view: string, request: ActivateRequest, judging: Judging): Promise<PointerChangeResult> {
+  const round = await readRound(deps, actor, view, { action: 'activate', named: request.version, expectedRevision: request.expectedRevision }, judging);
   // After the round: a caller who may not activate learns nothing, not even whether the version exists.
   const record = await activatableVersion(deps, view, request.version);
   const { current } = round;
@@ -107,11 +107,11 @@ async function activateOnce(deps: Deps, actor: Actor, view: string, request: Act
  * @example await promoteCandidate(deps, 'dev', 'user_profile', { reason: 'canary looks good' })
  */
 export function promoteCandidate(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => promoteOnce(deps, actor, view, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => promoteOnce(deps, actor, view, request, judging));
 }
 
-async function promoteOnce(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, { action: 'promote', expectedRevision: request.expectedRevision });
+async function promoteOnce(deps: Deps, actor: Actor, view: string, request: PromoteRequest, judging: Judging): Promise<PointerChangeResult> {
+  const round = await readRound(deps, actor, view, { action: 'promote', expectedRevision: request.expectedRevision }, judging);
   const { current } = round;
   const trial = current.candidate;
   if (!trial) throw new InvalidStateError(`'${view}' has no candidate to promote: start one with POST /views/${view}/activate { "strategy": "canary" | "shadow" }`);
@@ -129,16 +129,22 @@ async function promoteOnce(deps: Deps, actor: Actor, view: string, request: Prom
  * per container.
  */
 export function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => rollbackOnce(deps, actor, view, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => rollbackOnce(deps, actor, view, request, judging));
 }
 
-async function rollbackOnce(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, {
-    action: 'rollback',
-    breakGlass: request.breakGlassReason !== undefined,
-    named: request.toVersion,
-    expectedRevision: request.expectedRevision,
-  });
+async function rollbackOnce(deps: Deps, actor: Actor, view: string, request: RollbackRequest, judging: Judging): Promise<PointerChangeResult> {
+  const round = await readRound(
+    deps,
+    actor,
+    view,
+    {
+      action: 'rollback',
+      breakGlass: request.breakGlassReason !== undefined,
+      named: request.toVersion,
+      expectedRevision: request.expectedRevision,
+    },
+    judging,
+  );
   const { current } = round;
   const target = rollbackTarget(current, request.toVersion);
   const record = await activatableVersion(deps, view, target);
@@ -164,7 +170,7 @@ async function rollbackOnce(deps: Deps, actor: Actor, view: string, request: Rol
  * @example await setFeatureDisabled(deps, 'oncall', 'user_profile', 'avg_basket', true, { reason: 'upstream job wrote zeros' })
  */
 export function setFeatureDisabled(deps: Deps, actor: Actor, view: string, feature: string, disabled: boolean, request: FeatureSwitchRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => switchOnce(deps, actor, view, feature, disabled, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => switchOnce(deps, actor, view, feature, disabled, request, judging));
 }
 
 async function switchOnce(
@@ -174,9 +180,10 @@ async function switchOnce(
   feature: string,
   disabled: boolean,
   request: FeatureSwitchRequest,
+  judging: Judging,
 ): Promise<PointerChangeResult> {
   const action = disabled ? 'disable' : 'enable';
-  const round = await readRound(deps, actor, view, { action, breakGlass: request.breakGlassReason !== undefined, expectedRevision: request.expectedRevision });
+  const round = await readRound(deps, actor, view, { action, breakGlass: request.breakGlassReason !== undefined, expectedRevision: request.expectedRevision }, judging);
   const { current } = round;
   if (current.stable === null) throw new InvalidStateError(`'${view}' serves nothing yet: there is no feature to ${action}`);
   const record = await activatableVersion(deps, view, current.stable);
@@ -204,25 +211,67 @@ async function switchOnce(
  * v3"), not for a change of one particular revision, so the decision is made again on the
  * fresh state (its reads, its authorization, its approval): it may then find the work done
  * (`changed: false`) or refuse for what is true now. 409 stays for a stale `expectedRevision`,
- * as documented, and for a change that loses this many races in a row.
+ * as documented, and for a change that loses this many races in a row. A change judged by a
+ * policy superseded meanwhile is run again too, with or without `expectedRevision` (that
+ * names a pointer revision, not a policy's).
  */
 export const LOST_RACE_RETRIES = 4;
 
-async function retryingLostRaces(expectedRevision: number | undefined, attempt: () => Promise<PointerChangeResult>): Promise<PointerChangeResult> {
+/** How an attempt of a change comes by the policy it is judged by. */
+interface Judging {
+  /** Read the stored policy, not the revision this container judged its last change by. */
+  fresh: boolean;
+  /** Set by the round: the policy is the remembered revision (a refusal by it is judged again by the stored one). */
+  remembered?: boolean;
+}
+
+async function retryingLostRaces(deps: Deps, expectedRevision: number | undefined, attempt: (judging: Judging) => Promise<PointerChangeResult>): Promise<PointerChangeResult> {
+  const judging: Judging = { fresh: false };
   for (let lost = 0; ; lost++) {
     try {
-      return await attempt();
+      const result = await attempt(judging);
+      // Nothing to write, so no transaction checked the rules it was judged by: an answer
+      // given by the remembered revision is given again by the stored one.
+      if (!result.changed && judging.remembered) {
+        judging.fresh = true;
+        continue;
+      }
+      return result;
     } catch (error) {
-      if (expectedRevision !== undefined || !(error instanceof RevisionConflictError) || lost >= LOST_RACE_RETRIES) throw error;
+      // Never refuse by rules that may be superseded, nor let a change land under them: judge
+      // it again by the stored policy.
+      const superseded = error instanceof PolicySupersededError || (error instanceof ForbiddenError && judging.remembered === true);
+      if (superseded) {
+        policyJudgedBy.delete(deps.governance);
+        judging.fresh = true;
+      }
+      if (lost >= LOST_RACE_RETRIES || (!superseded && (expectedRevision !== undefined || !(error instanceof RevisionConflictError)))) throw error;
     }
   }
+}
+
+/**
+ * The policy revision each container judged its last change by, per governance port. It
+ * costs a change no read: the change's transaction checks that no later revision exists
+ * (PointerChange.policyRevision), so a change goes through only by the rules in force when
+ * it lands, and a refusal by it is judged again by the stored policy (retryingLostRaces).
+ * Policies change seldom; a change after one pays a failed transaction once.
+ */
+const policyJudgedBy = new WeakMap<Deps['governance'], PolicyView>();
+
+/** The stored policy, remembered for the next change. */
+async function readPolicy(governance: Deps['governance']): Promise<PolicyView> {
+  const policy = await currentPolicy(governance);
+  policyJudgedBy.set(governance, policy);
+  return policy;
 }
 
 /** What a pointer change reads before deciding, issued together: one round trip. */
 interface Round {
   current: Pointer;
   policy: PolicyDocument;
-  approvals: readonly Approval[];
+  /** The stored revision `policy` is (absent: one the caller brought, or none for Rewind's own actors). */
+  policyRevision?: number;
   /** The audit chain's end, handed to the commit so the append reads nothing more. */
   chainEnd: ChainEnd;
 }
@@ -235,30 +284,33 @@ interface Asked {
   expectedRevision?: number | undefined;
 }
 
-async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked): Promise<Round> {
+async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked, judging: Judging): Promise<Round> {
   const { named, expectedRevision } = asked;
   const system = isSystemActor(actorName(actor));
-  // Read here, in the round with the pointer, unless the request's caller carries it already: one read per request.
+  // Brought by the caller, or not needed (Rewind's own actors are not judged); else the
+  // revision this container judged by last, or, in the round with the pointer, the stored one.
   const given = typeof actor !== 'string' ? actor.policy : system ? DEFAULT_POLICY : undefined;
-  const policy = given ?? currentPolicy(deps.governance).then((p) => p.document);
+  const remembered = given || judging.fresh ? undefined : policyJudgedBy.get(deps.governance);
+  judging.remembered = remembered !== undefined;
   // No materialization state is read: the commit's ConditionChecks are the guard (invariant
-  // 8), and a version they find not `materialized` is rebuilt then (see `move`).
-  const [pointer, approvals, chainEnd, document] = await Promise.all([
+  // 8), and a version they find not `materialized` is rebuilt then (see `move`). No approvals
+  // either: only a change that needs one reads them, once it knows its tier (see `move`).
+  const [pointer, chainEnd, stored] = await Promise.all([
     deps.pointers.getPointer(view),
-    system ? [] : deps.governance.listApprovals(view, APPROVALS_SCANNED),
     deps.audit.chainEnd(view),
-    policy,
+    given ? undefined : (remembered ?? readPolicy(deps.governance)),
   ]);
+  const policy = given ?? stored!.document;
   if (typeof actor !== 'string') {
     const actions = asked.breakGlass ? [asked.action, 'break-glass' as const] : [asked.action];
-    await authorizeBeforeChange(deps, { principal: actor.principal, policy: document }, view, pointer, actions, named === undefined ? [] : [named]);
+    await authorizeBeforeChange(deps, { principal: actor.principal, policy }, view, pointer, actions, named === undefined ? [] : [named]);
   }
   // Only a view with no pointer yet needs its catalog entry read: one that has a pointer exists.
   if (!pointer && !(await deps.catalog.viewExists(view))) throw new ViewNotFoundError(view);
   const current = pointer ?? emptyPointer(view);
   if (expectedRevision !== undefined && expectedRevision !== current.revision)
     throw new RevisionConflictError(view, expectedRevision, current.revision, current);
-  return { current, policy: document, approvals, chainEnd };
+  return { current, policy, ...(stored ? { policyRevision: stored.revision } : {}), chainEnd };
 }
 
 async function activatableVersion(deps: Deps, view: string, version: number): Promise<VersionRecord> {
@@ -300,6 +352,9 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   const served = new Set([...servedVersions(current), ...servedVersions(after)]);
   const records = await Promise.all([...served].map((v) => (v === m.record.version ? m.record : deps.catalog.getVersion(current.view, v))));
   const tier = tierOf([m.record, ...records]);
+  const judged = { action: m.approvable, tier, policy: round.policy, ...(m.startApproved ? { startApproved: true } : {}), ...(m.breakGlassReason !== undefined ? { breakGlassReason: m.breakGlassReason } : {}) };
+  // Consistent, and read only now that the tier is known: most changes need no approval.
+  const approvals = needsApproval(m.actor, judged) ? await deps.governance.listApprovals(current.view, APPROVALS_SCANNED) : [];
   const decision = authorizeChange(m.actor, {
     view: current.view,
     action: m.approvable,
@@ -307,7 +362,7 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
     ...(m.approvable === 'disable' || m.approvable === 'enable' ? {} : { version: m.record.version }),
     ...(m.feature ? { feature: m.feature } : {}),
     ...(m.breakGlassReason !== undefined ? { breakGlassReason: m.breakGlassReason } : {}),
-    approvals: round.approvals,
+    approvals,
     ...(m.startApproved ? { startApproved: true } : {}),
     policy: round.policy,
     now: at,
@@ -351,6 +406,7 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   async function commit(rematerialized: Rematerialized | undefined, rebuilds: number): Promise<PointerChangeResult> {
     const committed = await deps.pointers.commitPointerChange({
       served: servedAfter,
+      ...(round.policyRevision !== undefined ? { policyRevision: round.policyRevision } : {}),
       before: current,
       after: next,
       history: {
