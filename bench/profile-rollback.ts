@@ -3,8 +3,9 @@
  * timed (a middleware on the handlers' shared client, store/clients.ts documentClient), with
  * its start and end relative to the request, so sequential rounds show as separate waves.
  * Rollbacks through the HTTP API are measured side by side, interleaved, with bare
- * TransactWriteItems of the same shape (4 items, and 5 with the materialization
- * ConditionCheck a rollback carries) on the same DynamoDB Local.
+ * TransactWriteItems of the same shape on the same DynamoDB Local: the 4 items bench/spine.ts
+ * compares with, and the 6 a rollback writes (those and its two ConditionChecks: the target
+ * is materialized, the policy revision it was judged by is still the newest).
  *
  *   npx tsx bench/profile-rollback.ts [runs=30]
  */
@@ -82,13 +83,13 @@ async function deploy(rewind: LocalRewind, call: Api, view: string, seed: number
 
 type Api = (method: string, path: string, body?: unknown) => Promise<any>;
 
-/** A bare TransactWriteItems of the rollback's shape: pointer, history, audit entry, head, and optionally the materialization check. */
-function bareTransaction(db: ReturnType<typeof createDocumentClient>, env: Record<string, string>, view: string, withCheck: boolean) {
+/** A bare TransactWriteItems of the rollback's shape: pointer, history, audit entry, head, and optionally its two ConditionChecks. */
+function bareTransaction(db: ReturnType<typeof createDocumentClient>, env: Record<string, string>, view: string, withChecks: boolean) {
   let revision = 0;
   const checkKey = { view, sk: 'M#1' };
   return {
     async setUp() {
-      if (withCheck) await db.send(new PutCommand({ TableName: env.REWIND_VERSIONS_TABLE, Item: { ...checkKey, state: 'materialized' } }));
+      if (withChecks) await db.send(new PutCommand({ TableName: env.REWIND_VERSIONS_TABLE, Item: { ...checkKey, state: 'materialized' } }));
     },
     async once(): Promise<number> {
       const next = revision + 1;
@@ -115,7 +116,7 @@ function bareTransaction(db: ReturnType<typeof createDocumentClient>, env: Recor
             ExpressionAttributeNames: { '#revision': 'revision' },
           },
         },
-        ...(withCheck
+        ...(withChecks
           ? [
               {
                 ConditionCheck: {
@@ -126,6 +127,7 @@ function bareTransaction(db: ReturnType<typeof createDocumentClient>, env: Recor
                   ExpressionAttributeValues: { ':materialized': 'materialized' },
                 },
               },
+              { ConditionCheck: { TableName: env.REWIND_VERSIONS_TABLE, Key: { view: '#policy', sk: 'V#0000000001' }, ConditionExpression: 'attribute_not_exists(sk)' } },
             ]
           : []),
         {
@@ -176,17 +178,17 @@ async function main(): Promise<void> {
     const recorder = recordCalls();
     const db = createDocumentClient();
     const bare4 = bareTransaction(db, rewind.env, 'profile-bare-4', false);
-    const bare5 = bareTransaction(db, rewind.env, 'profile-bare-5', true);
+    const bare6 = bareTransaction(db, rewind.env, 'profile-bare-6', true);
     await bare4.setUp();
-    await bare5.setUp();
+    await bare6.setUp();
     await bare4.once();
-    await bare5.once();
+    await bare6.once();
     // A warm-up: the JVM, the handlers' first load, the version cache.
     for (let i = 0; i < 5; i++) {
       await api('POST', `/views/${view}/activate`, { version: 2, reason: 'profile' });
       await api('POST', `/views/${view}/rollback`, { toVersion: 1, reason: 'profile' });
       await bare4.once();
-      await bare5.once();
+      await bare6.once();
     }
 
     // The floors under a rollback, without its code: HTTP alone (a request the gateway refuses
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
 
     const rollbackMs: number[] = [];
     const bare4Ms: number[] = [];
-    const bare5Ms: number[] = [];
+    const bare6Ms: number[] = [];
     const profiles: Call[][] = [];
     for (let i = 0; i < runs; i++) {
       floors['HTTP 401 (no handler)']!.push((await httpFloor()).ms);
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
       if (!value.changed) throw new Error('the rollback changed nothing');
       rollbackMs.push(ms);
       bare4Ms.push(await bare4.once());
-      bare5Ms.push(await bare5.once());
+      bare6Ms.push(await bare6.once());
     }
     db.destroy();
 
@@ -250,9 +252,9 @@ async function main(): Promise<void> {
       runs,
       rollbackMedianMs: round(median(rollbackMs)),
       bare4MedianMs: round(median(bare4Ms)),
-      bare5MedianMs: round(median(bare5Ms)),
+      bare6MedianMs: round(median(bare6Ms)),
       ratioOverBare4: round(median(rollbackMs) / median(bare4Ms), 3),
-      ratioOverBare5: round(median(rollbackMs) / median(bare5Ms), 3),
+      ratioOverBare6: round(median(rollbackMs) / median(bare6Ms), 3),
       callsPerRollbackMedian: median(callsPerRollback),
       sequentialRoundsMedian: median(waves),
       dynamoBusyMsMedian: round(median(dynamoMs)),
