@@ -23,8 +23,9 @@ import { decide, decideWithoutTier, enforce, isSystemActor, tierPolicy, type Act
 
 /**
  * A person making a request: their verified claims, and the policy they are judged by once it
- * is read (once per request: by the edge, or, for a pointer change, by the use case in its one
- * round of reads, alongside the pointer).
+ * is read (once per request: by the edge; for a pointer change, by the use case in its one
+ * round of reads, alongside the pointer, or the revision its container judged by last, which
+ * the change's transaction checks is still the newest).
  */
 export interface Caller {
   principal: Principal;
@@ -164,7 +165,7 @@ export interface ChangeRequest {
   approvals: readonly Approval[];
   /** The approval was given already (a trial's start): role and MFA are judged, no second approval is asked. */
   startApproved?: boolean;
-  /** The policy in force for this request, read once. */
+  /** The policy in force for this request: read once, or remembered and checked by the commit. */
   policy: PolicyDocument;
   /** ISO time of the change. */
   now: string;

@@ -1,10 +1,13 @@
 /**
  * The use cases that move a pointer: activate (all at once, or as a canary or shadow
  * candidate), promote, roll back, and switch a feature off or on. Each reads what it needs in
- * one round (pointer, policy, approvals, the audit chain's end), decides with the pure
- * transitions in pointer.ts, is judged by core/authorization.ts at the tier of every version
- * served before or after the change, and commits through the one transactional write the pointer log offers
- * (pointer + history + audit, and the approval it uses). The derived artifacts of the versions
+ * one round (the pointer and the audit chain's head; the policy once per container), decides
+ * with the pure transitions in pointer.ts, is judged by core/authorization.ts at the tier of
+ * every version served before or after the change (reading the view's approvals only when
+ * that tier asks for one), and commits through the one transactional write the pointer log
+ * offers (pointer + history + audit, and the approval it uses), whose ConditionChecks are the
+ * guards for what was not read: each served version is `materialized`, the policy revision
+ * judged by is still the newest. The derived artifacts of the versions
  * involved are planned before the commit, their plan recorded in the history entry (the outbox
  * publishes their events from it), and the in-request part of it done after (artifacts.ts).
  */
@@ -123,10 +126,11 @@ async function promoteOnce(deps: Deps, actor: Actor, view: string, request: Prom
  * Go back to a known-good version. During a trial, without `toVersion`, this drops the
  * candidate (marked rolled back) and the stable version keeps serving.
  *
- * Costs one round of reads issued together (pointer, policy, approvals, the audit chain's
- * head) and one TransactWriteItems, whose ConditionChecks stand for the materialization
- * states (nothing reads them unless a check fails); version records are immutable and cached
- * per container.
+ * Costs one round of reads issued together (the pointer and the audit chain's head; the
+ * policy too on a container's first change) and one TransactWriteItems, whose
+ * ConditionChecks stand for the materialization states and the policy's revision (nothing
+ * reads them unless a check fails); approvals are read only on a tier that asks for one;
+ * version records are immutable and cached per container.
  */
 export function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
   return retryingLostRaces(deps, request.expectedRevision, (judging) => rollbackOnce(deps, actor, view, request, judging));
