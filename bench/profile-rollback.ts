@@ -255,6 +255,8 @@ async function main(): Promise<void> {
       bare6MedianMs: round(median(bare6Ms)),
       ratioOverBare4: round(median(rollbackMs) / median(bare4Ms), 3),
       ratioOverBare6: round(median(rollbackMs) / median(bare6Ms), 3),
+      /** Each rollback over the bare transaction measured right after it: drift in the machine's load cancels. */
+      pairedRatioOverBare6Median: round(median(rollbackMs.map((ms, i) => ms / bare6Ms[i]!)), 3),
       callsPerRollbackMedian: median(callsPerRollback),
       sequentialRoundsMedian: median(waves),
       dynamoBusyMsMedian: round(median(dynamoMs)),
