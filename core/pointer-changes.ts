@@ -16,7 +16,7 @@ import type { Deps } from './deps';
 import { APPROVALS_SCANNED } from './approvals';
 import { actorName, authorizeBeforeChange, authorizeChange, needsApproval, PolicySupersededError, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
 import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
-import { ForbiddenError, InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
+import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, NotMaterializedError, type Rematerialized } from './materialize';
 import type { ApprovableAction, Candidate, Pointer, PointerAction, VersionRecord } from './model';
 import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './access-policy';
@@ -225,7 +225,7 @@ export const LOST_RACE_RETRIES = 4;
 interface Judging {
   /** Read the stored policy, not the revision this container judged its last change by. */
   fresh: boolean;
-  /** Set by the round: the policy is the remembered revision (a refusal by it is judged again by the stored one). */
+  /** Set by the round: the policy is the remembered revision (an answer that writes nothing is given again by the stored one). */
   remembered?: boolean;
 }
 
@@ -234,22 +234,22 @@ async function retryingLostRaces(deps: Deps, expectedRevision: number | undefine
   for (let lost = 0; ; lost++) {
     try {
       const result = await attempt(judging);
-      // Nothing to write, so no transaction checked the rules it was judged by: an answer
-      // given by the remembered revision is given again by the stored one.
+      // Nothing written, so no transaction checked the rules it was judged by, and the
+      // remembered revision may be old: the answer is given again by the stored one.
       if (!result.changed && judging.remembered) {
         judging.fresh = true;
         continue;
       }
       return result;
     } catch (error) {
-      // Never refuse by rules that may be superseded, nor let a change land under them: judge
-      // it again by the stored policy.
-      const superseded = error instanceof PolicySupersededError || (error instanceof ForbiddenError && judging.remembered === true);
-      if (superseded) {
-        policyJudgedBy.delete(deps.governance);
-        judging.fresh = true;
-      }
-      if (lost >= LOST_RACE_RETRIES || (!superseded && (expectedRevision !== undefined || !(error instanceof RevisionConflictError)))) throw error;
+      // A change never lands under superseded rules (its commit's check), and nothing else is
+      // answered by them: a refusal, a 404, a 409 given by the remembered revision (which no
+      // transaction checked) is given again by the stored policy.
+      const superseded = error instanceof PolicySupersededError;
+      const unchecked = judging.remembered === true;
+      if (superseded) policyJudgedBy.delete(deps.governance);
+      if (superseded || unchecked) judging.fresh = true;
+      if (lost >= LOST_RACE_RETRIES || (!superseded && !unchecked && (expectedRevision !== undefined || !(error instanceof RevisionConflictError)))) throw error;
     }
   }
 }
@@ -278,6 +278,7 @@ interface Round {
   policyRevision?: number;
   /** The audit chain's end, handed to the commit so the append reads nothing more. */
   chainEnd: ChainEnd;
+  judging: Judging;
 }
 
 /** What the request is judged on before anything else: the route's action, break-glass when asked for, and a version it names. */
@@ -314,7 +315,7 @@ async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked, j
   const current = pointer ?? emptyPointer(view);
   if (expectedRevision !== undefined && expectedRevision !== current.revision)
     throw new RevisionConflictError(view, expectedRevision, current.revision, current);
-  return { current, policy, ...(stored ? { policyRevision: stored.revision } : {}), chainEnd };
+  return { current, policy, ...(stored ? { policyRevision: stored.revision } : {}), chainEnd, judging };
 }
 
 async function activatableVersion(deps: Deps, view: string, version: number): Promise<VersionRecord> {
@@ -392,6 +393,9 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   // next commit the same way (a purge can only start while the pointer does not name the
   // version), so the loop rebuilds again, up to MATERIALIZATION_ATTEMPTS times.
   const servedAfter = servedVersions(next);
+  // From here on, the commit's transaction checks the policy (PolicySupersededError when a
+  // later revision exists): what it answers is not given by unchecked rules.
+  round.judging.remembered = false;
   let rematerialized: Rematerialized | undefined;
   let unmaterialized: readonly number[] = [];
   for (let rebuilds = 0; ; rebuilds++) {

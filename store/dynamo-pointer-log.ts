@@ -88,6 +88,8 @@ export class DynamoPointerLog implements PointerLog {
         return items;
       },
       onCancel: async (refused) => {
+        // First: whatever else is refused is then answered under the rules in force.
+        if (refused.policy?.Code === 'ConditionalCheckFailed') throw new PolicySupersededError(before.view, change.policyRevision!);
         // The pointer (or its history slot) moved: that is the caller's conflict, not ours.
         if (refused.pointer?.Code === 'ConditionalCheckFailed' || refused.history?.Code === 'ConditionalCheckFailed') {
           const current = refused.pointer?.Item ? (unmarshall(refused.pointer.Item) as Pointer) : await this.getPointer(before.view);
@@ -97,7 +99,6 @@ export class DynamoPointerLog implements PointerLog {
           const version = MATERIALIZED_ROLE.exec(role)?.[1];
           return version !== undefined && reason?.Code === 'ConditionalCheckFailed' ? [Number(version)] : [];
         });
-        if (refused.policy?.Code === 'ConditionalCheckFailed') throw new PolicySupersededError(before.view, change.policyRevision!);
         if (unmaterialized.length) throw new NotMaterializedError(before.view, unmaterialized);
         if (refused.approval?.Code === 'ConditionalCheckFailed')
           throw new InvalidStateError(`approval ${useApproval!.id} was used by another change meanwhile; ask for a new one`);

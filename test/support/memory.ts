@@ -218,11 +218,12 @@ export class MemoryPointerLog implements PointerLog {
   async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
     let history!: HistoryEntry;
     const commit = (entry: AuditEntry) => {
+      // The policy first, as the DynamoDB adapter reads a cancelled transaction.
+      if (change.policyRevision !== undefined && (this.governance.policies.at(-1)?.revision ?? 0) !== change.policyRevision)
+        throw new PolicySupersededError(change.before.view, change.policyRevision);
       const current = this.byView.get(change.before.view);
       if ((current?.revision ?? 0) !== change.before.revision)
         throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);
-      if (change.policyRevision !== undefined && (this.governance.policies.at(-1)?.revision ?? 0) !== change.policyRevision)
-        throw new PolicySupersededError(change.before.view, change.policyRevision);
       const unmaterialized = change.served.filter((v) => this.catalog.stateOf(change.before.view, v) !== 'materialized');
       if (unmaterialized.length) throw new NotMaterializedError(change.before.view, unmaterialized);
       const approval = change.useApproval && this.governance.approvals.find((a) => a.view === change.useApproval!.view && a.id === change.useApproval!.id);
