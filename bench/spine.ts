@@ -87,17 +87,38 @@ async function rollbackLatencies(api: Api, view: string, runs: number): Promise<
 /**
  * The floor under a rollback: one bare TransactWriteItems of the items a rollback writes (the
  * pointer conditioned on its revision, the history entry, the audit entry and its chain's
- * head, each under its condition), on the same tables, with nothing read first. What a
- * rollback costs above this is its reads and its code.
+ * head, each under its condition) and, `withChecks`, the two ConditionChecks it carries (the
+ * target is `materialized`, the policy revision it was judged by is still the newest): the
+ * same six items. On the same tables, with nothing read first. What a rollback costs above
+ * this is its reads, its code and the HTTP edge.
  */
 class BareRollbackTransaction {
   private revision = 0;
   constructor(
     private readonly db: ReturnType<typeof createDocumentClient>,
-    private readonly tables: { pointers: string; history: string; audit: string },
-    private readonly view = 'bench-bare-transaction',
+    private readonly tables: { pointers: string; history: string; audit: string; versions: string },
+    private readonly withChecks: boolean,
+    private readonly view = withChecks ? 'bench-bare-transaction-checked' : 'bench-bare-transaction',
   ) {}
+  private checks(): Record<string, unknown>[] {
+    if (!this.withChecks) return [];
+    return [
+      {
+        ConditionCheck: {
+          TableName: this.tables.versions,
+          Key: { view: this.view, sk: 'M#0000000001' },
+          ConditionExpression: '#state = :materialized',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':materialized': 'materialized' },
+        },
+      },
+      // The bench stores no policy: revision 0 is in force while no revision 1 exists.
+      { ConditionCheck: { TableName: this.tables.versions, Key: { view: '#policy', sk: 'V#0000000001' }, ConditionExpression: 'attribute_not_exists(sk)' } },
+    ];
+  }
   async once(): Promise<number> {
+    if (this.revision === 0 && this.withChecks)
+      await this.db.send(new PutCommand({ TableName: this.tables.versions, Item: { view: this.view, sk: 'M#0000000001', state: 'materialized' } }));
     const revision = this.revision + 1;
     const at = new Date().toISOString();
     const pointer = { view: this.view, stable: revision % 2 ? 1 : 2, previousStable: [1], rolledBack: [2], disabledFeatures: [], revision, updatedAt: at, updatedBy: 'bench' };
@@ -124,6 +145,7 @@ class BareRollbackTransaction {
                 ExpressionAttributeNames: { '#revision': 'revision' },
               },
             },
+            ...this.checks(),
             {
               Put: {
                 TableName: this.tables.audit,
@@ -241,17 +263,24 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
     const smallSamples: number[] = [];
     const largeSamples: number[] = [];
     const bareTransactionSamples: number[] = [];
+    const bareWritesSamples: number[] = [];
     const bareDb = createDocumentClient();
-    const bareTransaction = new BareRollbackTransaction(bareDb, {
+    const tables = {
       pointers: rewind.env.REWIND_POINTERS_TABLE!,
       history: rewind.env.REWIND_HISTORY_TABLE!,
       audit: rewind.env.REWIND_AUDIT_TABLE!,
-    });
-    await bareTransaction.once(); // the first creates the items the others are conditioned on
+      versions: rewind.env.REWIND_VERSIONS_TABLE!,
+    };
+    const bareTransaction = new BareRollbackTransaction(bareDb, tables, true);
+    const bareWrites = new BareRollbackTransaction(bareDb, tables, false);
+    // The first creates the items the others are conditioned on.
+    await bareTransaction.once();
+    await bareWrites.once();
     for (let i = 0; i < options.rollbackRuns; i++) {
       smallSamples.push(...(await rollbackLatencies(api, 'small', 1)));
       largeSamples.push(...(await rollbackLatencies(api, 'large', 1)));
       bareTransactionSamples.push(await bareTransaction.once());
+      bareWritesSamples.push(await bareWrites.once());
     }
     bareDb.destroy();
 
@@ -295,9 +324,14 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
       largeMedianMs: round(median(largeSamples)),
       largeP99Ms: round(quantile(largeSamples, 0.99)),
       largeOverSmallMedianRatio: round(median(largeSamples) / median(smallSamples), 3),
+      /** A bare TransactWriteItems of the same six items a rollback writes, on the same tables. */
+      bareTransactionItems: 6,
       bareTransactionMedianMs: round(median(bareTransactionSamples)),
       /** Rollback (1,000 rows) over a bare TransactWriteItems of the same items on the same tables. */
       overBareTransactionRatio: round(median(smallSamples) / median(bareTransactionSamples), 3),
+      /** The four writes alone (no ConditionChecks): the floor earlier runs compared with. */
+      bareWritesMedianMs: round(median(bareWritesSamples)),
+      overBareWritesRatio: round(median(smallSamples) / median(bareWritesSamples), 3),
     };
     const plain = {
       rows: options.largeRows,

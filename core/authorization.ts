@@ -17,14 +17,15 @@
  * net must never wait for a person.
  */
 import type { Deps } from './deps';
-import { ApprovalRequiredError } from './errors';
+import { ApprovalRequiredError, InvalidStateError } from './errors';
 import type { ApprovableAction, Approval, Pointer, Principal, Tier, VersionRecord } from './model';
 import { decide, decideWithoutTier, enforce, isSystemActor, tierPolicy, type Action, type PolicyDocument } from './access-policy';
 
 /**
  * A person making a request: their verified claims, and the policy they are judged by once it
- * is read (once per request: by the edge, or, for a pointer change, by the use case in its one
- * round of reads, alongside the pointer).
+ * is read (once per request: by the edge; for a pointer change, by the use case in its one
+ * round of reads, alongside the pointer, or the revision its container judged by last, which
+ * the change's transaction checks is still the newest).
  */
 export interface Caller {
   principal: Principal;
@@ -160,11 +161,11 @@ export interface ChangeRequest {
   feature?: string;
   /** Given instead of an approval: needs the `break-glass` permission, and a tier that allows it for this action. */
   breakGlassReason?: string;
-  /** The view's newest approvals, read with the pointer. */
+  /** The view's newest approvals, read when {@link needsApproval} says the decision looks at them (else empty). */
   approvals: readonly Approval[];
   /** The approval was given already (a trial's start): role and MFA are judged, no second approval is asked. */
   startApproved?: boolean;
-  /** The policy in force for this request, read once. */
+  /** The policy in force for this request: read once, or remembered and checked by the commit. */
   policy: PolicyDocument;
   /** ISO time of the change. */
   now: string;
@@ -174,6 +175,31 @@ export interface ChangeDecision {
   /** The approval the change relies on: the commit marks it used. */
   approval?: Approval;
   breakGlass?: true;
+}
+
+/**
+ * A pointer change's transaction found a policy revision after the one the change was judged
+ * by (PointerChange.policyRevision): nothing was written, and the change is judged again by
+ * the revision in force (core/pointer-changes.ts), so no change lands under superseded rules.
+ */
+export class PolicySupersededError extends InvalidStateError {
+  constructor(
+    readonly view: string,
+    readonly judgedBy: number,
+  ) {
+    super(`the access policy changed (a revision after ${judgedBy} is in force) while the change of '${view}' was decided; nothing was changed, try again`);
+  }
+}
+
+/**
+ * Whether {@link authorizeChange} will look at the view's approvals: only for a person (or a
+ * named caller) making a change the tier lists under `approvals`, without a trial's approved
+ * start or a break-glass reason (which replaces an approval, or is refused whatever the
+ * approvals say). The use case reads approvals only then.
+ */
+export function needsApproval(actor: Actor, request: Pick<ChangeRequest, 'action' | 'tier' | 'policy' | 'startApproved' | 'breakGlassReason'>): boolean {
+  if (isSystemActor(actorName(actor)) || request.startApproved || request.breakGlassReason !== undefined) return false;
+  return tierPolicy(request.policy, request.tier).approvals.includes(request.action);
 }
 
 /**

@@ -57,7 +57,7 @@ export class PurgeInterruptedError extends InvalidStateError {
 export async function ensureMaterialized(
   deps: Pick<Deps, 'catalog' | 'online' | 'snapshots' | 'clock'>,
   record: VersionRecord,
-  /** The state as read already (in the caller's round of reads): saves reading it again. */
+  /** The state as known already (a pointer change's commit found it not `materialized`): saves reading it again. */
   known?: { state: Materialization | undefined },
 ): Promise<Rematerialized | undefined> {
   const { view, version } = record;

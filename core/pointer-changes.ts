@@ -1,23 +1,26 @@
 /**
  * The use cases that move a pointer: activate (all at once, or as a canary or shadow
  * candidate), promote, roll back, and switch a feature off or on. Each reads what it needs in
- * one round (pointer, policy, approvals, the audit chain's end), decides with the pure
- * transitions in pointer.ts, is judged by core/authorization.ts at the tier of every version
- * served before or after the change, and commits through the one transactional write the pointer log offers
- * (pointer + history + audit, and the approval it uses). The derived artifacts of the versions
+ * one round (the pointer and the audit chain's head; the policy once per container), decides
+ * with the pure transitions in pointer.ts, is judged by core/authorization.ts at the tier of
+ * every version served before or after the change (reading the view's approvals only when
+ * that tier asks for one), and commits through the one transactional write the pointer log
+ * offers (pointer + history + audit, and the approval it uses), whose ConditionChecks are the
+ * guards for what was not read: each served version is `materialized`, the policy revision
+ * judged by is still the newest. The derived artifacts of the versions
  * involved are planned before the commit, their plan recorded in the history entry (the outbox
  * publishes their events from it), and the in-request part of it done after (artifacts.ts).
  */
 import type { ActivateRequest, FeatureSwitchRequest, PromoteRequest, RollbackRequest } from './requests';
 import type { Deps } from './deps';
 import { APPROVALS_SCANNED } from './approvals';
-import { actorName, authorizeBeforeChange, authorizeChange, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
+import { actorName, authorizeBeforeChange, authorizeChange, needsApproval, PolicySupersededError, servedVersions, tierOf, type Actor, type ChangeDecision } from './authorization';
 import { planArtifacts, refreshArtifacts, type ArtifactResult } from './artifacts';
 import { InvalidStateError, RevisionConflictError, ValidationError, VersionNotFoundError, VersionRejectedError, ViewNotFoundError } from './errors';
 import { ensureMaterialized, NotMaterializedError, type Rematerialized } from './materialize';
-import type { ApprovableAction, Approval, Candidate, Materialization, Pointer, PointerAction, VersionRecord } from './model';
+import type { ApprovableAction, Candidate, Pointer, PointerAction, VersionRecord } from './model';
 import { DEFAULT_POLICY, isSystemActor, type PolicyDocument } from './access-policy';
-import { currentPolicy } from './access-policy-store';
+import { currentPolicy, type PolicyView } from './access-policy-store';
 import { activatePointer, emptyPointer, promotePointer, rollbackChanges, rollbackPointer, rollbackTarget, startCandidate, switchFeature } from './pointer';
 import type { ChainEnd } from './ports';
 
@@ -48,11 +51,11 @@ export interface PointerChangeResult {
  * @example await activateVersion(deps, 'dev', 'user_profile', { version: 3, strategy: 'canary', percent: 10, bakeSeconds: 3600 })
  */
 export function activateVersion(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => activateOnce(deps, actor, view, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => activateOnce(deps, actor, view, request, judging));
 }
 
-async function activateOnce(deps: Deps, actor: Actor, view: string, request: ActivateRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, { action: 'activate', named: request.version, expectedRevision: request.expectedRevision });
+async function activateOnce(deps: Deps, actor: Actor, view: string, request: ActivateRequest, judging: Judging): Promise<PointerChangeResult> {
+  const round = await readRound(deps, actor, view, { action: 'activate', named: request.version, expectedRevision: request.expectedRevision }, judging);
   // After the round: a caller who may not activate learns nothing, not even whether the version exists.
   const record = await activatableVersion(deps, view, request.version);
   const { current } = round;
@@ -107,11 +110,11 @@ async function activateOnce(deps: Deps, actor: Actor, view: string, request: Act
  * @example await promoteCandidate(deps, 'dev', 'user_profile', { reason: 'canary looks good' })
  */
 export function promoteCandidate(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => promoteOnce(deps, actor, view, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => promoteOnce(deps, actor, view, request, judging));
 }
 
-async function promoteOnce(deps: Deps, actor: Actor, view: string, request: PromoteRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, { action: 'promote', expectedRevision: request.expectedRevision });
+async function promoteOnce(deps: Deps, actor: Actor, view: string, request: PromoteRequest, judging: Judging): Promise<PointerChangeResult> {
+  const round = await readRound(deps, actor, view, { action: 'promote', expectedRevision: request.expectedRevision }, judging);
   const { current } = round;
   const trial = current.candidate;
   if (!trial) throw new InvalidStateError(`'${view}' has no candidate to promote: start one with POST /views/${view}/activate { "strategy": "canary" | "shadow" }`);
@@ -123,21 +126,29 @@ async function promoteOnce(deps: Deps, actor: Actor, view: string, request: Prom
  * Go back to a known-good version. During a trial, without `toVersion`, this drops the
  * candidate (marked rolled back) and the stable version keeps serving.
  *
- * Costs one round of reads issued together (pointer, approvals, the audit chain's end, and the
- * target's materialization state when the request names it) and one TransactWriteItems;
+ * Costs one round of reads issued together (the pointer and the audit chain's head; the
+ * policy too on a container's first change) and one TransactWriteItems, whose
+ * ConditionChecks stand for the materialization states and the policy's revision (nothing
+ * reads them unless a check fails); approvals are read only on a tier that asks for one;
  * version records are immutable and cached per container.
  */
 export function rollbackView(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => rollbackOnce(deps, actor, view, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => rollbackOnce(deps, actor, view, request, judging));
 }
 
-async function rollbackOnce(deps: Deps, actor: Actor, view: string, request: RollbackRequest): Promise<PointerChangeResult> {
-  const round = await readRound(deps, actor, view, {
-    action: 'rollback',
-    breakGlass: request.breakGlassReason !== undefined,
-    named: request.toVersion,
-    expectedRevision: request.expectedRevision,
-  });
+async function rollbackOnce(deps: Deps, actor: Actor, view: string, request: RollbackRequest, judging: Judging): Promise<PointerChangeResult> {
+  const round = await readRound(
+    deps,
+    actor,
+    view,
+    {
+      action: 'rollback',
+      breakGlass: request.breakGlassReason !== undefined,
+      named: request.toVersion,
+      expectedRevision: request.expectedRevision,
+    },
+    judging,
+  );
   const { current } = round;
   const target = rollbackTarget(current, request.toVersion);
   const record = await activatableVersion(deps, view, target);
@@ -163,7 +174,7 @@ async function rollbackOnce(deps: Deps, actor: Actor, view: string, request: Rol
  * @example await setFeatureDisabled(deps, 'oncall', 'user_profile', 'avg_basket', true, { reason: 'upstream job wrote zeros' })
  */
 export function setFeatureDisabled(deps: Deps, actor: Actor, view: string, feature: string, disabled: boolean, request: FeatureSwitchRequest): Promise<PointerChangeResult> {
-  return retryingLostRaces(request.expectedRevision, () => switchOnce(deps, actor, view, feature, disabled, request));
+  return retryingLostRaces(deps, request.expectedRevision, (judging) => switchOnce(deps, actor, view, feature, disabled, request, judging));
 }
 
 async function switchOnce(
@@ -173,9 +184,10 @@ async function switchOnce(
   feature: string,
   disabled: boolean,
   request: FeatureSwitchRequest,
+  judging: Judging,
 ): Promise<PointerChangeResult> {
   const action = disabled ? 'disable' : 'enable';
-  const round = await readRound(deps, actor, view, { action, breakGlass: request.breakGlassReason !== undefined, expectedRevision: request.expectedRevision });
+  const round = await readRound(deps, actor, view, { action, breakGlass: request.breakGlassReason !== undefined, expectedRevision: request.expectedRevision }, judging);
   const { current } = round;
   if (current.stable === null) throw new InvalidStateError(`'${view}' serves nothing yet: there is no feature to ${action}`);
   const record = await activatableVersion(deps, view, current.stable);
@@ -203,29 +215,70 @@ async function switchOnce(
  * v3"), not for a change of one particular revision, so the decision is made again on the
  * fresh state (its reads, its authorization, its approval): it may then find the work done
  * (`changed: false`) or refuse for what is true now. 409 stays for a stale `expectedRevision`,
- * as documented, and for a change that loses this many races in a row.
+ * as documented, and for a change that loses this many races in a row. A change judged by a
+ * policy superseded meanwhile is run again too, with or without `expectedRevision` (that
+ * names a pointer revision, not a policy's).
  */
 export const LOST_RACE_RETRIES = 4;
 
-async function retryingLostRaces(expectedRevision: number | undefined, attempt: () => Promise<PointerChangeResult>): Promise<PointerChangeResult> {
+/** How an attempt of a change comes by the policy it is judged by. */
+interface Judging {
+  /** Read the stored policy, not the revision this container judged its last change by. */
+  fresh: boolean;
+  /** Set by the round: the policy is the remembered revision (an answer that writes nothing is given again by the stored one). */
+  remembered?: boolean;
+}
+
+async function retryingLostRaces(deps: Deps, expectedRevision: number | undefined, attempt: (judging: Judging) => Promise<PointerChangeResult>): Promise<PointerChangeResult> {
+  const judging: Judging = { fresh: false };
   for (let lost = 0; ; lost++) {
     try {
-      return await attempt();
+      const result = await attempt(judging);
+      // Nothing written, so no transaction checked the rules it was judged by, and the
+      // remembered revision may be old: the answer is given again by the stored one.
+      if (!result.changed && judging.remembered) {
+        judging.fresh = true;
+        continue;
+      }
+      return result;
     } catch (error) {
-      if (expectedRevision !== undefined || !(error instanceof RevisionConflictError) || lost >= LOST_RACE_RETRIES) throw error;
+      // A change never lands under superseded rules (its commit's check), and nothing else is
+      // answered by them: a refusal, a 404, a 409 given by the remembered revision (which no
+      // transaction checked) is given again by the stored policy.
+      const superseded = error instanceof PolicySupersededError;
+      const unchecked = judging.remembered === true;
+      if (superseded) policyJudgedBy.delete(deps.governance);
+      if (superseded || unchecked) judging.fresh = true;
+      if (lost >= LOST_RACE_RETRIES || (!superseded && !unchecked && (expectedRevision !== undefined || !(error instanceof RevisionConflictError)))) throw error;
     }
   }
+}
+
+/**
+ * The policy revision each container judged its last change by, per governance port. It
+ * costs a change no read: the change's transaction checks that no later revision exists
+ * (PointerChange.policyRevision), so a change goes through only by the rules in force when
+ * it lands, and a refusal by it is judged again by the stored policy (retryingLostRaces).
+ * Policies change seldom; a change after one pays a failed transaction once.
+ */
+const policyJudgedBy = new WeakMap<Deps['governance'], PolicyView>();
+
+/** The stored policy, remembered for the next change. */
+async function readPolicy(governance: Deps['governance']): Promise<PolicyView> {
+  const policy = await currentPolicy(governance);
+  policyJudgedBy.set(governance, policy);
+  return policy;
 }
 
 /** What a pointer change reads before deciding, issued together: one round trip. */
 interface Round {
   current: Pointer;
   policy: PolicyDocument;
-  approvals: readonly Approval[];
+  /** The stored revision `policy` is (absent: one the caller brought, or none for Rewind's own actors). */
+  policyRevision?: number;
   /** The audit chain's end, handed to the commit so the append reads nothing more. */
   chainEnd: ChainEnd;
-  /** The materialization state of the version the request names, read in the same round. */
-  named?: { version: number; state: Materialization | undefined };
+  judging: Judging;
 }
 
 /** What the request is judged on before anything else: the route's action, break-glass when asked for, and a version it names. */
@@ -236,29 +289,33 @@ interface Asked {
   expectedRevision?: number | undefined;
 }
 
-async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked): Promise<Round> {
+async function readRound(deps: Deps, actor: Actor, view: string, asked: Asked, judging: Judging): Promise<Round> {
   const { named, expectedRevision } = asked;
   const system = isSystemActor(actorName(actor));
-  // Read here, in the round with the pointer, unless the request's caller carries it already: one read per request.
+  // Brought by the caller, or not needed (Rewind's own actors are not judged); else the
+  // revision this container judged by last, or, in the round with the pointer, the stored one.
   const given = typeof actor !== 'string' ? actor.policy : system ? DEFAULT_POLICY : undefined;
-  const policy = given ?? currentPolicy(deps.governance).then((p) => p.document);
-  const [pointer, approvals, chainEnd, state, document] = await Promise.all([
+  const remembered = given || judging.fresh ? undefined : policyJudgedBy.get(deps.governance);
+  judging.remembered = remembered !== undefined;
+  // No materialization state is read: the commit's ConditionChecks are the guard (invariant
+  // 8), and a version they find not `materialized` is rebuilt then (see `move`). No approvals
+  // either: only a change that needs one reads them, once it knows its tier (see `move`).
+  const [pointer, chainEnd, stored] = await Promise.all([
     deps.pointers.getPointer(view),
-    system ? [] : deps.governance.listApprovals(view, APPROVALS_SCANNED),
     deps.audit.chainEnd(view),
-    named === undefined ? undefined : deps.catalog.getMaterialization(view, named),
-    policy,
+    given ? undefined : (remembered ?? readPolicy(deps.governance)),
   ]);
+  const policy = given ?? stored!.document;
   if (typeof actor !== 'string') {
     const actions = asked.breakGlass ? [asked.action, 'break-glass' as const] : [asked.action];
-    await authorizeBeforeChange(deps, { principal: actor.principal, policy: document }, view, pointer, actions, named === undefined ? [] : [named]);
+    await authorizeBeforeChange(deps, { principal: actor.principal, policy }, view, pointer, actions, named === undefined ? [] : [named]);
   }
   // Only a view with no pointer yet needs its catalog entry read: one that has a pointer exists.
   if (!pointer && !(await deps.catalog.viewExists(view))) throw new ViewNotFoundError(view);
   const current = pointer ?? emptyPointer(view);
   if (expectedRevision !== undefined && expectedRevision !== current.revision)
     throw new RevisionConflictError(view, expectedRevision, current.revision, current);
-  return { current, policy: document, approvals, chainEnd, ...(named !== undefined ? { named: { version: named, state } } : {}) };
+  return { current, policy, ...(stored ? { policyRevision: stored.revision } : {}), chainEnd, judging };
 }
 
 async function activatableVersion(deps: Deps, view: string, version: number): Promise<VersionRecord> {
@@ -300,6 +357,9 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   const served = new Set([...servedVersions(current), ...servedVersions(after)]);
   const records = await Promise.all([...served].map((v) => (v === m.record.version ? m.record : deps.catalog.getVersion(current.view, v))));
   const tier = tierOf([m.record, ...records]);
+  const judged = { action: m.approvable, tier, policy: round.policy, ...(m.startApproved ? { startApproved: true } : {}), ...(m.breakGlassReason !== undefined ? { breakGlassReason: m.breakGlassReason } : {}) };
+  // Consistent, and read only now that the tier is known: most changes need no approval.
+  const approvals = needsApproval(m.actor, judged) ? await deps.governance.listApprovals(current.view, APPROVALS_SCANNED) : [];
   const decision = authorizeChange(m.actor, {
     view: current.view,
     action: m.approvable,
@@ -307,7 +367,7 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
     ...(m.approvable === 'disable' || m.approvable === 'enable' ? {} : { version: m.record.version }),
     ...(m.feature ? { feature: m.feature } : {}),
     ...(m.breakGlassReason !== undefined ? { breakGlassReason: m.breakGlassReason } : {}),
-    approvals: round.approvals,
+    approvals,
     ...(m.startApproved ? { startApproved: true } : {}),
     policy: round.policy,
     now: at,
@@ -326,25 +386,35 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
     ...(breakGlass ? { breakGlass: true } : {}),
   };
   // Invariant 8: every version `next` serves is fully materialized when the pointer names it.
-  // Newly served versions are rebuilt here when they are not; the commit checks them all in
-  // its transaction, so a purge that started after the rebuild makes it fail and the loop
-  // rebuilds again (a purge can only start while the pointer does not name the version).
+  // The commit checks each in its transaction: that check is the guard, so nothing is read
+  // before it. The first commit assumes they are (a way back is almost always to a version
+  // still materialized); one it finds not `materialized` (purged, half-built) fails it, is
+  // rebuilt here, and the change commits again. A purge that starts after a rebuild fails the
+  // next commit the same way (a purge can only start while the pointer does not name the
+  // version), so the loop rebuilds again, up to MATERIALIZATION_ATTEMPTS times.
   const servedAfter = servedVersions(next);
-  const alreadyServed = new Set(servedVersions(current));
+  // From here on, the commit's transaction checks the policy (PolicySupersededError when a
+  // later revision exists): what it answers is not given by unchecked rules.
+  round.judging.remembered = false;
   let rematerialized: Rematerialized | undefined;
-  for (let attempt = 1; ; attempt++) {
+  let unmaterialized: readonly number[] = [];
+  for (let rebuilds = 0; ; rebuilds++) {
     try {
-      const rebuilt = await rebuildServed(deps, m.record, round, attempt === 1 ? servedAfter.filter((v) => !alreadyServed.has(v)) : servedAfter);
-      rematerialized ??= rebuilt;
-      return await commit(rematerialized, attempt);
+      if (rebuilds > 0) {
+        const rebuilt = await rebuildServed(deps, m.record, unmaterialized);
+        rematerialized ??= rebuilt;
+      }
+      return await commit(rematerialized, rebuilds);
     } catch (error) {
-      if (!(error instanceof NotMaterializedError) || attempt >= MATERIALIZATION_ATTEMPTS) throw error;
+      if (!(error instanceof NotMaterializedError) || rebuilds >= MATERIALIZATION_ATTEMPTS) throw error;
+      unmaterialized = error.versions;
     }
   }
 
-  async function commit(rematerialized: Rematerialized | undefined, attempt: number): Promise<PointerChangeResult> {
+  async function commit(rematerialized: Rematerialized | undefined, rebuilds: number): Promise<PointerChangeResult> {
     const committed = await deps.pointers.commitPointerChange({
       served: servedAfter,
+      ...(round.policyRevision !== undefined ? { policyRevision: round.policyRevision } : {}),
       before: current,
       after: next,
       history: {
@@ -381,8 +451,8 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
         },
       },
       ...(approved.approval ? { useApproval: approved.approval } : {}),
-      // Read in the round before; a re-materialization (or a retry) took long enough that another writer may have appended since.
-      ...(rematerialized || attempt > 1 ? {} : { chainEnd: round.chainEnd }),
+      // Read in the round before; a rebuild took long enough that another writer may have appended since.
+      ...(rebuilds > 0 ? {} : { chainEnd: round.chainEnd }),
     });
     // Synchronous, before the response: the in-request invalidations (the serving cache's
     // namespaces, locally), so a rollback returns with its caches already invalidated. The
@@ -404,18 +474,16 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   }
 }
 
-/** A pointer change meets a purge this many times in a row before it answers 409. */
+/** A pointer change meets a purge (or a half-built version) this many times in a row before it answers 409. */
 const MATERIALIZATION_ATTEMPTS = 3;
 
-/** Rebuilds each of `versions` that is not `materialized`; what it did for the change's own version (or the first rebuilt). */
-async function rebuildServed(deps: Deps, record: VersionRecord, round: Round, versions: readonly number[]): Promise<Rematerialized | undefined> {
+/** Rebuilds each of `versions` (found not `materialized` by a commit); what it did for the change's own version (or the first rebuilt). */
+async function rebuildServed(deps: Deps, record: VersionRecord, versions: readonly number[]): Promise<Rematerialized | undefined> {
   let first: Rematerialized | undefined;
   for (const version of versions) {
     const target = version === record.version ? record : await activatableVersion(deps, record.view, version);
-    const known = round.named?.version === version ? round.named : undefined;
-    // The state read in the round is only good for the first look: a retry reads it again.
-    round.named = undefined;
-    const done = await ensureMaterialized(deps, target, known);
+    // The commit's check found it not `materialized`: no need to read the state again (the claim is conditional).
+    const done = await ensureMaterialized(deps, target, { state: undefined });
     if (done && (version === record.version || !first)) first = done;
   }
   return first;

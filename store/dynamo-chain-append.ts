@@ -67,14 +67,14 @@ export class ChainAppendWriter {
    *
    * DynamoDB calls per append: the chain's end (two Queries in parallel, one round trip,
    * none when `chainEnd` was read ahead) and one TransactWriteItems, plus the same again per
-   * lost race. The head is a Put, not an Update, and read by Query, not GetItem: the audit
+   * lost race (a read-ahead end that missed entries beyond the head is one). The head is a Put, not an Update, and read by Query, not GetItem: the audit
    * `append` grant (infra/access.ts) is PutItem and Query only.
    */
   async append<R extends string = never>(draft: AuditDraft, at: string, options: AppendOptions<R> = {}): Promise<AuditEntry> {
     const chain = chainFor(draft.view);
     let end = options.chainEnd;
     for (let attempt = 0; ; attempt++) {
-      const { head, newest } = end ?? (await this.chainEnd(chain));
+      const { head, newest } = end ?? (await this.fullChainEnd(chain));
       end = undefined;
       const append = appendToChain(chain, head, newest, draft, at);
       const roled: RoledItem<R | AuditRole>[] = [
@@ -110,28 +110,44 @@ export class ChainAppendWriter {
   }
 
   /**
-   * The end of a chain: its head and its newest entry, two consistent Queries in parallel (the
-   * head has a partition of its own). `appendToChain` follows the head, or the newest entry
-   * when there is no head (a chain written before heads) or entries go on beyond it (written
-   * by the release before heads, which does not move it).
+   * The end of a chain as read ahead of an append (AuditLog.chainEnd): its head, one
+   * consistent Query. The newest entry is read only for a chain without a head (one written
+   * before heads; a chain's first append): where a head exists, entries beyond it (written by
+   * the release before heads, which does not move it) are rare, and the append's own
+   * condition on the entry's seq finds them; that lost race reads {@link fullChainEnd}.
    */
   async chainEnd(chain: string): Promise<ChainEnd> {
-    const newestIn = (partition: string) =>
-      this.db.send(
-        new QueryCommand({
-          TableName: this.auditTable,
-          KeyConditionExpression: '#chain = :chain',
-          ExpressionAttributeNames: { '#chain': 'chain' },
-          ExpressionAttributeValues: { ':chain': partition },
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
-        }),
-      );
-    const [head, newest] = await Promise.all([newestIn(auditHeadPartition(chain)), newestIn(chain)]);
+    const head = (await this.newestIn(auditHeadPartition(chain))).Items?.[0];
+    if (head) return { head: fromHeadItem(chain, head) };
+    const newest = (await this.newestIn(chain)).Items?.[0];
+    return newest ? { newest: newest as AuditEntry } : {};
+  }
+
+  /**
+   * The whole end of a chain: its head and its newest entry, two consistent Queries in
+   * parallel (the head has a partition of its own). `appendToChain` follows the head, or the
+   * newest entry when there is no head (a chain written before heads) or entries go on beyond
+   * it (written by the release before heads, which does not move it).
+   */
+  private async fullChainEnd(chain: string): Promise<ChainEnd> {
+    const [head, newest] = await Promise.all([this.newestIn(auditHeadPartition(chain)), this.newestIn(chain)]);
     const headItem = head.Items?.[0];
     const newestItem = newest.Items?.[0];
     return { ...(headItem ? { head: fromHeadItem(chain, headItem) } : {}), ...(newestItem ? { newest: newestItem as AuditEntry } : {}) };
+  }
+
+  private newestIn(partition: string) {
+    return this.db.send(
+      new QueryCommand({
+        TableName: this.auditTable,
+        KeyConditionExpression: '#chain = :chain',
+        ExpressionAttributeNames: { '#chain': 'chain' },
+        ExpressionAttributeValues: { ':chain': partition },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
   }
 
   /** The head write of an append: only if the head is still where this append found it. */

@@ -9,11 +9,26 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 import { InvalidStateError, PolicyConflictError } from '../core/errors';
 import type { Approval, AuditDraft, AuditEntry, PolicyProposal, StoredPolicy } from '../core/model';
 import type { AppliedProposal, Governance } from '../core/ports';
-import type { ChainAppendWriter } from './dynamo-chain-append';
+import type { ChainAppendWriter, TransactItem } from './dynamo-chain-append';
 import { approvalSk, versionSk } from './dynamo-query';
 
 const POLICY_PARTITION = '#policy';
 const proposalSk = (id: string): string => `P#${id}`;
+
+/**
+ * A transaction item that holds only while `revision` is the newest policy revision (0: none
+ * stored). Revisions are written once each, in order (`putPolicy`: revision n + 1 only if
+ * absent), so "no revision after n" is "no item at revision n + 1".
+ */
+export function policyStillInForce(table: string, revision: number): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: table,
+      Key: { view: POLICY_PARTITION, sk: versionSk(revision + 1) },
+      ConditionExpression: 'attribute_not_exists(sk)',
+    },
+  };
+}
 
 export class DynamoGovernance implements Governance {
   constructor(

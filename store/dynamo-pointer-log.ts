@@ -1,19 +1,23 @@
 /**
  * The PointerLog port: the pointers and history tables. A pointer change is ONE
  * TransactWriteItems (invariant 2): the pointer conditioned on the revision it was read at,
- * the history entry, the audit entry and its chain's head, and the approval it uses up.
+ * the history entry, the audit entry and its chain's head, the approval it uses up, and
+ * checks that each version it serves is materialized and that the policy it was judged by is
+ * still the newest.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { InvalidStateError, RevisionConflictError } from '../core/errors';
+import { PolicySupersededError } from '../core/authorization';
 import { NotMaterializedError } from '../core/materialize';
 import type { AuditEntry, HistoryEntry, Pointer } from '../core/model';
 import type { CommittedChange, PointerChange, PointerLog, PurgeStart } from '../core/ports';
 import type { TableNames } from './config';
 import type { ChainAppendWriter, RoledItem } from './dynamo-chain-append';
+import { policyStillInForce } from './dynamo-governance';
 import { approvalSk, materializationSk, queryAll } from './dynamo-query';
 
-type ChangeRole = 'pointer' | 'history' | 'approval' | `materialized:${number}`;
+type ChangeRole = 'pointer' | 'history' | 'approval' | 'policy' | `materialized:${number}`;
 
 const MATERIALIZED_ROLE = /^materialized:(\d+)$/;
 
@@ -65,6 +69,8 @@ export class DynamoPointerLog implements PointerLog {
               },
             },
           });
+        // Judged by this policy revision: it must still be the newest when the change lands.
+        if (change.policyRevision !== undefined) items.push({ role: 'policy', item: policyStillInForce(this.tables.versions, change.policyRevision) });
         if (useApproval)
           items.push({
             role: 'approval',
@@ -82,6 +88,8 @@ export class DynamoPointerLog implements PointerLog {
         return items;
       },
       onCancel: async (refused) => {
+        // First: whatever else is refused is then answered under the rules in force.
+        if (refused.policy?.Code === 'ConditionalCheckFailed') throw new PolicySupersededError(before.view, change.policyRevision!);
         // The pointer (or its history slot) moved: that is the caller's conflict, not ours.
         if (refused.pointer?.Code === 'ConditionalCheckFailed' || refused.history?.Code === 'ConditionalCheckFailed') {
           const current = refused.pointer?.Item ? (unmarshall(refused.pointer.Item) as Pointer) : await this.getPointer(before.view);

@@ -17,6 +17,13 @@ export interface PointerChange {
    * `materialized` (invariant 8) and throws NotMaterializedError when one is not.
    */
   served: readonly number[];
+  /**
+   * The access-policy revision the change was judged by (0: the default, none stored): the
+   * transaction checks that no later revision exists and throws PolicySupersededError when one
+   * does, so a change never lands under rules superseded after they were read. Absent when the
+   * change was judged by no stored policy (Rewind's own actors, a caller that brought its own).
+   */
+  policyRevision?: number;
 }
 
 /** A purge's first step: the version moves to `purging`, audited, only while the pointer is at `revision` and serves it neither as stable nor as candidate. */

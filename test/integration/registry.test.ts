@@ -1,6 +1,8 @@
 /** The DynamoDB table ports against DynamoDB Local: what they promise beyond the use-case suites. */
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { rollbackView } from '../../core/pointer-changes';
+import { DEFAULT_POLICY } from '../../core/access-policy';
+import { changePolicy } from '../../core/access-policy-store';
+import { activateVersion, rollbackView } from '../../core/pointer-changes';
 import { createDeps } from '../../store';
 import { createDocumentClient } from '../../store/clients';
 import { storeConfigFromEnv } from '../../store/config';
@@ -60,7 +62,7 @@ it('fails at once, naming the item, when a write is refused for a reason other t
   db.destroy();
 });
 
-it('rolls back with one round of reads issued together and one TransactWriteItems', async () => {
+it('rolls back with one round of reads issued together and one TransactWriteItems, then with fewer reads while the policy stays in force', async () => {
   const rolled = rewind.view('round-trips');
   const dev = await rewind.as('dev', ['deployer']);
   for (const seed of [1, 2]) expect((await dev.post(`/views/${rolled}/versions`, deployBody(seed, 3))).status).toBe(201);
@@ -70,7 +72,7 @@ it('rolls back with one round of reads issued together and one TransactWriteItem
   // Version records are immutable and cached per container: a warm container has read them.
   await Promise.all([deps.catalog.getVersion(rolled, 1), deps.catalog.getVersion(rolled, 2)]);
   // Records when each call is sent and when it comes back; every call still reaches DynamoDB.
-  const events: string[] = [];
+  let events: string[] = [];
   const send = db.send.bind(db) as (command: unknown) => Promise<unknown>;
   jest.spyOn(db, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
     events.push(`> ${command.constructor.name}`);
@@ -80,13 +82,40 @@ it('rolls back with one round of reads issued together and one TransactWriteItem
       events.push(`< ${command.constructor.name}`);
     }
   }) as never);
+  const sent = () => events.filter((e) => e.startsWith('>'));
+  const firstRound = () => events.slice(0, events.findIndex((e) => e.startsWith('<'))).sort();
 
   const done = await rollbackView(deps, dev.sub, rolled, { toVersion: 1, reason: 'counted' });
-
   expect(done).toMatchObject({ changed: true, toVersion: 1 });
-  const firstBack = events.findIndex((e) => e.startsWith('<'));
-  // pointer, approvals, policy, the audit chain's head and newest entry, the target's materialization
-  expect(events.slice(0, firstBack).sort()).toEqual(['> GetCommand', '> GetCommand', '> QueryCommand', '> QueryCommand', '> QueryCommand', '> QueryCommand']);
-  expect(events.filter((e) => e.startsWith('>')).slice(firstBack)).toEqual(['> TransactWriteCommand']);
+  // The pointer, the audit chain's head, the policy (this container has judged nothing yet).
+  // No approvals (a standard view asks for none) and no materialization state (the
+  // transaction checks it).
+  expect(firstRound()).toEqual(['> GetCommand', '> QueryCommand', '> QueryCommand']);
+  expect(sent().slice(3)).toEqual(['> TransactWriteCommand']);
+
+  // The next change is judged by the remembered revision, which its transaction checks.
+  await activateVersion(deps, dev.sub, rolled, { version: 2 });
+  events = [];
+  await rollbackView(deps, dev.sub, rolled, { toVersion: 1, reason: 'counted again' });
+  expect(firstRound()).toEqual(['> GetCommand', '> QueryCommand']);
+  expect(sent().slice(2)).toEqual(['> TransactWriteCommand']);
+
+  // A revision stored since (by another container, say): the transaction is refused by its
+  // policy check, writes nothing, and the change is judged again by the revision now in force.
+  await activateVersion(deps, dev.sub, rolled, { version: 2 });
+  const other = createDeps(storeConfigFromEnv(rewind.env));
+  expect(await changePolicy(other, `root.${rewind.tag}`, { document: DEFAULT_POLICY, breakGlassReason: 'a new revision, same rules' })).toMatchObject({ kind: 'applied' });
+  const before = (await deps.pointers.getPointer(rolled))!;
+  events = [];
+  const again = await rollbackView(deps, dev.sub, rolled, { toVersion: 1, reason: 'under the new revision' });
+  expect(again).toMatchObject({ changed: true, toVersion: 1, pointer: { revision: before.revision + 1 } });
+  expect(sent().filter((e) => e === '> TransactWriteCommand')).toHaveLength(2);
+  const history = await deps.pointers.history(rolled, 2);
+  expect(history.map((h) => h.revision)).toEqual([before.revision + 1, before.revision]);
+  // And now remembered: no policy read.
+  await activateVersion(deps, dev.sub, rolled, { version: 2 });
+  events = [];
+  await rollbackView(deps, dev.sub, rolled, { toVersion: 1, reason: 'remembered' });
+  expect(firstRound()).toEqual(['> GetCommand', '> QueryCommand']);
   db.destroy();
 });

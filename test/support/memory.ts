@@ -9,6 +9,7 @@ import { appendToChain, chainFor } from '../../core/audit-chain';
 import type { Deps } from '../../core/deps';
 import { InvalidStateError, PolicyConflictError, RevisionConflictError, ValidationError } from '../../core/errors';
 import { NotMaterializedError, PurgeInterruptedError } from '../../core/materialize';
+import { PolicySupersededError } from '../../core/authorization';
 import type { Approval, AuditDraft, AuditEntry, ChainHead, FeatureValue, HistoryEntry, Materialization, MaterializationState, Pointer, PolicyProposal, SnapshotRef, StoredPolicy, VersionRecord } from '../../core/model';
 import type {
   AppliedProposal,
@@ -204,7 +205,7 @@ export class MemoryPointerLog implements PointerLog {
   pointerReads = 0;
   constructor(
     private readonly audit: MemoryAuditLog,
-    /** Approvals are used up in the pointer change's transaction, as in DynamoDB. */
+    /** Approvals are used up, and the policy revision judged by is checked, in the pointer change's transaction, as in DynamoDB. */
     private readonly governance: MemoryGovernance,
     /** Materialization states are checked in the pointer change's transaction, as in DynamoDB. */
     private readonly catalog: MemoryCatalog,
@@ -217,6 +218,9 @@ export class MemoryPointerLog implements PointerLog {
   async commitPointerChange(change: PointerChange): Promise<CommittedChange> {
     let history!: HistoryEntry;
     const commit = (entry: AuditEntry) => {
+      // The policy first, as the DynamoDB adapter reads a cancelled transaction.
+      if (change.policyRevision !== undefined && (this.governance.policies.at(-1)?.revision ?? 0) !== change.policyRevision)
+        throw new PolicySupersededError(change.before.view, change.policyRevision);
       const current = this.byView.get(change.before.view);
       if ((current?.revision ?? 0) !== change.before.revision)
         throw new RevisionConflictError(change.before.view, change.before.revision, current?.revision ?? 0, current);

@@ -1,7 +1,8 @@
 /**
  * The one decision point (core/authorization.ts) through the pointer-change use cases over the
  * in-memory adapters: the tier judged is that of what the pointer serves after the change,
- * the policy is read once per change, and every refusal writes nothing.
+ * the policy is read at most once per change (and checked by its commit), and every refusal
+ * writes nothing.
  */
 import { approve } from '../../core/approvals';
 import { RequestAuthorization, type Caller } from '../../core/authorization';
@@ -10,6 +11,7 @@ import { deployVersion } from '../../core/deploy';
 import { ApprovalRequiredError, ForbiddenError, MfaRequiredError } from '../../core/errors';
 import { activateVersion, rollbackView } from '../../core/pointer-changes';
 import { DEFAULT_POLICY } from '../../core/access-policy';
+import { changePolicy } from '../../core/access-policy-store';
 import { deployBody } from '../support/fixtures';
 import { memoryDeps } from '../support/memory';
 
@@ -66,16 +68,58 @@ describe('a pointer change is judged at the tier of what it serves after the cha
     expect(deps.governance.approvals.find((a) => a.id === done.approvalId)?.usedBy).toBe('dev');
   });
 
-  it('reads the policy once for the change, in the round with the pointer, when the caller brings none', async () => {
-    const deps = await criticalThenStandard();
+  it('reads the policy at most once per change, in the round with the pointer, and not again while it is the revision in force', async () => {
+    const deps = memoryDeps();
+    await deployVersion(deps, 'dev', 'fresh', request(1));
     const reads = deps.governance.policyReads;
-    await rollbackView(deps, person('dev', ['deployer'], true), 'mixed', { reason: 'v2 is bad' });
+    await activateVersion(deps, person('dev', ['deployer'], true), 'fresh', { version: 1 });
+    expect(deps.governance.policyReads - reads).toBe(1);
+    // The next change is judged by the same revision; its commit checks that none came after it.
+    await deployVersion(deps, 'dev', 'fresh', request(2));
+    await activateVersion(deps, person('dev', ['deployer'], true), 'fresh', { version: 2 });
+    await rollbackView(deps, person('dev', ['deployer'], true), 'fresh', { reason: 'v2 is bad' });
     expect(deps.governance.policyReads - reads).toBe(1);
     // A caller judged at the edge brings the policy it was judged by: none is read.
     const deps2 = await criticalThenStandard();
     const reads2 = deps2.governance.policyReads;
     await rollbackView(deps2, { ...person('dev', ['deployer'], true), policy: DEFAULT_POLICY }, 'mixed', { reason: 'v2 is bad' });
     expect(deps2.governance.policyReads - reads2).toBe(0);
+  });
+
+  it('refuses, writing nothing, a change the remembered revision allows and one stored since forbids', async () => {
+    const deps = await criticalThenStandard(); // its activations were judged by the default policy, now remembered
+    const stricter = structuredClone(DEFAULT_POLICY);
+    stricter.tiers.critical.grants.deployer = ['read'];
+    await changePolicy(deps, 'root', { document: stricter, breakGlassReason: 'deployers may no longer touch critical views' });
+    const before = stateOf(deps);
+    const reads = deps.governance.policyReads;
+    await expect(rollbackView(deps, person('dev', ['deployer'], true), 'mixed', { reason: 'v2 is bad' })).rejects.toThrow(/^'dev' \(deployer\) may not rollback/);
+    expect(stateOf(deps)).toEqual(before);
+    // Allowed by the remembered revision, stopped by its commit's check, refused by the stored one.
+    expect(deps.governance.policyReads - reads).toBe(1);
+  });
+
+  it('lets through a change the remembered revision refuses and one stored since allows', async () => {
+    const deps = await criticalThenStandard();
+    await expect(rollbackView(deps, person('dev', ['deployer']), 'mixed', { reason: 'no MFA' })).rejects.toThrow(MfaRequiredError);
+    const lenient = structuredClone(DEFAULT_POLICY);
+    lenient.tiers.critical.mfa = [];
+    await changePolicy(deps, 'root', { document: lenient, breakGlassReason: 'MFA outage' });
+    await expect(rollbackView(deps, person('dev', ['deployer']), 'mixed', { reason: 'no MFA' })).resolves.toMatchObject({ changed: true, toVersion: 1 });
+  });
+
+  it('reads approvals only for a change its tier asks one for', async () => {
+    const deps = await criticalThenStandard();
+    const listApprovals = jest.spyOn(deps.governance, 'listApprovals');
+    // Critical (v1 is served after it): the approval is looked for, and used.
+    await rollbackView(deps, person('dev', ['deployer'], true), 'mixed', { reason: 'v2 is bad' });
+    expect(listApprovals).toHaveBeenCalledTimes(1);
+    // Standard only: none asked for, none read.
+    listApprovals.mockClear();
+    await deployVersion(deps, 'dev', 'plain', request(1, { activate: true }));
+    await deployVersion(deps, 'dev', 'plain', request(2, { activate: true }));
+    await rollbackView(deps, person('dev', ['deployer']), 'plain', { reason: 'v2 is bad' });
+    expect(listApprovals).not.toHaveBeenCalled();
   });
 
   it('refuses a viewer before deciding anything else, saying it of every tier', async () => {

@@ -199,3 +199,50 @@ describe('finding 3: an interrupted purge', () => {
     expect(servedWhole(deps, 'v')).toEqual([{ version: 1, state: 'materialized', missing: [] }]);
   });
 });
+
+describe("a pointer change's commit is the materialization check", () => {
+  it('reads no materialization state for a way back to a version still materialized', async () => {
+    const deps = memoryDeps();
+    await twoVersions(deps);
+    const reads = jest.spyOn(deps.catalog, 'getMaterialization');
+    const back = await rollbackView(deps, 'dev', 'v', { toVersion: 1, reason: 'back' });
+    expect(back).toMatchObject({ changed: true, toVersion: 1 });
+    expect(back.rematerialized).toBeUndefined();
+    expect(reads).not.toHaveBeenCalled();
+  });
+
+  /** After each rebuild's mark, a purge starts before the change commits (`times` times). */
+  function purgeAfterEachRebuild(deps: Deps, times: number) {
+    const mark = deps.catalog.markMaterialized.bind(deps.catalog);
+    let left = times;
+    deps.catalog.markMaterialized = async (view, version, rows, at, claim) => {
+      const marked = await mark(view, version, rows, at, claim);
+      if (left-- > 0) deps.catalog.transition(view, version, at, 'purging', undefined, () => true);
+      return marked;
+    };
+  }
+
+  it('rebuilds again when a purge starts between the rebuild and the commit, then serves it whole', async () => {
+    const deps = memoryDeps();
+    await twoVersions(deps);
+    await purgeOnline(deps, 'ops', 'v', 1, NO_CACHE);
+    purgeAfterEachRebuild(deps, 1);
+    const claims = jest.spyOn(deps.catalog, 'claimMaterialization');
+    const back = await rollbackView(deps, 'dev', 'v', { toVersion: 1, reason: 'back' });
+    expect(back.rematerialized).toMatchObject({ rows: ROWS });
+    expect(claims).toHaveBeenCalledTimes(2);
+    expect(servedWhole(deps, 'v')).toEqual([{ version: 1, state: 'materialized', missing: [] }]);
+  });
+
+  it('answers 409 after three rebuilds that each met a purge, moving nothing', async () => {
+    const deps = memoryDeps();
+    await twoVersions(deps);
+    await purgeOnline(deps, 'ops', 'v', 1, NO_CACHE);
+    purgeAfterEachRebuild(deps, 100);
+    const claims = jest.spyOn(deps.catalog, 'claimMaterialization');
+    const revision = deps.pointers.byView.get('v')!.revision;
+    await expect(rollbackView(deps, 'dev', 'v', { toVersion: 1, reason: 'back' })).rejects.toThrow(/is not fully materialized/);
+    expect(claims).toHaveBeenCalledTimes(3);
+    expect(deps.pointers.byView.get('v')).toMatchObject({ stable: 2, revision });
+  });
+});
