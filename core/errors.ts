@@ -185,3 +185,21 @@ export class PolicyProposalNotFoundError extends RewindError {
     super(`there is no policy proposal '${id}' (GET /policy/proposals lists them)`);
   }
 }
+
+/** No deploy job has this id. */
+export class JobNotFoundError extends RewindError {
+  readonly code = 'JobNotFound';
+  constructor(readonly id: string) {
+    super(`no deploy job has the id ${id}`);
+  }
+}
+
+/** A job that has ended (succeeded, failed or cancelled) cannot be cancelled. */
+export class JobEndedError extends InvalidStateError {
+  override readonly code = 'JobEnded';
+}
+
+/** A job step found its job stopped (cancelled, or failed elsewhere): it does nothing more. */
+export class JobStoppedError extends InvalidStateError {
+  override readonly code = 'JobStopped';
+}
