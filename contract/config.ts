@@ -65,6 +65,8 @@ export const ENV = {
   syncDeployMaxRows: 'REWIND_SYNC_DEPLOY_MAX_ROWS',
   /** The deploy-job state machine's ARN (the stack sets it); unset: jobs run in process (the local runtime's job runner). */
   jobStateMachine: 'REWIND_JOB_STATE_MACHINE',
+  /** Rows per chunk of a deploy job (one Lambda invocation of the materialize step); default 5,000. */
+  jobChunkRows: 'REWIND_JOB_CHUNK_ROWS',
   /** Local runtime: chunks a deploy job materializes at once (the stack's `rewind:materializeConcurrency`); default 4. */
   jobConcurrency: 'REWIND_JOB_CONCURRENCY',
   /** Powertools' own variables, set by the stack and the local runtime. */
@@ -227,6 +229,8 @@ export const config = {
   syncDeployMaxRows: once('syncDeployMaxRows', (env) => numberOr(ENV.syncDeployMaxRows, { range: 'positive', integer: true }, 50_000, env)),
   /** REWIND_JOB_STATE_MACHINE, when set. */
   jobStateMachine: once('jobStateMachine', (env) => optionalString(ENV.jobStateMachine, env)),
+  /** REWIND_JOB_CHUNK_ROWS (default 5,000). */
+  jobChunkRows: once('jobChunkRows', (env) => numberOr(ENV.jobChunkRows, { range: 'positive', integer: true }, 5_000, env)),
   /** REWIND_JOB_CONCURRENCY (default 4). */
   jobConcurrency: once('jobConcurrency', (env) => numberOr(ENV.jobConcurrency, { range: 'positive', integer: true }, 4, env)),
   /** A table's physical name. */

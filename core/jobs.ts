@@ -37,8 +37,9 @@ export interface JobDeps extends Deps {
 }
 
 /**
- * Rows per chunk: one Lambda invocation (200 BatchWriteItem calls of 25) writes it in a few
- * seconds even on a cold table, and a resumed job repeats at most one chunk per worker.
+ * Rows per chunk by default (REWIND_JOB_CHUNK_ROWS): one Lambda invocation (200 BatchWriteItem
+ * calls of 25) writes it in a few seconds even on a cold table, and a resumed job repeats at
+ * most one chunk per worker.
  */
 export const CHUNK_ROWS = 5_000;
 
@@ -176,14 +177,14 @@ export async function validateStep(deps: JobDeps, id: string): Promise<void> {
  * the materialization (`materializing`) before the first row. A rejected version is never
  * materialized: it gets no chunk.
  */
-export async function planStep(deps: JobDeps, id: string): Promise<{ manifest: string; chunks: number }> {
+export async function planStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<{ manifest: string; chunks: number }> {
   const job = await runnable(deps, id, 'planning');
   if (!job.snapshot) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
   const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
   const refs = [];
   if (job.validation !== 'rejected') {
     const rows = await deps.snapshots.read(job.snapshot, request.definition);
-    for (let start = 0, index = 0; start < rows.length; start += CHUNK_ROWS, index++) refs.push(await deps.jobFiles.putChunk(id, index, rows.slice(start, start + CHUNK_ROWS)));
+    for (let start = 0, index = 0; start < rows.length; start += chunkRows, index++) refs.push(await deps.jobFiles.putChunk(id, index, rows.slice(start, start + chunkRows)));
   }
   const manifest = await deps.jobFiles.putManifest(id, refs);
   let claim = job.claim;
