@@ -6,10 +6,12 @@ import { alarmNamePrefixes, MODEL_ALARMS_ENV } from '../contract/alarms';
 import { ROUTES } from '../contract/routes';
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
 import { serviceNameForStack } from '../contract/service';
+import { ENV } from '../contract/config';
 import { TABLES } from '../contract/tables';
 import { detectionEnvironment, FAST_DETECTION, type RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
 import { AuditCheckpointKey } from './constructs/audit-checkpoints';
+import { DeployJobs } from './constructs/deploy-jobs';
 import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
 import { monitorOpsAlarms, ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
@@ -64,6 +66,7 @@ export class RewindStack extends Stack {
   public readonly driftAlarms: DriftAlarmLifecycle;
   public readonly checkpointKey: AuditCheckpointKey;
   public readonly auditCheckpoints: ScheduledRun;
+  public readonly deployJobs: DeployJobs;
   /** The ops topic this stack created (production posture without `rewind:opsTopicArn`). */
   public readonly opsTopic?: Topic;
 
@@ -111,6 +114,19 @@ export class RewindStack extends Stack {
       environment: mergeEnvironments({ [rule.handler]: { [MODEL_ALARMS_ENV]: JSON.stringify(config.modelAlarms) } }, detectionEnvironment(config)),
       checkpointKey: { key: this.checkpointKey.key, retired: config.retiredCheckpointKeyArns },
     });
+
+    // Deploys too large for one request run as jobs on Step Functions (core/jobs.ts).
+    const step = (name: string) => this.functions.get(`jobs/${name}`);
+    this.deployJobs = new DeployJobs(this, 'DeployJobs', {
+      steps: { validate: step('validate'), plan: step('plan'), chunk: step('materialize-chunk'), finalize: step('finalize'), fail: step('fail') },
+      bucket: this.storage.snapshotBucket,
+      materializeConcurrency: config.materializeConcurrency,
+      logRetention,
+      logRemovalPolicy,
+    });
+    const deploy = this.functions.get('deploy-version');
+    deploy.addEnvironment(ENV.jobStateMachine, this.deployJobs.stateMachine.stateMachineArn);
+    this.deployJobs.stateMachine.grantStartExecution(deploy);
 
     this.api = new RewindApi(this, 'Api', {
       routes: ROUTES,
@@ -207,6 +223,14 @@ export class RewindStack extends Stack {
       metric: this.pointerEvents.publisher.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
       threshold: 5 * 60_000,
       evaluationPeriods: 3,
+      ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
+    });
+
+    opsAlarm(this, 'DeployJobsFailedAlarm', {
+      name: 'deploy-jobs-failed',
+      description: 'A deploy job execution failed: a bad file or a cancel ends the job cleanly (GET /jobs/{id}); anything else (its fail step included) needs a look at the execution history and the step logs.',
+      metric: this.deployJobs.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
       ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
     });
 
