@@ -186,3 +186,38 @@ describe('job routes', () => {
     expect(audit.body.entries.map((e: any) => e.action)).not.toContain('deploy');
   });
 });
+
+describe('the CLI', () => {
+  it('rewind deploy --async follows the job to its end with progress lines; --no-wait prints the job id; jobs show/list agree', async () => {
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const commands = await import('../../cli/commands');
+    const { RewindClient } = await import('../../cli/client');
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-jobs-cli-'));
+    try {
+      const view = rewind.view('jobs_cli');
+      const viewFile = join(dir, `${view}.view.json`);
+      writeFileSync(viewFile, JSON.stringify({ view, definition: userProfile }));
+      const data = join(dir, 'rows.jsonl');
+      writeFileSync(data, rows(2_000, 5).map((r) => JSON.stringify(r)).join('\n'));
+      const client = new RewindClient({ url: rewind.url, token: dev.token });
+
+      const lines: string[] = [];
+      const followed = await commands.deploy(client, { viewFile, data, async: true, pollMs: 100, onProgress: (line) => lines.push(line) });
+      expect(followed.exitCode).toBeUndefined();
+      expect(followed.data).toMatchObject({ status: 'succeeded', version: 1, rows: { written: 2_000 } });
+      expect(lines.at(-1)).toMatch(/succeeded \(done\): 2000\/2000 rows/);
+
+      const queued = await commands.deploy(client, { viewFile, data, async: true, noWait: true });
+      const id = (queued.data as { job: { id: string } }).job.id;
+      expect(queued.text).toContain(`job ${id}`);
+      await ended(id);
+      expect((await commands.jobsShow(client, id)).data).toMatchObject({ id, status: 'succeeded', version: 2 });
+      expect(((await commands.jobsList(client, view)).data as { jobs: { version: number }[] }).jobs.map((j) => j.version)).toEqual([2, 1]);
+      await expect(commands.jobsCancel(client, id)).rejects.toMatchObject({ status: 409 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
