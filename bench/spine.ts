@@ -215,6 +215,9 @@ async function createBareTable(rewind: LocalRewind, name: string, key: string): 
 }
 
 export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (line: string) => void = console.log) {
+  // This bench measures the synchronous deploy path: its file must not be routed to a job
+  // (REWIND_SYNC_DEPLOY_MAX_ROWS, 50,000 by default; bench/deploy-jobs.ts measures jobs).
+  process.env.REWIND_SYNC_DEPLOY_MAX_ROWS ??= String(options.largeRows);
   const rewind = await startLocalRewind({ port: 0, pointerCacheMs: 1000 });
   const token = await mintToken(rewind.jwtSecret, { sub: 'bench', roles: ['admin'] });
   const api = new Api(rewind.url, token);

@@ -17,6 +17,7 @@ import type {
 } from '../core/requests';
 import type { RepublishResult } from '../core/republish';
 import type { DeployPlan, DeployResult } from '../core/deploy';
+import type { JobStarted, JobView } from '../core/jobs';
 import type { Approval, AuditEntry, Candidate, HistoryEntry, Pointer } from '../core/model';
 import type { PolicyDocument } from '../core/access-policy';
 import type { PolicyChangeResult, PolicyDifference, PolicyView, ProposalView } from '../core/access-policy-store';
@@ -163,8 +164,21 @@ export class RewindClient {
     return this.request('GET', `/views/${seg(view)}/versions/${version}`);
   }
 
-  deploy(view: string, body: DeployBody): Promise<DeployResult> {
+  /** 201 with the deploy's result, or 202 with a job (`job` present) for a deploy that runs as one. */
+  deploy(view: string, body: DeployBody): Promise<DeployResult & Partial<JobStarted>> {
     return this.request('POST', `/views/${seg(view)}/versions`, body);
+  }
+
+  getJob(id: string): Promise<JobView> {
+    return this.request('GET', `/jobs/${seg(id)}`);
+  }
+
+  listJobs(view: string, limit?: number): Promise<{ view: string; jobs: JobView[] }> {
+    return this.request('GET', `/views/${seg(view)}/jobs${query({ limit })}`);
+  }
+
+  cancelJob(id: string): Promise<JobView> {
+    return this.request('POST', `/jobs/${seg(id)}/cancel`, {});
   }
 
   /** What deploying `body` would do (validation against the baseline); writes nothing. */

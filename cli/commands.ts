@@ -7,6 +7,7 @@ import { ROLES } from '../core/access-policy';
 import { blastRadiusMarkdown } from '../core/blast-radius';
 import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
 import { RewindApiError, type ActivateRequest, type AuditEntry, type Candidate, type DeployResult, type HistoryEntry, type PointerChangeResult, type PurgeResult, type RewindClient, type ServedFeatures, type VersionView } from './client';
+import type { JobView } from '../core/jobs';
 import { UsageError } from './errors';
 import { deployFromFiles, planFromFiles, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
 import { bytes, cell, keyValues, ms, table, version, when } from './format';
@@ -20,12 +21,29 @@ export interface Output {
   exitCode?: number;
 }
 
-export async function deploy(client: RewindClient, options: DeployFromFilesOptions & { plan?: boolean }): Promise<Output> {
+export interface FollowOptions {
+  /** Print the job id and return instead of following a job. */
+  noWait?: boolean;
+  /** Where the job's progress line goes (stderr); absent: no progress shown. */
+  onProgress?: (line: string) => void;
+  /** Between two reads of the job. @default 1000 */
+  pollMs?: number;
+}
+
+export async function deploy(client: RewindClient, options: DeployFromFilesOptions & { plan?: boolean } & FollowOptions): Promise<Output> {
   if (options.plan) {
     const planned = await planFromFiles(client, options);
     return { data: planned.plan, text: describePlan(planned), ...(planned.plan.wouldBe === 'rejected' ? { exitCode: 1 } : {}) };
   }
   const deployed = await deployFromFiles(client, options);
+  // 202: the deploy runs as a job. Follow it (Ctrl-C stops following, never the job) or hand back its id.
+  const job = deployed.result.job;
+  if (job) {
+    if (options.noWait)
+      return { data: deployed.result, text: `deploying ${deployed.view} v${deployed.result.version} as job ${job.id} (follow it: rewind jobs show ${job.id})` };
+    const ended = await followJob(client, job.id, options);
+    return { data: ended, text: describeJob(ended), ...(ended.status === 'succeeded' && ended.result?.status !== 'rejected' ? {} : { exitCode: 1 }) };
+  }
   const rejected = deployed.result.status === 'rejected';
   return { data: deployed.result, text: describeDeploy(deployed), ...(rejected ? { exitCode: 1 } : {}) };
 }
@@ -386,6 +404,58 @@ export async function eventsRepublish(client: RewindClient, options: { view: str
   }
   const data = { view: options.view, fromRevision: options.fromRevision, toRevision: last, republished: events.length, events, nextRevision: from };
   return { data, text: `republished ${plural(events.length, 'event', 'events')} of ${options.view} revisions ${options.fromRevision}..${last}; more remain: rewind events republish --view ${options.view} --from-revision ${from}`, exitCode: 1 };
+}
+
+const JOB_ENDED = ['succeeded', 'failed', 'cancelled'];
+
+/** Reads the job until it ends, one progress line per read: rows written, rows/s, ETA. */
+export async function followJob(client: RewindClient, id: string, options: FollowOptions = {}): Promise<JobView> {
+  for (;;) {
+    const job = await client.getJob(id);
+    options.onProgress?.(progressLine(job));
+    if (JOB_ENDED.includes(job.status)) return job;
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 1000)); // poll interval of a follower, not a test's synchronization
+  }
+}
+
+export function progressLine(job: JobView): string {
+  const total = job.rows.total;
+  const eta = job.rowsPerSecond && total ? ` ETA ${ms(((total - job.rows.written) / job.rowsPerSecond) * 1000)}` : '';
+  return `job ${job.id} ${job.status} (${job.phase}): ${job.rows.written}${total === null ? '' : `/${total}`} rows, chunks ${job.chunks.done}/${job.chunks.total}${job.rowsPerSecond ? `, ${job.rowsPerSecond} rows/s` : ''}${job.status === 'running' ? eta : ''}`;
+}
+
+export function describeJob(job: JobView): string {
+  const head =
+    job.status === 'succeeded'
+      ? `job ${job.id}: ${job.view} v${job.version} ${job.result?.status ?? 'deployed'}${job.result?.activationError ? ` (activation refused: ${job.result.activationError.message})` : ''}`
+      : job.status === 'failed'
+        ? `job ${job.id} FAILED: ${job.error?.error.message ?? 'no message'}${job.error?.error.field ? ` (field ${job.error.error.field})` : ''}; nothing was recorded`
+        : `job ${job.id} ${job.status}`;
+  return keyValues([
+    ['job', head],
+    ['view', `${job.view} v${job.version}`],
+    ['progress', progressLine(job)],
+    ['started', job.startedAt],
+    ['updated', job.updatedAt],
+  ]);
+}
+
+export async function jobsShow(client: RewindClient, id: string): Promise<Output> {
+  const job = await client.getJob(id);
+  return { data: job, text: describeJob(job) };
+}
+
+export async function jobsList(client: RewindClient, view: string, limit?: number): Promise<Output> {
+  const { jobs } = await client.listJobs(view, limit);
+  return {
+    data: { view, jobs },
+    text: jobs.length ? table(['job', 'version', 'status', 'phase', 'rows', 'rows/s', 'started'], jobs.map((j) => [j.id, `v${j.version}`, j.status, j.phase, `${j.rows.written}/${j.rows.total ?? '?'}`, j.rowsPerSecond ?? '', j.startedAt])) : `no deploy jobs for ${view}`,
+  };
+}
+
+export async function jobsCancel(client: RewindClient, id: string): Promise<Output> {
+  const job = await client.cancelJob(id);
+  return { data: job, text: `job ${id} is ${job.status}: its online rows are deleted and no version is recorded (rewind jobs show ${id})` };
 }
 
 /** How many times `purge --wait` waits out a RecentlyServed answer (each wait is at most one cache bound). */

@@ -11,6 +11,7 @@ import { dataFormatOf, readDataFile, type DataFile } from './data-file';
 import { UsageError } from './errors';
 import { uploadFile, type UploadProgress } from './upload';
 import { loadViewFile } from './view-file';
+import type { JobStarted } from '../core/jobs';
 
 /**
  * Data files up to this size go inline. Around 1 MB the JSON body is still far from API
@@ -27,6 +28,8 @@ export interface DeployFromFilesOptions {
   view?: string;
   activate?: boolean;
   reason?: string;
+  /** Run as a job (202) whatever the size. */
+  async?: boolean;
   /** Data files larger than this are uploaded instead of sent inline. @default 1000000 */
   inlineLimitBytes?: number;
   progress?: UploadProgress;
@@ -39,7 +42,7 @@ export type DeliveredAs =
 
 export interface DeployedFromFiles {
   view: string;
-  result: DeployResult;
+  result: DeployResult & Partial<JobStarted>;
   data: DeliveredAs;
 }
 
@@ -78,6 +81,7 @@ async function deliver<T>(
     ...spec,
     ...(options.activate ? { activate: true } : {}),
     ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    ...(options.async ? { async: true } : {}),
   };
   if (!options.data) {
     if (!spec.rows && !spec.snapshotUri) throw new UsageError(`${basename(options.viewFile)} holds no rows or snapshotUri: pass --data <file>`);

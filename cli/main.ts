@@ -89,13 +89,15 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .option('--activate', 'serve the new version as soon as it is deployed')
     .option('--reason <text>', 'why (recorded with the activation)')
     .option('--plan', 'only report what the deploy would do (validation against the baseline); write nothing')
+    .option('--no-wait', 'when the deploy runs as a job (a large file, or --async): print the job id instead of following it')
+    .option('--async', 'run the deploy as a job (202), whatever its size; it is followed until it ends unless --no-wait')
     .addOption(
       new Option('--inline-limit <bytes>', 'data files up to this size are sent inline; larger ones are uploaded')
         .argParser(integer('--inline-limit', 0))
         .default(DEFAULT_INLINE_LIMIT_BYTES),
     )
     .action(
-      act(async (cmd, viewFile: string, opts: { data?: string; view?: string; activate?: boolean; reason?: string; plan?: boolean; inlineLimit: number }) =>
+      act(async (cmd, viewFile: string, opts: { data?: string; view?: string; activate?: boolean; reason?: string; plan?: boolean; inlineLimit: number; wait: boolean; async?: boolean }) =>
         commands.deploy(await client(cmd), {
           viewFile,
           ...(opts.data ? { data: opts.data } : {}),
@@ -104,7 +106,11 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
           ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
           inlineLimitBytes: opts.inlineLimit,
           plan: opts.plan ?? false,
+          ...(opts.async ? { async: true } : {}),
           progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream),
+          // A job is followed with one progress line per second on stderr; Ctrl-C stops following, not the job.
+          noWait: !opts.wait,
+          onProgress: (line) => io.stderr.write(`${line}\n`),
         }),
       ),
     );
@@ -290,6 +296,22 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .option('--actor <sub>', "only what this actor did or was refused (a token's sub, or system:alarm/<name>)")
     .option('--limit <n>', 'at most this many entries', integer('--limit', 1))
     .action(act(async (cmd, opts: { view?: string; actor?: string; limit?: number }) => commands.auditList(await client(cmd), opts)));
+
+  const jobs = program.command('jobs').description('deploy jobs: deploys too large for one request, materialized in chunks');
+  jobs
+    .command('list')
+    .argument('<view>')
+    .option('--limit <n>', 'newest first, at most this many', integer('--limit', 1))
+    .action(act(async (cmd, view: string, opts: { limit?: number }) => commands.jobsList(await client(cmd), view, opts.limit)));
+  jobs
+    .command('show')
+    .argument('<id>', 'the job id (from the deploy, or rewind jobs list)')
+    .action(act(async (cmd, id: string) => commands.jobsShow(await client(cmd), id)));
+  jobs
+    .command('cancel')
+    .description('stop a job: no version is recorded and its online rows are deleted (refused once it has ended)')
+    .argument('<id>')
+    .action(act(async (cmd, id: string) => commands.jobsCancel(await client(cmd), id)));
 
   program
     .command('events')

@@ -63,6 +63,17 @@ export const ENV = {
   opsTopicArn: 'REWIND_OPS_TOPIC_ARN',
   /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
   modelAlarms: 'REWIND_MODEL_ALARMS',
+  /**
+   * A deploy whose `snapshotUri` file has more rows than this is answered 202 with a job
+   * (materialized in chunks, off the request) instead of 201; default 50,000 (docs/configuration.md).
+   */
+  syncDeployMaxRows: 'REWIND_SYNC_DEPLOY_MAX_ROWS',
+  /** The deploy-job state machine's ARN (the stack sets it); unset: jobs run in process (the local runtime's job runner). */
+  jobStateMachine: 'REWIND_JOB_STATE_MACHINE',
+  /** Rows per chunk of a deploy job (one Lambda invocation of the materialize step); default 5,000. */
+  jobChunkRows: 'REWIND_JOB_CHUNK_ROWS',
+  /** Local runtime: chunks a deploy job materializes at once (the stack's `rewind:materializeConcurrency`); default 4. */
+  jobConcurrency: 'REWIND_JOB_CONCURRENCY',
   /** Powertools' own variables, set by the stack and the local runtime. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
@@ -217,6 +228,18 @@ export const config = {
   checkpointIntervalMs: once('checkpointIntervalMs', (env) => optionalNumber(ENV.checkpointIntervalMs, { range: 'nonNegative' }, env)),
   /** REWIND_MODEL_ALARMS, raw (contract/alarms.ts parseModelAlarmBindings validates it). */
   modelAlarms: once('modelAlarms', (env) => optionalString(ENV.modelAlarms, env)),
+  /**
+   * REWIND_SYNC_DEPLOY_MAX_ROWS (default 50,000): at the slowest measured DynamoDB Local rate
+   * (~3,000 rows/s) that is ~17 s of writes, and ~7 s at 7,000 rows/s, leaving the rest of
+   * API Gateway's 29 s for reading, checking, profiling and the snapshot.
+   */
+  syncDeployMaxRows: once('syncDeployMaxRows', (env) => numberOr(ENV.syncDeployMaxRows, { range: 'positive', integer: true }, 50_000, env)),
+  /** REWIND_JOB_STATE_MACHINE, when set. */
+  jobStateMachine: once('jobStateMachine', (env) => optionalString(ENV.jobStateMachine, env)),
+  /** REWIND_JOB_CHUNK_ROWS (default 5,000). */
+  jobChunkRows: once('jobChunkRows', (env) => numberOr(ENV.jobChunkRows, { range: 'positive', integer: true }, 5_000, env)),
+  /** REWIND_JOB_CONCURRENCY (default 4). */
+  jobConcurrency: once('jobConcurrency', (env) => numberOr(ENV.jobConcurrency, { range: 'positive', integer: true }, 4, env)),
   /** A table's physical name. */
   tableName: (id: TableSpec['id']): string => once(`table:${id}`, (env) => tableName(id, env))(),
 } as const;

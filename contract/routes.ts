@@ -83,6 +83,9 @@ export const ROUTES: readonly RouteSpec[] = [
   // `/batch`, not Google-style `:batch`: API Gateway HTTP API path parameters must be whole
   // segments, so `/online/{view}:batch` cannot be a route (and the local gateway matches
   // segments too). `batch` is no entity of this route: a GET /online/{view}/batch still reads entity "batch".
+  { method: 'GET', path: '/jobs/{id}', handler: 'get-job', action: 'read', summary: 'A deploy job: status, phase, chunks done/total, rows written, rows/s, started, updated, error' },
+  { method: 'GET', path: '/views/{view}/jobs', handler: 'list-jobs', action: 'read', summary: "A view's deploy jobs, newest first" },
+  { method: 'POST', path: '/jobs/{id}/cancel', handler: 'cancel-job', action: 'deploy', summary: 'Cancel a running deploy job: no version is recorded and its online rows are deleted (409 once it has ended)' },
   { method: 'POST', path: '/online/{view}/batch', handler: 'get-online-batch', action: 'read', summary: 'Serve the feature values of up to 100 entities in one read' },
 ] as const;
 

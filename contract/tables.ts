@@ -17,7 +17,7 @@ export interface GlobalIndex {
 
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name and of the environment variable. */
-  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals';
+  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals' | 'jobs';
   /** Environment variable that carries the physical table name to every function. */
   envVar: string;
   partitionKey: KeyAttribute;
@@ -36,6 +36,11 @@ export interface TableSpec {
 }
 
 export const VIEW_CATALOG_INDEX = 'by-catalog';
+/** A view's deploy jobs, newest first (only job records carry `view`, so the index is sparse). */
+export const JOBS_BY_VIEW_INDEX = 'by-view';
+
+/** The functions that read or write deploy jobs (contract/tables.ts `usedBy` of `jobs`). */
+export const JOB_STEP_HANDLERS = ['jobs/validate', 'jobs/plan', 'jobs/materialize-chunk', 'jobs/finalize', 'jobs/fail'] as const;
 
 /**
  * Each audit chain's head item lives in a partition of its own, `${chain}${AUDIT_HEAD_SUFFIX}`
@@ -136,6 +141,19 @@ export const TABLES: readonly TableSpec[] = [
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     purpose: 'append-only log of refused requests (403), apart from the audit chains, aggregated per principal and minute under flood',
+  },
+  {
+    id: 'jobs',
+    envVar: 'REWIND_JOBS_TABLE',
+    // (job, sk `JOB`): the job record (status, phase, counters, the materialization claim);
+    // (job, sk `C#<index>`): one item per completed chunk, written in the same transaction
+    // as the counters' increment, so a chunk is counted once however often it is retried
+    // and a restarted runner resumes from the chunks that have no item (store/dynamo-jobs.ts).
+    partitionKey: { name: 'job', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [{ indexName: JOBS_BY_VIEW_INDEX, partitionKey: { name: 'view', type: 'S' }, sortKey: { name: 'startedAt', type: 'S' } }],
+    usedBy: ['deploy-version', 'get-job', 'list-jobs', 'cancel-job', ...JOB_STEP_HANDLERS],
+    purpose: 'asynchronous deploy jobs (materialization in chunks): status, phase, progress, and one item per completed chunk',
   },
 ] as const;
 

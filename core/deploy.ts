@@ -131,8 +131,8 @@ export async function deployVersion(
 
 /** Room for the snapshot reference's URI and hashes, at their largest (an S3 URI is at most bucket 63 + key 1024). */
 const LARGEST_URI = `s3://${'b'.repeat(63)}/${'k'.repeat(1024)}`;
-const LARGEST_SNAPSHOT: SnapshotRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), rows: 0, bytes: 0, format: 'parquet' };
-const LARGEST_ARTIFACT: ArtifactRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), bytes: 0 };
+export const LARGEST_SNAPSHOT: SnapshotRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), rows: 0, bytes: 0, format: 'parquet' };
+export const LARGEST_ARTIFACT: ArtifactRef = { uri: LARGEST_URI, sha256: 'f'.repeat(64), bytes: 0 };
 /** A plan has no actor to record; a token's subject is measured at 256 characters. */
 const LARGEST_ACTOR = 's'.repeat(256);
 /** The record's item carries its sort key besides (store/dynamo-query.ts versionSk: `V#` + the number, padded). */
@@ -150,7 +150,7 @@ const REQUEST_FIELD: Partial<Record<keyof VersionRecord, string>> = {
   validation: 'validation',
 };
 
-function checkRecordSize(record: VersionRecord): void {
+export function checkRecordSize(record: VersionRecord): void {
   const bytes = itemBytes(record as unknown as Record<string, unknown>) + SORT_KEY_BYTES;
   if (bytes <= MAX_ITEM_BYTES) return;
   const [top, ...rest] = largestPath(record);
@@ -163,7 +163,7 @@ function checkRecordSize(record: VersionRecord): void {
   );
 }
 
-interface RecordContext {
+export interface RecordContext {
   view: string;
   version: number;
   at: string;
@@ -173,7 +173,7 @@ interface RecordContext {
 }
 
 /** The immutable record of a deploy; built once to be measured, once to be written, the same way. */
-function versionRecord(checked: Checked, request: DeployRequest, { view, version, at, actor, snapshot, artifact }: RecordContext): VersionRecord {
+export function versionRecord(checked: Checked, request: DeployRequest, { view, version, at, actor, snapshot, artifact }: RecordContext): VersionRecord {
   const { definition, report, policy } = checked;
   const validation: VersionValidation = {
     status: report.status,
@@ -239,7 +239,7 @@ export async function planDeploy(deps: Deps, view: string, request: DeployReques
   return { view, wouldBe, rows: rows.length, validation: report };
 }
 
-interface Checked {
+export interface Checked {
   definition: ViewDefinition;
   rows: FeatureRow[];
   consumers: ConsumerUse[];
@@ -248,7 +248,7 @@ interface Checked {
   report: ValidationReport;
 }
 
-async function check(deps: Deps, view: string, request: DeployRequest): Promise<Checked> {
+export async function check(deps: Deps, view: string, request: DeployRequest): Promise<Checked> {
   const definition: ViewDefinition = request.definition;
   const rows = await loadRows(deps, view, definition, request);
   const policy = resolvePolicy(request.validation);
@@ -281,7 +281,7 @@ async function loadBaseline(deps: Deps, view: string, policy: ResolvedPolicy): P
   };
 }
 
-function consumerUses(consumers: DeployRequest['consumers']): ConsumerUse[] {
+export function consumerUses(consumers: DeployRequest['consumers']): ConsumerUse[] {
   return consumers.map((c) => (typeof c === 'string' ? { name: c } : { name: c.name, ...(c.features ? { features: c.features } : {}) }));
 }
 

@@ -213,3 +213,20 @@ export class EventsNotPublishedError extends RewindError {
     super(`the event bus did not take event ${eventId} (${published} published before it): republish again from its revision`, options);
   }
 }
+/** No deploy job has this id. */
+export class JobNotFoundError extends RewindError {
+  readonly code = 'JobNotFound';
+  constructor(readonly id: string) {
+    super(`no deploy job has the id ${id}`);
+  }
+}
+
+/** A job that has ended (succeeded, failed or cancelled) cannot be cancelled. */
+export class JobEndedError extends InvalidStateError {
+  override readonly code = 'JobEnded';
+}
+
+/** A job step found its job stopped (cancelled, or failed elsewhere): it does nothing more. */
+export class JobStoppedError extends InvalidStateError {
+  override readonly code = 'JobStopped';
+}

@@ -77,6 +77,8 @@ export const DeployRequestSchema = z
     reason: z.string().max(1000).optional(),
     validation: ValidationPolicySchema.optional(),
     artifacts: z.array(DerivedArtifactSchema).max(50).default([]),
+    /** Materialize as a job (202 and a job id, GET /jobs/{id}) whatever the size; a large snapshotUri file takes that path anyway. */
+    async: z.boolean().optional(),
   })
   .superRefine((body, ctx) => {
     if (body.rows === undefined && body.snapshotUri === undefined)
@@ -161,6 +163,8 @@ export const UploadRequestSchema = z.object({
 });
 
 export const ViewParamsSchema = z.object({ view: identifier });
+/** A deploy job's id (core/jobs.ts newJobId: a UUID). */
+export const JobParamsSchema = z.object({ id: z.string().regex(/^[0-9a-f-]{36}$/, 'must be a job id (a UUID)') });
 /**
  * A version in a path: a canonical decimal integer ≥ 1 and nothing else. Number() coercion
  * read `0x2`, ` 2` (`%202`), `2.0` and `1e0` as versions (issue 10 finding 8): one version

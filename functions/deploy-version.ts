@@ -1,17 +1,35 @@
 import { DeployRequestSchema, ViewParamsSchema } from '../core/requests';
 import { deployVersion } from '../core/deploy';
+import { startDeployJob, takesJobPath } from '../core/jobs';
+import { config } from '../contract/config';
 import { countForView } from './commons/powertools';
-import { withArtifacts } from './commons/artifacts';
-import { getDeps } from './commons/deps';
+import { getJobDeps } from './commons/job-deps';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
   // A deploy acts at the tier it declares, or the view's, whichever is more critical.
-  { handler: 'deploy-version', deps: getDeps, params: ViewParamsSchema, body: DeployRequestSchema, status: 201, tierHints: ({ body }) => ({ tier: body.definition.tier }) },
+  // 201 with the deploy's result; 202 with a job (`job` in the answer) when it runs as one.
+  {
+    handler: 'deploy-version',
+    deps: getJobDeps,
+    params: ViewParamsSchema,
+    body: DeployRequestSchema,
+    status: (result) => ((result as { job?: unknown }).job ? 202 : 201),
+    tierHints: ({ body }) => ({ tier: body.definition.tier }),
+  },
   async ({ deps, caller, params, body, authorization }) => {
-    // `activate: true` is an activation too: judged with the deploy, before anything is written.
+    // `activate: true` is an activation too: judged with the deploy, before anything is written
+    // (and again, as a pointer change, when a job's version is recorded).
     if (body.activate) await authorization.requireActivationOnDeploy();
-    const result = await deployVersion(withArtifacts(deps), caller, params.view, body);
+    // A data file too large to deploy within one request becomes a job. Counting its rows reads
+    // the file but decodes nothing; `async: true` does not read it here at all.
+    const sourceRows = body.snapshotUri && body.async === undefined ? await deps.snapshots.countSourceRows?.(body.snapshotUri, params.view) : undefined;
+    if (takesJobPath(body, sourceRows, config.syncDeployMaxRows())) {
+      const started = await startDeployJob(deps, caller, params.view, body);
+      countForView(params.view, 'DeployJobStarted');
+      return started;
+    }
+    const result = await deployVersion(deps, caller, params.view, body);
     countForView(params.view, 'VersionDeployed');
     return result;
   },

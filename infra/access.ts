@@ -55,6 +55,8 @@ export const SNAPSHOTS_PREFIX = 'snapshots/';
 export const UPLOADS_PREFIX = 'uploads/';
 /** Signed audit checkpoints (store/s3-audit-checkpoints.ts), under the bucket's Object Lock. */
 export const CHECKPOINTS_PREFIX = 'checkpoints/';
+/** Deploy jobs' files: request, chunks, manifest (store/s3-job-files.ts). */
+export const JOBS_PREFIX = 'jobs/';
 
 /**
  * The audit checkpoint key (KMS, asymmetric):
@@ -111,6 +113,7 @@ const httpBase: Record<TableId, TableAccess> = {
   samples: 'none',
   idempotency: 'none',
   refusals: 'record',
+  jobs: 'none',
 };
 
 /** A route whose use case audits what it changes (one hash-chained entry per change). */
@@ -168,11 +171,27 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Deletes a version's rows, listed by its snapshot.
   'purge-version': { tables: { ...audits, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
-    tables: movesPointers.tables,
+    // A large deploy becomes a job (core/jobs.ts): the job record, and its request in jobs/.
+    tables: { ...movesPointers.tables, jobs: 'write' },
     // Reads the caller's data file (an upload, or an earlier snapshot) and the baseline's
     // profiles; writes the new snapshot and its validation report.
-    bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX], write: [SNAPSHOTS_PREFIX] },
+    bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX], write: [SNAPSHOTS_PREFIX, JOBS_PREFIX] },
   },
+  'get-job': { tables: { ...httpBase, jobs: 'read' }, bucket: {} },
+  'list-jobs': { tables: { ...httpBase, jobs: 'read' }, bucket: {} },
+  // Only marks the job `cancelling`: the fail step deletes what it wrote.
+  'cancel-job': { tables: { ...httpBase, jobs: 'write' }, bucket: {} },
+  // The deploy job's steps (infra/constructs/deploy-jobs.ts), each with what its step does and no more.
+  // Validate: the data file and the baseline, then the snapshot and the validation report.
+  'jobs/validate': { tables: { ...notHttp, jobs: 'write' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [SNAPSHOTS_PREFIX] } },
+  // Plan: the snapshot into chunk files and their manifest, and the materialization claim.
+  'jobs/plan': { tables: { ...notHttp, pointers: 'none', versions: 'write', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [JOBS_PREFIX] } },
+  // The chunk writer: online rows and its job's progress, nothing else.
+  'jobs/materialize-chunk': { tables: { ...notHttp, versions: 'none', pointers: 'none', online: 'write', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
+  // Finalize: `materialized`, the version record and its audit entry, then `activate: true` as a pointer change.
+  'jobs/finalize': { ...movesPointers, tables: { ...movesPointers.tables, refusals: 'none', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX] } },
+  // Fail: the purge's start (pointer check, audit entry), the fenced deletes, the job's end.
+  'jobs/fail': { tables: { ...notHttp, versions: 'write', online: 'write', audit: 'append', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
   activate: movesPointers,
   rollback: movesPointers,
   // Issue 5's pointer changes: each is one transaction like any other (pointer, history, audit).

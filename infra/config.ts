@@ -74,6 +74,13 @@ export interface RewindConfig {
   api5xxAlarmThreshold: number;
   /** An existing SNS topic that Rewind's ops alarms notify. @default none (alarms without actions) */
   opsTopicArn?: string;
+  /**
+   * Chunks of a deploy job written at once (the Distributed Map's MaxConcurrency). Each chunk
+   * Lambda keeps 8 BatchWriteItem calls of 25 items in flight, about 2,000 items/s; a new
+   * on-demand table starts at 4,000 write request units/s, so 2 chunks fill it without
+   * throttling, and throttled batches are retried anyway. @default 2
+   */
+  materializeConcurrency: number;
 }
 
 export const CONTEXT_KEYS = {
@@ -96,6 +103,7 @@ export const CONTEXT_KEYS = {
   fastDetection: 'rewind:fastDetection',
   api5xxAlarmThreshold: 'rewind:api5xxAlarmThreshold',
   opsTopicArn: 'rewind:opsTopicArn',
+  materializeConcurrency: 'rewind:materializeConcurrency',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
 
 /** An issuer that cannot exist (RFC 6761 `.invalid`): no token validates against it. */
@@ -119,6 +127,7 @@ export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPl
   retiredCheckpointKeyArns: [],
   fastDetection: true,
   api5xxAlarmThreshold: 5,
+  materializeConcurrency: 2,
 };
 
 /** Fast detection's cadence: the monitor's rounds, the drift alarms' period, and how often serving flushes samples. */
@@ -187,6 +196,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     retiredCheckpointKeyArns: retiredKeys(CONTEXT_KEYS.retiredCheckpointKeyArns, raw(CONTEXT_KEYS.retiredCheckpointKeyArns)),
     fastDetection: bool(CONTEXT_KEYS.fastDetection, raw(CONTEXT_KEYS.fastDetection), DEFAULTS.fastDetection),
     api5xxAlarmThreshold: num('api5xxAlarmThreshold', 1),
+    materializeConcurrency: num('materializeConcurrency', 1),
     ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
   };
   checkDetection(config);

@@ -4,6 +4,7 @@
  */
 import { ROUTES } from '../contract/routes';
 import { RULES } from '../contract/rules';
+import { JOB_STEP_HANDLERS } from '../contract/tables';
 
 /** The function behind the serving route, throttled, sized and budgeted on its own. */
 export const SERVING_HANDLER = 'get-online';
@@ -22,6 +23,6 @@ export const REPUBLISH_HANDLER = 'republish-events';
 export const PUBLISHER_HANDLER = 'publish-pointer-events';
 
 /** Functions built from the store, with access rules in infra/access.ts. */
-export const STORE_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, AUDIT_CHECKPOINT_HANDLER])];
+export const STORE_HANDLERS: readonly string[] = [...new Set([...ROUTES.map((r) => r.handler), ...RULES.map((r) => r.handler), DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, AUDIT_CHECKPOINT_HANDLER, ...JOB_STEP_HANDLERS])];
 
 export const ALL_HANDLERS: readonly string[] = [...STORE_HANDLERS, PUBLISHER_HANDLER];

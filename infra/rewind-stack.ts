@@ -12,6 +12,7 @@ import { TABLES } from '../contract/tables';
 import { detectionEnvironment, FAST_DETECTION, type RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
 import { AuditCheckpointKey } from './constructs/audit-checkpoints';
+import { DeployJobs } from './constructs/deploy-jobs';
 import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
 import { monitorOpsAlarms, ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
@@ -66,6 +67,7 @@ export class RewindStack extends Stack {
   public readonly driftAlarms: DriftAlarmLifecycle;
   public readonly checkpointKey: AuditCheckpointKey;
   public readonly auditCheckpoints: ScheduledRun;
+  public readonly deployJobs: DeployJobs;
   /** The ops topic this stack created (production posture without `rewind:opsTopicArn`). */
   public readonly opsTopic?: Topic;
 
@@ -118,6 +120,19 @@ export class RewindStack extends Stack {
       ),
       checkpointKey: { key: this.checkpointKey.key, retired: config.retiredCheckpointKeyArns },
     });
+
+    // Deploys too large for one request run as jobs on Step Functions (core/jobs.ts).
+    const step = (name: string) => this.functions.get(`jobs/${name}`);
+    this.deployJobs = new DeployJobs(this, 'DeployJobs', {
+      steps: { validate: step('validate'), plan: step('plan'), chunk: step('materialize-chunk'), finalize: step('finalize'), fail: step('fail') },
+      bucket: this.storage.snapshotBucket,
+      materializeConcurrency: config.materializeConcurrency,
+      logRetention,
+      logRemovalPolicy,
+    });
+    const deploy = this.functions.get('deploy-version');
+    deploy.addEnvironment(ENV.jobStateMachine, this.deployJobs.stateMachine.stateMachineArn);
+    this.deployJobs.stateMachine.grantStartExecution(deploy);
 
     this.api = new RewindApi(this, 'Api', {
       routes: ROUTES,
@@ -225,6 +240,14 @@ export class RewindStack extends Stack {
       name: 'pages',
       description: 'Rewind paged: a drift it could not or would not roll back (no rollback target, past the rollback window), or an alarm with no measurement behind it. The alarm-rollback log line "PAGE: …" (level ERROR) names the view, the version and why.',
       metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: METRIC.page, dimensionsMap: { service: this.serviceName }, statistic: 'Sum', period: Duration.minutes(1) }),
+      threshold: 1,
+      ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
+    });
+
+    opsAlarm(this, 'DeployJobsFailedAlarm', {
+      name: 'deploy-jobs-failed',
+      description: 'A deploy job execution failed: a bad file or a cancel ends the job cleanly (GET /jobs/{id}); anything else (its fail step included) needs a look at the execution history and the step logs.',
+      metric: this.deployJobs.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
     });

@@ -19,6 +19,7 @@ import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulato
 import { createGateway, lambdaContext, type GatewayOptions } from './gateway';
 import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, type LocalMonitoring, type LocalMonitoringOptions } from './monitoring';
 import { HistoryOutboxRelay } from './outbox';
+import { startLocalJobRunner, type LocalJobRunner } from './job-runner';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
 import { issuerVerifier, jwtSecret, secretVerifier, trustedIssuerFromEnv, type TrustedIssuer } from './tokens';
 
@@ -84,6 +85,8 @@ export interface LocalRewind {
   outbox: HistoryOutboxRelay;
   /** Signed audit checkpoints: the key directory (REWIND_AUDIT_KEY_DIR), and one run now, as the schedule would. */
   checkpoints: LocalCheckpoints;
+  /** Deploy jobs (local/job-runner.ts): unfinished ones resumed at start. */
+  jobs: LocalJobRunner;
   stop(): Promise<void>;
 }
 
@@ -185,6 +188,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     (await import('../functions/commons/event-publisher')).useEventPublisher(outbox); // POST /events/republish publishes through the relay's sinks
     const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
     services.push(() => checkpoints.stop());
+    const jobs = await startLocalJobRunner({ concurrency: config.jobConcurrency() });
+    services.push(() => jobs.stop());
     const server = createGateway({ verifyToken, onRequest: options.onRequest });
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     return {
@@ -200,12 +205,14 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       releases,
       outbox,
       checkpoints,
+      jobs,
       stop: async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
         await checkpoints.stop();
+        await jobs.stop();
         if (!options.dataDir) rmSync(keyDir, { recursive: true, force: true });
         await outbox.stop();
         await releases.stop();

@@ -2,7 +2,7 @@
  * Data file formats: Parquet for snapshots (written by Rewind, read back to re-materialize)
  * and the three formats users may deploy from (Parquet, JSON lines, CSV).
  */
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ValidationError } from '../core/errors';
@@ -50,6 +50,34 @@ export async function decodeSnapshot(definition: ViewDefinition, bytes: Uint8Arr
 }
 
 export type SourceFormat = 'parquet' | 'jsonl' | 'csv';
+
+/**
+ * How many rows a data file holds, without decoding them: Parquet's footer says; a text file
+ * is counted by its non-empty lines (CSV: less the header). Only a routing decision (a deploy
+ * over the synchronous limit becomes a job), so a CSV value with a newline inside quotes,
+ * counted twice, only errs towards the job path. An unreadable file counts as undefined: the
+ * deploy's own read refuses it with the field named.
+ */
+export function countSourceRows(format: SourceFormat, bytes: Uint8Array): number | undefined {
+  if (format === 'parquet') {
+    try {
+      return Number(parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).num_rows);
+    } catch {
+      return undefined;
+    }
+  }
+  let lines = 0;
+  let content = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 10) {
+      if (content) lines++;
+      content = false;
+    } else if (b !== 13 && b !== 32) content = true;
+  }
+  if (content) lines++;
+  return format === 'csv' ? Math.max(0, lines - 1) : lines;
+}
 
 export function formatOf(key: string, field: string): SourceFormat {
   const lower = key.toLowerCase();

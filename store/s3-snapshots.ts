@@ -11,7 +11,7 @@ import type { ArtifactRef, SnapshotRef, ViewDefinition } from '../core/model';
 import type { SnapshotStore, SourceRecords } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
 import { errorName } from './aws-errors';
-import { decodeSnapshot, decodeSource, encodeParquet, formatOf } from './formats';
+import { countSourceRows, decodeSnapshot, decodeSource, encodeParquet, formatOf } from './formats';
 
 const UPLOAD_TTL_SECONDS = 900;
 /** The bucket's layout: snapshots/<view>/v<N>/…, uploads/<uuid>/<file name>. */
@@ -73,6 +73,13 @@ export class S3SnapshotStore implements SnapshotStore {
     if (bucket === this.bucket) checkOwnBucketSource(key, view);
     const format = formatOf(key, 'snapshotUri');
     return decodeSource(format, await this.getBytes(uri, 'snapshotUri'), 'snapshotUri');
+  }
+
+  /** The rows of a user's data file, counted without decoding them (store/formats.ts countSourceRows); undefined when unreadable. */
+  async countSourceRows(uri: string, view: string): Promise<number | undefined> {
+    const { bucket, key } = parseS3Uri(uri);
+    if (bucket === this.bucket) checkOwnBucketSource(key, view);
+    return countSourceRows(formatOf(key, 'snapshotUri'), await this.getBytes(uri, 'snapshotUri'));
   }
 
   async createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }> {

@@ -45,6 +45,12 @@ export interface SnapshotStore {
    * cannot copy data it was never given (issue 10 finding 8).
    */
   readSource(uri: string, view: string): Promise<SourceRecords>;
+  /**
+   * How many rows the data file at `uri` holds, read without decoding them (the same checks
+   * on `uri` as readSource): what decides whether a deploy runs as a job. Absent, or
+   * undefined: unknown (the deploy runs synchronously, as before).
+   */
+  countSourceRows?(uri: string, view: string): Promise<number | undefined>;
   /** A short-lived URL to PUT a data file to, and the s3:// URI it will have. */
   createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }>;
   /** Stores a JSON document next to a version's snapshot under a content-addressed key. */

@@ -61,6 +61,14 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   'create-audit-checkpoint': { memorySize: 1024, timeout: Duration.seconds(29) },
   // Up to 200 history entries, their events ten per PutEvents call.
   'republish-events': { timeout: Duration.seconds(29) },
+  // Deploy-job steps, behind Step Functions, not API Gateway: validate and plan hold the
+  // whole file's rows (3 GB: two vCPUs), a chunk is 5,000 rows.
+  'jobs/validate': { memorySize: 3008, timeout: Duration.minutes(15) },
+  'jobs/plan': { memorySize: 3008, timeout: Duration.minutes(15) },
+  'jobs/materialize-chunk': { memorySize: 1024, timeout: Duration.minutes(2) },
+  'jobs/finalize': { memorySize: 1024, timeout: Duration.minutes(2) },
+  // Deletes every started chunk's rows.
+  'jobs/fail': { memorySize: 1024, timeout: Duration.minutes(15) },
   // A few CloudWatch calls per view; `{ all: true }`, and the deploy's custom resource, walk
   // every view in one invocation (it stops 10 s before the end and names the views left).
   'sync-alarms': { timeout: Duration.minutes(5) },

@@ -233,8 +233,9 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     const writersOf = (id: TableId) => allHandlers().filter((h) => writes(dynamoActions(h)[id]).length > 0).sort();
     // deploy-version activates in the same request when asked (activate: true); promote and
     // the feature switches are pointer changes too (one transaction each); promote-canaries
-    // promotes a baked candidate on its schedule.
-    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'rollback'];
+    // promotes a baked candidate on its schedule; a deploy job's finalize step activates once
+    // the version is recorded when the deploy asked `activate: true`.
+    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/finalize', 'promote', 'promote-canaries', 'rollback'];
     expect(writersOf('pointers')).toEqual(pointerPaths);
     expect(writersOf('history')).toEqual(pointerPaths);
   });
@@ -259,16 +260,17 @@ describe('least privilege: each function can do exactly what infra/access.ts say
   it('only the functions whose use case audits a change can write the audit table (read-only routes cannot)', () => {
     const auditWriters = allHandlers().filter((h) => dynamoActions(h).audit.has('dynamodb:PutItem')).sort();
     expect(auditWriters).toEqual(
-      ['activate', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'republish-events', 'rollback'].sort(),
+      // jobs/finalize records the version (and its activation), jobs/fail the job's end and its purge.
+      ['activate', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/fail', 'jobs/finalize', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'republish-events', 'rollback'].sort(),
     );
     for (const reader of ['get-online', 'list-views', 'get-view', 'list-audit', 'verify-audit', 'get-policy']) expect([...dynamoActions(reader).audit].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });
 
-  it('grants S3 by key prefix only: uploads are signed under uploads/, snapshots written only by deploy', () => {
+  it('grants S3 by key prefix only: uploads are signed under uploads/, snapshots written only by deploy (and its job\'s validate step)', () => {
     const bucket = `<${logicalId(prod.stack.storage.snapshotBucket)}.Arn>`;
     expect(s3Statements('create-upload')).toEqual([{ actions: ['s3:PutObject'], resources: [`${bucket}/${UPLOADS_PREFIX}*`] }]);
     const writers = allHandlers().filter((h) => s3Statements(h).some((s) => s.actions.includes('s3:PutObject') && s.resources.includes(`${bucket}/${SNAPSHOTS_PREFIX}*`)));
-    expect(writers).toEqual(['deploy-version']);
+    expect(writers).toEqual(['deploy-version', 'jobs/validate']);
     for (const handler of allHandlers()) {
       for (const s of s3Statements(handler)) expect(s.actions.every((a) => ['s3:GetObject', 's3:PutObject', 's3:ListBucket'].includes(a))).toBe(true);
     }

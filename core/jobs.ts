@@ -1,0 +1,328 @@
+/**
+ * Deploys of any size, as jobs: the same deploy as core/deploy.ts, cut into small idempotent
+ * steps that Step Functions (infra/constructs/deploy-jobs.ts) or the local job runner
+ * (local/job-runner.ts) call in order:
+ *
+ *   start ──▶ validate ──▶ plan ──▶ materialize chunk × N ──▶ finalize
+ *                 └──────────┴──────────────┴────────────────────┴──▶ fail (clean up)
+ *
+ * The invariants are the synchronous deploy's: the version number is taken when the job is
+ * created (before validation); nothing is written before the request and its rows are checked;
+ * the version record is written last, after every chunk is counted and the materialization is
+ * marked `materialized`, so a record only ever points at data that exists; deploy is not
+ * activate (`activate: true` goes through the normal pointer change after the record, with
+ * every guard judged at that moment). A failed or cancelled job leaves no record: the number
+ * is a gap, and its online rows are deleted through the purge's fenced deletes.
+ *
+ * Every step may run twice (a retry, a resumed runner): re-validating rewrites the same
+ * content-addressed snapshot, a chunk written twice writes the same items and is counted once
+ * (JobStore.completeChunk), a finalize that finds the record written does not write it again.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Caller } from './authorization';
+import { actorName } from './authorization';
+import { LARGEST_ARTIFACT, LARGEST_SNAPSHOT, check, checkRecordSize, consumerUses, versionRecord, type Checked } from './deploy';
+import type { Deps } from './deps';
+import { InvalidStateError, JobEndedError, JobNotFoundError, JobStoppedError, RewindError } from './errors';
+import type { ChunkRef, Job, JobError, JobFiles, JobLauncher, JobStatus, JobStore } from './ports/jobs';
+import type { DeployRequest } from './requests';
+import { activateVersion } from './pointer-changes';
+import { VALIDATION_ARTIFACT, type ValidationArtifact } from './validation/baseline';
+import { resolvePolicy } from './validation/tolerances';
+
+export interface JobDeps extends Deps {
+  jobs: JobStore;
+  jobFiles: JobFiles;
+  launcher: JobLauncher;
+}
+
+/**
+ * Rows per chunk by default (REWIND_JOB_CHUNK_ROWS): one Lambda invocation (200 BatchWriteItem
+ * calls of 25) writes it in a few seconds even on a cold table, and a resumed job repeats at
+ * most one chunk per worker.
+ */
+export const CHUNK_ROWS = 5_000;
+
+const ENDED: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+const ACTIVE: readonly JobStatus[] = ['queued', 'running'];
+
+/** Whether a deploy request takes the job path: asked for, or a data file over the synchronous limit. */
+export function takesJobPath(request: Pick<DeployRequest, 'async'>, sourceRows: number | undefined, maxSyncRows: number): boolean {
+  return request.async === true || (sourceRows !== undefined && sourceRows > maxSyncRows);
+}
+
+/** A job as GET /jobs/{id} shows it: its progress and rows/s, nothing of its internals (claim, principal). */
+export interface JobView {
+  id: string;
+  kind: 'deploy';
+  view: string;
+  version: number;
+  status: JobStatus;
+  phase: Job['phase'];
+  chunks: { done: number; total: number };
+  rows: { written: number; total: number | null };
+  rowsPerSecond: number | null;
+  startedAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+  activate: boolean;
+  createdBy: string;
+  error: { error: Omit<JobError, 'status'> } | null;
+  errorStatus: number | null;
+  result: Job['result'] | null;
+}
+
+export function jobView(job: Job): JobView {
+  const since = job.materializingSince ? Date.parse(job.materializingSince) : undefined;
+  const seconds = since === undefined ? 0 : (Date.parse(job.endedAt ?? job.updatedAt) - since) / 1000;
+  const { status: errorStatus, ...error } = job.error ?? { status: null };
+  return {
+    id: job.id,
+    kind: job.kind,
+    view: job.view,
+    version: job.version,
+    status: job.status,
+    phase: job.phase,
+    chunks: { done: job.chunksDone, total: job.chunksTotal },
+    rows: { written: job.rowsWritten, total: job.rowsTotal ?? null },
+    rowsPerSecond: seconds > 0 ? Math.round(job.rowsWritten / seconds) : null,
+    startedAt: job.startedAt,
+    updatedAt: job.updatedAt,
+    endedAt: job.endedAt ?? null,
+    activate: job.activate,
+    createdBy: job.createdBy,
+    // The same body a synchronous deploy of the same request would have been refused with.
+    error: job.error ? { error: error as Omit<JobError, 'status'> } : null,
+    errorStatus: job.error ? (errorStatus as number) : null,
+    result: job.result ?? null,
+  };
+}
+
+export interface JobStarted {
+  view: string;
+  version: number;
+  job: JobView;
+}
+
+/** Creates the job (202): the version number is taken now, the request kept in S3, the start audited. */
+export async function startDeployJob(deps: JobDeps, caller: Caller, view: string, request: DeployRequest): Promise<JobStarted> {
+  const actor = actorName(caller);
+  const at = deps.clock.now().toISOString();
+  const version = await deps.catalog.nextVersionNumber(view, at);
+  const id = randomUUID();
+  const requestRef = await deps.jobFiles.putRequest(id, request);
+  const job: Job = {
+    id,
+    kind: 'deploy',
+    view,
+    version,
+    status: 'queued',
+    phase: 'validating',
+    chunksDone: 0,
+    chunksTotal: 0,
+    rowsWritten: 0,
+    startedAt: at,
+    updatedAt: at,
+    createdBy: actor,
+    principal: caller.principal,
+    activate: request.activate,
+    ...(request.reason !== undefined ? { reason: request.reason } : {}),
+    request: requestRef,
+  };
+  await deps.jobs.create(job);
+  await deps.audit.appendAudit({ actor, action: 'deploy-job-start', outcome: 'allowed', view, detail: { job: id, version, activate: request.activate } });
+  await deps.launcher.launch(job);
+  return { view, version, job: jobView(job) };
+}
+
+export async function getJob(deps: Pick<JobDeps, 'jobs'>, id: string): Promise<JobView> {
+  return jobView(await loadJob(deps, id));
+}
+
+export async function listJobs(deps: Pick<JobDeps, 'jobs'>, view: string, limit: number): Promise<{ view: string; jobs: JobView[] }> {
+  return { view, jobs: (await deps.jobs.listForView(view, limit)).map(jobView) };
+}
+
+/**
+ * Asks a job to stop: `cancelling` now; the runner (or the state machine's failing map) then
+ * runs the fail step, which deletes what was written and ends the job `cancelled`.
+ */
+export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, actor: string, id: string): Promise<JobView> {
+  const job = await loadJob(deps, id);
+  if (ENDED.includes(job.status)) throw new JobEndedError(`job ${id} has ended (${job.status}); there is nothing to cancel`);
+  const at = deps.clock.now().toISOString();
+  if (job.status === 'cancelling') return jobView(job);
+  if (!(await deps.jobs.update(id, { status: 'cancelling', cancelledBy: actor, updatedAt: at }, ACTIVE))) {
+    const now = await loadJob(deps, id);
+    if (ENDED.includes(now.status)) throw new JobEndedError(`job ${id} has ended (${now.status}); there is nothing to cancel`);
+    return jobView(now);
+  }
+  return jobView({ ...job, status: 'cancelling', cancelledBy: actor, updatedAt: at });
+}
+
+/** Step 1: read and check the rows, profile them, run preflight; write the snapshot and the validation report. */
+export async function validateStep(deps: JobDeps, id: string): Promise<void> {
+  const job = await runnable(deps, id, 'validating');
+  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
+  const checked = await check(deps, job.view, request);
+  // The record as it will be must fit DynamoDB's item, as the synchronous deploy checks first.
+  checkRecordSize(versionRecord(checked, request, { view: job.view, version: Number.MAX_SAFE_INTEGER, at: job.startedAt, actor: job.createdBy, snapshot: LARGEST_SNAPSHOT, artifact: LARGEST_ARTIFACT }));
+  const snapshot = await deps.snapshots.write(job.view, job.version, checked.definition, checked.rows);
+  const artifact = await deps.snapshots.putDocument(job.view, job.version, VALIDATION_ARTIFACT, { report: checked.report, profiles: checked.profiles } satisfies ValidationArtifact);
+  await advance(deps, id, { phase: 'planning', snapshot, artifact, validation: checked.report.status, rowsTotal: checked.rows.length });
+}
+
+/**
+ * Step 2: cut the snapshot into chunks (each a file of its own) and write their manifest; claim
+ * the materialization (`materializing`) before the first row. A rejected version is never
+ * materialized: it gets no chunk.
+ */
+export async function planStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<{ manifest: string; chunks: number }> {
+  const job = await runnable(deps, id, 'planning');
+  if (!job.snapshot) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
+  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
+  const refs = [];
+  if (job.validation !== 'rejected') {
+    const rows = await deps.snapshots.read(job.snapshot, request.definition);
+    for (let start = 0, index = 0; start < rows.length; start += chunkRows, index++) refs.push(await deps.jobFiles.putChunk(id, index, rows.slice(start, start + chunkRows)));
+  }
+  const manifest = await deps.jobFiles.putManifest(id, refs);
+  let claim = job.claim;
+  if (job.validation !== 'rejected' && claim === undefined) {
+    claim = await deps.catalog.claimMaterialization(job.view, job.version, deps.clock.now().toISOString());
+    if (claim === undefined) throw new InvalidStateError(`version ${job.version} of '${job.view}' is already materialized: the number was taken twice`);
+  }
+  await advance(deps, id, { phase: 'materializing', manifest, chunksTotal: refs.length, materializingSince: deps.clock.now().toISOString(), ...(claim ? { claim } : {}) });
+  return { manifest, chunks: refs.length };
+}
+
+/** Step 3, once per chunk: write its rows online and count it, once. */
+export async function materializeChunkStep(deps: JobDeps, id: string, chunk: ChunkRef): Promise<{ rows: number }> {
+  const job = await loadJob(deps, id);
+  if (job.status !== 'running') throw new JobStoppedError(`job ${id} is ${job.status}: chunk ${chunk.index} was not written`);
+  const rows = await deps.jobFiles.getChunk(chunk);
+  await deps.jobs.startChunk(id, chunk.index, deps.clock.now().toISOString());
+  const written = await deps.online.write(job.view, job.version, rows);
+  // A chunk written after a cancel landed is not counted; the fail step deletes every chunk's rows.
+  const counted = await deps.jobs.completeChunk(id, chunk.index, written, deps.clock.now().toISOString());
+  if (counted === 'stopped') throw new JobStoppedError(`job ${id} stopped while chunk ${chunk.index} was being written`);
+  return { rows: written };
+}
+
+/** Step 4: `materialized`, the version record and its audit entry, then the activation if asked. */
+export async function finalizeStep(deps: JobDeps, id: string): Promise<JobView> {
+  const job = await runnable(deps, id, 'finalizing');
+  if (!job.snapshot || !job.artifact) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
+  const done = await deps.jobs.completedChunks(id);
+  if (done.length < job.chunksTotal) throw new InvalidStateError(`job ${id} has ${done.length} of ${job.chunksTotal} chunks written: it cannot be finalized yet`);
+  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
+  const rejected = job.validation === 'rejected';
+  const { report } = await deps.snapshots.getDocument<ValidationArtifact>(job.artifact);
+  if (!rejected && !(await deps.catalog.markMaterialized(job.view, job.version, job.rowsWritten, deps.clock.now().toISOString(), job.claim!)))
+    throw new InvalidStateError(`version ${job.version} of '${job.view}' changed state while job ${id} was materializing it`);
+
+  const checked = { definition: request.definition, report, policy: resolvePolicy(request.validation), consumers: consumerUses(request.consumers) } as Checked;
+  const record = versionRecord(checked, request, { view: job.view, version: job.version, at: job.startedAt, actor: job.createdBy, snapshot: job.snapshot, artifact: job.artifact });
+  // A finalize that ran before (and died before ending the job) wrote the record already.
+  if (!(await deps.catalog.getVersion(job.view, job.version)))
+    await deps.catalog.putVersion(record, {
+      actor: job.createdBy,
+      action: 'deploy',
+      outcome: 'allowed',
+      view: job.view,
+      ...(rejected ? { reason: report.findings[0]?.message } : {}),
+      detail: {
+        version: job.version,
+        job: id,
+        snapshotSha256: job.snapshot.sha256,
+        rows: job.snapshot.rows,
+        definitionSha256: record.definitionSha256,
+        validation: report.status,
+        baselineVersion: record.validation!.baselineVersion,
+      },
+    });
+
+  let result: NonNullable<Job['result']> = { status: rejected ? 'rejected' : 'deployed' };
+  if (job.activate && !rejected) {
+    // Judged now, as the deployer: the policy, approvals and MFA in force at this moment.
+    try {
+      result = { status: 'active', activation: await activateVersion(deps, { principal: job.principal }, job.view, { version: job.version, reason: job.reason ?? 'deployed with activate: true' }) };
+    } catch (error) {
+      if (!(error instanceof RewindError)) throw error;
+      result = { status: 'deployed', activationError: { status: 0, code: error.code, message: error.message } };
+    }
+  }
+  const at = deps.clock.now().toISOString();
+  await deps.jobs.update(id, { status: 'succeeded', phase: 'done', result, updatedAt: at, endedAt: at });
+  return jobView({ ...job, status: 'succeeded', phase: 'done', result, updatedAt: at, endedAt: at });
+}
+
+/**
+ * The catch-all last step, of a failure or a cancel: deletes the online rows written (the
+ * purge's fenced deletes: → `purging`, delete each chunk's entities, → `purged`), then ends the
+ * job `failed` (with `error`) or `cancelled`, audited. No version record was written (finalize
+ * is the only step that writes it, last), so nothing was ever served.
+ */
+export async function failStep(deps: JobDeps, id: string, error: JobError): Promise<JobView> {
+  const job = await loadJob(deps, id);
+  if (ENDED.includes(job.status)) return jobView(job);
+  const cancelled = job.status === 'cancelling';
+  // A fail step resumed after a crash keeps the first error it was given.
+  error = job.error ?? error;
+  await deps.jobs.update(id, { phase: 'cleaning', updatedAt: deps.clock.now().toISOString(), ...(cancelled ? {} : { error }) });
+  const deleted = await cleanUp(deps, job);
+  const at = deps.clock.now().toISOString();
+  const end: Partial<Job> = { status: cancelled ? 'cancelled' : 'failed', phase: 'done', updatedAt: at, endedAt: at, ...(cancelled ? {} : { error }) };
+  await deps.jobs.update(id, end);
+  await deps.audit.appendAudit({
+    actor: cancelled ? (job.cancelledBy ?? job.createdBy) : job.createdBy,
+    action: cancelled ? 'deploy-job-cancel' : 'deploy-job-fail',
+    outcome: 'allowed',
+    view: job.view,
+    ...(cancelled ? {} : { reason: error.message.slice(0, 1000) }),
+    detail: { job: id, version: job.version, phase: job.phase, rowsDeleted: deleted, ...(cancelled ? {} : { code: error.code }) },
+  });
+  return jobView({ ...job, ...end });
+}
+
+async function cleanUp(deps: JobDeps, job: Job): Promise<number> {
+  // Nothing was written online before the claim.
+  if (job.claim === undefined || job.manifest === undefined) return 0;
+  if (await deps.catalog.getVersion(job.view, job.version)) return 0;
+  const pointer = await deps.pointers.getPointer(job.view);
+  await deps.pointers.beginPurge({
+    view: job.view,
+    version: job.version,
+    revision: pointer?.revision ?? 0,
+    at: deps.clock.now().toISOString(),
+    audit: { actor: job.createdBy, action: 'purge', outcome: 'allowed', view: job.view, detail: { version: job.version, job: job.id, reason: 'deploy job ended without a version' } },
+  });
+  let deleted = 0;
+  // Only the chunks a step began can have rows online (each marks itself before its first write).
+  const started = new Set(await deps.jobs.startedChunks(job.id));
+  for (const chunk of (await deps.jobFiles.getManifest(job.manifest)).filter((c) => started.has(c.index))) {
+    const rows = await deps.jobFiles.getChunk(chunk);
+    deleted += await deps.online.purge(job.view, job.version, rows.map((r) => r.entity));
+  }
+  await deps.catalog.markPurged(job.view, job.version, deps.clock.now().toISOString());
+  return deleted;
+}
+
+async function loadJob(deps: Pick<JobDeps, 'jobs'>, id: string): Promise<Job> {
+  const job = await deps.jobs.get(id);
+  if (!job) throw new JobNotFoundError(id);
+  return job;
+}
+
+/** The job, running, at `phase`: a stopped one throws JobStoppedError (the fail step cleans up). */
+async function runnable(deps: JobDeps, id: string, phase: Job['phase']): Promise<Job> {
+  const job = await loadJob(deps, id);
+  if (!ACTIVE.includes(job.status)) throw new JobStoppedError(`job ${id} is ${job.status}: its ${phase} step did nothing`);
+  const changes = { status: 'running' as const, phase, updatedAt: deps.clock.now().toISOString() };
+  if (!(await deps.jobs.update(id, changes, ACTIVE))) throw new JobStoppedError(`job ${id} stopped before its ${phase} step`);
+  return { ...job, ...changes };
+}
+
+async function advance(deps: JobDeps, id: string, changes: Partial<Job>): Promise<void> {
+  if (!(await deps.jobs.update(id, { ...changes, updatedAt: deps.clock.now().toISOString() }, ['running']))) throw new JobStoppedError(`job ${id} stopped during its ${changes.phase ?? 'current'} step`);
+}
