@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: every benchmark in one run, side by side, printed as tables and written
- * to bench/results/latest.json. Set BENCH_QUICK=1 for a smaller smoke run.
+ * to bench/results/latest.json. Set BENCH_QUICK=1 for a smaller smoke run; `--only <group>`
+ * (e.g. `npm run bench -- --only deploy`) runs one group alone and prints its result as JSON
+ * (written to bench/results/<group>.json, the full run's file untouched).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Group } from './child';
+import { GROUPS, type Group } from './child';
 import type { benchCanaryServing } from './canary';
 import type { benchBatchServing } from './batch';
 import type { benchFalseRollbacks } from './false-rollbacks';
@@ -28,8 +30,26 @@ function runGroup<T>(group: Group): T {
   return JSON.parse(readFileSync(out, 'utf8')) as T;
 }
 
+/** `--only <group>`: one group, its result printed and written on its own. */
+function onlyGroup(argv: readonly string[]): Group | undefined {
+  const at = argv.indexOf('--only');
+  if (at < 0) return undefined;
+  const group = argv[at + 1];
+  if (!group || !(group in GROUPS)) throw new Error(`--only needs one of: ${Object.keys(GROUPS).join(', ')}`);
+  return group as Group;
+}
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
+  const only = onlyGroup(process.argv.slice(2));
+  if (only) {
+    const result = runGroup<unknown>(only);
+    console.log(JSON.stringify(result, null, 2));
+    const dir = join(__dirname, 'results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${only}${quick ? '.quick' : ''}.json`), JSON.stringify({ startedAt: new Date().toISOString(), node: process.version, quick, [only]: result }, null, 2) + '\n');
+    return;
+  }
   const started = new Date();
   const spine = runGroup<Result<typeof benchSpine>>('spine');
   const stats = runGroup<Result<typeof benchStats>>('stats');
