@@ -44,6 +44,12 @@ export interface GatewayOptions {
   /** The JWT authorizer: the local secret (secretVerifier) or a trusted issuer (issuerVerifier). */
   verifyToken: TokenVerifier;
   onRequest?: (info: { routeKey: string; status: number; ms: number }) => void;
+  /**
+   * While this returns a message, every request is answered 503 `Rebuilding` with Retry-After
+   * and reaches no handler: the local runtime rebuilding its in-memory online table at start
+   * (local/runtime.ts) serves nothing partial and lets no change land meanwhile.
+   */
+  unavailable?: () => string | undefined;
 }
 
 export function createGateway(options: GatewayOptions): Server {
@@ -65,6 +71,12 @@ export function createGateway(options: GatewayOptions): Server {
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const rebuilding = options.unavailable?.();
+    if (rebuilding !== undefined) {
+      req.resume(); // the body, unread, is drained so the connection can be reused
+      const refused = errorResult(503, 'Rebuilding', rebuilding);
+      return send(res, { ...refused, headers: { ...refused.headers, 'retry-after': '2' } });
+    }
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const match = routes.map((r) => ({ r, m: r.pattern.exec(path) })).find(({ r, m }) => m && r.spec.method === req.method);
