@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { GROUPS, type Group } from './child';
 import type { benchCanaryServing } from './canary';
 import type { benchBatchServing } from './batch';
+import type { benchDeploy } from './deploy';
 import type { benchFalseRollbacks } from './false-rollbacks';
 import type { benchRefusalFlood } from './refusal-flood';
 import { printTable } from './measure';
@@ -39,6 +40,20 @@ function onlyGroup(argv: readonly string[]): Group | undefined {
   return group as Group;
 }
 
+/** What users run, side by side: the in-memory runtime and `npm start` (bench/deploy.ts). */
+function printDeploy(deploy: Result<typeof benchDeploy>): void {
+  printTable(`Deploy of ${deploy.rows} rows by upload, in-memory runtime vs npm start (rows/s)`, [
+    { runtime: 'in-memory (tests, demo, spine bench)', ...deploy.inMemory },
+    { runtime: 'npm start (data on disk, online table in memory)', ...deploy.npmStart },
+  ]);
+  console.log(
+    `npm start materialization ÷ in-memory bare ceiling: ${deploy.npmStartOverInMemoryCeiling} (target ≥ 0.8); ` +
+      `npm start whole deploy ${deploy.npmStartDeploySeconds} s (target < 120 s at 300,000 rows); ` +
+      `on-disk DynamoDB Local ceiling ${deploy.npmStart.onDiskCeilingRowsPerS} rows/s (${deploy.npmStart.onDiskCeilingRows} rows); ` +
+      `restart to serving ${deploy.rows} rows: ${deploy.restart.toServingMs} ms (rebuild ${deploy.restart.rebuildMs} ms)`,
+  );
+}
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const only = onlyGroup(process.argv.slice(2));
@@ -52,6 +67,7 @@ async function main(): Promise<void> {
   }
   const started = new Date();
   const spine = runGroup<Result<typeof benchSpine>>('spine');
+  const deploy = runGroup<Result<typeof benchDeploy>>('deploy');
   const stats = runGroup<Result<typeof benchStats>>('stats');
   const recovery = runGroup<Result<typeof benchTimeToRecover>>('recovery');
   const sampling = runGroup<Result<typeof benchServingSample>>('sampling');
@@ -86,6 +102,7 @@ async function main(): Promise<void> {
     `deploy vs one-at-a-time: ${spine.materialization.speedupOverSinglePut}× (target ≥ 6×); ` +
       `${Math.round(spine.materialization.fractionOfCeiling * 100)}% of the bare-table ceiling; peak RSS ${spine.materialization.peakRssMb} MB (limit 512)`,
   );
+  printDeploy(deploy);
   printTable('Drift statistics (one numeric feature)', stats.map((r) => ({ step: r.name, values: r.values, medianMs: r.medianMs, runs: r.runs })));
 
   printTable('Time to recover on the local runtime, 1 s alarm periods (activation of the bad version → serving the good one)', recovery.map((r) => ({ name: r.name, trials: r.trialsMs.length, medianMs: r.medianMs, maxMs: r.maxMs })));
@@ -122,7 +139,7 @@ async function main(): Promise<void> {
   console.log(`batch speedup ${batch.speedup}× (target ≥ 10×)`);
   printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, stats, recovery, sampling, canary, falseRollbacks, batch, refusalFlood };
+  const results = { startedAt: started.toISOString(), node: process.version, quick, spine, deploy, stats, recovery, sampling, canary, falseRollbacks, batch, refusalFlood };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, quick ? 'quick.json' : 'latest.json'), JSON.stringify(results, null, 2) + '\n');

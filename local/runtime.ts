@@ -14,7 +14,7 @@ import { ENV, config, resetConfig } from '../contract/config';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import { createDeps } from '../store';
-import { documentClient } from '../store/clients';
+import { createDocumentClient } from '../store/clients';
 import { rebuildServedOnline, type OnlineRebuild } from './online-rebuild';
 import { ensureTables } from './bootstrap';
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
@@ -212,16 +212,18 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     let rebuild: OnlineRebuild | undefined;
     if (onlineInMemory) {
-      const deps = createDeps();
+      const statesDb = createDocumentClient();
+      const deps = createDeps(undefined, statesDb);
       const notice = options.onNotice ?? (() => undefined);
       let lastNotice = 0;
-      rebuild = await rebuildServedOnline(deps, { db: documentClient(), versionsTable: config.tableName('versions') }, (p) => {
+      rebuild = await rebuildServedOnline(deps, { db: statesDb, versionsTable: config.tableName('versions') }, (p) => {
         rebuilding = `rebuilding the online values of the served versions from their snapshots: ${p.rows} of ${p.totalRows} rows (${p.versions} versions done); try again in a moment`;
         if (performance.now() - lastNotice > 5000 && p.rows < p.totalRows) {
           lastNotice = performance.now();
           notice(`  rebuilding: ${p.rows} of ${p.totalRows} online rows`);
         }
       });
+      statesDb.destroy();
       notice(`  online:    ${rebuild.versions} served versions (${rebuild.rows} rows) rebuilt from their snapshots into in-memory DynamoDB Local in ${(rebuild.ms / 1000).toFixed(1)} s`);
     }
     const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
