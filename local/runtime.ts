@@ -177,12 +177,16 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
   const services: (() => Promise<unknown>)[] = [];
   try {
     const onlineInMemory = options.dataDir !== undefined && options.dynamoEndpoint === undefined && options.onlineInMemory !== false;
-    // The two JVMs start side by side: each takes seconds.
-    const [dynamoEndpoint, onlineDynamoEndpoint] = await Promise.all([
+    // The emulators start side by side: each JVM takes seconds. allSettled, so that one failing
+    // still leaves every started one in `started`, to be stopped below.
+    const starting = await Promise.allSettled([
       options.dynamoEndpoint ?? remember(started, startDynamoDbLocal({ port: options.dynamoPort, dataDir: options.dataDir })).then((e) => e.endpoint),
       onlineInMemory ? remember(started, startDynamoDbLocal({ dataDir: options.dataDir, role: 'online' })).then((e) => e.endpoint) : undefined,
+      options.s3Endpoint ?? remember(started, startS3rver({ port: options.s3Port, dataDir: options.dataDir, buckets: [bucket] })).then((e) => e.endpoint),
     ]);
-    const s3Endpoint = options.s3Endpoint ?? (await remember(started, startS3rver({ port: options.s3Port, dataDir: options.dataDir, buckets: [bucket] }))).endpoint;
+    const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [dynamoEndpoint, onlineDynamoEndpoint, s3Endpoint] = starting.map((s) => (s as PromiseFulfilledResult<string | undefined>).value) as [string, string | undefined, string];
 
     const monitoringOptions =
       options.monitoring === false ? undefined : options.monitoring === true ? {} : (options.monitoring ?? monitoringOptionsFromEnv());
