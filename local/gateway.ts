@@ -45,11 +45,11 @@ export interface GatewayOptions {
   verifyToken: TokenVerifier;
   onRequest?: (info: { routeKey: string; status: number; ms: number }) => void;
   /**
-   * While this returns a message, every request is answered 503 `Rebuilding` with Retry-After
-   * and reaches no handler: the local runtime rebuilding its in-memory online table at start
-   * (local/runtime.ts) serves nothing partial and lets no change land meanwhile.
+   * While this returns a refusal, every request is answered 503 with it and Retry-After, and
+   * reaches no handler: the local runtime while it starts (`Starting`) or rebuilds its in-memory
+   * online table (`Rebuilding`, local/runtime.ts) serves nothing partial and lets no change land.
    */
-  unavailable?: () => string | undefined;
+  unavailable?: () => { code: string; message: string } | undefined;
 }
 
 export function createGateway(options: GatewayOptions): Server {
@@ -71,10 +71,10 @@ export function createGateway(options: GatewayOptions): Server {
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const rebuilding = options.unavailable?.();
-    if (rebuilding !== undefined) {
+    const unavailable = options.unavailable?.();
+    if (unavailable !== undefined) {
       req.resume(); // the body, unread, is drained so the connection can be reused
-      const refused = errorResult(503, 'Rebuilding', rebuilding);
+      const refused = errorResult(503, unavailable.code, unavailable.message);
       return send(res, { ...refused, headers: { ...refused.headers, 'retry-after': '2' } });
     }
     const url = new URL(req.url ?? '/', 'http://local');

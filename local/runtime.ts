@@ -206,12 +206,15 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const trustedIssuer = options.trustedIssuer ?? trustedIssuerFromEnv();
     const verifyToken = trustedIssuer ? issuerVerifier(trustedIssuer) : secretVerifier(secret.secret);
 
-    // With the online table in memory, the gateway listens first and answers 503 `Rebuilding`
-    // to everything until the served versions are rebuilt (local/online-rebuild.ts); the
-    // scheduled services (bake check, monitor, checkpoints) start only after, so no change lands
-    // on a half-built table either.
-    let rebuilding: string | undefined = onlineInMemory ? 'rebuilding the online values of the served versions from their snapshots' : undefined;
-    const server = createGateway({ verifyToken, onRequest: options.onRequest, unavailable: () => rebuilding });
+    // The gateway listens first and answers 503 to everything until the start is done: with the
+    // online table in memory, while the served versions are rebuilt (local/online-rebuild.ts),
+    // so nothing partial is served; in every case until the outbox has taken its starting point
+    // (no change may commit before it) and the scheduled services (bake check, monitor,
+    // checkpoints) run, so no change lands on a half-built table either.
+    let unavailable: { code: string; message: string } | undefined = onlineInMemory
+      ? { code: 'Rebuilding', message: 'rebuilding the online values of the served versions from their snapshots' }
+      : { code: 'Starting', message: 'Rewind is starting; try again in a moment' };
+    const server = createGateway({ verifyToken, onRequest: options.onRequest, unavailable: () => unavailable });
     services.push(() => closeServer(server));
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     let rebuild: OnlineRebuild | undefined;
@@ -221,7 +224,10 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       const notice = options.onNotice ?? (() => undefined);
       let lastNotice = 0;
       rebuild = await rebuildServedOnline(deps, { db: statesDb, versionsTable: config.tableName('versions') }, (p) => {
-        rebuilding = `rebuilding the online values of the served versions from their snapshots: ${p.rows} of ${p.totalRows} rows (${p.versions} versions done); try again in a moment`;
+        unavailable = {
+          code: 'Rebuilding',
+          message: `rebuilding the online values of the served versions from their snapshots: ${p.rows} of ${p.totalRows} rows (${p.versions} versions done); try again in a moment`,
+        };
         if (performance.now() - lastNotice > 5000 && p.rows < p.totalRows) {
           lastNotice = performance.now();
           notice(`  rebuilding: ${p.rows} of ${p.totalRows} online rows`);
@@ -242,7 +248,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     services.push(() => outbox.stop());
     const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
     services.push(() => checkpoints.stop());
-    rebuilding = undefined;
+    unavailable = undefined;
     return {
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       port,
