@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_CANARY_BENCH, benchCanaryServing } from './canary';
 import { benchBatchServing } from './batch';
+import { DEFAULT_DEPLOY_BENCH, benchDeploy } from './deploy';
 import { benchFalseRollbacks } from './false-rollbacks';
 import { benchDetection } from './detection';
 import { benchRefusalFlood } from './refusal-flood';
@@ -22,6 +23,7 @@ const quick = process.env.BENCH_QUICK === '1';
 export const GROUPS = {
   spine: () =>
     benchSpine(quick ? { ...DEFAULT_SPINE, largeRows: 10_000, rollbackRuns: 10, plainRollbackRuns: 1, servingRuns: 300, singlePutRows: 300 } : DEFAULT_SPINE, (l) => console.error(l)),
+  deploy: () => benchDeploy(quick ? { rows: 20_000, onDiskCeilingRows: 2_000 } : DEFAULT_DEPLOY_BENCH),
   stats: () => benchStats(),
   recovery: () => benchTimeToRecover(quick ? { trials: 2 } : {}),
   detection: () => benchDetection(quick ? { trials: 2 } : {}),

@@ -14,6 +14,7 @@ import type { Group } from './child';
 import type { benchCanaryServing } from './canary';
 import type { benchBatchServing } from './batch';
 import type { benchDetection } from './detection';
+import type { benchDeploy } from './deploy';
 import type { benchFalseRollbacks } from './false-rollbacks';
 import type { benchRefusalFlood } from './refusal-flood';
 import { printTable } from './measure';
@@ -34,7 +35,7 @@ function runGroup<T>(group: Group): T {
 }
 
 /** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
-const GROUP_NAMES: readonly Group[] = ['spine', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
+const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
 
 /** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
 function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
@@ -47,6 +48,20 @@ function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
   return new Set(names as Group[]);
 }
 
+/** What users run, side by side: the in-memory runtime and `npm start` (bench/deploy.ts). */
+function printDeploy(deploy: Result<typeof benchDeploy>): void {
+  printTable(`Deploy of ${deploy.rows} rows by upload, in-memory runtime vs npm start (rows/s)`, [
+    { runtime: 'in-memory (tests, demo, spine bench)', ...deploy.inMemory },
+    { runtime: 'npm start (data on disk, online table in memory)', ...deploy.npmStart },
+  ]);
+  console.log(
+    `npm start materialization ÷ in-memory bare ceiling: ${deploy.npmStartOverInMemoryCeiling} (target ≥ 0.8); ` +
+      `npm start whole deploy ${deploy.npmStartDeploySeconds} s (target < 120 s at 300,000 rows); ` +
+      `on-disk DynamoDB Local ceiling ${deploy.npmStart.onDiskCeilingRowsPerS} rows/s (${deploy.npmStart.onDiskCeilingRows} rows); ` +
+      `restart to serving ${deploy.rows} rows: ${deploy.restart.toServingMs} ms (rebuild ${deploy.restart.rebuildMs} ms)`,
+  );
+}
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const only = selectedGroups(process.argv.slice(2));
@@ -54,6 +69,7 @@ async function main(): Promise<void> {
   const wanted = (group: Group) => !only || only.has(group);
   const maybe = <T>(group: Group): T | undefined => (wanted(group) ? runGroup<T>(group) : undefined);
   const spine = maybe<Result<typeof benchSpine>>('spine');
+  const deploy = maybe<Result<typeof benchDeploy>>('deploy');
   const stats = maybe<Result<typeof benchStats>>('stats');
   const recovery = maybe<Result<typeof benchTimeToRecover>>('recovery');
   const detection = maybe<Result<typeof benchDetection>>('detection');
@@ -91,6 +107,7 @@ async function main(): Promise<void> {
         `${Math.round(spine.materialization.fractionOfCeiling * 100)}% of the bare-table ceiling; peak RSS ${spine.materialization.peakRssMb} MB (limit 512)`,
     );
   }
+  if (deploy) printDeploy(deploy);
   if (stats) printTable('Drift statistics (one numeric feature)', stats.map((r) => ({ step: r.name, values: r.values, medianMs: r.medianMs, runs: r.runs })));
 
   if (recovery)
@@ -141,7 +158,7 @@ async function main(): Promise<void> {
   }
   if (refusalFlood) printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood };
+  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = only ? 'only' : quick ? 'quick' : 'latest';

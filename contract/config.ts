@@ -48,6 +48,12 @@ export const ENV = {
   policyCacheMs: 'REWIND_POLICY_CACHE_MS',
   /** `true`: s3rver and LocalStack address buckets by path, not by host name. */
   s3ForcePathStyle: 'REWIND_S3_FORCE_PATH_STYLE',
+  /**
+   * Local runtime: the DynamoDB endpoint of the online table alone (an in-memory DynamoDB Local
+   * rebuilt from snapshots at start, docs/storage.md); unset, the online table is where every
+   * other table is (AWS_ENDPOINT_URL_DYNAMODB, or AWS itself).
+   */
+  onlineDynamoDbEndpoint: 'REWIND_ONLINE_DYNAMODB_ENDPOINT',
   /** The KMS key (ARN) that signs audit checkpoints now (the stack's checkpoint key). */
   auditSigningKey: 'REWIND_AUDIT_SIGNING_KEY',
   /** Comma-separated KMS key ARNs of retired checkpoint keys whose checkpoints still verify (docs/audit.md: rotation). */
@@ -213,6 +219,8 @@ export const config = {
   policyCacheMs: once('policyCacheMs', (env) => numberOr(ENV.policyCacheMs, { range: 'nonNegative' }, 5000, env)),
   /** REWIND_S3_FORCE_PATH_STYLE=true. */
   s3ForcePathStyle: once('s3ForcePathStyle', (env) => oneOf(ENV.s3ForcePathStyle, ['true', 'false'], 'false', env) === 'true'),
+  /** REWIND_ONLINE_DYNAMODB_ENDPOINT, when set: the online table's own DynamoDB endpoint. */
+  onlineDynamoDbEndpoint: once('onlineDynamoDbEndpoint', (env) => optionalString(ENV.onlineDynamoDbEndpoint, env)),
   /** REWIND_AUDIT_SIGNING_KEY, when set: checkpoints are signed with KMS. */
   auditSigningKey: once('auditSigningKey', (env) => optionalString(ENV.auditSigningKey, env)),
   /** REWIND_AUDIT_TRUSTED_KEYS: the retired checkpoint keys still trusted (empty when unset). */

@@ -40,9 +40,11 @@ export function createTableInput(spec: TableSpec, tableName: string): CreateTabl
   };
 }
 
-export async function ensureTables(client: DynamoDBClient, names: Record<TableSpec['id'], string>): Promise<void> {
+/** Creates the tables named in `names` (those left out live elsewhere: the local runtime's in-memory online table). */
+export async function ensureTables(client: DynamoDBClient, names: Partial<Record<TableSpec['id'], string>>): Promise<void> {
   for (const spec of TABLES) {
     const TableName = names[spec.id];
+    if (TableName === undefined) continue;
     try {
       await client.send(new CreateTableCommand(createTableInput(spec, TableName)));
     } catch (error) {

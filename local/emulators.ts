@@ -83,7 +83,21 @@ export class DataDirInUseError extends Error {
   }
 }
 
-const pidFilePath = (dataDir: string) => resolve(dataDir, 'dynamodb-local.pid');
+/**
+ * Which DynamoDB Local of a data directory: `data` keeps its tables on disk under it; `online`
+ * is the in-memory one that holds only the online table (local/runtime.ts), recorded beside it
+ * so that an orphan of either is found and stopped.
+ */
+export type DynamoRole = 'data' | 'online';
+
+const pidFilePath = (dataDir: string, role: DynamoRole = 'data') => resolve(dataDir, role === 'data' ? 'dynamodb-local.pid' : 'dynamodb-local-online.pid');
+
+/** Whether a live process's command line is the DynamoDB Local `role` would have started for this directory (and port). */
+function isOurDynamo(commandLine: string, dataDir: string, role: DynamoRole, port: number): boolean {
+  if (!/DynamoDBLocal/.test(commandLine)) return false;
+  // The in-memory one names no directory: its flag and its port are what identify it.
+  return role === 'data' ? commandLine.includes(resolve(dataDir, 'dynamodb')) : commandLine.includes('-inMemory') && commandLine.includes(`-port ${port}`);
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -111,17 +125,16 @@ function commandLine(pid: number): string {
  * the orphan stopped, if any. A pid file naming a dead process, or a pid since reused by
  * something other than DynamoDB Local on this directory, is simply replaced.
  */
-export async function reclaimOrphanDynamoDb(dataDir: string): Promise<number | undefined> {
+export async function reclaimOrphanDynamoDb(dataDir: string, role: DynamoRole = 'data'): Promise<number | undefined> {
   let recorded: PidFile;
   try {
-    recorded = JSON.parse(readFileSync(pidFilePath(dataDir), 'utf8')) as PidFile;
+    recorded = JSON.parse(readFileSync(pidFilePath(dataDir, role), 'utf8')) as PidFile;
   } catch {
     return undefined;
   }
-  const dbPath = resolve(dataDir, 'dynamodb');
-  const isOurs = isAlive(recorded.pid) && /DynamoDBLocal/.test(commandLine(recorded.pid)) && commandLine(recorded.pid).includes(dbPath);
+  const isOurs = isAlive(recorded.pid) && isOurDynamo(commandLine(recorded.pid), dataDir, role, recorded.port);
   if (!isOurs) {
-    rmSync(pidFilePath(dataDir), { force: true });
+    rmSync(pidFilePath(dataDir, role), { force: true });
     return undefined;
   }
   if (recorded.owner !== process.pid && isAlive(recorded.owner)) throw new DataDirInUseError(dataDir, recorded.owner);
@@ -134,17 +147,28 @@ export async function reclaimOrphanDynamoDb(dataDir: string): Promise<number | u
   // A JVM's command line empties when its memory is released, which can be before its other
   // threads have closed its sockets: its port is free only once they have.
   if (recorded.port) await waitUntil(async () => !(await portTaken(recorded.port)), `the orphan DynamoDB Local's port ${recorded.port} to close`, 10_000);
-  rmSync(pidFilePath(dataDir), { force: true });
+  rmSync(pidFilePath(dataDir, role), { force: true });
   return recorded.pid;
 }
 
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string; onNotice?: (line: string) => void } = {}): Promise<RunningEmulator> {
+export async function startDynamoDbLocal(
+  options: {
+    port?: number;
+    dataDir?: string;
+    /** `online`: in memory even with a `dataDir`, whose pid file records it (the runtime's online table). */
+    role?: DynamoRole;
+    onNotice?: (line: string) => void;
+  } = {},
+): Promise<RunningEmulator> {
   assertJava();
+  const role = options.role ?? 'data';
   let path: string | null = null;
   if (options.dataDir) {
-    path = resolve(options.dataDir, 'dynamodb');
-    mkdirSync(path, { recursive: true });
-    const orphan = await reclaimOrphanDynamoDb(options.dataDir);
+    if (role === 'data') {
+      path = resolve(options.dataDir, 'dynamodb');
+      mkdirSync(path, { recursive: true });
+    } else mkdirSync(options.dataDir, { recursive: true });
+    const orphan = await reclaimOrphanDynamoDb(options.dataDir, role);
     if (orphan !== undefined) (options.onNotice ?? console.warn)(`rewind: stopped DynamoDB Local (pid ${orphan}) left running on ${options.dataDir} by an earlier run`);
   }
   // A pinned port someone else holds would otherwise look like a DynamoDB Local that started.
@@ -155,7 +179,7 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   const child: ChildProcess = spawnDynamo({ port, path, sharedDb: true, stdio: 'pipe', detached: true });
   const watchdog = child.pid !== undefined ? startWatchdog(child.pid) : undefined;
   if (options.dataDir && child.pid !== undefined)
-    writeFileSync(pidFilePath(options.dataDir), JSON.stringify({ pid: child.pid, owner: process.pid, port } satisfies PidFile));
+    writeFileSync(pidFilePath(options.dataDir, role), JSON.stringify({ pid: child.pid, owner: process.pid, port } satisfies PidFile));
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
@@ -166,7 +190,7 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
     child.once('exit', () => {
       exited = true;
       watchdog?.stdin?.end();
-      if (options.dataDir) rmSync(pidFilePath(options.dataDir), { force: true });
+      if (options.dataDir) rmSync(pidFilePath(options.dataDir, role), { force: true });
       resolveExit();
     }),
   );

@@ -44,6 +44,12 @@ export interface GatewayOptions {
   /** The JWT authorizer: the local secret (secretVerifier) or a trusted issuer (issuerVerifier). */
   verifyToken: TokenVerifier;
   onRequest?: (info: { routeKey: string; status: number; ms: number }) => void;
+  /**
+   * While this returns a refusal, every request is answered 503 with it and Retry-After, and
+   * reaches no handler: the local runtime while it starts (`Starting`) or rebuilds its in-memory
+   * online table (`Rebuilding`, local/runtime.ts) serves nothing partial and lets no change land.
+   */
+  unavailable?: () => { code: string; message: string } | undefined;
 }
 
 export function createGateway(options: GatewayOptions): Server {
@@ -65,6 +71,12 @@ export function createGateway(options: GatewayOptions): Server {
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    const unavailable = options.unavailable?.();
+    if (unavailable !== undefined) {
+      req.resume(); // the body, unread, is drained so the connection can be reused
+      const refused = errorResult(503, unavailable.code, unavailable.message);
+      return send(res, { ...refused, headers: { ...refused.headers, 'retry-after': '2' } });
+    }
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const match = routes.map((r) => ({ r, m: r.pattern.exec(path) })).find(({ r, m }) => m && r.spec.method === req.method);

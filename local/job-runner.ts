@@ -28,13 +28,23 @@ export interface LocalJobRunner {
 const ENDED = new Set(['succeeded', 'failed', 'cancelled']);
 const STEP_TIMEOUT_MS = 15 * 60_000;
 
-export async function startLocalJobRunner(options: { concurrency: number }): Promise<LocalJobRunner> {
+export async function startLocalJobRunner(options: {
+  concurrency: number;
+  /**
+   * The online table did not survive the restart (npm start keeps it in memory): a job resumed
+   * from an earlier process claims its version again and writes every chunk again (counting
+   * each once), instead of trusting chunks whose rows are gone.
+   */
+  onlineLost?: boolean;
+}): Promise<LocalJobRunner> {
   // Loaded after the environment is applied, as Lambda would load them.
   const load = async (name: string) => ((await import(`../functions/jobs/${name}`)) as { handler: StepHandler }).handler;
   const steps = { validate: await load('validate'), plan: await load('plan'), chunk: await load('materialize-chunk'), finalize: await load('finalize'), fail: await load('fail') };
   const deps = getJobDeps();
   const store = deps.jobs as DynamoJobStore;
   const driving = new Map<string, Promise<void>>();
+  /** Jobs whose chunks must all be written again (see `onlineLost`). */
+  const rewrite = new Set<string>();
   let stopping = false;
 
   // A step function's timeout, as the stack sets it (15 minutes), not an HTTP route's 30 s.
@@ -49,6 +59,13 @@ export async function startLocalJobRunner(options: { concurrency: number }): Pro
       let job = await phaseOf(id);
       if (!job || ENDED.has(job.status)) return;
       if (job.status !== 'cancelling' && job.phase !== 'cleaning') {
+        if (rewrite.has(id) && (job.phase === 'materializing' || job.phase === 'finalizing')) {
+          // The start's rebuild marked every version not served as purged: claim it again.
+          const claim = await deps.catalog.claimMaterialization(job.view, job.version, new Date().toISOString());
+          if (claim === undefined) throw new Error(`deploy job ${id}: version ${job.version} of '${job.view}' is materialized already`);
+          await store.update(id, { claim, phase: 'materializing' });
+          job = await phaseOf(id);
+        }
         if (job.phase === 'validating') await call(steps.validate, 'validate', { job: id });
         if ((job = await phaseOf(id)).phase === 'planning') await call(steps.plan, 'plan', { job: id });
         if ((job = await phaseOf(id)).phase === 'materializing') await materialize(job);
@@ -69,7 +86,7 @@ export async function startLocalJobRunner(options: { concurrency: number }): Pro
 
   /** Every chunk not yet counted, `concurrency` at a time; the first error stops the others from starting. */
   async function materialize(job: Job): Promise<void> {
-    const done = new Set(await store.completedChunks(job.id));
+    const done = new Set(rewrite.has(job.id) ? [] : await store.completedChunks(job.id));
     const pending: ChunkRef[] = (await deps.jobFiles.getManifest(job.manifest!)).filter((c) => !done.has(c.index));
     let next = 0;
     let failure: unknown;
@@ -92,7 +109,9 @@ export async function startLocalJobRunner(options: { concurrency: number }): Pro
   }
 
   const unhook = onJobLaunched((job) => run(job.id));
-  for (const job of await store.listUnfinished()) run(job.id);
+  const unfinished = await store.listUnfinished();
+  for (const job of unfinished) if (options.onlineLost) rewrite.add(job.id);
+  for (const job of unfinished) run(job.id);
 
   return {
     idle: async () => {

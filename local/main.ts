@@ -30,8 +30,10 @@ async function main(): Promise<void> {
   const dataDir = process.env.REWIND_DATA_DIR ?? '.rewind';
   // First what an earlier, killed run left on this data directory (it may hold a pinned port),
   // then every pinned port, so a taken one is named by its variable before anything starts.
-  const orphan = await reclaimOrphanDynamoDb(dataDir);
-  if (orphan !== undefined) console.log(`rewind: stopped DynamoDB Local (pid ${orphan}) left running on ${dataDir} by an earlier run`);
+  for (const role of ['data', 'online'] as const) {
+    const orphan = await reclaimOrphanDynamoDb(dataDir, role);
+    if (orphan !== undefined) console.log(`rewind: stopped DynamoDB Local (pid ${orphan}) left running on ${dataDir} by an earlier run`);
+  }
   for (const [name, port] of pinnedPorts()) await assertPortFree(port, name);
   const rewind = await startLocalRewind({
     port: portFrom('PORT') ?? 3000,
@@ -40,9 +42,12 @@ async function main(): Promise<void> {
     s3Port: portFrom('REWIND_S3_PORT'),
     // Canaries and shadows with bakeSeconds are promoted by this check, as the stack's schedule does.
     promoteIntervalMs: promoteIntervalFromEnv() ?? 10_000,
+    // The rebuild of the in-memory online table, before anything is served (its time included).
+    onNotice: (line) => console.log(line),
   });
   console.log(`Rewind is serving on ${rewind.url}`);
   console.log(`  data:      ${dataDir} (DynamoDB Local ${rewind.dynamoEndpoint}, s3rver ${rewind.s3Endpoint})`);
+  if (rewind.onlineDynamoEndpoint) console.log(`  online:    in memory (DynamoDB Local ${rewind.onlineDynamoEndpoint}), rebuilt from the snapshots at every start`);
   if (rewind.trustedIssuer)
     console.log(`  tokens:    only from ${rewind.trustedIssuer.issuer} for audience '${rewind.trustedIssuer.audience}', verified through its JWKS (REWIND_JWT_ISSUER)`);
   else if (rewind.usingDefaultSecret)

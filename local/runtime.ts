@@ -14,6 +14,8 @@ import { ENV, config, resetConfig } from '../contract/config';
 import { DEFAULT_SERVICE_NAME } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import { createDeps } from '../store';
+import { createDocumentClient } from '../store/clients';
+import { rebuildServedOnline, type OnlineRebuild } from './online-rebuild';
 import { ensureTables } from './bootstrap';
 import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulators';
 import { createGateway, lambdaContext, type GatewayOptions } from './gateway';
@@ -29,6 +31,15 @@ export interface LocalOptions {
   host?: string;
   /** Where emulator data persists; undefined keeps everything in memory. */
   dataDir?: string;
+  /**
+   * With a `dataDir`: keep the online table in a second, in-memory DynamoDB Local, rebuilt from
+   * the snapshots of the served versions at every start (local/online-rebuild.ts), instead of
+   * on disk with the rest (default true: DynamoDB Local's on-disk store writes rows many times
+   * slower, docs/benchmarks.md). `false` is the old layout, which the bench measures beside it.
+   */
+  onlineInMemory?: boolean;
+  /** Start-up notices (the rebuild's progress and time); default: none. */
+  onNotice?: (line: string) => void;
   /** Use emulators that are already running instead of starting new ones. */
   dynamoEndpoint?: string;
   s3Endpoint?: string;
@@ -72,6 +83,10 @@ export interface LocalRewind {
   trustedIssuer?: TrustedIssuer;
   dynamoEndpoint: string;
   s3Endpoint: string;
+  /** The online table's own DynamoDB Local, when it has one (`onlineInMemory`). */
+  onlineDynamoEndpoint?: string;
+  /** What the start rebuilt into the in-memory online table before serving, when it has one. */
+  rebuild?: OnlineRebuild;
   /** The environment the handlers run with (table names, bucket, endpoints). */
   env: Record<string, string>;
   /** Present when monitoring is on. */
@@ -109,8 +124,10 @@ export function applyEnvironment(env: Record<string, string>): void {
   resetConfig();
 }
 
-export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string; tablePrefix: string; bucket: string; pointerCacheMs?: number }): Record<string, string> {
+export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string; tablePrefix: string; bucket: string; pointerCacheMs?: number; onlineDynamoEndpoint?: string }): Record<string, string> {
   return {
+    // Always set (empty: with the other tables), so an earlier runtime's value in this process does not linger.
+    [ENV.onlineDynamoDbEndpoint]: o.onlineDynamoEndpoint ?? '',
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
@@ -135,14 +152,21 @@ export function localEnvironment(o: { dynamoEndpoint: string; s3Endpoint: string
 export async function prepareStorage(env: Record<string, string>, tablePrefix: string, bucket: string): Promise<void> {
   const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
   const dynamo = new DynamoDBClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB, region: env.AWS_REGION, credentials });
+  const onlineEndpoint = env[ENV.onlineDynamoDbEndpoint] || undefined;
+  const online = onlineEndpoint ? new DynamoDBClient({ endpoint: onlineEndpoint, region: env.AWS_REGION, credentials }) : undefined;
   const s3 = new S3Client({ endpoint: env.AWS_ENDPOINT_URL_S3, region: env.AWS_REGION, credentials, forcePathStyle: true });
+  const names = (ids: (typeof TABLES)[number]['id'][]) => Object.fromEntries(ids.map((id) => [id, `${tablePrefix}-${id}`]));
   try {
-    await ensureTables(dynamo, Object.fromEntries(TABLES.map((t) => [t.id, `${tablePrefix}-${t.id}`])) as Record<(typeof TABLES)[number]['id'], string>);
+    const ids = TABLES.map((t) => t.id);
+    // With an endpoint of its own, the online table is created there and only there.
+    await ensureTables(dynamo, names(online ? ids.filter((id) => id !== 'online') : ids));
+    if (online) await ensureTables(online, names(['online']));
     await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
       if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
     });
   } finally {
     dynamo.destroy();
+    online?.destroy();
     s3.destroy();
   }
 }
@@ -155,8 +179,17 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
   /** What started after the emulators (monitoring, releases, outbox): stopped, newest first, if startup fails. */
   const services: (() => Promise<unknown>)[] = [];
   try {
-    const dynamoEndpoint = options.dynamoEndpoint ?? (await remember(started, startDynamoDbLocal({ port: options.dynamoPort, dataDir: options.dataDir }))).endpoint;
-    const s3Endpoint = options.s3Endpoint ?? (await remember(started, startS3rver({ port: options.s3Port, dataDir: options.dataDir, buckets: [bucket] }))).endpoint;
+    const onlineInMemory = options.dataDir !== undefined && options.dynamoEndpoint === undefined && options.onlineInMemory !== false;
+    // The emulators start side by side: each JVM takes seconds. allSettled, so that one failing
+    // still leaves every started one in `started`, to be stopped below.
+    const starting = await Promise.allSettled([
+      options.dynamoEndpoint ?? remember(started, startDynamoDbLocal({ port: options.dynamoPort, dataDir: options.dataDir })).then((e) => e.endpoint),
+      onlineInMemory ? remember(started, startDynamoDbLocal({ dataDir: options.dataDir, role: 'online' })).then((e) => e.endpoint) : undefined,
+      options.s3Endpoint ?? remember(started, startS3rver({ port: options.s3Port, dataDir: options.dataDir, buckets: [bucket] })).then((e) => e.endpoint),
+    ]);
+    const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [dynamoEndpoint, onlineDynamoEndpoint, s3Endpoint] = starting.map((s) => (s as PromiseFulfilledResult<string | undefined>).value) as [string, string | undefined, string];
 
     const monitoringOptions =
       options.monitoring === false ? undefined : options.monitoring === true ? {} : (options.monitoring ?? monitoringOptionsFromEnv());
@@ -165,7 +198,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const keyDir = options.dataDir ? join(options.dataDir, 'audit-keys') : mkdtempSync(join(tmpdir(), 'rewind-audit-keys-'));
     if (!options.dataDir) services.push(async () => rmSync(keyDir, { recursive: true, force: true }));
     const env = {
-      ...localEnvironment({ dynamoEndpoint, s3Endpoint, tablePrefix, bucket, pointerCacheMs: options.pointerCacheMs }),
+      ...localEnvironment({ dynamoEndpoint, s3Endpoint, tablePrefix, bucket, pointerCacheMs: options.pointerCacheMs, ...(onlineDynamoEndpoint ? { onlineDynamoEndpoint } : {}) }),
       ...(monitoringOptions ? monitoringEnvironment(monitoringOptions) : {}),
       [ENV.auditKeyDir]: keyDir,
     };
@@ -175,6 +208,37 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const secret = options.jwtSecret ? { secret: options.jwtSecret, isDefault: false } : jwtSecret();
     const trustedIssuer = options.trustedIssuer ?? trustedIssuerFromEnv();
     const verifyToken = trustedIssuer ? issuerVerifier(trustedIssuer) : secretVerifier(secret.secret);
+
+    // The gateway listens first and answers 503 to everything until the start is done: with the
+    // online table in memory, while the served versions are rebuilt (local/online-rebuild.ts),
+    // so nothing partial is served; in every case until the outbox has taken its starting point
+    // (no change may commit before it) and the scheduled services (bake check, monitor,
+    // checkpoints) run, so no change lands on a half-built table either.
+    let unavailable: { code: string; message: string } | undefined = onlineInMemory
+      ? { code: 'Rebuilding', message: 'rebuilding the online values of the served versions from their snapshots' }
+      : { code: 'Starting', message: 'Rewind is starting; try again in a moment' };
+    const server = createGateway({ verifyToken, onRequest: options.onRequest, unavailable: () => unavailable });
+    services.push(() => closeServer(server));
+    const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+    let rebuild: OnlineRebuild | undefined;
+    if (onlineInMemory) {
+      const statesDb = createDocumentClient();
+      const deps = createDeps(undefined, statesDb);
+      const notice = options.onNotice ?? (() => undefined);
+      let lastNotice = 0;
+      rebuild = await rebuildServedOnline(deps, { db: statesDb, versionsTable: config.tableName('versions') }, (p) => {
+        unavailable = {
+          code: 'Rebuilding',
+          message: `rebuilding the online values of the served versions from their snapshots: ${p.rows} of ${p.totalRows} rows (${p.versions} versions done); try again in a moment`,
+        };
+        if (performance.now() - lastNotice > 5000 && p.rows < p.totalRows) {
+          lastNotice = performance.now();
+          notice(`  rebuilding: ${p.rows} of ${p.totalRows} online rows`);
+        }
+      });
+      statesDb.destroy();
+      notice(`  online:    ${rebuild.versions} served versions (${rebuild.rows} rows) rebuilt from their snapshots into in-memory DynamoDB Local in ${(rebuild.ms / 1000).toFixed(1)} s`);
+    }
     const monitoring = monitoringOptions ? await startLocalMonitoring(monitoringOptions) : undefined;
     if (monitoring) services.push(() => monitoring.stop());
     const releases = await startLocalReleases({ promoteIntervalMs: options.promoteIntervalMs ?? promoteIntervalFromEnv(), ...(monitoring ? { bus: monitoring.bus } : {}) });
@@ -188,10 +252,11 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     (await import('../functions/commons/event-publisher')).useEventPublisher(outbox); // POST /events/republish publishes through the relay's sinks
     const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
     services.push(() => checkpoints.stop());
-    const jobs = await startLocalJobRunner({ concurrency: config.jobConcurrency() });
+    // With the online table in memory, a job resumed from an earlier process lost the rows its
+    // counted chunks wrote: it writes every chunk again (local/job-runner.ts).
+    const jobs = await startLocalJobRunner({ concurrency: config.jobConcurrency(), onlineLost: onlineInMemory });
     services.push(() => jobs.stop());
-    const server = createGateway({ verifyToken, onRequest: options.onRequest });
-    const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+    unavailable = undefined;
     return {
       url: `http://${options.host ?? '127.0.0.1'}:${port}`,
       port,
@@ -200,6 +265,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       ...(trustedIssuer ? { trustedIssuer } : {}),
       dynamoEndpoint,
       s3Endpoint,
+      ...(onlineDynamoEndpoint ? { onlineDynamoEndpoint } : {}),
+      ...(rebuild ? { rebuild } : {}),
       env,
       ...(monitoring ? { monitoring } : {}),
       releases,
@@ -207,10 +274,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       checkpoints,
       jobs,
       stop: async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await closeServer(server);
         await checkpoints.stop();
         await jobs.stop();
         if (!options.dataDir) rmSync(keyDir, { recursive: true, force: true });
@@ -250,6 +314,14 @@ async function remember(list: RunningEmulator[], starting: Promise<RunningEmulat
   const emulator = await starting;
   list.push(emulator);
   return emulator;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -28,6 +28,24 @@ export function createDocumentClient(): DynamoDBDocumentClient {
   });
 }
 
+/** The document client of the online table's own endpoint, one per endpoint (REWIND_ONLINE_DYNAMODB_ENDPOINT, local runtime only). */
+const onlineClients = new Map<string, DynamoDBDocumentClient>();
+
+/**
+ * The client the online table is reached through: the container's {@link documentClient}, or
+ * `fallback`, unless the online table has an endpoint of its own (the local runtime keeps it in
+ * a second, in-memory DynamoDB Local).
+ */
+export function onlineDocumentClient(endpoint: string | undefined, fallback: () => DynamoDBDocumentClient = documentClient): DynamoDBDocumentClient {
+  if (endpoint === undefined) return fallback();
+  let client = onlineClients.get(endpoint);
+  if (!client) {
+    client = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ endpoint })), { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+    onlineClients.set(endpoint, client);
+  }
+  return client;
+}
+
 /** A new traced S3 client (functions use {@link s3Client}). */
 export function createS3Client(options: { forcePathStyle: boolean }): S3Client {
   return traced(

@@ -3,7 +3,7 @@
  * of contract/config.ts (read once, naming what is missing). The functions pass nothing: the
  * defaults read `process.env`; tests and scripts may pass an environment of their own.
  */
-import { ENV, MissingConfigError, config, oneOf, requireString, tableName, type Env } from '../contract/config';
+import { ENV, MissingConfigError, config, oneOf, optionalString, requireString, tableName, type Env } from '../contract/config';
 import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../contract/tables';
 
 export { MissingConfigError };
@@ -22,6 +22,8 @@ export interface StoreConfig {
   snapshotBucket: string;
   /** s3rver and LocalStack address buckets by path, not by host name. */
   s3ForcePathStyle: boolean;
+  /** The online table's own DynamoDB endpoint (the local runtime's in-memory DynamoDB Local); unset: with the other tables. */
+  onlineDynamoDbEndpoint?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export function storeConfigFromEnv(env: Env = process.env): StoreConfig {
     tables,
     snapshotBucket: fromProcess ? config.snapshotBucket() : requireString(SNAPSHOT_BUCKET_ENV, env),
     s3ForcePathStyle: fromProcess ? config.s3ForcePathStyle() : oneOf(ENV.s3ForcePathStyle, ['true', 'false'], 'false', env) === 'true',
+    ...onlineEndpoint(fromProcess ? config.onlineDynamoDbEndpoint() : optionalString(ENV.onlineDynamoDbEndpoint, env)),
   };
 }
 
@@ -51,3 +54,5 @@ export function envForPrefix(prefix: string, bucket: string): Record<string, str
 export function tableNameFromEnv(id: TableSpec['id'], env: Env = process.env): string {
   return env === process.env ? config.tableName(id) : tableName(id, env);
 }
+
+const onlineEndpoint = (endpoint: string | undefined) => (endpoint === undefined ? {} : { onlineDynamoDbEndpoint: endpoint });

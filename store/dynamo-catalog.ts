@@ -3,7 +3,7 @@
  * per-view counter and catalog entry (`VIEW`, sparse GSI `by-catalog`), and each version's
  * materialization state (`M#n`).
  */
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { VIEW_CATALOG_INDEX } from '../contract/tables';
@@ -191,4 +191,46 @@ export class DynamoCatalog implements VersionCatalog {
 function toVersion(item: Record<string, unknown>): VersionRecord {
   const { sk: _sk, ...record } = item;
   return record as unknown as VersionRecord;
+}
+
+/**
+ * The online table was emptied while the states stayed (the local runtime keeps it in memory and
+ * starts with none): every version's state becomes `purged`, which is what it now is, so no
+ * pointer change accepts one unrebuilt (core/materialize.ts). Returns each view that has a state
+ * item, with its versions: every version that was ever materialized, so every view that can be
+ * served. Read with a consistent Scan (no index), so a view deployed a moment before a kill is
+ * not missed.
+ */
+export async function forgetMaterializations(db: DynamoDBDocumentClient, table: string, at: string): Promise<Map<string, number[]>> {
+  const views = new Map<string, number[]>();
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'begins_with(sk, :m)',
+        ExpressionAttributeValues: { ':m': materializationSk(0).slice(0, 2) },
+        ConsistentRead: true,
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const view = String(item.view);
+      const version = Number(item.version);
+      views.set(view, [...(views.get(view) ?? []), version]);
+      if (item.state === 'purged') continue;
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { view, sk: item.sk },
+          UpdateExpression: 'SET #state = :purged, #rows = :zero, updatedAt = :at REMOVE #claim',
+          ConditionExpression: 'attribute_exists(sk)',
+          ExpressionAttributeNames: { '#state': 'state', '#rows': 'rows', '#claim': 'claim' },
+          ExpressionAttributeValues: { ':purged': 'purged', ':zero': 0, ':at': at },
+        }),
+      );
+    }
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return views;
 }

@@ -4,7 +4,8 @@
  * is the ceiling, on AWS the table's write capacity is. Batch reads (getMany) are one
  * BatchGetItem per 100 keys, whatever is left unprocessed resent with backoff.
  */
-import { BatchGetCommand, BatchWriteCommand, GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PurgeInterruptedError } from '../core/materialize';
 import type { FeatureValue } from '../core/model';
 import type { OnlineKey, OnlineStore } from '../core/ports';
@@ -31,9 +32,21 @@ export const onlineKey = (view: string, version: number, entity: string) => `${v
 export interface OnlineStoreOptions {
   /** BatchWriteItem calls in flight at once. */
   concurrency?: number;
-  /** Where materialization states live (the versions table): a purge's deletes are conditioned on `purging`. */
-  materializations?: { table: string; key: (version: number) => string };
+  /**
+   * Where materialization states live (the versions table): a purge's deletes are conditioned on
+   * `purging`. `db`: the versions table is reached through another client (another DynamoDB
+   * endpoint: the local runtime's in-memory online table), so no transaction can span both
+   * tables and the purge is fenced through the online table instead (see {@link DynamoOnlineStore.purge}).
+   */
+  materializations?: { table: string; key: (version: number) => string; db?: DynamoDBDocumentClient };
 }
+
+/**
+ * The online item that fences a purge when the states live behind another endpoint: every
+ * write of a version's rows first puts a new `fence` here. Its key has no entity part, so no
+ * row's key (`view#version#entity`) is ever this one.
+ */
+const fenceKey = (view: string, version: number) => versionKey(view, version);
 
 export class DynamoOnlineStore implements OnlineStore {
   private readonly concurrency: number;
@@ -47,6 +60,8 @@ export class DynamoOnlineStore implements OnlineStore {
   }
 
   async write(view: string, version: number, rows: readonly FeatureRow[], onProgress?: (written: number) => void): Promise<number> {
+    // Before the first row: a purge that read the fence before this write deletes nothing after it.
+    if (this.options.materializations?.db) await this.db.send(new PutCommand({ TableName: this.table, Item: { pk: fenceKey(view, version), fence: randomUUID() } }));
     let written = 0;
     await this.inBatches(rows.length, async (start, end) => {
       const requests = [];
@@ -79,24 +94,56 @@ export class DynamoOnlineStore implements OnlineStore {
   async purge(view: string, version: number, entities: readonly string[]): Promise<number> {
     const fence = this.options.materializations;
     if (!fence) throw new Error('this online store was built without the versions table: it cannot purge (the deletes are fenced on the materialization state)');
+    if (fence.db) return this.purgeFencedHere(view, version, entities, fence);
     // Transactions, one at a time, not parallel BatchWriteItems: each carries a check that the
     // version is still `purging`, so a rebuild's claim stops the purge between two batches
     // and no row it writes afterwards is deleted (core/materialize.ts). Concurrent
     // transactions on the same state item would only conflict with one another.
+    const check = {
+      ConditionCheck: {
+        TableName: fence.table,
+        Key: { view, sk: fence.key(version) },
+        ConditionExpression: '#state = :purging',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':purging': 'purging' },
+      },
+    };
+    return this.deleteUnder(view, version, entities, check);
+  }
+
+  /**
+   * The purge when the states are behind another endpoint. The same promise as the
+   * transactional one (no row written after a rebuild's claim is deleted), kept by a fence in
+   * this table: read the fence, THEN check the state is still `purging`, then condition every
+   * delete batch on the fence read. A rebuild claims (→ `materializing`) before it writes the
+   * fence and writes the fence before its first row, so either the claim came before the
+   * state check (the purge stops there) or the fence changes after the purge read it and every
+   * later delete batch fails its check (rows deleted before that predate the rebuild's rows).
+   */
+  private async purgeFencedHere(view: string, version: number, entities: readonly string[], states: { table: string; key: (version: number) => string; db?: DynamoDBDocumentClient }): Promise<number> {
+    const read = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: fenceKey(view, version) }, ConsistentRead: true }));
+    const seen = read.Item?.fence as string | undefined;
+    const state = await states.db!.send(new GetCommand({ TableName: states.table, Key: { view, sk: states.key(version) }, ConsistentRead: true }));
+    if (state.Item?.state !== 'purging') throw new PurgeInterruptedError(view, version);
+    const check = {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: fenceKey(view, version) },
+        ...(seen === undefined
+          ? { ConditionExpression: 'attribute_not_exists(#fence)', ExpressionAttributeNames: { '#fence': 'fence' } }
+          : { ConditionExpression: '#fence = :seen', ExpressionAttributeNames: { '#fence': 'fence' }, ExpressionAttributeValues: { ':seen': seen } }),
+      },
+    };
+    return this.deleteUnder(view, version, entities, check);
+  }
+
+  /** The deletes, one transaction per PURGE_BATCH_SIZE beside `check`; a failed check stops the purge. */
+  private async deleteUnder(view: string, version: number, entities: readonly string[], check: Record<string, unknown>): Promise<number> {
     for (let start = 0; start < entities.length; start += PURGE_BATCH_SIZE) {
       const deletes = entities.slice(start, start + PURGE_BATCH_SIZE).map((entity) => ({ Delete: { TableName: this.table, Key: { pk: onlineKey(view, version, entity) } } }));
-      const check = {
-        ConditionCheck: {
-          TableName: fence.table,
-          Key: { view, sk: fence.key(version) },
-          ConditionExpression: '#state = :purging',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':purging': 'purging' },
-        },
-      };
       for (let attempt = 0; ; attempt++) {
         try {
-          await this.db.send(new TransactWriteCommand({ TransactItems: [check, ...deletes] }));
+          await this.db.send(new TransactWriteCommand({ TransactItems: [check, ...deletes] as never }));
           break;
         } catch (error) {
           const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;

@@ -6,6 +6,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Deps } from '../core/deps';
 import { systemClock } from '../core/ports';
+import { config } from '../contract/config';
+import { onlineDocumentClient } from './clients';
 import { tableNameFromEnv, type TableNames } from './config';
 import { DynamoAuditLog } from './dynamo-audit-log';
 import { DynamoCatalog } from './dynamo-catalog';
@@ -34,7 +36,7 @@ const tablesFromEnv = () => ({ versions: tableNameFromEnv('versions'), pointers:
 
 export function createServingDeps(db: DynamoDBDocumentClient): ServingDeps {
   const { catalog, pointers } = createTablePorts(db, tablesFromEnv());
-  return { catalog, pointers, online: new DynamoOnlineStore(db, tableNameFromEnv('online')), clock: systemClock };
+  return { catalog, pointers, online: new DynamoOnlineStore(onlineDocumentClient(config.onlineDynamoDbEndpoint(), () => db), tableNameFromEnv('online')), clock: systemClock };
 }
 
 /** The ports serving's HTTP edge judges and audits refusals with (the policy, the audit log). */
