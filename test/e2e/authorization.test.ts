@@ -30,7 +30,7 @@ afterAll(() => rewind.stop());
 
 /** A request each route accepts (or refuses for a reason other than authorization). */
 function sample(route: RouteSpec): { path: string; body?: unknown } {
-  const path = route.path.replace('{view}', view).replace('{version}', '1').replace('{entity}', 'u1').replace('{feature}', 'age').replace('{id}', 'no-such-proposal');
+  const path = route.path.replace('{view}', view).replace('{version}', '1').replace('{entity}', 'u1').replace('{feature}', 'age').replace('{id}', route.path.startsWith('/jobs/') ? '00000000-0000-4000-8000-000000000000' : 'no-such-proposal');
   switch (route.handler) {
     case 'deploy-version':
       return { path, body: deployBody(3, 3) };

@@ -34,7 +34,6 @@ export async function startCrashableRewind(): Promise<CrashableRewind> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rewind-crash-'));
   const [port, dynamoPort, s3Port] = [await freePort(), await freePort(), await freePort()];
   const env = { PORT: String(port), REWIND_DATA_DIR: dataDir, REWIND_DYNAMODB_PORT: String(dynamoPort), REWIND_S3_PORT: String(s3Port), POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  const dynamo = new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const harness: CrashableRewind = {
     dataDir,
     current: await start(env),
@@ -44,8 +43,11 @@ export async function startCrashableRewind(): Promise<CrashableRewind> {
       harness.api = caller(harness.current.url, harness.current.sub, harness.current.token);
     },
     async onlineRows(view, version) {
+      // The online table's own DynamoDB Local: npm start keeps it in memory, a new one each start.
+      const dynamo = new DynamoDBClient({ endpoint: harness.current.onlineDynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
       let count = 0;
       let ExclusiveStartKey: Record<string, any> | undefined;
+      try {
       do {
         const page = await dynamo.send(
           new ScanCommand({
@@ -59,6 +61,9 @@ export async function startCrashableRewind(): Promise<CrashableRewind> {
         count += page.Count ?? 0;
         ExclusiveStartKey = page.LastEvaluatedKey;
       } while (ExclusiveStartKey);
+      } finally {
+        dynamo.destroy();
+      }
       return count;
     },
     async killDuring(request, progressed, timeoutMs = 30_000) {
@@ -75,7 +80,6 @@ export async function startCrashableRewind(): Promise<CrashableRewind> {
       await harness.restart();
     },
     async close() {
-      dynamo.destroy();
       if (harness.current.child.exitCode === null && harness.current.child.signalCode === null) await stop(harness.current);
       rmSync(dataDir, { recursive: true, force: true });
     },

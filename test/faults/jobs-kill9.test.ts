@@ -48,7 +48,7 @@ async function chunkStarts(job: string): Promise<{ index: number; at: string }[]
   }
 }
 
-it('a job killed half-way resumes at the next start from its last counted chunk and records the version', async () => {
+it('a job killed half-way resumes at the next start and records the version with every row, each chunk counted once', async () => {
   const view = 'resumed_view';
   const started = await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { async: true }));
   expect(started.status).toBe(202);
@@ -67,11 +67,12 @@ it('a job killed half-way resumes at the next start from its last counted chunk 
 
   const job = await eventually(() => rewind.api.get(`/jobs/${id}`), (r) => ['succeeded', 'failed', 'cancelled'].includes(r.body.status), 180_000);
   expect(job.body).toMatchObject({ status: 'succeeded', chunks: { done: 6, total: 6 }, rows: { written: ROWS }, version: 1 });
-  // Not from zero: the chunks counted before the kill were not started again after it.
+  // npm start keeps the online table in memory: the rows of the chunks counted before the kill
+  // died with it, so the resumed job writes every chunk again (local/job-runner.ts onlineLost),
+  // counting each once. (On AWS the table persists and a resumed execution skips counted chunks.)
   const starts = await chunkStarts(id);
   expect(starts).toHaveLength(6);
-  const notRestarted = starts.filter((s) => s.at < killedAt).length;
-  expect(notRestarted).toBeGreaterThanOrEqual(before!.chunks.done);
+  expect(starts.filter((s) => s.at < killedAt)).toEqual([]);
 
   expect((await rewind.api.get(`/views/${view}/versions/1`)).body).toMatchObject({ version: 1, outcome: 'ready', snapshot: { rows: ROWS } });
   expect(await rewind.onlineRows(view, 1)).toBe(ROWS);

@@ -25,6 +25,8 @@ export interface Started {
   sub: string;
   /** DynamoDB Local's endpoint, as the process printed it. */
   dynamoEndpoint: string;
+  /** Where the online table lives: npm start's in-memory DynamoDB Local (a new one each start), else `dynamoEndpoint`. */
+  onlineDynamoEndpoint: string;
 }
 
 /** Starts `npm start` and waits (polling its output, 60 s deadline) until it prints its admin token. */
@@ -39,7 +41,8 @@ export async function start(env: Record<string, string>): Promise<Started> {
   const dynamoEndpoint = /DynamoDB Local (http:\/\/\S+?),/.exec(output)?.[1];
   if (!url || !token || !dynamoEndpoint) throw new Error(`npm start did not come up:\n${output}`);
   const { sub } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string };
-  return { child, output: () => output, url, token, sub, dynamoEndpoint };
+  const onlineDynamoEndpoint = /online: +in memory \(DynamoDB Local (http:\/\/[^)\s]+)\)/.exec(output)?.[1] ?? dynamoEndpoint;
+  return { child, output: () => output, url, token, sub, dynamoEndpoint, onlineDynamoEndpoint };
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
