@@ -68,6 +68,13 @@ export interface MonitorSettingProblem {
 export function monitorSettingProblems(m: Pick<MonitorPolicy, 'periodSeconds' | 'evaluationPeriods' | 'datapointsToAlarm'>, cadenceSeconds: number): MonitorSettingProblem[] {
   const problems: MonitorSettingProblem[] = [];
   if (!isCloudWatchPeriod(m.periodSeconds)) problems.push({ field: 'periodSeconds', message: `must be 10, 20, 30 or a multiple of 60 (CloudWatch), got ${m.periodSeconds}` });
+  // The monitor publishes a window's datapoint after the window ends, stamped with its start: an
+  // alarm that looks at one period has judged that period (missing: not breaching) by then.
+  if (m.evaluationPeriods < 2)
+    problems.push({
+      field: 'evaluationPeriods',
+      message: `must be at least 2, got ${m.evaluationPeriods}: a window's datapoint is published after the window ends, so an alarm that looks at one period judges it before its datapoint arrives and could never fire`,
+    });
   if (m.datapointsToAlarm > m.evaluationPeriods) problems.push({ field: 'datapointsToAlarm', message: `must not exceed evaluationPeriods (${m.evaluationPeriods}), got ${m.datapointsToAlarm}` });
   if (m.periodSeconds < cadenceSeconds) {
     // Of N consecutive periods, at most ⌈N·period/cadence⌉ hold a datapoint.

@@ -166,7 +166,10 @@ describe('the validation field of a deploy request', () => {
     expect(fieldOf(body({ defaults: { psi: { warnAbove: 0.5, blockAbove: 0.1 } } }))).toBe('body.validation.defaults.psi.warnAbove');
     expect(fieldOf(body({ enforce: 'maybe' }))).toBe('body.validation.enforce');
     expect(fieldOf(body({ features: { nope: { ignore: true } } }))).toBe('body.validation.features.nope');
-    expect(fieldOf(body({ monitor: { evaluationPeriods: 1, datapointsToAlarm: 2 } }))).toBe('body.validation.monitor.datapointsToAlarm');
+    expect(fieldOf(body({ monitor: { evaluationPeriods: 3, datapointsToAlarm: 4 } }))).toBe('body.validation.monitor.datapointsToAlarm');
+    // One period is never enough: its datapoint arrives after the period has been judged.
+    expect(fieldOf(body({ monitor: { evaluationPeriods: 1, datapointsToAlarm: 1 } }))).toBe('body.validation.monitor.evaluationPeriods');
+    expect(fieldOf(body({ monitor: { evaluationPeriods: 2, datapointsToAlarm: 1 } }))).toBeUndefined();
     expect(fieldOf(body(undefined, { consumers: [{ name: 'm', features: ['y'] }] }))).toBe('body.consumers[0].features[0]');
     expect(fieldOf(body({ defaults: { psi: { warnAbove: 0.2 } }, monitor: { alarmAbove: { psi: null } } }))).toBeUndefined();
   });
