@@ -95,13 +95,17 @@ class AgainstLocalRewind(unittest.TestCase):
         self.assertTrue(audit.ok, audit.problems)
         self.assertGreater(audit.entries, 0)
 
-    def test_at_is_passed_through(self):
-        # Time travel is another issue: today the server ignores `at` and answers what is served
-        # now; the call must still succeed with the parameter on the URL.
+    def test_at_reads_what_was_served_then(self):
+        # Time travel: GET /online?at= answers 307 to the as-of route; urllib follows it with the token.
         self.client.deploy(spec(VIEW_V1, view="travel"), DATA_V1, activate=True)
-        served = eventually(lambda: self._try(lambda: self.client.get_online("travel", "u0002", at="2025-06-01T00:00:00Z")), lambda s: isinstance(s, Served))
-        self.assertIsInstance(served, Served)
-        self.assertEqual(served.entity, "u0002")
+        live = eventually(lambda: self._try(lambda: self.client.get_online("travel", "u0002")), lambda s: isinstance(s, Served))
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
+        then = eventually(lambda: self._try(lambda: self.client.get_online("travel", "u0002", at=now)), lambda s: isinstance(s, Served))
+        self.assertEqual((then.version, then.entity, then.found, then.features), (live.version, live.entity, live.found, live.features))
+        self.assertEqual(then.raw["servedFrom"], "online")
+        with self.assertRaises(RewindError) as refused:
+            self.client.get_online("travel", "u0002", at="2025-06-01T00:00:00Z")
+        self.assertEqual((refused.exception.status, refused.exception.code), (404, "BeforeFirstDeploy"))
 
     def test_errors_carry_code_message_and_field(self):
         cases = [
