@@ -89,6 +89,10 @@ async function main(): Promise<void> {
       `rollback (${spine.rollback.smallRows} rows) vs a bare TransactWriteItems of the same items on the same tables: ` +
         `${spine.rollback.smallMedianMs} ms vs ${spine.rollback.bareTransactionMedianMs} ms, ratio ${spine.rollback.overBareTransactionRatio} (target ≤ 1.5)`,
     );
+    console.log(
+      `the same rollback through its handler, no local HTTP gateway: ${spine.rollback.handlerMedianMs} ms, ratio ${spine.rollback.handlerOverBareTransactionRatio}; ` +
+        `floor of the shape (one consistent GetItem ${spine.rollback.bareReadMedianMs} ms + the bare transaction): ratio ${spine.rollback.shapeFloorRatio}`,
+    );
     printTable('Rollback the plain way: re-write the previous version’s rows', [
       { rows: spine.plain.rows, runs: spine.plain.runs, medianMs: spine.plain.medianMs, 'times slower than Rewind': spine.plain.ratioToRewind },
     ]);

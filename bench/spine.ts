@@ -279,11 +279,35 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
     // The first creates the items the others are conditioned on.
     await bareTransaction.once();
     await bareWrites.once();
+    // The same rollback through its handler in this process, with no local HTTP gateway in
+    // front: what Rewind itself adds over the transaction (API Gateway's hop is AWS's, not ours).
+    const { handler: rollbackHandler } = await import('../functions/rollback');
+    const rollbackContext: Context = lambdaContext({ handler: 'rollback' });
+    const rollbackEvent = (view: string) =>
+      ({
+        version: '2.0',
+        routeKey: 'POST /views/{view}/rollback',
+        rawPath: `/views/${view}/rollback`,
+        pathParameters: { view },
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ toVersion: 1, reason: 'bench' }),
+        requestContext: { authorizer: { jwt: { claims: { sub: 'bench', roles: '[admin]' } } }, http: { method: 'POST', path: `/views/${view}/rollback` } },
+        isBase64Encoded: false,
+      }) as never;
+    const handlerRollbackSamples: number[] = [];
+    // One consistent GetItem of the pointer: with the bare transaction, the floor of the shape
+    // a rollback has (one round of reads issued together, then one TransactWriteItems).
+    const bareReadSamples: number[] = [];
     for (let i = 0; i < options.rollbackRuns; i++) {
       smallSamples.push(...(await rollbackLatencies(api, 'small', 1)));
       largeSamples.push(...(await rollbackLatencies(api, 'large', 1)));
       bareTransactionSamples.push(await bareTransaction.once());
       bareWritesSamples.push(await bareWrites.once());
+      await api.call('POST', '/views/small/activate', { version: 2, reason: 'bench: bad version goes live' });
+      const viaHandler = await timed(() => rollbackHandler(rollbackEvent('small'), rollbackContext));
+      if ((viaHandler.value as { statusCode: number }).statusCode !== 200) throw new Error(`rollback failed: ${JSON.stringify(viaHandler.value)}`);
+      handlerRollbackSamples.push(viaHandler.ms);
+      bareReadSamples.push((await timed(() => bareDb.send(new GetCommand({ TableName: tables.pointers, Key: { view: 'small' }, ConsistentRead: true })))).ms);
     }
     bareDb.destroy();
 
@@ -335,6 +359,12 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
       /** The four writes alone (no ConditionChecks): the floor earlier runs compared with. */
       bareWritesMedianMs: round(median(bareWritesSamples)),
       overBareWritesRatio: round(median(smallSamples) / median(bareWritesSamples), 3),
+      /** The rollback through its handler in process (no local HTTP gateway), same runs. */
+      handlerMedianMs: round(median(handlerRollbackSamples)),
+      handlerOverBareTransactionRatio: round(median(handlerRollbackSamples) / median(bareTransactionSamples), 3),
+      /** One consistent GetItem + the bare transaction: the floor of one read round then one transaction. */
+      bareReadMedianMs: round(median(bareReadSamples)),
+      shapeFloorRatio: round((median(bareReadSamples) + median(bareTransactionSamples)) / median(bareTransactionSamples), 3),
     };
     const plain = {
       rows: options.largeRows,

@@ -54,6 +54,22 @@ afterAll(async () => {
   await rewind?.close();
 });
 
+/** v1 then v2 deployed and activated, and the pointer cache's bound past, so v1 may be purged. */
+async function twoServedVersionsPastCache(view: string): Promise<void> {
+  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
+  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }))).status).toBe(201);
+  await pastPointerCache(rewind.api, view); // v1 may be purged only once no cached pointer names it
+}
+
+/** Serving v2, the runtime killed -9 while it purges v1 (some of v1's rows gone, not all). */
+async function killMidPurgeOfFirst(view: string): Promise<void> {
+  await twoServedVersionsPastCache(view);
+  await killDuring(
+    (api) => api.del(`/views/${view}/versions/1/online`),
+    async () => (await rewind.onlineRows(view, 1)) < ROWS,
+  );
+}
+
 it('after kill -9 mid-deploy, serves the version before it, whole, and the audit verifies', async () => {
   const view = 'crash_deploy';
   expect((await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
@@ -71,13 +87,7 @@ it('after kill -9 mid-deploy, serves the version before it, whole, and the audit
 
 it('after kill -9 mid-purge of a version nobody serves, still serves the served one whole', async () => {
   const view = 'crash_purge';
-  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
-  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }))).status).toBe(201);
-  await pastPointerCache(rewind.api, view); // v1 may be purged only once no cached pointer names it
-  await killDuring(
-    (api) => api.del(`/views/${view}/versions/1/online`),
-    async () => (await rewind.onlineRows(view, 1)) < ROWS,
-  );
+  await killMidPurgeOfFirst(view);
   const check = await checkServed(rewind.api, view, sample);
   expect(check.served).toEqual([{ version: 2, arm: 'stable', missing: [] }]);
   expect(check.auditOk).toBe(true);
@@ -86,9 +96,7 @@ it('after kill -9 mid-purge of a version nobody serves, still serves the served 
 
 it('after kill -9 mid-rollback onto a purged version (while it is re-materialized), serves one version whole, and a second rollback lands on real data', async () => {
   const view = 'crash_rollback';
-  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
-  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }))).status).toBe(201);
-  await pastPointerCache(rewind.api, view);
+  await twoServedVersionsPastCache(view);
   expect((await rewind.api.del(`/views/${view}/versions/1/online`)).status).toBe(200);
   expect(await rewind.onlineRows(view, 1)).toBe(0);
   await killDuring(
@@ -110,13 +118,7 @@ it('after kill -9 mid-rollback onto a purged version (while it is re-materialize
 
 it('finding 3: a rollback onto a version whose purge was killed re-materializes it: every entity found', async () => {
   const view = 'crash_half_purged';
-  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(1, ROWS, { activate: true }))).status).toBe(201);
-  expect((await rewind.api.post(`/views/${view}/versions`, deployBody(2, ROWS, { activate: true }))).status).toBe(201);
-  await pastPointerCache(rewind.api, view); // v1 may be purged only once no cached pointer names it
-  await killDuring(
-    (api) => api.del(`/views/${view}/versions/1/online`),
-    async () => (await rewind.onlineRows(view, 1)) < ROWS,
-  );
+  await killMidPurgeOfFirst(view);
   expect(await rewind.onlineRows(view, 1)).toBeLessThan(ROWS);
   const rollback = await rewind.api.post(`/views/${view}/rollback`, { toVersion: 1, reason: 'onto the half-purged version' });
   expect(rollback.status).toBe(200);
