@@ -57,10 +57,12 @@ export class S3SnapshotStore implements SnapshotStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    /** Rows per snapshot row group; smaller in tests, so a few rows make several groups. @default SNAPSHOT_ROW_GROUP_ROWS */
+    private readonly layout: { rowGroupRows?: number } = {},
   ) {}
 
   async write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef> {
-    const { body, index } = encodeIndexedSnapshot(definition, rows);
+    const { body, index } = encodeIndexedSnapshot(definition, rows, this.layout.rowGroupRows);
     const sha256 = createHash('sha256').update(body).digest('hex');
     const key = `${SNAPSHOTS_DIR}/${view}/v${version}/${sha256}.parquet`;
     await this.s3.send(
