@@ -33,7 +33,7 @@ export interface TimeTravelBenchOptions {
   trainingRows: number;
 }
 
-export const DEFAULT_TIME_TRAVEL_BENCH: TimeTravelBenchOptions = { snapshotRows: 1_000_000, onlineRows: 20_000, lookups: 300, warmup: 20, changes: 50, trainingRows: 100_000 };
+export const DEFAULT_TIME_TRAVEL_BENCH: TimeTravelBenchOptions = { snapshotRows: 1_000_000, onlineRows: 10_000, lookups: 300, warmup: 20, changes: 50, trainingRows: 100_000 };
 export const QUICK_TIME_TRAVEL_BENCH: TimeTravelBenchOptions = { snapshotRows: 50_000, onlineRows: 2_000, lookups: 100, warmup: 10, changes: 50, trainingRows: 5_000 };
 
 const definition = {
@@ -53,20 +53,27 @@ export async function benchTimeTravel(options: TimeTravelBenchOptions = DEFAULT_
   const rewind = await startLocalRewind({ port: 0, pointerCacheMs: 0, monitoring: false });
   try {
     const token = await mintToken(rewind.jwtSecret, { sub: 'bench', roles: ['admin'] });
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(rewind.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-      return JSON.parse(text);
+    // A loaded machine's DynamoDB Local answers 503 now and then: retried, as a client would.
+    const api = async (method: string, path: string, body?: unknown): Promise<any> => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await fetch(rewind.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+        const text = await res.text();
+        if (res.status === 503 && attempt < 5) {
+          await new Promise((resolve) => setTimeout(resolve, 1000 * (attempt + 1)));
+          continue;
+        }
+        if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${text}`);
+        return JSON.parse(text);
+      }
     };
     log(`time-travel bench: two online versions of ${options.onlineRows} rows…`);
     const small = Array.from({ length: options.onlineRows }, (_, i) => i);
-    await api('POST', `/views/${VIEW}/versions`, { definition, rows: small.map((i) => row(i, 1)) });
-    await api('POST', `/views/${VIEW}/versions`, { definition, rows: small.map((i) => row(i, 2)) });
+    const a = (await api('POST', `/views/${VIEW}/versions`, { definition, rows: small.map((i) => row(i, 1)) })).version as number;
+    const b = (await api('POST', `/views/${VIEW}/versions`, { definition, rows: small.map((i) => row(i, 2)) })).version as number;
 
     log(`time-travel bench: a version of ${options.snapshotRows} rows, its snapshot only…`);
     const deps = getDeps();
-    const template = (await deps.catalog.getVersion(VIEW, 1))!;
+    const template = (await deps.catalog.getVersion(VIEW, a))!;
     const big = await deps.catalog.nextVersionNumber(VIEW, new Date().toISOString());
     const bigRows = checkRows(template.definition, Array.from({ length: options.snapshotRows }, (_, i) => row(i, 3)), { field: 'rows' });
     const snapshot = await deps.snapshots.write(VIEW, big, template.definition, bigRows);
@@ -81,7 +88,7 @@ export async function benchTimeTravel(options: TimeTravelBenchOptions = DEFAULT_
     let stable = big;
     let ageOff = false;
     for (let i = 1; i < options.changes; i++) {
-      const other = stable === 1 ? 2 : 1;
+      const other = stable === a ? b : a;
       const step = i % 4;
       if (step === 1) await api('POST', `/views/${VIEW}/activate`, { version: (stable = other) });
       else if (step === 2) await api('POST', `/views/${VIEW}/activate`, { version: other, strategy: 'canary', percent: 30 });

@@ -31,6 +31,16 @@ async function deployThree(w: ReturnType<typeof world>) {
   for (const [i, size] of SIZES.entries()) await deployVersion(w.deps, 'dev', 'v', parse(DeployRequestSchema, deployBody(i + 1, size), 'body'));
 }
 
+/** Three versions deployed at 0, v1 activated at 1 s. */
+async function servingV1() {
+  const w = world();
+  w.at(0);
+  await deployThree(w);
+  w.at(1_000);
+  await activateVersion(w.deps, 'dev', 'v', { version: 1 });
+  return w;
+}
+
 type Live = { version: number | null; arm: string | null; found: boolean; features: Record<string, unknown> };
 
 describe('servedRows', () => {
@@ -91,11 +101,7 @@ describe('servedRows', () => {
   });
 
   it('reads the history once for the range and each version once, whatever the number of rows', async () => {
-    const w = world();
-    w.at(0);
-    await deployThree(w);
-    w.at(1_000);
-    await activateVersion(w.deps, 'dev', 'v', { version: 1 });
+    const w = await servingV1();
     w.at(2_000);
     await activateVersion(w.deps, 'dev', 'v', { version: 2, strategy: 'canary', percent: 50 });
     w.at(2_500);
@@ -119,11 +125,7 @@ describe('servedRows', () => {
 
 describe('createTrainingSet', () => {
   async function activated() {
-    const w = world();
-    w.at(0);
-    await deployThree(w);
-    w.at(1_000);
-    await activateVersion(w.deps, 'dev', 'v', { version: 1 });
+    const w = await servingV1();
     w.at(2_000);
     await setFeatureDisabled(w.deps, 'dev', 'v', 'age', true, { reason: 'zeros upstream' });
     w.at(5_000);
