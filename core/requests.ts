@@ -211,8 +211,10 @@ export const TrainingSetRequestSchema = z
     if (body.rows !== undefined && body.dataUri !== undefined) ctx.addIssue({ code: 'custom', path: ['dataUri'], message: 'give rows or dataUri, not both' });
   });
 export type TrainingSetRequest = z.infer<typeof TrainingSetRequestSchema>;
-/** A stored training set: its id is the sha256 of its Parquet file. */
-export const TrainingSetParamsSchema = z.object({ view: identifier, id: z.string().regex(/^[0-9a-f]{64}$/, 'must be a training set id (64 hex digits)') });
+/** A stored training set: its id is the sha256 of its Parquet file (any other id is simply not found: 404, as for a proposal). */
+export const TrainingSetParamsSchema = z.object({ view: identifier, id: z.string().min(1).max(128) });
+/** Whether `id` can name a training set at all (its file's sha256): anything else is answered 404 without a read. */
+export const isTrainingSetId = (id: string): boolean => /^[0-9a-f]{64}$/.test(id);
 /** An instant as the as-of routes and training sets take it. */
 export const isIsoInstant = (value: string): boolean => instant.safeParse(value).success;
 /** `GET /online/{view}/{entity}`: an `at` sends the request to the time-travel route (validated there). */

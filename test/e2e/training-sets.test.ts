@@ -87,6 +87,7 @@ it('answers inline rows with a Parquet file of what GET /online served then, and
   expect(again.body).toMatchObject({ id: reply.body.id, uri: reply.body.uri, bytes: reply.body.bytes });
   expect((await download(again.body.downloadUrl)).length).toBe(24);
   expect((await deployer.get(`/views/${view}/training-sets/${'0'.repeat(64)}`)).status).toBe(404);
+  expect((await deployer.get(`/views/${view}/training-sets/..%2F..%2Fsnapshots`)).body.error.code).toBe('TrainingSetNotFound');
 });
 
 it('reads an uploaded CSV through the CLI and writes the set with --out', async () => {
