@@ -14,6 +14,7 @@ import { benchTimeToRecover } from './recovery';
 import { benchServingSample } from './serving-sample';
 import { DEFAULT_SPINE, benchSpine } from './spine';
 import { benchStats } from './stats';
+import { DEFAULT_TIME_TRAVEL_BENCH, QUICK_TIME_TRAVEL_BENCH, benchTimeTravel } from './time-travel';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -31,6 +32,7 @@ export const GROUPS = {
   batch: () => benchBatchServing(),
   'refusal-flood': () => benchRefusalFlood(),
   'false-rollbacks': () => benchFalseRollbacks({ viewHours: quick ? 50 : 1000 }),
+  'time-travel': () => benchTimeTravel(quick ? QUICK_TIME_TRAVEL_BENCH : DEFAULT_TIME_TRAVEL_BENCH, (l) => console.error(l)),
   canary: () => benchCanaryServing(quick ? { ...DEFAULT_CANARY_BENCH, runs: 300, warmup: 50 } : DEFAULT_CANARY_BENCH, (l) => console.error(l)),
 } as const;
 

@@ -22,6 +22,7 @@ import type { benchTimeToRecover } from './recovery';
 import type { benchServingSample } from './serving-sample';
 import type { benchSpine } from './spine';
 import type { benchStats } from './stats';
+import type { benchTimeTravel } from './time-travel';
 
 type Result<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
 
@@ -35,7 +36,7 @@ function runGroup<T>(group: Group): T {
 }
 
 /** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
-const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
+const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood', 'time-travel'];
 
 /** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
 function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
@@ -62,6 +63,15 @@ function printDeploy(deploy: Result<typeof benchDeploy>): void {
   );
 }
 
+/** Time travel: a purged version's snapshot (one row group) vs the online store, and a training set's rows/s. */
+function printTimeTravel(t: Result<typeof benchTimeTravel>): void {
+  printTable(`GET /online?at= through the as-of handler, ${t.lookups} lookups (ms; S3 bytes per lookup)`, [
+    { 'served from': `purged version's snapshot (${t.snapshotRows} rows, ${t.rowGroups} row groups, ${t.snapshotBytes} bytes)`, median: t.fromSnapshot.medianMs, p99: t.fromSnapshot.p99Ms, 'S3 bytes/lookup': t.fromSnapshot.s3BytesPerLookup, 'first (with footer)': t.fromSnapshot.s3BytesFirstLookup },
+    { 'served from': 'online store', median: t.fromOnline.medianMs, p99: t.fromOnline.p99Ms, 'S3 bytes/lookup': t.fromOnline.s3BytesPerLookup, 'first (with footer)': t.fromOnline.s3BytesFirstLookup },
+  ]);
+  console.log(`snapshot ÷ online (medians): ${t.snapshotOverOnlineMedian}; training set of ${t.trainingSet.rows} rows over ${t.trainingSet.changes} pointer changes: ${t.trainingSet.rowsPerS} rows/s (${t.trainingSet.ms} ms)`);
+}
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const only = selectedGroups(process.argv.slice(2));
@@ -78,6 +88,7 @@ async function main(): Promise<void> {
   const falseRollbacks = maybe<Result<typeof benchFalseRollbacks>>('false-rollbacks');
   const batch = maybe<Result<typeof benchBatchServing>>('batch');
   const refusalFlood = maybe<Result<typeof benchRefusalFlood>>('refusal-flood');
+  const timeTravel = maybe<Result<typeof benchTimeTravel>>('time-travel');
 
   if (spine) {
     printTable('Rollback latency through the HTTP API (ms)', [
@@ -162,7 +173,8 @@ async function main(): Promise<void> {
   }
   if (refusalFlood) printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood };
+  if (timeTravel) printTimeTravel(timeTravel);
+  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood, timeTravel };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = only ? 'only' : quick ? 'quick' : 'latest';

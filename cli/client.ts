@@ -25,6 +25,8 @@ import type { PointerChangeResult } from '../core/pointer-changes';
 import type { AuditVerdict, VersionView } from '../core/queries';
 import type { ServedFeatures } from '../core/serving';
 import type { PointerAsOf, ServedAsOf } from '../core/time-travel';
+import type { CreatedTrainingSet } from '../core/create-training-set';
+import type { TrainingSetRequestSchema } from '../core/requests';
 import type { BlastRadius } from '../core/blast-radius';
 import type { modelLineage, sourceLineage, viewLineage } from '../core/lineage';
 
@@ -62,6 +64,9 @@ export interface ViewSummary {
   stable: number | null;
   revision: number;
 }
+
+/** What POST /views/{view}/training-sets takes (timestampColumn defaults to `at`). */
+export type TrainingSetRequestBody = z.input<typeof TrainingSetRequestSchema>;
 
 export interface UploadTicket {
   uploadUrl: string;
@@ -251,6 +256,16 @@ export class RewindClient {
 
   history(view: string, limit?: number): Promise<{ view: string; history: HistoryEntry[] }> {
     return this.request('GET', `/views/${seg(view)}/history${query({ limit })}`);
+  }
+
+  /** POST /views/{view}/training-sets: inline rows or a dataUri (an upload). */
+  trainingSet(view: string, body: TrainingSetRequestBody): Promise<CreatedTrainingSet> {
+    return this.request('POST', `/views/${seg(view)}/training-sets`, body);
+  }
+
+  /** GET /views/{view}/training-sets/{id}: a fresh download URL for a stored set. */
+  trainingSetDownload(view: string, id: string): Promise<{ view: string; id: string; uri: string; bytes: number; downloadUrl: string; expiresInSeconds: number }> {
+    return this.request('GET', `/views/${seg(view)}/training-sets/${seg(id)}`);
   }
 
   onlineAsOf(view: string, entity: string, at: string): Promise<ServedAsOf> {

@@ -14,6 +14,7 @@ import { RewindApiError, RewindUnreachableError } from './client';
 import * as commands from './commands';
 import { connect } from './connection';
 import { DEFAULT_INLINE_LIMIT_BYTES } from './deploy';
+import { trainingSet } from './training-set';
 import { UsageError } from './errors';
 import * as governance from './governance';
 import { loadPolicyFile, PolicyFileError } from './policy-file';
@@ -268,6 +269,20 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .argument('<view>')
     .argument('<time>', 'an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z')
     .action(act(async (cmd, view: string, at: string) => commands.asOf(await client(cmd), view, at)));
+
+  program
+    .command('training-set')
+    .description('an "as served" training set: for each (entity, timestamp) row of a CSV or Parquet file, the features served then and the version and arm that served them, as Parquet')
+    .argument('<view>')
+    .requiredOption('--data <file>', 'a .csv or .parquet file of (entity, timestamp) rows; timestamps ISO 8601 with a time zone')
+    .option('--out <file>', 'download the Parquet result to this file')
+    .option('--entity-column <name>', "the file's entity column (default: the view's entity key)")
+    .option('--timestamp-column <name>', "the file's timestamp column (default: at)")
+    .action(
+      act(async (cmd, view: string, opts: { data: string; out?: string; entityColumn?: string; timestampColumn?: string }) =>
+        trainingSet(await client(cmd), view, { ...opts, progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream) }),
+      ),
+    );
 
   program
     .command('history')

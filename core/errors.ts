@@ -230,3 +230,14 @@ export class JobEndedError extends InvalidStateError {
 export class JobStoppedError extends InvalidStateError {
   override readonly code = 'JobStopped';
 }
+
+/** No training set of this view has this id (GET /views/{view}/training-sets/{id}). */
+export class TrainingSetNotFoundError extends RewindError {
+  readonly code = 'TrainingSetNotFound';
+  constructor(
+    readonly view: string,
+    readonly id: string,
+  ) {
+    super(`view '${view}' has no training set ${id}`);
+  }
+}

@@ -44,6 +44,27 @@ export interface SnapshotRef {
   rows: number;
   bytes: number;
   format: 'parquet';
+  /**
+   * How to read one entity without reading the file (absent on snapshots written before it:
+   * they are read whole, checked against `sha256`).
+   */
+  index?: SnapshotIndex;
+}
+
+/**
+ * A snapshot written sorted by entity (UTF-8 byte order, the order of Parquet's statistics)
+ * in row groups of at most `rowGroupRows` rows, each with min/max statistics of the entity
+ * column. The checksums are recorded here, in the immutable version record, so a ranged read
+ * of the footer and of one row group is verified as the whole file is.
+ */
+export interface SnapshotIndex {
+  sortedBy: 'entity';
+  rowGroupRows: number;
+  /** Where the footer (Parquet metadata, its length, `PAR1`) starts; it runs to the end of the file. */
+  footerOffset: number;
+  footerSha256: string;
+  /** One per row group, in file order: the sha256 of the bytes of its column chunks. */
+  rowGroupSha256: string[];
 }
 
 /** A JSON document stored next to a version's snapshot, checked against its sha256 when read. */

@@ -188,6 +188,35 @@ export const OnlineParamsSchema = z.object({
 export const AsOfQuerySchema = z.object({
   at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' }),
 });
+/** The most inline rows a training-set request may carry; more go in a file (`dataUri`, POST /uploads). */
+export const TRAINING_SET_INLINE_MAX_ROWS = 1000;
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' });
+/** A column name of the entity-and-timestamp file. */
+const columnName = z.string().min(1).max(256);
+/**
+ * `POST /views/{view}/training-sets`: (entity, instant) rows inline, or a CSV or Parquet file
+ * in S3 (an upload, POST /uploads) whose columns are named by `entityColumn` (default: the
+ * view's entity key) and `timestampColumn` (default `at`).
+ */
+export const TrainingSetRequestSchema = z
+  .object({
+    rows: z.array(z.object({ entity: z.string().min(1).max(1024), at: instant }).strict()).min(1).max(TRAINING_SET_INLINE_MAX_ROWS, `at most ${TRAINING_SET_INLINE_MAX_ROWS} inline rows: put more in a file (dataUri)`).optional(),
+    dataUri: z.string().regex(/^s3:\/\/[^/]+\/.+\.(csv|parquet)$/i, 'must look like s3://bucket/key.csv or s3://bucket/key.parquet').optional(),
+    entityColumn: columnName.optional(),
+    timestampColumn: columnName.default('at'),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.rows === undefined && body.dataUri === undefined) ctx.addIssue({ code: 'custom', path: ['rows'], message: 'give either rows or dataUri' });
+    if (body.rows !== undefined && body.dataUri !== undefined) ctx.addIssue({ code: 'custom', path: ['dataUri'], message: 'give rows or dataUri, not both' });
+  });
+export type TrainingSetRequest = z.infer<typeof TrainingSetRequestSchema>;
+/** A stored training set: its id is the sha256 of its Parquet file (any other id is simply not found: 404, as for a proposal). */
+export const TrainingSetParamsSchema = z.object({ view: identifier, id: z.string().min(1).max(128) });
+/** Whether `id` can name a training set at all (its file's sha256): anything else is answered 404 without a read. */
+export const isTrainingSetId = (id: string): boolean => /^[0-9a-f]{64}$/.test(id);
+/** An instant as the as-of routes and training sets take it. */
+export const isIsoInstant = (value: string): boolean => instant.safeParse(value).success;
 /** `GET /online/{view}/{entity}`: an `at` sends the request to the time-travel route (validated there). */
 export const OnlineQuerySchema = z.object({ at: z.string().optional() });
 /** Lineage: a source as deploys name it (any non-empty URI), a model as consumers name it. */

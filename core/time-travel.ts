@@ -35,10 +35,9 @@ export interface PointerAsOf {
  */
 export async function pointerAsOf(deps: Pick<Deps, 'pointers' | 'catalog' | 'clock'>, view: string, at: string, servingCacheMs: number): Promise<PointerAsOf> {
   const instant = Date.parse(at);
-  if (instant > deps.clock.now().getTime()) throw new ValidationError('query.at', 'is in the future: the past only');
-  const [current, exists] = await Promise.all([deps.pointers.getPointer(view), deps.catalog.viewExists(view)]);
-  if (!exists) throw new ViewNotFoundError(view);
-  const setBy = await newestEntryAtOrBefore(deps, view, current?.revision ?? 0, instant);
+  refuseFuture(deps, instant, 'query.at');
+  const newestRevision = await newestRevisionOf(deps, view);
+  const setBy = await newestEntryAtOrBefore(deps, view, newestRevision, instant);
   if (!setBy) {
     const firstDeployedAt = (await deps.catalog.listVersions(view)).map((v) => v.createdAt).sort()[0]!;
     if (instant < Date.parse(firstDeployedAt)) throw new BeforeFirstDeployError(view, at, firstDeployedAt);
@@ -49,7 +48,20 @@ export async function pointerAsOf(deps: Pick<Deps, 'pointers' | 'catalog' | 'clo
   return { view, at, pointer: setBy.after, setBy, versions, servingCacheMs };
 }
 
-async function newestEntryAtOrBefore(deps: Pick<Deps, 'pointers'>, view: string, newestRevision: number, instant: number): Promise<HistoryEntry | undefined> {
+/** The past only: an instant after now is refused, naming the field it came in. */
+export function refuseFuture(deps: Pick<Deps, 'clock'>, instant: number, field: string): void {
+  if (instant > deps.clock.now().getTime()) throw new ValidationError(field, 'is in the future: the past only');
+}
+
+/** The view's newest pointer revision (0: never activated); ViewNotFoundError for a view never deployed. */
+export async function newestRevisionOf(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string): Promise<number> {
+  const [current, exists] = await Promise.all([deps.pointers.getPointer(view), deps.catalog.viewExists(view)]);
+  if (!exists) throw new ViewNotFoundError(view);
+  return current?.revision ?? 0;
+}
+
+/** The newest history entry committed at or before `instant` among revisions 1..newestRevision (undefined: none yet), by binary search. */
+export async function newestEntryAtOrBefore(deps: Pick<Deps, 'pointers'>, view: string, newestRevision: number, instant: number): Promise<HistoryEntry | undefined> {
   let low = 1;
   let high = newestRevision;
   let found: HistoryEntry | undefined;
@@ -93,15 +105,60 @@ export async function servedAsOf(
   if (!asOf.pointer || asOf.pointer.stable === null) throw new NothingServedError(view, at);
   const { version, arm } = route(asOf.pointer, entity);
   const record = asOf.versions.find((r) => r.version === version)!;
-  let stored: Record<string, FeatureValue> | undefined;
-  let servedFrom: ServedAsOf['servedFrom'] = 'online';
-  if ((await deps.catalog.getMaterialization(view, version))?.state === 'materialized') {
-    stored = await deps.online.get(view, version, entity);
+  const read = await readVersionValues(deps, view, record, [entity]);
+  const served = servedBody(asOf.pointer, { version, entity, ...(arm ? { arm } : {}) }, record.definition, read.values.get(entity));
+  return { ...served, at, revision: asOf.pointer.revision, servedFrom: read.servedFrom.get(entity) ?? read.from };
+}
+
+/** A version's stored values for some entities, and where each was read from. */
+export interface VersionValues {
+  values: Map<string, Record<string, FeatureValue>>;
+  /** Where the values were read from, for every entity asked about. */
+  servedFrom: Map<string, ServedAsOf['servedFrom']>;
+  /** Where the read started: `online` while the version was materialized. */
+  from: ServedAsOf['servedFrom'];
+}
+
+/**
+ * The stored values of `entities` in one version, as they were served: online rows are written
+ * once per version and never changed, so while the version is materialized they are what was
+ * served (one batched read); otherwise they come from its snapshot, verified (the row groups
+ * that hold them when the snapshot has an index, store/s3-snapshots.ts). Both the single
+ * time-travel lookup and the training sets (core/training-sets.ts) read values here.
+ */
+export async function readVersionValues(
+  deps: Pick<Deps, 'catalog' | 'online' | 'snapshots'>,
+  view: string,
+  record: VersionRecord,
+  entities: readonly string[],
+): Promise<VersionValues> {
+  const values = new Map<string, Record<string, FeatureValue>>();
+  const servedFrom = new Map<string, ServedAsOf['servedFrom']>();
+  let fromSnapshot: readonly string[] = entities;
+  const materialized = (await deps.catalog.getMaterialization(view, record.version))?.state === 'materialized';
+  if (materialized && entities.length > 0) {
+    const stored = await deps.online.getMany(
+      view,
+      entities.map((entity) => ({ version: record.version, entity })),
+    );
+    const missing: string[] = [];
+    entities.forEach((entity, i) => {
+      const row = stored[i];
+      if (row) values.set(entity, row);
+      else missing.push(entity);
+      servedFrom.set(entity, 'online');
+    });
     // A purge may have started between the two reads: only a version still materialized
     // after the read vouches for "no row" (a row that was read is right either way).
-    if (stored === undefined && (await deps.catalog.getMaterialization(view, version))?.state !== 'materialized') servedFrom = 'snapshot';
-  } else servedFrom = 'snapshot';
-  if (servedFrom === 'snapshot') stored = (await deps.snapshots.read(record.snapshot, record.definition)).find((row) => row.entity === entity)?.values;
-  const served = servedBody(asOf.pointer, { version, entity, ...(arm ? { arm } : {}) }, record.definition, stored);
-  return { ...served, at, revision: asOf.pointer.revision, servedFrom };
+    fromSnapshot = missing.length > 0 && (await deps.catalog.getMaterialization(view, record.version))?.state !== 'materialized' ? missing : [];
+  }
+  if (fromSnapshot.length > 0) {
+    const found = await deps.snapshots.lookup(record.snapshot, record.definition, fromSnapshot);
+    for (const entity of fromSnapshot) {
+      const row = found.get(entity);
+      if (row) values.set(entity, row);
+      servedFrom.set(entity, 'snapshot');
+    }
+  }
+  return { values, servedFrom, from: materialized ? 'online' : 'snapshot' };
 }

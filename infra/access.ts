@@ -53,6 +53,8 @@ export function canWrite(access: TableAccess): boolean {
 /** Key prefixes in the snapshot bucket (store/s3-snapshots.ts writes under these). */
 export const SNAPSHOTS_PREFIX = 'snapshots/';
 export const UPLOADS_PREFIX = 'uploads/';
+/** "As served" training sets (POST /views/{view}/training-sets), content-addressed per view. */
+export const TRAINING_SETS_PREFIX = 'training-sets/';
 /** Signed audit checkpoints (store/s3-audit-checkpoints.ts), under the bucket's Object Lock. */
 export const CHECKPOINTS_PREFIX = 'checkpoints/';
 /** Deploy jobs' files: request, chunks, manifest (store/s3-job-files.ts). */
@@ -154,6 +156,10 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'get-blast-radius': { tables: { ...httpBase, history: 'read', samples: 'read' }, bucket: {} },
   // Values as served at a time: online rows while materialized, else the verified snapshot.
   'get-online-as-of': { tables: { ...httpBase, history: 'read', online: 'read' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
+  // The same reads for many rows, the caller's entity file (an upload), and the set it writes.
+  'create-training-set': { tables: { ...httpBase, history: 'read', online: 'read' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, TRAINING_SETS_PREFIX], write: [TRAINING_SETS_PREFIX] } },
+  // Signs a GET for a stored set (HeadObject, to answer 404 for none, is s3:GetObject too).
+  'get-training-set': { tables: httpBase, bucket: { read: [TRAINING_SETS_PREFIX] } },
   'list-audit': { tables: { ...httpBase, audit: 'read', refusals: 'read-record' }, bucket: {} },
   // The chains, the history's citations of them, and the signed checkpoints they must extend.
   'verify-audit': { tables: { ...httpBase, history: 'read', audit: 'read' }, bucket: { read: [CHECKPOINTS_PREFIX] }, checkpointKey: 'verify' },

@@ -7,15 +7,15 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ValidationError } from '../core/errors';
 import type { FeatureType, ViewDefinition } from '../core/model';
-import type { SourceRecords } from '../core/ports';
+import type { SourceRecords, TrainingSetTable } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
 
 type BasicType = 'STRING' | 'INT64' | 'DOUBLE' | 'BOOLEAN';
 
 const PARQUET_TYPE: Record<FeatureType, BasicType> = { int: 'INT64', float: 'DOUBLE', string: 'STRING', bool: 'BOOLEAN' };
 
-/** One column per feature plus the entity key, typed from the definition. */
-export function encodeParquet(definition: ViewDefinition, rows: readonly FeatureRow[]): Uint8Array {
+/** One column per feature plus the entity key, typed from the definition (row groups and statistics: store/snapshot-index.ts). */
+export function encodeParquet(definition: ViewDefinition, rows: readonly FeatureRow[], layout: { rowGroupSize?: number; statisticsTruncateLength?: number } = {}): Uint8Array {
   const columnData = [
     { name: definition.entity, data: rows.map((r) => r.entity), type: 'STRING' as const, nullable: false },
     ...definition.features.map((f) => ({
@@ -27,7 +27,7 @@ export function encodeParquet(definition: ViewDefinition, rows: readonly Feature
       }),
     })),
   ];
-  return new Uint8Array(parquetWriteBuffer({ columnData, kvMetadata: [{ key: 'rewind.entity', value: definition.entity }] }));
+  return new Uint8Array(parquetWriteBuffer({ columnData, kvMetadata: [{ key: 'rewind.entity', value: definition.entity }], ...layout }));
 }
 
 export async function decodeParquetRecords(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
@@ -38,15 +38,31 @@ export async function decodeParquetRecords(bytes: Uint8Array): Promise<Record<st
 /** Back from a snapshot to rows; the snapshot was checked when it was written. */
 export async function decodeSnapshot(definition: ViewDefinition, bytes: Uint8Array): Promise<FeatureRow[]> {
   const records = await decodeParquetRecords(bytes);
-  return records.map((record) => {
-    const values: FeatureRow['values'] = {};
-    for (const f of definition.features) {
-      const value = record[f.name];
-      if (value === null || value === undefined) continue;
-      values[f.name] = typeof value === 'bigint' ? Number(value) : (value as FeatureRow['values'][string]);
-    }
-    return { entity: String(record[definition.entity]), values };
-  });
+  return records.map((record) => ({ entity: String(record[definition.entity]), values: valuesOfRecord(definition, record) }));
+}
+
+/** A decoded snapshot record's feature values (INT64 comes back as bigint; nulls are left out). */
+export function valuesOfRecord(definition: ViewDefinition, record: Record<string, unknown>): FeatureRow['values'] {
+  const values: FeatureRow['values'] = {};
+  for (const f of definition.features) {
+    const value = record[f.name];
+    if (value === null || value === undefined) continue;
+    values[f.name] = typeof value === 'bigint' ? Number(value) : (value as FeatureRow['values'][string]);
+  }
+  return values;
+}
+
+/** A training set (core/training-sets.ts) as Parquet: its columns in order, nullable, typed. */
+export function encodeTable(table: TrainingSetTable): Uint8Array {
+  const columnData = table.columns.map((c, j) => ({
+    name: c.name,
+    type: PARQUET_TYPE[c.type],
+    data: table.rows.map((row) => {
+      const value = row[j] ?? null;
+      return c.type === 'int' && value !== null ? BigInt(value as number) : value;
+    }),
+  }));
+  return new Uint8Array(parquetWriteBuffer({ columnData, kvMetadata: Object.entries(table.metadata).map(([key, value]) => ({ key, value })) }));
 }
 
 export type SourceFormat = 'parquet' | 'jsonl' | 'csv';

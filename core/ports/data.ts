@@ -39,12 +39,19 @@ export interface SnapshotStore {
   /** Reads a snapshot back, refusing bytes whose sha256 differs from the reference. */
   read(ref: SnapshotRef, definition: ViewDefinition): Promise<FeatureRow[]>;
   /**
+   * The stored values of `entities` in a snapshot (an entity without a row is absent from the
+   * map), verified: with an index (SnapshotRef.index) only the footer and the row groups whose
+   * entity range holds one of them are read, each checked against its recorded sha256; without
+   * one, the whole file, checked against the snapshot's. Throws SnapshotIntegrityError on a mismatch.
+   */
+  lookup(ref: SnapshotRef, definition: ViewDefinition, entities: readonly string[]): Promise<Map<string, Record<string, FeatureValue>>>;
+  /**
    * Reads a user's data file (Parquet, JSON lines or CSV) from an s3:// URI, for a deploy of
    * `view`. In Rewind's own bucket only an upload or one of `view`'s own snapshots may be
    * named: another view's snapshot is refused (ValidationError on snapshotUri), so a deploy
    * cannot copy data it was never given (issue 10 finding 8).
    */
-  readSource(uri: string, view: string): Promise<SourceRecords>;
+  readSource(uri: string, view: string, field?: string): Promise<SourceRecords>;
   /**
    * How many rows the data file at `uri` holds, read without decoding them (the same checks
    * on `uri` as readSource): what decides whether a deploy runs as a job. Absent, or
@@ -57,6 +64,18 @@ export interface SnapshotStore {
   putDocument(view: string, version: number, name: string, document: unknown): Promise<ArtifactRef>;
   /** Reads a document back, refusing bytes whose sha256 differs from the reference. */
   getDocument<T>(ref: ArtifactRef): Promise<T>;
+  /** Encodes a training set (core/training-sets.ts) as Parquet under `training-sets/<view>/<sha256>.parquet`; its id is the sha256. */
+  putTrainingSet(view: string, table: TrainingSetTable): Promise<ArtifactRef & { id: string }>;
+  /** A short-lived URL to GET a stored training set, or undefined when there is none with that id. */
+  trainingSetDownload(view: string, id: string): Promise<{ uri: string; bytes: number; downloadUrl: string; expiresInSeconds: number } | undefined>;
+}
+
+/** A training set's columns, in order, and its rows (one value per column; null where nothing was served). */
+export interface TrainingSetTable {
+  columns: { name: string; type: 'string' | 'int' | 'float' | 'bool' }[];
+  rows: FeatureValue[][];
+  /** Key-value metadata for the file's footer (the view, the request, when). */
+  metadata: Record<string, string>;
 }
 
 export interface Clock {

@@ -5,7 +5,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { ViewDefinition } from '../../core/model';
-import { FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX } from '../../infra/access';
+import { FUNCTION_ACCESS, SNAPSHOTS_PREFIX, TRAINING_SETS_PREFIX, UPLOADS_PREFIX } from '../../infra/access';
 import { S3SnapshotStore } from '../../store/s3-snapshots';
 
 const BUCKET = 'rewind-snapshots';
@@ -49,5 +49,19 @@ describe('snapshot keys fall under the granted prefixes', () => {
     expect(under(key, granted('create-upload', 'write'))).toBe(true);
     expect(under(key, granted('deploy-version', 'read'))).toBe(true);
     expect(under(key, granted('plan-version', 'read'))).toBe(true);
+  });
+
+  it('training sets are written where create-training-set may write, and signed for download where get-training-set may read', async () => {
+    const { store, keys } = recordingStore();
+    const stored = await store.putTrainingSet('user_profile', { columns: [{ name: 'entity', type: 'string' }], rows: [['u1']], metadata: {} });
+    const download = (await store.trainingSetDownload('user_profile', stored.id))!;
+    const key = stored.uri.replace(`s3://${BUCKET}/`, '');
+    expect(keys).toEqual([key, key]);
+    expect(key.startsWith(TRAINING_SETS_PREFIX)).toBe(true);
+    expect(under(key, granted('create-training-set', 'write'))).toBe(true);
+    expect(under(key, granted('get-training-set', 'read'))).toBe(true);
+    expect(new URL(download.downloadUrl).pathname).toContain(key);
+    // …and the entity file it reads is an upload.
+    expect(under(`${UPLOADS_PREFIX}x/entities.csv`, granted('create-training-set', 'read'))).toBe(true);
   });
 });

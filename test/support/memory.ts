@@ -25,6 +25,7 @@ import type {
   PointerLog,
   PurgeStart,
   SnapshotStore,
+  TrainingSetTable,
   SourceRecords,
   VersionCatalog,
 } from '../../core/ports';
@@ -300,6 +301,26 @@ export class MemorySnapshotStore implements SnapshotStore {
   }
   async read(ref: SnapshotRef) {
     return JSON.parse(this.objects.get(ref.uri)!) as FeatureRow[];
+  }
+  /** Snapshots read here, whole (the S3 adapter's row-group reads are tested against s3rver). */
+  snapshotReads = 0;
+  async lookup(ref: SnapshotRef, _definition: unknown, entities: readonly string[]) {
+    this.snapshotReads++;
+    const wanted = new Set(entities);
+    return new Map((await this.read(ref)).filter((r) => wanted.has(r.entity)).map((r) => [r.entity, r.values] as const));
+  }
+  readonly trainingSets = new Map<string, TrainingSetTable>();
+  async putTrainingSet(view: string, table: TrainingSetTable) {
+    const body = JSON.stringify(table);
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    const uri = `s3://memory/training-sets/${view}/${sha256}.parquet`;
+    this.trainingSets.set(uri, structuredClone(table));
+    return { id: sha256, uri, sha256, bytes: body.length };
+  }
+  async trainingSetDownload(view: string, id: string) {
+    const uri = `s3://memory/training-sets/${view}/${id}.parquet`;
+    const table = this.trainingSets.get(uri);
+    return table ? { uri, bytes: JSON.stringify(table).length, downloadUrl: `memory://${uri.slice(5)}`, expiresInSeconds: 900 } : undefined;
   }
   async readSource(uri: string, _view: string) {
     // The own-bucket rule (another view's snapshot refused) is store/s3-snapshots.ts's, tested against s3rver.

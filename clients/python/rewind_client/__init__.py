@@ -1,7 +1,7 @@
 """Rewind's Python client (standard library only). See clients/python/README.md."""
 from .client import Client
 from .errors import RewindError, RewindUnavailable
-from .types import AuditVerification, Batch, HistoryEntry, PointerChange, Served, Status, Version
+from .types import AsOf, AuditVerification, Batch, HistoryEntry, PointerChange, Served, Status, TrainingSet, Version
 
 __all__ = [
     "Client",
@@ -14,4 +14,6 @@ __all__ = [
     "PointerChange",
     "Version",
     "AuditVerification",
+    "AsOf",
+    "TrainingSet",
 ]

@@ -14,10 +14,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from .errors import RewindError, RewindUnavailable
-from .types import AuditVerification, Batch, HistoryEntry, PointerChange, Served, Status, Version
+from .types import AsOf, AuditVerification, Batch, HistoryEntry, PointerChange, Served, Status, TrainingSet, Version
 
 #: The server's limit per batch read (DynamoDB's keys per BatchGetItem).
 MAX_BATCH_ENTITIES = 100
@@ -100,6 +100,49 @@ class Client:
     def audit_verify(self) -> AuditVerification:
         return AuditVerification.from_json(self._request("GET", "/audit/verify"))
 
+    # --- the past ------------------------------------------------------------------------
+
+    def as_of(self, view: str, at: str) -> AsOf:
+        """The pointer in force at `at` (ISO 8601 with a time zone) and the version records it named."""
+        return AsOf.from_json(self._request("GET", f"/views/{_seg(view)}/as-of", query={"at": at}))
+
+    def training_set(
+        self,
+        view: str,
+        rows: Optional[Iterable[Union[Tuple[str, str], Dict[str, str]]]] = None,
+        data_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        entity_column: Optional[str] = None,
+        timestamp_column: Optional[str] = None,
+        out: Optional[Union[str, "os.PathLike[str]"]] = None,
+    ) -> TrainingSet:
+        """
+        An "as served" training set: for each (entity, instant) row, the features served then
+        and the version and arm that served them, stored by Rewind as Parquet. Give `rows`
+        (pairs or {"entity", "at"} dicts; at most 1,000) or `data_file` (a .csv or .parquet file,
+        uploaded through POST /uploads; its columns named by `entity_column`, default the view's
+        entity key, and `timestamp_column`, default `at`). `out` downloads the Parquet file there.
+        """
+        if (rows is None) == (data_file is None):
+            raise ValueError("give rows or data_file, not both or neither")
+        body: Dict[str, Any] = {}
+        if rows is not None:
+            body["rows"] = [dict(r) if isinstance(r, dict) else {"entity": r[0], "at": r[1]} for r in rows]
+        else:
+            path = os.fspath(data_file)  # type: ignore[arg-type]
+            ticket = self._request("POST", "/uploads", body={"fileName": os.path.basename(path)})
+            with open(path, "rb") as f:
+                _transfer("PUT", ticket["uploadUrl"], f.read(), self.timeout)
+            body["dataUri"] = ticket["snapshotUri"]
+        if entity_column is not None:
+            body["entityColumn"] = entity_column
+        if timestamp_column is not None:
+            body["timestampColumn"] = timestamp_column
+        created = TrainingSet.from_json(self._request("POST", f"/views/{_seg(view)}/training-sets", body=body))
+        if out is not None:
+            with open(os.fspath(out), "wb") as f:
+                f.write(_transfer("GET", created.download_url, None, self.timeout))
+        return created
+
     # --- transport -----------------------------------------------------------------------
 
     def _request(self, method: str, path: str, body: Any = None, query: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
@@ -138,6 +181,16 @@ class Client:
             except ValueError:
                 pass  # an HTTP date: fall back to our own backoff
         time.sleep(min(delay, self.backoff_max))
+
+
+def _transfer(method: str, url: str, data: Optional[bytes], timeout: float) -> bytes:
+    """A presigned S3 URL: no token (the signature is the credential), raw bytes."""
+    headers = {"content-type": "application/octet-stream"} if data is not None else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data, method=method, headers=headers), timeout=timeout) as res:
+            return res.read()
+    except urllib.error.HTTPError as error:
+        raise RewindError(error.code, "TransferRefused", f"{method} of a presigned URL was refused ({error.code})") from None
 
 
 def _seg(value: str) -> str:

@@ -150,3 +150,40 @@ class AuditVerification:
     @classmethod
     def from_json(cls, body: Dict[str, Any]) -> "AuditVerification":
         return cls(ok=body["ok"], entries=body.get("entries", 0), chains=body.get("chains", 0), problems=list(body.get("problems", [])), raw=body)
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """GET /views/{view}/as-of?at=: the pointer in force then (None before the first activation) and the records it named."""
+
+    view: str
+    at: str
+    pointer: Optional[Dict[str, Any]]
+    set_by: Optional[Dict[str, Any]]
+    versions: List[Dict[str, Any]]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def stable(self) -> Optional[int]:
+        return (self.pointer or {}).get("stable")
+
+    @classmethod
+    def from_json(cls, body: Dict[str, Any]) -> "AsOf":
+        return cls(view=body["view"], at=body["at"], pointer=body.get("pointer"), set_by=body.get("setBy"), versions=list(body.get("versions", [])), raw=body)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """POST /views/{view}/training-sets: the stored Parquet file (`uri`, a short-lived `download_url`) and its summary."""
+
+    view: str
+    id: str
+    uri: str
+    bytes: int
+    download_url: str
+    summary: Dict[str, Any]
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, body: Dict[str, Any]) -> "TrainingSet":
+        return cls(view=body["view"], id=body["id"], uri=body["uri"], bytes=body["bytes"], download_url=body["downloadUrl"], summary=dict(body["summary"]), raw=body)

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -107,6 +108,36 @@ class AgainstLocalRewind(unittest.TestCase):
             self.client.get_online("travel", "u0002", at="2025-06-01T00:00:00Z")
         self.assertEqual((refused.exception.status, refused.exception.code), (404, "BeforeFirstDeploy"))
 
+    def test_as_of_and_an_as_served_training_set(self):
+        c = self.client
+        c.deploy(spec(VIEW_V1, view="trainset"), DATA_V1, activate=True)
+        live = eventually(lambda: self._try(lambda: c.get_online("trainset", "u0003")), lambda s: isinstance(s, Served))
+        at = _iso_now()  # after the live read (the server runs on this machine's clock)
+        then = c.as_of("trainset", at)
+        self.assertEqual((then.stable, then.set_by["action"], [v["version"] for v in then.versions]), (1, "activate", [1]))
+
+        inline = c.training_set("trainset", rows=[("u0003", at), {"entity": "nobody", "at": at}])
+        self.assertEqual(inline.summary["rows"], 2)
+        self.assertEqual(inline.summary["servedBy"], [{"version": live.version, "arm": None, "rows": 2}])
+        self.assertEqual((inline.summary["notServed"], inline.summary["online"]), (0, 2))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "entities.csv")
+            with open(data, "w", newline="") as f:
+                f.write("customer,ts\n" + "".join(f"{e},{at}\n" for e in self.entities[:5]))
+            out = os.path.join(tmp, "set.parquet")
+            from_file = c.training_set("trainset", data_file=data, entity_column="customer", timestamp_column="ts", out=out)
+            self.assertEqual(from_file.summary["rows"], 5)
+            with open(out, "rb") as f:
+                written = f.read()
+            self.assertEqual((written[:4], written[-4:], len(written)), (b"PAR1", b"PAR1", from_file.bytes))
+
+        with self.assertRaises(RewindError) as future:
+            c.training_set("trainset", rows=[("u0003", "2999-01-01T00:00:00Z")])
+        self.assertEqual((future.exception.status, future.exception.field), (400, "body.rows[0].at"))
+        with self.assertRaises(ValueError):
+            c.training_set("trainset")
+
     def test_errors_carry_code_message_and_field(self):
         cases = [
             (["u1"] * 2, "body.entities[1]"),
@@ -180,6 +211,12 @@ class AgainstLocalRewind(unittest.TestCase):
             return call()
         except RewindError as error:
             return error
+
+
+def _iso_now():
+    """Now as ISO 8601 in UTC, to the millisecond."""
+    ms = int(time.time() * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
 
 
 class Busy(http.server.BaseHTTPRequestHandler):
