@@ -24,6 +24,7 @@ import { HistoryOutboxRelay } from './outbox';
 import { startLocalJobRunner, type LocalJobRunner } from './job-runner';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
 import { issuerVerifier, jwtSecret, secretVerifier, trustedIssuerFromEnv, type TrustedIssuer } from './tokens';
+import { NO_DRIFT_SERIES } from '../core/drift-report';
 
 export interface LocalOptions {
   /** HTTP port; 0 picks a free one. */
@@ -203,6 +204,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       [ENV.auditKeyDir]: keyDir,
     };
     applyEnvironment(env);
+    // No CloudWatch here: until local monitoring sets its evaluator, the drift charts are empty.
+    (await import('../functions/commons/drift-series')).setDriftSeriesSource(NO_DRIFT_SERIES);
     await prepareStorage(env, tablePrefix, bucket);
 
     const secret = options.jwtSecret ? { secret: options.jwtSecret, isDefault: false } : jwtSecret();
