@@ -98,7 +98,7 @@ it("shows a view's timeline exactly as the API reports it; a deployer rolls back
   await page.click('text=Review…');
   expect(await page.textContent('[data-testid=confirm-after]')).toBe(`${standard} will serve v1 to everyone instead of v2, which is marked rolled back.`);
   await page.click('[data-testid=confirm-yes]');
-  await page.waitForFunction(() => document.querySelector('[data-testid=served-stable]')?.textContent === 'v1');
+  await page.waitForSelector('[data-testid=served-stable]:text-is("v1")');
 
   const after = await deployer.get(`/views/${standard}`);
   expect(after.body.pointer.stable).toBe(1);
