@@ -46,6 +46,8 @@ export async function driftReport(
   view: string,
   window: { since?: string; until?: string },
   now: Date,
+  /** The alarm period the stack or runtime forces on every policy (REWIND_ALARM_PERIOD_SECONDS), if any. */
+  periodOverride?: number,
 ): Promise<DriftReport> {
   const to = window.until ? new Date(window.until) : now;
   const from = window.since ? new Date(window.since) : new Date(to.getTime() - DEFAULT_DRIFT_WINDOW_MS);
@@ -60,7 +62,7 @@ export async function driftReport(
   const records = (await Promise.all(served.map((s) => deps.catalog.getVersion(view, s.version)))).filter((r) => r !== undefined);
   const policies = new Map(records.map((r) => [r.version, monitorPolicyOf(r.validation)]));
   const features = [...new Set(records.flatMap((r) => r.definition.features.map((f) => f.name)))];
-  const periodSeconds = Math.min(...[...policies.values()].map((p) => p.periodSeconds), 3600);
+  const periodSeconds = periodOverride ?? Math.min(...[...policies.values()].map((p) => p.periodSeconds), 3600);
   const series =
     records.length === 0 ? [] : await source.series({ view, versions: records.map((r) => r.version), features, statistics: MONITOR_CHECKS, from, to, periodSeconds });
 
