@@ -56,6 +56,13 @@ export const ROUTES: readonly RouteSpec[] = [
     action: 'approve-policy',
     summary: 'Put a policy proposal in force as the next revision (an admin or approver with MFA other than its proposer; audited)',
   },
+  {
+    method: 'GET',
+    path: '/views/{view}/drift',
+    handler: 'get-drift',
+    action: 'read',
+    summary: "The drift monitor's per-feature figures over time (?since=, ?until=: ISO, default the last 3 h) for the versions served now, and each feature's status against its alarm thresholds",
+  },
   { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
   { method: 'GET', path: '/views/{view}/as-of', handler: 'get-view-as-of', action: 'read', summary: 'Time travel: the pointer in force at ?at=<ISO 8601> and the version records it named' },
   {

@@ -223,6 +223,9 @@ export const OnlineQuerySchema = z.object({ at: z.string().optional() });
 export const SourceLineageQuerySchema = z.object({ uri: z.string().min(1).max(2048) });
 export const ModelParamsSchema = z.object({ model: z.string().min(1).max(256) });
 export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md']).default('json') });
+/** The drift charts' window (core/drift-report.ts): ISO instants, default the last 3 hours. */
+const driftInstant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' });
+export const DriftQuerySchema = z.object({ since: driftInstant.optional(), until: driftInstant.optional() });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
   view: identifier.optional(),

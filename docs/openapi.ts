@@ -26,6 +26,7 @@ export const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> =
   'create-upload': { body: contracts.UploadRequestSchema },
   'get-history': { query: contracts.LimitQuerySchema },
   'list-audit': { query: contracts.AuditQuerySchema },
+  'get-drift': { query: contracts.DriftQuerySchema },
   'get-online-batch': { body: contracts.OnlineBatchRequestSchema },
 };
 

@@ -97,6 +97,8 @@ export interface FunctionAccess {
   bucket: BucketAccess;
   driftAlarms?: DriftAlarmAccess;
   checkpointKey?: CheckpointKeyAccess;
+  /** cloudwatch:GetMetricData (GET /views/{view}/drift reads the monitor's per-feature figures). */
+  metricData?: boolean;
 }
 
 /**
@@ -151,6 +153,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'get-view-as-of': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'get-source-lineage': { tables: httpBase, bucket: {} },
   'get-view-lineage': { tables: httpBase, bucket: {} },
+  // The console's drift charts: the monitor's FeatureDrift series, read from CloudWatch.
+  'get-drift': { tables: httpBase, bucket: {}, metricData: true },
   'get-model-lineage': { tables: httpBase, bucket: {} },
   // The monitor's measurement records live in the samples table.
   'get-blast-radius': { tables: { ...httpBase, history: 'read', samples: 'read' }, bucket: {} },

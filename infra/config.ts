@@ -81,6 +81,13 @@ export interface RewindConfig {
    * throttling, and throttled batches are retried anyway. @default 2
    */
   materializeConcurrency: number;
+  /**
+   * The web console's OIDC client at the issuer (a public client using PKCE, whose redirect URI
+   * is the ConsoleUrl output). @default the first of rewind:jwtAudience (Cognito's audience is the client id)
+   */
+  consoleClientId?: string;
+  /** Scopes the console asks the issuer for. @default 'openid' */
+  consoleScopes: string;
 }
 
 export const CONTEXT_KEYS = {
@@ -104,6 +111,8 @@ export const CONTEXT_KEYS = {
   api5xxAlarmThreshold: 'rewind:api5xxAlarmThreshold',
   opsTopicArn: 'rewind:opsTopicArn',
   materializeConcurrency: 'rewind:materializeConcurrency',
+  consoleClientId: 'rewind:consoleClientId',
+  consoleScopes: 'rewind:consoleScopes',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
 
 /** An issuer that cannot exist (RFC 6761 `.invalid`): no token validates against it. */
@@ -128,6 +137,7 @@ export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPl
   fastDetection: true,
   api5xxAlarmThreshold: 5,
   materializeConcurrency: 2,
+  consoleScopes: 'openid',
 };
 
 /** Fast detection's cadence: the monitor's rounds, the drift alarms' period, and how often serving flushes samples. */
@@ -174,6 +184,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     throw new InvalidContextError(CONTEXT_KEYS.jwtIssuer, `must be an https:// URL${allowHttpIssuer ? ' or http://' : ''}, got '${issuer}'`);
   const opsTopicArn = text(CONTEXT_KEYS.opsTopicArn, raw(CONTEXT_KEYS.opsTopicArn));
   if (opsTopicArn !== undefined && !opsTopicArn.startsWith('arn:')) throw new InvalidContextError(CONTEXT_KEYS.opsTopicArn, `must be an SNS topic ARN, got '${opsTopicArn}'`);
+  const consoleClientId = text(CONTEXT_KEYS.consoleClientId, raw(CONTEXT_KEYS.consoleClientId));
   const num = (k: keyof typeof DEFAULTS & keyof typeof CONTEXT_KEYS, min: number) =>
     positiveNumber(CONTEXT_KEYS[k], raw(CONTEXT_KEYS[k]), DEFAULTS[k] as number, min);
   const config: RewindConfig = {
@@ -198,6 +209,8 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     api5xxAlarmThreshold: num('api5xxAlarmThreshold', 1),
     materializeConcurrency: num('materializeConcurrency', 1),
     ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
+    ...(consoleClientId !== undefined ? { consoleClientId } : {}),
+    consoleScopes: text(CONTEXT_KEYS.consoleScopes, raw(CONTEXT_KEYS.consoleScopes)) ?? DEFAULTS.consoleScopes,
   };
   checkDetection(config);
   return config;

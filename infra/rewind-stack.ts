@@ -11,6 +11,7 @@ import { serviceNameForStack } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import { detectionEnvironment, FAST_DETECTION, type RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
+import { RewindConsole } from './constructs/console';
 import { AuditCheckpointKey } from './constructs/audit-checkpoints';
 import { DeployJobs } from './constructs/deploy-jobs';
 import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
@@ -68,6 +69,7 @@ export class RewindStack extends Stack {
   public readonly checkpointKey: AuditCheckpointKey;
   public readonly auditCheckpoints: ScheduledRun;
   public readonly deployJobs: DeployJobs;
+  public readonly console: RewindConsole;
   /** The ops topic this stack created (production posture without `rewind:opsTopicArn`). */
   public readonly opsTopic?: Topic;
 
@@ -134,6 +136,14 @@ export class RewindStack extends Stack {
     deploy.addEnvironment(ENV.jobStateMachine, this.deployJobs.stateMachine.stateMachineArn);
     this.deployJobs.stateMachine.grantStartExecution(deploy);
 
+    // The web console: created before the API, whose CORS names the console's origin only.
+    this.console = new RewindConsole(this, 'Console', {
+      removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      accessLogRetentionDays: config.accessLogRetentionDays,
+      logRetention,
+      issuer: config.jwtIssuer,
+    });
+
     this.api = new RewindApi(this, 'Api', {
       routes: ROUTES,
       functionFor: (handler) => this.functions.get(handler),
@@ -143,7 +153,10 @@ export class RewindStack extends Stack {
       serving: { handlers: SERVING_HANDLERS, rateLimit: config.servingRateLimit, burstLimit: config.servingBurstLimit },
       logRetention,
       logRemovalPolicy,
+      corsOrigins: [this.console.origin],
     });
+    this.console.publish({ apiUrl: this.api.url, clientId: config.consoleClientId ?? config.jwtAudience[0]!, scopes: config.consoleScopes });
+    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: "The web console (docs/console.md); register it as the console's OIDC redirect URI" });
 
     this.rollbackAutomation = new RollbackAutomation(this, 'RollbackAutomation', {
       rule,

@@ -11,7 +11,8 @@
  * down to 1 s (CloudWatch's high-resolution alarms stop at 10 s; locally 1 s keeps tests fast).
  */
 import { randomUUID } from 'node:crypto';
-import type { AlarmSpec, AlarmStatistic, ComparisonOperator } from '../contract/alarms';
+import { METRIC, type AlarmSpec, type AlarmStatistic, type ComparisonOperator } from '../contract/alarms';
+import type { DriftSeries, DriftSeriesQuery, DriftSeriesSource } from '../core/ports/drift-series';
 import type { BusEvent } from './event-bus';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
@@ -55,8 +56,17 @@ interface EmfLike {
   [key: string]: unknown;
 }
 
-export class LocalAlarmEvaluator {
+/**
+ * How many per-feature drift datapoints are kept for GET /views/{view}/drift after the alarms
+ * no longer need them (CloudWatch keeps them for 15 days; a laptop keeps the latest).
+ */
+const FEATURE_DRIFT_KEPT = 50_000;
+
+export class LocalAlarmEvaluator implements DriftSeriesSource {
+  readonly name = 'local' as const;
   private readonly datapoints: Datapoint[] = [];
+  /** `FeatureDrift` datapoints with a feature dimension, oldest first: the console's drift charts. */
+  private readonly featureDrift: Datapoint[] = [];
   private readonly alarms = new Map<string, AlarmRuntime>();
   readonly transitions: Transition[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -78,10 +88,36 @@ export class LocalAlarmEvaluator {
         for (const { Name } of directive.Metrics ?? []) {
           const raw = Name === undefined ? undefined : doc[Name];
           for (const value of Array.isArray(raw) ? raw : [raw])
-            if (typeof value === 'number' && Number.isFinite(value)) this.datapoints.push({ namespace, metric: Name!, dimensions, value, at });
+            if (typeof value === 'number' && Number.isFinite(value)) {
+              this.datapoints.push({ namespace, metric: Name!, dimensions, value, at });
+              if (Name === METRIC.featureDrift && dimensions.feature !== undefined) this.featureDrift.push({ namespace, metric: Name, dimensions, value, at });
+            }
         }
       }
     }
+  }
+
+  /** The per-feature figures kept, as CloudWatch's GetMetricData would answer: Maximum per period. */
+  async series(query: DriftSeriesQuery): Promise<DriftSeries[]> {
+    if (this.featureDrift.length > FEATURE_DRIFT_KEPT) this.featureDrift.splice(0, this.featureDrift.length - FEATURE_DRIFT_KEPT);
+    const periodMs = query.periodSeconds * 1000;
+    const from = query.from.getTime();
+    const to = query.to.getTime();
+    const out = new Map<string, { series: DriftSeries; byPeriod: Map<number, number> }>();
+    for (const d of this.featureDrift) {
+      const { view, version, feature, statistic } = d.dimensions;
+      if (d.at < from || d.at >= to || view !== query.view || !query.versions.includes(Number(version)) || !query.features.includes(feature!)) continue;
+      if (!(query.statistics as readonly string[]).includes(statistic!)) continue;
+      const key = `${version}|${feature}|${statistic}`;
+      let entry = out.get(key);
+      if (!entry) out.set(key, (entry = { series: { version: Number(version), feature: feature!, statistic: statistic as DriftSeries['statistic'], points: [] }, byPeriod: new Map() }));
+      const start = Math.floor(d.at / periodMs) * periodMs;
+      entry.byPeriod.set(start, Math.max(entry.byPeriod.get(start) ?? -Infinity, d.value));
+    }
+    return [...out.values()].map(({ series, byPeriod }) => ({
+      ...series,
+      points: [...byPeriod].sort(([a], [b]) => a - b).map(([at, value]) => ({ at: new Date(at).toISOString(), value })),
+    }));
   }
 
   stateOf(alarmName: string): AlarmState {

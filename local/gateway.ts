@@ -9,6 +9,7 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { errors } from 'jose';
 import { ROUTES, routeKey, type RouteSpec } from '../contract/routes';
 import type { HttpEvent } from '../functions/http/route';
+import { CONSOLE_PATH, serveConsole, type ConsoleAssets } from './console-assets';
 import type { TokenVerifier } from './tokens';
 
 type Handler = (event: HttpEvent, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -50,6 +51,8 @@ export interface GatewayOptions {
    * online table (`Rebuilding`, local/runtime.ts) serves nothing partial and lets no change land.
    */
   unavailable?: () => { code: string; message: string } | undefined;
+  /** The web console's bundle, served at /ui (local/console-assets.ts); absent: no /ui. */
+  console?: ConsoleAssets;
 }
 
 export function createGateway(options: GatewayOptions): Server {
@@ -71,6 +74,12 @@ export function createGateway(options: GatewayOptions): Server {
   });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<number> {
+    // The console's static files load even while the runtime starts: it shows the API's 503 itself.
+    const consolePath = options.console && (req.method === 'GET' || req.method === 'HEAD') ? new URL(req.url ?? '/', 'http://local').pathname : undefined;
+    if (consolePath !== undefined && (consolePath === CONSOLE_PATH || consolePath.startsWith(`${CONSOLE_PATH}/`))) {
+      req.resume();
+      return serveConsole(options.console!, consolePath, res);
+    }
     const unavailable = options.unavailable?.();
     if (unavailable !== undefined) {
       req.resume(); // the body, unread, is drained so the connection can be reused

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     console.log(
       `  monitoring: drift monitor every ${rewind.env.REWIND_MONITOR_INTERVAL_MS ?? process.env.REWIND_MONITOR_INTERVAL_MS ?? '60000'} ms, alarms on ${rewind.env.REWIND_ALARM_PERIOD_SECONDS ?? 'policy'} s periods, auto-rollback on (REWIND_MONITORING)`,
     );
+  console.log(`  console:   ${rewind.url}/ui/ (docs/console.md)`);
   if (!rewind.trustedIssuer) {
     console.log(`  try:       curl -H "Authorization: Bearer $(npx rewind token --sub you --roles viewer)" ${rewind.url}/views`);
     console.log(`  admin token for this session:\n${await mintToken(rewind.jwtSecret, { sub: 'local-admin', roles: ['admin'], mfa: true })}`);

@@ -20,6 +20,7 @@ import { config, ENV, oneOf, optionalNumber, optionalString, type Env } from '..
 import { ALARM_ROLLBACK_RULE, alarmRollbackPattern } from '../contract/rules';
 import type { PointerLog, VersionCatalog } from '../core/ports';
 import { monitorPolicyOf } from '../core/validation/tolerances';
+import { NO_DRIFT_SERIES } from '../core/drift-report';
 import { createDeps } from '../store';
 import { consoleNotifier, type Notifier } from '../core/notifier';
 import { LocalAlarmEvaluator, type Transition } from './alarm-evaluator';
@@ -112,6 +113,9 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
   // What the functions page (no rollback target, unmeasured alarm, …) goes to the same notifier.
   (await import('../functions/commons/notifier')).setNotifier(notifier);
   const removeSink = addEmfSink((document) => evaluator.ingest(document));
+  // GET /views/{view}/drift reads the figures the evaluator took from the same EMF documents.
+  const driftSeries = await import('../functions/commons/drift-series');
+  driftSeries.setDriftSeriesSource(evaluator);
   const monitor = (await import('../functions/drift-monitor')).handler as unknown as (event: unknown, context: Context) => Promise<unknown>;
 
   let running: Promise<unknown> | undefined;
@@ -134,6 +138,7 @@ export async function startLocalMonitoring(o: LocalMonitoringOptions): Promise<L
       // Write out what was sampled while the tables are still there.
       await (await import('../functions/commons/serving')).getServingSampler()?.stop();
       removeSink();
+      driftSeries.setDriftSeriesSource(NO_DRIFT_SERIES);
       (await import('../functions/commons/notifier')).setNotifier(undefined);
       await Promise.allSettled([running, evaluator.stop()]);
       await bus.drain();

@@ -24,6 +24,8 @@ import { HistoryOutboxRelay } from './outbox';
 import { startLocalJobRunner, type LocalJobRunner } from './job-runner';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
 import { issuerVerifier, jwtSecret, secretVerifier, trustedIssuerFromEnv, type TrustedIssuer } from './tokens';
+import { NO_DRIFT_SERIES } from '../core/drift-report';
+import { localConsole } from './console-assets';
 
 export interface LocalOptions {
   /** HTTP port; 0 picks a free one. */
@@ -203,6 +205,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       [ENV.auditKeyDir]: keyDir,
     };
     applyEnvironment(env);
+    // No CloudWatch here: until local monitoring sets its evaluator, the drift charts are empty.
+    (await import('../functions/commons/drift-series')).setDriftSeriesSource(NO_DRIFT_SERIES);
     await prepareStorage(env, tablePrefix, bucket);
 
     const secret = options.jwtSecret ? { secret: options.jwtSecret, isDefault: false } : jwtSecret();
@@ -217,7 +221,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     let unavailable: { code: string; message: string } | undefined = onlineInMemory
       ? { code: 'Rebuilding', message: 'rebuilding the online values of the served versions from their snapshots' }
       : { code: 'Starting', message: 'Rewind is starting; try again in a moment' };
-    const server = createGateway({ verifyToken, onRequest: options.onRequest, unavailable: () => unavailable });
+    const server = createGateway({ verifyToken, onRequest: options.onRequest, unavailable: () => unavailable, console: localConsole() });
     services.push(() => closeServer(server));
     const port = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
     let rebuild: OnlineRebuild | undefined;

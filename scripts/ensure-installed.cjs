@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start` and `npm test` on a fresh clone: install from the lock file first, so those
 // two commands are all the setup a user needs. A no-op once node_modules matches the lock.
+// Then the web console's bundle (scripts/build-ui.cjs), when it is missing or stale.
 const { existsSync, statSync } = require('node:fs');
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
@@ -13,5 +14,6 @@ if (stale) {
   console.error('rewind: installing dependencies from package-lock.json (npm ci)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  process.exit(result.status ?? 1);
+  if (result.status !== 0) process.exit(result.status ?? 1);
 }
+process.exit(require('./build-ui.cjs').ensureUiBuilt());

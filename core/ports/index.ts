@@ -10,3 +10,4 @@ export type { Governance, AppliedProposal } from './governance';
 export type { OnlineKey, OnlineStore, SnapshotStore, SourceRecords, TrainingSetTable, Clock } from './data';
 export { systemClock } from './data';
 export type { HistoryEventPublisher } from './event-publisher';
+export type { DriftSeriesSource, DriftSeriesQuery, DriftSeries, DriftPoint } from './drift-series';

@@ -1,6 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CfnStage, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -28,6 +28,8 @@ export interface RewindApiProps {
   serving: Throttle & { handlers: readonly string[] };
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
+  /** Origins answered CORS (the web console's distribution); none: no CORS at all. */
+  corsOrigins?: string[];
 }
 
 /**
@@ -54,6 +56,17 @@ export class RewindApi extends Construct {
       description: 'Rewind control plane and feature serving',
       createDefaultStage: false,
       defaultAuthorizer: authorizer,
+      // Preflights are answered by API Gateway itself, before the authorizer; only the console's origin is allowed.
+      ...(props.corsOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: props.corsOrigins,
+              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+              allowHeaders: ['authorization', 'content-type'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
 
     const routes: Record<string, HttpRoute> = {};

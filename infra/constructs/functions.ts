@@ -137,6 +137,7 @@ export class RewindFunctions extends Construct {
       if (props.reserveConcurrency && reserved !== undefined) (fn.node.defaultChild as CfnFunction).reservedConcurrentExecutions = reserved;
       fn.bindBucket(props.storage.snapshotBucket, access.bucket);
       if (access.driftAlarms) fn.bindDriftAlarms(access.driftAlarms);
+      if (access.metricData) fn.bindMetricData();
       if (access.checkpointKey) fn.bindCheckpointKey(props.checkpointKey.key, access.checkpointKey, props.checkpointKey.retired);
       byHandler[handler] = fn;
     }

@@ -210,6 +210,19 @@ export class RewindFunction extends NodejsFunction {
     });
     return this;
   }
+
+  /**
+   * Grants cloudwatch:GetMetricData, which takes no resource (IAM has none for metrics): the
+   * function reads the drift monitor's series; the namespace and dimensions are in its queries.
+   */
+  bindMetricData(): this {
+    this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
+    Validations.of(this.functionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permission: IAM accepts only "*" for it. The function only reads metrics.',
+    });
+    return this;
+  }
 }
 
 /** The ARN pattern of every drift alarm of `service` in the stack's account and region. */

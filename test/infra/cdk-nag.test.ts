@@ -81,7 +81,10 @@ describe.each([
     const rules = [...new Set(findings.map((f) => f.rule.replace(/\[.*$/, '')))].sort();
     // IAM5: X-Ray and ListStreams need "*", S3 grants are per key prefix, the drift-alarm
     // Provider framework invokes sync-alarms:*. L1: nodejs22.x is pinned. SQS3: the
-    // dead-letter queues themselves.
-    expect(rules).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-SQS3']);
+    // dead-letter queues themselves. The web console (infra/constructs/console.ts): CFR1/CFR2
+    // (no geo restriction or WAF on a static bundle whose API authenticates every call), CFR4
+    // (the default *.cloudfront.net certificate), IAM4 (CDK's bucket-deployment handler logs
+    // through AWSLambdaBasicExecutionRole).
+    expect(rules).toEqual(['AwsSolutions-CFR1', 'AwsSolutions-CFR2', 'AwsSolutions-CFR4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-L1', 'AwsSolutions-SQS3']);
   });
 });

@@ -172,7 +172,8 @@ describe('storage is protected', () => {
     const bucket = resource(dev, logicalId(dev.stack.storage.snapshotBucket));
     expect(bucket.Properties!.ObjectLockEnabled).toBeUndefined();
     expect(bucket.DeletionPolicy).toBe('Delete');
-    dev.template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    // The snapshot bucket and its access-log bucket; the console's bundle and log buckets (infra/constructs/console.ts).
+    dev.template.resourceCountIs('Custom::S3AutoDeleteObjects', 4);
   });
 });
 
@@ -315,8 +316,10 @@ describe('least privilege: each function can do exactly what infra/access.ts say
         LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
       });
     }
-    // The only other function is CDK's Provider framework (CDK picks its runtime), logging to a group of ours.
-    const others = resourcesOfType(prod.json, 'AWS::Lambda::Function').filter(([id]) => !ours.has(id));
+    // The only other functions are CDK's Provider framework (CDK picks its runtime), logging to a group of ours,
+    // and the console's deploy-time handlers (bucket deployment, emptying its bundle bucket; infra/test/console.test.ts).
+    const deployTime = /^Custom(CDKBucketDeployment|S3AutoDeleteObjects)/;
+    const others = resourcesOfType(prod.json, 'AWS::Lambda::Function').filter(([id]) => !ours.has(id) && !deployTime.test(id));
     expect(others.map(([, f]) => f.Properties!.Handler)).toEqual(['framework.onEvent']);
     expect(others[0]![1].Properties!.LoggingConfig.LogGroup).toEqual({ Ref: logicalId(prod.stack.driftAlarms.frameworkLogGroup) });
     prod.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
@@ -426,16 +429,19 @@ describe('artifact events and drift alarms', () => {
     }
   });
 
-  it('grants CloudWatch on drift alarms only: the bake check reads them, sync-alarms manages them, nobody else touches any', () => {
+  it('grants CloudWatch on drift alarms only: the bake check reads them, sync-alarms manages them, nobody else touches any (the drift route reads metrics only)', () => {
     expect(cloudwatchStatements('promote-canaries')).toEqual([{ actions: ['cloudwatch:DescribeAlarmHistory', 'cloudwatch:DescribeAlarms'], resources: [HEARTBEAT_ALARMS_ARN, DRIFT_ALARMS_ARN] }]);
     expect(cloudwatchStatements('sync-alarms')).toEqual([{ actions: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricAlarm'], resources: [HEARTBEAT_ALARMS_ARN, DRIFT_ALARMS_ARN] }]);
     for (const handler of allHandlers()) {
       const level = FUNCTION_ACCESS[handler]?.driftAlarms;
-      const expected = level ? [{ actions: [...CLOUDWATCH_ACTIONS[level]].sort(), resources: [HEARTBEAT_ALARMS_ARN, DRIFT_ALARMS_ARN] }] : [];
+      // GET /views/{view}/drift reads metrics, which IAM scopes by no resource (merged by CDK with X-Ray's, also "*").
+      const metricData = FUNCTION_ACCESS[handler]?.metricData ? [{ actions: ['cloudwatch:GetMetricData', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] }] : [];
+      const expected = [...(level ? [{ actions: [...CLOUDWATCH_ACTIONS[level]].sort(), resources: [HEARTBEAT_ALARMS_ARN, DRIFT_ALARMS_ARN] }] : []), ...metricData];
       expect({ handler, cloudwatch: cloudwatchStatements(handler) }).toEqual({ handler, cloudwatch: expected });
     }
     // The ops alarms (ops-…) and the teams' model alarms are outside that prefix.
     expect(DRIFT_ALARMS_ARN.endsWith(':alarm:rewind-drift-*')).toBe(true);
+    expect(Object.entries(FUNCTION_ACCESS).filter(([, a]) => a.metricData).map(([h]) => h)).toEqual(['get-drift']);
   });
 
   it('sync-alarms reads versions and pointers, and writes no table and no object', () => {

@@ -15,7 +15,7 @@ import * as ts from 'typescript';
 const ROOT = join(__dirname, '..', '..');
 
 /** The rooms whose code ships (in a Lambda bundle, the CDK app, the local runtime or the CLI). */
-const PRODUCT_ROOMS = ['contract', 'core', 'store', 'functions', 'infra', 'local', 'cli', 'types'] as const;
+const PRODUCT_ROOMS = ['contract', 'core', 'store', 'functions', 'infra', 'local', 'cli', 'types', 'web'] as const;
 /** The rooms around the product: they may import any room, and no product room imports them. */
 const OUTER_ROOMS = ['test', 'bench', 'scripts', 'examples', 'docs', 'clients'] as const;
 type Room = (typeof PRODUCT_ROOMS)[number] | (typeof OUTER_ROOMS)[number];
@@ -45,6 +45,11 @@ const RULES: Record<Room, Rule> = {
   local: { rooms: ['local', 'functions', 'store', 'core', 'contract'], forbidden: [...CDK], why: 'local/ imports functions/, store/, core/, contract/' },
   cli: { rooms: ['cli', 'core', 'contract'], forbidden: [...AWS_RUNTIME, ...CDK, ...EMULATORS], why: 'cli/ imports contract/, core/ (request schemas, response types: pure) and pure libraries; never local/, store/ or functions/ (it talks HTTP)' },
   types: { rooms: ['types'], forbidden: [], why: 'types/ holds ambient declarations only' },
+  web: {
+    rooms: ['web', 'core', 'contract'],
+    forbidden: [...AWS_RUNTIME, ...CDK, ...EMULATORS, ...IO],
+    why: 'web/ is the console in a browser: it talks HTTP to the API only, and imports core/ and contract/ for pure functions and types (no SDK, no I/O, never store/, functions/ or local/)',
+  },
   test: { rooms: 'any', forbidden: [], why: '' },
   bench: { rooms: 'any', forbidden: [], why: '' },
   scripts: { rooms: 'any', forbidden: [], why: '' },
@@ -88,15 +93,15 @@ function sourceFiles(dir = ROOT): string[] {
     const path = join(dir, entry);
     const stat = lstatSync(path);
     if (stat.isDirectory()) found.push(...sourceFiles(path));
-    else if (stat.isFile() && entry.endsWith('.ts')) found.push(relative(ROOT, path).split(sep).join('/'));
+    else if (stat.isFile() && (entry.endsWith('.ts') || entry.endsWith('.tsx'))) found.push(relative(ROOT, path).split(sep).join('/'));
   }
   return found.sort();
 }
 
 function resolveRelative(file: string, specifier: string): string {
   const base = posix.normalize(posix.join(posix.dirname(file), specifier));
-  for (const candidate of [`${base}.ts`, `${base}/index.ts`]) {
-    if (existsSync(join(ROOT, candidate))) return candidate.replace(/\.ts$/, '');
+  for (const candidate of [`${base}.ts`, `${base}.tsx`, `${base}/index.ts`]) {
+    if (existsSync(join(ROOT, candidate))) return candidate.replace(/\.tsx?$/, '');
   }
   return base;
 }
@@ -131,7 +136,7 @@ function ruleBreaches(imports: readonly Import[]): Map<string, string> {
 function cycles(imports: readonly Import[], inside: (file: string) => boolean): Map<string, string> {
   const graph = new Map<string, string[]>();
   for (const { file, target } of imports) {
-    const from = file.replace(/\.ts$/, '');
+    const from = file.replace(/\.tsx?$/, '');
     if (!inside(from) || !inside(target)) continue;
     graph.set(from, [...new Set([...(graph.get(from) ?? []), target])].sort());
     if (!graph.has(target)) graph.set(target, []);
@@ -232,6 +237,10 @@ describe('the rules catch what they are meant to (a made-up tree)', () => {
     ['functions/x.ts', '@aws-sdk/client-s3'],
     ['store/x.ts', 'functions/http/route'],
     ['local/x.ts', 'bench/run'],
+    ['web/x.tsx', 'store/dynamo-catalog'],
+    ['web/x.tsx', 'functions/http/route'],
+    ['web/x.ts', 'node:fs'],
+    ['web/x.ts', '@aws-sdk/client-dynamodb'],
   ])('%s importing %s', (file, target) => {
     expect([...ruleBreaches([made(file, target)]).values()]).toEqual([expect.stringContaining(`${file} imports ${target}: `)]);
   });
@@ -252,6 +261,9 @@ describe('the rules catch what they are meant to (a made-up tree)', () => {
       made('store/x.ts', 'aws-lambda'),
       made('test/x.ts', 'local/runtime'),
       made('scripts/x.ts', 'test/deployed/run'),
+      made('web/x.tsx', 'core/pointer'),
+      made('web/x.tsx', 'preact'),
+      made('web/x.tsx', 'uplot'),
     ];
     expect([...ruleBreaches(allowed).keys()]).toEqual([]);
   });
