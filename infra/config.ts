@@ -88,6 +88,11 @@ export interface RewindConfig {
   consoleClientId?: string;
   /** Scopes the console asks the issuer for. @default 'openid' */
   consoleScopes: string;
+  /**
+   * The web console (CloudFront + its bucket, API CORS for its origin). Off for LocalStack's
+   * community edition, which has no CloudFront. @default true
+   */
+  console: boolean;
 }
 
 export const CONTEXT_KEYS = {
@@ -113,6 +118,7 @@ export const CONTEXT_KEYS = {
   materializeConcurrency: 'rewind:materializeConcurrency',
   consoleClientId: 'rewind:consoleClientId',
   consoleScopes: 'rewind:consoleScopes',
+  console: 'rewind:console',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
 
 /** An issuer that cannot exist (RFC 6761 `.invalid`): no token validates against it. */
@@ -138,6 +144,7 @@ export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPl
   api5xxAlarmThreshold: 5,
   materializeConcurrency: 2,
   consoleScopes: 'openid',
+  console: true,
 };
 
 /** Fast detection's cadence: the monitor's rounds, the drift alarms' period, and how often serving flushes samples. */
@@ -211,6 +218,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
     ...(consoleClientId !== undefined ? { consoleClientId } : {}),
     consoleScopes: text(CONTEXT_KEYS.consoleScopes, raw(CONTEXT_KEYS.consoleScopes)) ?? DEFAULTS.consoleScopes,
+    console: bool(CONTEXT_KEYS.console, raw(CONTEXT_KEYS.console), DEFAULTS.console),
   };
   checkDetection(config);
   return config;

@@ -69,7 +69,8 @@ export class RewindStack extends Stack {
   public readonly checkpointKey: AuditCheckpointKey;
   public readonly auditCheckpoints: ScheduledRun;
   public readonly deployJobs: DeployJobs;
-  public readonly console: RewindConsole;
+  /** Absent with `rewind:console=false`. */
+  public readonly console?: RewindConsole;
   /** The ops topic this stack created (production posture without `rewind:opsTopicArn`). */
   public readonly opsTopic?: Topic;
 
@@ -137,12 +138,14 @@ export class RewindStack extends Stack {
     this.deployJobs.stateMachine.grantStartExecution(deploy);
 
     // The web console: created before the API, whose CORS names the console's origin only.
-    this.console = new RewindConsole(this, 'Console', {
-      removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      accessLogRetentionDays: config.accessLogRetentionDays,
-      logRetention,
-      issuer: config.jwtIssuer,
-    });
+    this.console = config.console
+      ? new RewindConsole(this, 'Console', {
+          removalPolicy: config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+          accessLogRetentionDays: config.accessLogRetentionDays,
+          logRetention,
+          issuer: config.jwtIssuer,
+        })
+      : undefined;
 
     this.api = new RewindApi(this, 'Api', {
       routes: ROUTES,
@@ -153,10 +156,12 @@ export class RewindStack extends Stack {
       serving: { handlers: SERVING_HANDLERS, rateLimit: config.servingRateLimit, burstLimit: config.servingBurstLimit },
       logRetention,
       logRemovalPolicy,
-      corsOrigins: [this.console.origin],
+      corsOrigins: this.console ? [this.console.origin] : [],
     });
-    this.console.publish({ apiUrl: this.api.url, clientId: config.consoleClientId ?? config.jwtAudience[0]!, scopes: config.consoleScopes });
-    new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: "The web console (docs/console.md); register it as the console's OIDC redirect URI" });
+    if (this.console) {
+      this.console.publish({ apiUrl: this.api.url, clientId: config.consoleClientId ?? config.jwtAudience[0]!, scopes: config.consoleScopes });
+      new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: "The web console (docs/console.md); register it as the console's OIDC redirect URI" });
+    }
 
     this.rollbackAutomation = new RollbackAutomation(this, 'RollbackAutomation', {
       rule,

@@ -73,6 +73,8 @@ async function main(command: string | undefined, extra: string[]): Promise<void>
     const key = loadIssuerKey(ISSUER_KEY_FILE);
     const context = [
       '-c', 'rewind:deletionProtection=false',
+      // LocalStack's community edition has no CloudFront: the console is left out there.
+      '-c', 'rewind:console=false',
       '-c', `rewind:jwtIssuer=${key.issuer}`,
       '-c', 'rewind:allowHttpIssuer=true',
       '-c', `rewind:jwtAudience=${key.audience}`,

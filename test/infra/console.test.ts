@@ -15,7 +15,7 @@ beforeAll(() => {
 });
 
 it('keeps the bundle in a private, encrypted, logged bucket that only the distribution reads, through origin access control', () => {
-  const bucketId = logicalId(s.stack.console.bucket);
+  const bucketId = logicalId(s.stack.console!.bucket);
   const bucket = s.json.Resources[bucketId]!;
   expect(bucket.Properties).toMatchObject({
     PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -30,7 +30,7 @@ it('keeps the bundle in a private, encrypted, logged bucket that only the distri
   const reads = statements.filter((st) => st.Effect === 'Allow' && st.Principal?.Service === 'cloudfront.amazonaws.com');
   expect(reads).toHaveLength(1);
   expect(reads[0]!.Action).toBe('s3:GetObject');
-  expect(referencedIds(reads[0]!.Condition).filter((id) => !id.startsWith('AWS::'))).toEqual([logicalId(s.stack.console.distribution)]);
+  expect(referencedIds(reads[0]!.Condition).filter((id) => !id.startsWith('AWS::'))).toEqual([logicalId(s.stack.console!.distribution)]);
   // Nothing else is allowed in (the rest deny plain HTTP, and CDK's auto-delete role empties it on destroy).
   expect(statements.filter((st) => st.Effect === 'Allow' && st.Principal?.Service !== 'cloudfront.amazonaws.com').every((st) => JSON.stringify(st).includes('CustomS3AutoDeleteObjects'))).toBe(true);
 });
@@ -54,20 +54,30 @@ it("answers CORS on the API for the console's origin only", () => {
   const [[, api]] = resourcesOfType(s.json, 'AWS::ApiGatewayV2::Api') as unknown as [[string, { Properties: Record<string, any> }]];
   const cors = api.Properties.CorsConfiguration;
   expect(cors.AllowOrigins).toHaveLength(1);
-  expect(render(cors.AllowOrigins[0])).toBe(`https://<${logicalId(s.stack.console.distribution)}.DomainName>`);
+  expect(render(cors.AllowOrigins[0])).toBe(`https://<${logicalId(s.stack.console!.distribution)}.DomainName>`);
   expect(cors.AllowHeaders).toEqual(['authorization', 'content-type']);
 });
 
 it('deploys the built bundle with a config.json naming the API and the issuer it trusts, and outputs the console URL', () => {
   const [[, deployment]] = resourcesOfType(s.json, 'Custom::CDKBucketDeployment') as unknown as [[string, { Properties: Record<string, any> }]];
-  expect(referencedIds(deployment.Properties.DestinationBucketName)).toEqual([logicalId(s.stack.console.bucket)]);
+  expect(referencedIds(deployment.Properties.DestinationBucketName)).toEqual([logicalId(s.stack.console!.bucket)]);
   expect(deployment.Properties.SourceObjectKeys).toHaveLength(2);
   expect(deployment.Properties.DistributionPaths).toEqual(['/index.html', '/config.json']);
   const markers = JSON.stringify(deployment.Properties.SourceMarkers);
   // jsonData's config: the API's URL is resolved at deploy time through a marker.
   expect(markers).toContain(logicalId(s.stack.api.httpApi));
   expect(s.json.Outputs?.ConsoleUrl).toBeDefined();
-  expect(render(s.json.Outputs!.ConsoleUrl!.Value)).toBe(`https://<${logicalId(s.stack.console.distribution)}.DomainName>/`);
+  expect(render(s.json.Outputs!.ConsoleUrl!.Value)).toBe(`https://<${logicalId(s.stack.console!.distribution)}.DomainName>/`);
+});
+
+it('is left out with rewind:console=false (LocalStack community has no CloudFront): no distribution, no bucket deployment, no CORS', () => {
+  const without = synthesize({ 'rewind:console': 'false' });
+  expect(without.stack.console).toBeUndefined();
+  without.template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+  without.template.resourceCountIs('Custom::CDKBucketDeployment', 0);
+  const [[, api]] = resourcesOfType(without.json, 'AWS::ApiGatewayV2::Api') as unknown as [[string, { Properties: Record<string, any> }]];
+  expect(api.Properties.CorsConfiguration).toBeUndefined();
+  expect(without.json.Outputs?.ConsoleUrl).toBeUndefined();
 });
 
 it('fails synthesis with the command to run when the bundle is missing', () => {
