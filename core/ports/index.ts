@@ -7,6 +7,6 @@ export type { VersionCatalog } from './catalog';
 export type { PointerLog, PointerChange, CommittedChange, PurgeStart } from './pointer-log';
 export type { AuditLog, AuditFilter, AuditChain, ChainEnd } from './audit-log';
 export type { Governance, AppliedProposal } from './governance';
-export type { OnlineKey, OnlineStore, SnapshotStore, SourceRecords, Clock } from './data';
+export type { OnlineKey, OnlineStore, SnapshotStore, SnapshotWriter, SourceRecords, SourceStream, Clock } from './data';
 export { systemClock } from './data';
 export type { HistoryEventPublisher } from './event-publisher';
