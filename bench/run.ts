@@ -16,6 +16,7 @@ import type { benchBatchServing } from './batch';
 import type { benchDetection } from './detection';
 import type { benchDeploy } from './deploy';
 import type { benchFalseRollbacks } from './false-rollbacks';
+import type { benchJobs } from './jobs';
 import type { benchRefusalFlood } from './refusal-flood';
 import { printTable } from './measure';
 import type { benchTimeToRecover } from './recovery';
@@ -35,7 +36,7 @@ function runGroup<T>(group: Group): T {
 }
 
 /** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
-const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
+const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'jobs', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
 
 /** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
 function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
@@ -62,6 +63,21 @@ function printDeploy(deploy: Result<typeof benchDeploy>): void {
   );
 }
 
+/** Deploys through the job path (bench/jobs.ts): throughput, memory, resume, streaming profile. */
+function printJobs(jobs: Result<typeof benchJobs>): void {
+  printTable(`Deploy jobs on the in-memory local runtime (bare-table ceiling ${jobs.bareCeilingRowsPerS} rows/s, ${jobs.ceilingRows} rows)`, [
+    { rows: jobs.small.rows, 'whole s': round1(jobs.small.wholeMs), 'materialize rows/s': jobs.small.materializeRowsPerS, 'peak RSS MB': jobs.small.peakRssMb },
+    { rows: jobs.job.rows, 'whole s': round1(jobs.job.wholeMs), 'materialize rows/s': jobs.job.materializeRowsPerS, 'peak RSS MB': jobs.job.peakRssMb },
+  ]);
+  console.log(
+    `job materialization ÷ ceiling ${jobs.materializeOverCeiling} (expect ≥ 0.85), whole deploy ÷ ceiling ${jobs.wholeOverCeiling}; peak RSS ratio ${jobs.rssRatio} (expect ≤ 1.5, ≤ 512 MB); ` +
+      `resume of ${jobs.resume.rows} rows killed at ${jobs.resume.killedAtChunks} chunks: restart → done ${jobs.resume.restartToFinishMs} ms vs uninterrupted ${jobs.resume.uninterruptedMs} ms (ratio ${jobs.resume.ratio}, expect ≤ 0.7); ` +
+      `streaming profile + preflight of ${jobs.profile.values} values: ${jobs.profile.ms} ms, peak RSS ${jobs.profile.peakRssMb} MB`,
+  );
+}
+
+const round1 = (ms: number) => Math.round(ms / 100) / 10;
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const only = selectedGroups(process.argv.slice(2));
@@ -70,6 +86,7 @@ async function main(): Promise<void> {
   const maybe = <T>(group: Group): T | undefined => (wanted(group) ? runGroup<T>(group) : undefined);
   const spine = maybe<Result<typeof benchSpine>>('spine');
   const deploy = maybe<Result<typeof benchDeploy>>('deploy');
+  const jobs = maybe<Result<typeof benchJobs>>('jobs');
   const stats = maybe<Result<typeof benchStats>>('stats');
   const recovery = maybe<Result<typeof benchTimeToRecover>>('recovery');
   const detection = maybe<Result<typeof benchDetection>>('detection');
@@ -108,6 +125,7 @@ async function main(): Promise<void> {
     );
   }
   if (deploy) printDeploy(deploy);
+  if (jobs) printJobs(jobs);
   if (stats) printTable('Drift statistics (one numeric feature)', stats.map((r) => ({ step: r.name, values: r.values, medianMs: r.medianMs, runs: r.runs })));
 
   if (recovery)
@@ -158,7 +176,7 @@ async function main(): Promise<void> {
   }
   if (refusalFlood) printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood };
+  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, jobs, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = only ? 'only' : quick ? 'quick' : 'latest';

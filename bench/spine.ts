@@ -12,6 +12,7 @@ import { createDocumentClient, createS3Client } from '../store/clients';
 import { lambdaContext } from '../local/gateway';
 import { startLocalRewind, type LocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';
+import { definition, row } from './fixture';
 import { median, peakRssMb, quantile, round, timed } from './measure';
 
 export interface SpineOptions {
@@ -31,20 +32,6 @@ export const DEFAULT_SPINE: SpineOptions = {
   servingRuns: 2_000,
   singlePutRows: 2_000,
 };
-
-const definition = {
-  entity: 'user_id',
-  features: [
-    { name: 'age', type: 'int', default: 0 },
-    { name: 'country', type: 'string', default: 'unknown' },
-    { name: 'avg_basket', type: 'float' },
-    { name: 'is_premium', type: 'bool', default: false },
-  ],
-};
-
-function row(i: number, seed: number) {
-  return { user_id: `u${i}`, age: 18 + ((i * 7 + seed) % 60), country: ['FR', 'DE', 'US', 'JP'][(i + seed) % 4], avg_basket: ((i * 13 + seed) % 2000) / 10, is_premium: (i + seed) % 3 === 0 };
-}
 
 class Api {
   constructor(

@@ -233,6 +233,16 @@ describe('the CLI', () => {
       expect((await commands.jobsShow(client, id)).data).toMatchObject({ id, status: 'succeeded', version: 2 });
       expect(((await commands.jobsList(client, view)).data as { jobs: { version: number }[] }).jobs.map((j) => j.version)).toEqual([2, 1]);
       await expect(commands.jobsCancel(client, id)).rejects.toMatchObject({ status: 409 });
+
+      // Ctrl-C while following (the signal main.ts aborts on SIGINT): following stops, the job goes on to its end.
+      const following = new AbortController();
+      const reads: string[] = [];
+      const interrupted = await commands.deploy(client, { viewFile, data, async: true, pollMs: 100, signal: following.signal, onJob: (job) => (reads.push(job.status), following.abort()) });
+      expect(interrupted.exitCode).toBe(130);
+      expect(reads).toHaveLength(1);
+      const left = (interrupted.data as { id: string; status: string }).id;
+      expect(interrupted.text).toContain(`rewind jobs cancel ${left}`);
+      expect((await ended(left)).body).toMatchObject({ status: 'succeeded', version: 3, rows: { written: 2_000 } });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
