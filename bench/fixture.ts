@@ -4,17 +4,11 @@
  */
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { userProfile } from '../test/support/fixtures';
 import { timed } from './measure';
 
-export const definition = {
-  entity: 'user_id',
-  features: [
-    { name: 'age', type: 'int', default: 0 },
-    { name: 'country', type: 'string', default: 'unknown' },
-    { name: 'avg_basket', type: 'float' },
-    { name: 'is_premium', type: 'bool', default: false },
-  ],
-};
+/** The view every suite deploys (test/support/fixtures.ts). */
+export const definition = userProfile;
 
 /** Row `i` of a version; `seed` shifts every value, so two versions of one view differ. */
 export function row(i: number, seed = 0) {
@@ -44,24 +38,26 @@ export async function bareCeiling(endpoint: string, table: string, rows: number)
       const { user_id, ...v } = row(i);
       return { pk: `bench#1#${user_id}`, v };
     });
-    let next = 0;
-    const { ms } = await timed(() =>
-      Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (next < items.length) {
-            const start = next;
-            next = Math.min(items.length, next + 25);
-            let pending: Record<string, unknown>[] = items.slice(start, next).map((Item) => ({ PutRequest: { Item } }));
-            while (pending.length) {
-              const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-              pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
-            }
-          }
-        }),
-      ),
-    );
+    const { ms } = await timed(() => batchWriteAll(db, table, items, 8));
     return Math.round(rows / (ms / 1000));
   } finally {
     db.destroy();
   }
+}
+
+/** Writes `items` to `table`, 25 per BatchWriteItem, `concurrency` in flight, UnprocessedItems sent again. */
+export async function batchWriteAll(db: DynamoDBDocumentClient, table: string, items: Record<string, unknown>[], concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const start = next;
+      next = Math.min(items.length, next + 25);
+      let pending: Record<string, unknown>[] = items.slice(start, next).map((Item) => ({ PutRequest: { Item } }));
+      while (pending.length) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }

@@ -10,7 +10,7 @@
  *    restart to the job's end against an uninterrupted run of the same job;
  *  - the streaming profile + preflight of `profileValues` numeric values: time and peak memory.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ export interface JobsBenchOptions {
   profileValues: number;
 }
 
-export const DEFAULT_JOBS_BENCH: JobsBenchOptions = { rows: 1_000_000, smallRows: 100_000, ceilingRows: 200_000, resumeRows: 200_000, profileValues: 10_000_000 };
+export const DEFAULT_JOBS_BENCH: JobsBenchOptions = { rows: 1_000_000, smallRows: 100_000, ceilingRows: 100_000, resumeRows: 200_000, profileValues: 10_000_000 };
 export const QUICK_JOBS_BENCH: JobsBenchOptions = { rows: 30_000, smallRows: 10_000, ceilingRows: 10_000, resumeRows: 20_000, profileValues: 300_000 };
 
 type Part = 'ceiling' | 'deploy' | 'resume-whole' | 'resume-kill' | 'resume-finish' | 'profile';
@@ -52,11 +52,16 @@ interface PartArgs {
 
 const SECRET = 'bench-jobs-secret';
 
-/** One part in a child process; undefined when the child was killed (resume-kill kills itself). */
-function runPart<T>(part: Part, args: PartArgs, dir: string): T {
+/**
+ * One part in a child process. Asynchronous, not spawnSync: the resume parts use the s3rver
+ * this process runs, which must keep answering while they do.
+ */
+async function runPart<T>(part: Part, args: PartArgs, dir: string): Promise<T> {
   const out = join(dir, `${part}-${Date.now()}.json`);
-  const run = spawnSync(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [__filename, part, JSON.stringify(args), out], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
-  if (run.status !== 0 && part !== 'resume-kill') throw new Error(`jobs bench part ${part} failed (exit ${run.status})`);
+  const child = spawn(join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [__filename, part, JSON.stringify(args), out], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  // resume-kill ends itself with SIGKILL once its result is written.
+  if (code !== 0 && part !== 'resume-kill') throw new Error(`jobs bench part ${part} failed (exit ${code})`);
   return JSON.parse(readFileSync(out, 'utf8')) as T;
 }
 
@@ -179,13 +184,13 @@ export async function benchJobs(options: JobsBenchOptions = DEFAULT_JOBS_BENCH, 
   const dir = mkdtempSync(join(tmpdir(), 'rewind-bench-jobs-'));
   try {
     log(`bare-table ceiling, ${options.ceilingRows} rows…`);
-    const ceiling = runPart<{ rowsPerS: number }>('ceiling', { rows: options.ceilingRows }, dir);
+    const ceiling = await runPart<{ rowsPerS: number }>('ceiling', { rows: options.ceilingRows }, dir);
     const deploys = [];
     for (const rows of [options.smallRows, options.rows]) {
       const file = join(dir, `rows-${rows}.jsonl`);
       await writeRows(file, rows);
       log(`job deploy of ${rows} rows (${Math.round(statSync(file).size / 1e6)} MB of JSON lines) on the in-memory runtime…`);
-      deploys.push(runPart<{ rows: number; wholeMs: number; materializeRowsPerS: number; chunks: number; peakRssMb: number }>('deploy', { rows, file }, dir));
+      deploys.push(await runPart<{ rows: number; wholeMs: number; materializeRowsPerS: number; chunks: number; peakRssMb: number }>('deploy', { rows, file }, dir));
       rmSync(file);
     }
     const [small, large] = deploys as [(typeof deploys)[0], (typeof deploys)[0]];
@@ -197,8 +202,8 @@ export async function benchJobs(options: JobsBenchOptions = DEFAULT_JOBS_BENCH, 
       const file = join(dir, 'resume.jsonl');
       await writeRows(file, options.resumeRows);
       const shared = { dynamo: dynamo.endpoint, s3: s3.endpoint, file };
-      const whole = runPart<{ ms: number }>('resume-whole', { ...shared, prefix: 'bench-whole' }, dir);
-      const killed = runPart<{ id: string; chunks: { done: number; total: number } }>('resume-kill', { ...shared, prefix: 'bench-resume' }, dir);
+      const whole = await runPart<{ ms: number }>('resume-whole', { ...shared, prefix: 'bench-whole' }, dir);
+      const killed = await runPart<{ id: string; chunks: { done: number; total: number } }>('resume-kill', { ...shared, prefix: 'bench-resume' }, dir);
       const finished = await finishAfterRestart({ ...shared, prefix: 'bench-resume', id: killed.id });
       resume = { rows: options.resumeRows, uninterruptedMs: whole.ms, killedAtChunks: `${killed.chunks.done}/${killed.chunks.total}`, restartToFinishMs: finished.ms, ratio: round(finished.ms / whole.ms, 2) };
     } finally {
@@ -206,7 +211,7 @@ export async function benchJobs(options: JobsBenchOptions = DEFAULT_JOBS_BENCH, 
     }
 
     log(`streaming profile + preflight of ${options.profileValues} numeric values…`);
-    const profile = runPart<{ values: number; ms: number; status: string; peakRssMb: number }>('profile', { values: options.profileValues }, dir);
+    const profile = await runPart<{ values: number; ms: number; status: string; peakRssMb: number }>('profile', { values: options.profileValues }, dir);
 
     const wholeRowsPerS = Math.round(large.rows / (large.wholeMs / 1000));
     return {
