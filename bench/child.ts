@@ -8,6 +8,7 @@ import { DEFAULT_CANARY_BENCH, benchCanaryServing } from './canary';
 import { benchBatchServing } from './batch';
 import { DEFAULT_DEPLOY_BENCH, benchDeploy } from './deploy';
 import { benchFalseRollbacks } from './false-rollbacks';
+import { DEFAULT_JOBS_BENCH, QUICK_JOBS_BENCH, benchJobs } from './jobs';
 import { benchDetection } from './detection';
 import { benchRefusalFlood } from './refusal-flood';
 import { benchTimeToRecover } from './recovery';
@@ -25,6 +26,7 @@ export const GROUPS = {
   spine: () =>
     benchSpine(quick ? { ...DEFAULT_SPINE, largeRows: 10_000, rollbackRuns: 10, plainRollbackRuns: 1, servingRuns: 300, singlePutRows: 300 } : DEFAULT_SPINE, (l) => console.error(l)),
   deploy: () => benchDeploy(quick ? { rows: 20_000, onDiskCeilingRows: 2_000 } : DEFAULT_DEPLOY_BENCH),
+  jobs: () => benchJobs(quick ? QUICK_JOBS_BENCH : DEFAULT_JOBS_BENCH, (l) => console.error(l)),
   stats: () => benchStats(),
   recovery: () => benchTimeToRecover(quick ? { trials: 2 } : {}),
   detection: () => benchDetection(quick ? { trials: 2 } : {}),

@@ -9,8 +9,6 @@
  * the ceiling of its on-disk DynamoDB Local (where the online table used to be, on fewer rows:
  * it is that slow), and the restart-to-serving time of a view serving those rows.
  */
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +17,7 @@ import { join } from 'node:path';
 import { createS3Client } from '../store/clients';
 import { startLocalRewind, type LocalOptions, type LocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';
+import { bareCeiling, definition, jsonLines } from './fixture';
 import { round, timed } from './measure';
 
 export interface DeployBenchOptions {
@@ -29,78 +28,39 @@ export interface DeployBenchOptions {
 
 export const DEFAULT_DEPLOY_BENCH: DeployBenchOptions = { rows: 300_000, onDiskCeilingRows: 10_000 };
 
-const definition = {
-  entity: 'user_id',
-  features: [
-    { name: 'age', type: 'int', default: 0 },
-    { name: 'country', type: 'string', default: 'unknown' },
-    { name: 'avg_basket', type: 'float' },
-    { name: 'is_premium', type: 'bool', default: false },
-  ],
-};
-
-const row = (i: number) => ({ user_id: `u${i}`, age: 18 + ((i * 7) % 60), country: ['FR', 'DE', 'US', 'JP'][i % 4], avg_basket: ((i * 13) % 2000) / 10, is_premium: i % 3 === 0 });
-
-function documentClientAt(endpoint: string): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint }));
-}
-
-/** The ceiling: `rows` items into a fresh bare table, 25 per BatchWriteItem, 8 in flight; rows/s. */
-async function bareCeiling(endpoint: string, table: string, rows: number): Promise<number> {
-  const db = documentClientAt(endpoint);
-  try {
-    await db.send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      }),
-    );
-    const items = Array.from({ length: rows }, (_, i) => {
-      const { user_id, ...v } = row(i);
-      return { pk: `bench#1#${user_id}`, v };
-    });
-    let next = 0;
-    const { ms } = await timed(() =>
-      Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (next < items.length) {
-            const start = next;
-            next = Math.min(items.length, next + 25);
-            let pending: Record<string, unknown>[] = items.slice(start, next).map((Item) => ({ PutRequest: { Item } }));
-            while (pending.length) {
-              const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-              pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
-            }
-          }
-        }),
-      ),
-    );
-    return Math.round(rows / (ms / 1000));
-  } finally {
-    db.destroy();
-  }
-}
-
-/** Upload as JSON lines (as `rewind deploy --data` does through POST /uploads), then deploy by snapshotUri. */
-async function deployByUpload(rewind: LocalRewind, view: string, body: string): Promise<{ wholeMs: number; materializeMs: number; rows: number }> {
+/**
+ * Upload as JSON lines (as `rewind deploy --data` does through POST /uploads), then deploy by
+ * snapshotUri. Over REWIND_SYNC_DEPLOY_MAX_ROWS the deploy is a job (202): it is followed to
+ * its end, as the CLI follows it, and its materialization time is the job's.
+ */
+async function deployByUpload(rewind: LocalRewind, view: string, body: string): Promise<{ wholeMs: number; materializeMs: number; rows: number; job: boolean }> {
   const token = await mintToken(rewind.jwtSecret, { sub: 'bench', roles: ['admin'] });
+  const call = async (method: string, path: string, json?: unknown) => {
+    const res = await fetch(`${rewind.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(json ? { body: JSON.stringify(json) } : {}) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
   const { ms, value } = await timed(async () => {
     const s3 = createS3Client({ forcePathStyle: true });
     const key = `uploads/bench/${view}.jsonl`;
     await s3.send(new PutObjectCommand({ Bucket: rewind.env.REWIND_SNAPSHOT_BUCKET, Key: key, Body: body }));
     s3.destroy();
-    const res = await fetch(`${rewind.url}/views/${view}/versions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ definition, snapshotUri: `s3://${rewind.env.REWIND_SNAPSHOT_BUCKET}/${key}`, activate: true }),
-    });
-    const json = (await res.json()) as { materialized: { rows: number; ms: number } };
-    if (res.status !== 201) throw new Error(`deploy → ${res.status} ${JSON.stringify(json)}`);
-    return json;
+    const res = await call('POST', `/views/${view}/versions`, { definition, snapshotUri: `s3://${rewind.env.REWIND_SNAPSHOT_BUCKET}/${key}`, activate: true });
+    if (res.status === 201) return { rows: res.body.materialized.rows as number, materializeMs: res.body.materialized.ms as number, job: false };
+    if (res.status !== 202) throw new Error(`deploy → ${res.status} ${JSON.stringify(res.body)}`);
+    const job = await followJob(call, res.body.job.id);
+    return { rows: job.rows.written as number, materializeMs: Math.round((job.rows.written / job.rowsPerSecond) * 1000), job: true };
   });
-  return { wholeMs: Math.round(ms), materializeMs: value.materialized.ms, rows: value.materialized.rows };
+  return { wholeMs: Math.round(ms), ...value };
+}
+
+/** Polls GET /jobs/{id} (every 250 ms, as a follower does) until the job ends; throws unless it succeeded. */
+export async function followJob(call: (method: string, path: string) => Promise<{ body: any }>, id: string): Promise<any> {
+  for (;;) {
+    const { body } = await call('GET', `/jobs/${id}`);
+    if (body.status === 'succeeded') return body;
+    if (['failed', 'cancelled'].includes(body.status)) throw new Error(`job ${id} ${body.status}: ${JSON.stringify(body.error)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 async function measureRuntime(options: LocalOptions, rows: number, body: string, log: (line: string) => void) {
@@ -138,13 +98,11 @@ function runPart<T>(part: Part, rows: number, dataDir: string, onDiskCeilingRows
   return JSON.parse(readFileSync(out, 'utf8')) as T;
 }
 
-const bodyOf = (rows: number) => {
-  const lines: string[] = new Array(rows);
-  for (let i = 0; i < rows; i++) lines[i] = JSON.stringify(row(i));
-  return lines.join('\n');
-};
+const bodyOf = (rows: number) => jsonLines(rows);
 
-const side = (rows: number, r: { ceilingRowsPerS: number; deploy: { wholeMs: number; materializeMs: number } }) => ({
+const side = (rows: number, r: { ceilingRowsPerS: number; deploy: { wholeMs: number; materializeMs: number; job: boolean } }) => ({
+  /** `job` over REWIND_SYNC_DEPLOY_MAX_ROWS (202, followed to its end), else `sync` (201). */
+  path: r.deploy.job ? 'job' : 'sync',
   bareCeilingRowsPerS: r.ceilingRowsPerS,
   deployWholeMs: r.deploy.wholeMs,
   deployWholeRowsPerS: Math.round(rows / (r.deploy.wholeMs / 1000)),

@@ -16,6 +16,7 @@ import type { benchBatchServing } from './batch';
 import type { benchDetection } from './detection';
 import type { benchDeploy } from './deploy';
 import type { benchFalseRollbacks } from './false-rollbacks';
+import type { benchJobs } from './jobs';
 import type { benchRefusalFlood } from './refusal-flood';
 import { printTable } from './measure';
 import type { benchTimeToRecover } from './recovery';
@@ -36,7 +37,7 @@ function runGroup<T>(group: Group): T {
 }
 
 /** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
-const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood', 'time-travel'];
+const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'jobs', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood', 'time-travel'];
 
 /** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
 function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
@@ -72,6 +73,21 @@ function printTimeTravel(t: Result<typeof benchTimeTravel>): void {
   console.log(`snapshot ÷ online (medians): ${t.snapshotOverOnlineMedian}; training set of ${t.trainingSet.rows} rows over ${t.trainingSet.changes} pointer changes: ${t.trainingSet.rowsPerS} rows/s (${t.trainingSet.ms} ms)`);
 }
 
+/** Deploys through the job path (bench/jobs.ts): throughput, memory, resume, streaming profile. */
+function printJobs(jobs: Result<typeof benchJobs>): void {
+  printTable(`Deploy jobs on the in-memory local runtime (bare-table ceiling ${jobs.bareCeilingRowsPerS} rows/s, ${jobs.ceilingRows} rows)`, [
+    { rows: jobs.small.rows, 'whole s': round1(jobs.small.wholeMs), 'materialize rows/s': jobs.small.materializeRowsPerS, 'peak RSS MB': jobs.small.peakRssMb },
+    { rows: jobs.job.rows, 'whole s': round1(jobs.job.wholeMs), 'materialize rows/s': jobs.job.materializeRowsPerS, 'peak RSS MB': jobs.job.peakRssMb },
+  ]);
+  console.log(
+    `job materialization ÷ ceiling ${jobs.materializeOverCeiling} (expect ≥ 0.85), whole deploy ÷ ceiling ${jobs.wholeOverCeiling}; peak RSS ratio ${jobs.rssRatio} (expect ≤ 1.5, ≤ 512 MB); ` +
+      `resume of ${jobs.resume.rows} rows killed at ${jobs.resume.killedAtChunks} chunks: restart → done ${jobs.resume.restartToFinishMs} ms vs uninterrupted ${jobs.resume.uninterruptedMs} ms (ratio ${jobs.resume.ratio}, expect ≤ 0.7); ` +
+      `streaming profile + preflight of ${jobs.profile.values} values: ${jobs.profile.ms} ms, peak RSS ${jobs.profile.peakRssMb} MB`,
+  );
+}
+
+const round1 = (ms: number) => Math.round(ms / 100) / 10;
+
 async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const only = selectedGroups(process.argv.slice(2));
@@ -80,6 +96,7 @@ async function main(): Promise<void> {
   const maybe = <T>(group: Group): T | undefined => (wanted(group) ? runGroup<T>(group) : undefined);
   const spine = maybe<Result<typeof benchSpine>>('spine');
   const deploy = maybe<Result<typeof benchDeploy>>('deploy');
+  const jobs = maybe<Result<typeof benchJobs>>('jobs');
   const stats = maybe<Result<typeof benchStats>>('stats');
   const recovery = maybe<Result<typeof benchTimeToRecover>>('recovery');
   const detection = maybe<Result<typeof benchDetection>>('detection');
@@ -123,6 +140,7 @@ async function main(): Promise<void> {
     );
   }
   if (deploy) printDeploy(deploy);
+  if (jobs) printJobs(jobs);
   if (stats) printTable('Drift statistics (one numeric feature)', stats.map((r) => ({ step: r.name, values: r.values, medianMs: r.medianMs, runs: r.runs })));
 
   if (recovery)
@@ -174,7 +192,7 @@ async function main(): Promise<void> {
   if (refusalFlood) printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
   if (timeTravel) printTimeTravel(timeTravel);
-  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood, timeTravel };
+  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, jobs, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood, timeTravel };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = only ? 'only' : quick ? 'quick' : 'latest';

@@ -4,7 +4,7 @@
  * plain feature store does it (re-write the previous version's rows), serving overhead of the
  * handler over a bare GetItem, and materialization throughput against its ceilings.
  */
-import { BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
@@ -12,6 +12,7 @@ import { createDocumentClient, createS3Client } from '../store/clients';
 import { lambdaContext } from '../local/gateway';
 import { startLocalRewind, type LocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';
+import { batchWriteAll, definition, row } from './fixture';
 import { median, peakRssMb, quantile, round, timed } from './measure';
 
 export interface SpineOptions {
@@ -31,20 +32,6 @@ export const DEFAULT_SPINE: SpineOptions = {
   servingRuns: 2_000,
   singlePutRows: 2_000,
 };
-
-const definition = {
-  entity: 'user_id',
-  features: [
-    { name: 'age', type: 'int', default: 0 },
-    { name: 'country', type: 'string', default: 'unknown' },
-    { name: 'avg_basket', type: 'float' },
-    { name: 'is_premium', type: 'bool', default: false },
-  ],
-};
-
-function row(i: number, seed: number) {
-  return { user_id: `u${i}`, age: 18 + ((i * 7 + seed) % 60), country: ['FR', 'DE', 'US', 'JP'][(i + seed) % 4], avg_basket: ((i * 13 + seed) % 2000) / 10, is_premium: (i + seed) % 3 === 0 };
-}
 
 class Api {
   constructor(
@@ -182,22 +169,6 @@ async function plainRollback(table: string, rows: number, concurrency: number): 
   const { ms } = await timed(() => batchWriteAll(db, table, items, concurrency));
   db.destroy();
   return ms;
-}
-
-async function batchWriteAll(db: ReturnType<typeof createDocumentClient>, table: string, items: Record<string, unknown>[], concurrency: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const start = next;
-      next = Math.min(items.length, next + 25);
-      let pending: Record<string, unknown>[] = items.slice(start, next).map((Item) => ({ PutRequest: { Item } }));
-      while (pending.length) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        pending = (out.UnprocessedItems?.[table] ?? []) as Record<string, unknown>[];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 async function createBareTable(rewind: LocalRewind, name: string, key: string): Promise<void> {

@@ -26,8 +26,12 @@ export interface FollowOptions {
   noWait?: boolean;
   /** Where the job's progress line goes (stderr); absent: no progress shown. */
   onProgress?: (line: string) => void;
+  /** Every read of the job (the terminal's progress bar, cli/job-progress.ts). */
+  onJob?: (job: JobView) => void;
   /** Between two reads of the job. @default 1000 */
   pollMs?: number;
+  /** Stops following (Ctrl-C): the job goes on, and the answer says how to follow or cancel it. */
+  signal?: AbortSignal;
 }
 
 export async function deploy(client: RewindClient, options: DeployFromFilesOptions & { plan?: boolean } & FollowOptions): Promise<Output> {
@@ -42,6 +46,9 @@ export async function deploy(client: RewindClient, options: DeployFromFilesOptio
     if (options.noWait)
       return { data: deployed.result, text: `deploying ${deployed.view} v${deployed.result.version} as job ${job.id} (follow it: rewind jobs show ${job.id})` };
     const ended = await followJob(client, job.id, options);
+    if (!JOB_ENDED.includes(ended.status))
+      // Ctrl-C: following stops, never the job; 130 is a shell's exit status for an interrupt.
+      return { data: ended, text: `stopped following job ${job.id} (${ended.status}, ${ended.rows.written} rows written): it goes on. Follow it: rewind jobs show ${job.id}; stop it: rewind jobs cancel ${job.id}`, exitCode: 130 };
     return { data: ended, text: describeJob(ended), ...(ended.status === 'succeeded' && ended.result?.status !== 'rejected' ? {} : { exitCode: 1 }) };
   }
   const rejected = deployed.result.status === 'rejected';
@@ -413,8 +420,18 @@ export async function followJob(client: RewindClient, id: string, options: Follo
   for (;;) {
     const job = await client.getJob(id);
     options.onProgress?.(progressLine(job));
-    if (JOB_ENDED.includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 1000)); // poll interval of a follower, not a test's synchronization
+    options.onJob?.(job);
+    if (JOB_ENDED.includes(job.status) || options.signal?.aborted) return job;
+    // The poll interval of a follower, not a test's synchronization; an abort cuts it short.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, options.pollMs ?? 1000);
+      function done() {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      options.signal?.addEventListener('abort', done, { once: true });
+    });
   }
 }
 

@@ -18,6 +18,7 @@ import { trainingSet } from './training-set';
 import { UsageError } from './errors';
 import * as governance from './governance';
 import { loadPolicyFile, PolicyFileError } from './policy-file';
+import { terminalJobProgress, type JobProgress } from './job-progress';
 import { terminalProgress, UploadError, type UploadProgress } from './upload';
 import { ViewFileError } from './view-file';
 
@@ -27,6 +28,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** How uploads report progress; a bar on a terminal by default. */
   progress?: UploadProgress;
+  /** How a followed deploy job reports progress; a bar on a terminal by default (cli/job-progress.ts). */
+  jobProgress?: JobProgress;
 }
 
 interface GlobalOptions {
@@ -98,8 +101,14 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
         .default(DEFAULT_INLINE_LIMIT_BYTES),
     )
     .action(
-      act(async (cmd, viewFile: string, opts: { data?: string; view?: string; activate?: boolean; reason?: string; plan?: boolean; inlineLimit: number; wait: boolean; async?: boolean }) =>
-        commands.deploy(await client(cmd), {
+      act(async (cmd, viewFile: string, opts: { data?: string; view?: string; activate?: boolean; reason?: string; plan?: boolean; inlineLimit: number; wait: boolean; async?: boolean }) => {
+        // Ctrl-C while a job is followed stops the following, never the job (no cancel is sent).
+        const following = new AbortController();
+        const interrupt = () => following.abort();
+        process.once('SIGINT', interrupt);
+        const jobProgress = io.jobProgress ?? terminalJobProgress(io.stderr as NodeJS.WriteStream);
+        try {
+          return await commands.deploy(await client(cmd), {
           viewFile,
           ...(opts.data ? { data: opts.data } : {}),
           ...(opts.view ? { view: opts.view } : {}),
@@ -109,11 +118,16 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
           plan: opts.plan ?? false,
           ...(opts.async ? { async: true } : {}),
           progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream),
-          // A job is followed with one progress line per second on stderr; Ctrl-C stops following, not the job.
+          // A job is followed with a progress bar (a line per read off a terminal) on stderr.
           noWait: !opts.wait,
-          onProgress: (line) => io.stderr.write(`${line}\n`),
-        }),
-      ),
+          onJob: (job) => jobProgress.update(job),
+          signal: following.signal,
+        });
+        } finally {
+          jobProgress.stop();
+          process.removeListener('SIGINT', interrupt);
+        }
+      }),
     );
 
   program

@@ -70,7 +70,7 @@ export const ENV = {
   /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
   modelAlarms: 'REWIND_MODEL_ALARMS',
   /**
-   * A deploy whose `snapshotUri` file has more rows than this is answered 202 with a job
+   * A deploy of more rows than this (a `snapshotUri` file or inline `rows`) is answered 202 with a job
    * (materialized in chunks, off the request) instead of 201; default 50,000 (docs/configuration.md).
    */
   syncDeployMaxRows: 'REWIND_SYNC_DEPLOY_MAX_ROWS',

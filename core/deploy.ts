@@ -260,7 +260,7 @@ export async function check(deps: Deps, view: string, request: DeployRequest): P
 }
 
 /** The pinned version, else what the view serves now, else none (a first deploy). */
-async function loadBaseline(deps: Deps, view: string, policy: ResolvedPolicy): Promise<PreflightBaseline | undefined> {
+export async function loadBaseline(deps: Deps, view: string, policy: ResolvedPolicy): Promise<PreflightBaseline | undefined> {
   const pinned = policy.baselineVersion;
   let version = pinned;
   if (version === undefined) {

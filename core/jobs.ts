@@ -21,13 +21,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Caller } from './authorization';
 import { actorName } from './authorization';
-import { LARGEST_ARTIFACT, LARGEST_SNAPSHOT, check, checkRecordSize, consumerUses, versionRecord, type Checked } from './deploy';
+import { consumerUses, versionRecord, type Checked } from './deploy';
+import { validateStreaming } from './job-validation';
 import type { Deps } from './deps';
 import { InvalidStateError, JobEndedError, JobNotFoundError, JobStoppedError, RewindError } from './errors';
 import type { ChunkRef, Job, JobError, JobFiles, JobLauncher, JobStatus, JobStore } from './ports/jobs';
 import type { DeployRequest } from './requests';
 import { activateVersion } from './pointer-changes';
-import { VALIDATION_ARTIFACT, type ValidationArtifact } from './validation/baseline';
+import type { ValidationArtifact } from './validation/baseline';
 import { resolvePolicy } from './validation/tolerances';
 
 export interface JobDeps extends Deps {
@@ -160,40 +161,56 @@ export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, actor: st
   return jobView({ ...job, status: 'cancelling', cancelledBy: actor, updatedAt: at });
 }
 
-/** Step 1: read and check the rows, profile them, run preflight; write the snapshot and the validation report. */
-export async function validateStep(deps: JobDeps, id: string): Promise<void> {
+/**
+ * Step 1: read the rows a batch at a time, check and profile them, write each batch as the
+ * snapshot's next row group and as the job's next chunk (core/job-validation.ts), then run
+ * preflight and write the validation report and the chunk manifest. Run twice, it rewrites
+ * the same objects (chunk keys are the job and the index; the snapshot is content-addressed).
+ */
+export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<void> {
   const job = await runnable(deps, id, 'validating');
   const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
-  const checked = await check(deps, job.view, request);
-  // The record as it will be must fit DynamoDB's item, as the synchronous deploy checks first.
-  checkRecordSize(versionRecord(checked, request, { view: job.view, version: Number.MAX_SAFE_INTEGER, at: job.startedAt, actor: job.createdBy, snapshot: LARGEST_SNAPSHOT, artifact: LARGEST_ARTIFACT }));
-  const snapshot = await deps.snapshots.write(job.view, job.version, checked.definition, checked.rows);
-  const artifact = await deps.snapshots.putDocument(job.view, job.version, VALIDATION_ARTIFACT, { report: checked.report, profiles: checked.profiles } satisfies ValidationArtifact);
-  await advance(deps, id, { phase: 'planning', snapshot, artifact, validation: checked.report.status, rowsTotal: checked.rows.length });
+  const validated = await validateStreaming(deps, job, request, chunkRows);
+  const manifest = await deps.jobFiles.putManifest(id, validated.chunks);
+  await advance(deps, id, {
+    phase: 'planning',
+    snapshot: validated.snapshot,
+    artifact: validated.artifact,
+    validation: validated.report.status,
+    rowsTotal: validated.rows,
+    manifest,
+    chunksTotal: validated.chunks.length,
+  });
 }
 
 /**
- * Step 2: cut the snapshot into chunks (each a file of its own) and write their manifest; claim
- * the materialization (`materializing`) before the first row. A rejected version is never
- * materialized: it gets no chunk.
+ * Step 2: claim the materialization (`materializing`) before the first row. The chunks and
+ * their manifest were written by validation (a rejected version's manifest lists none: it is
+ * never materialized); a job validated by an earlier release has them cut from its snapshot here.
  */
 export async function planStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<{ manifest: string; chunks: number }> {
   const job = await runnable(deps, id, 'planning');
   if (!job.snapshot) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
-  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
-  const refs = [];
-  if (job.validation !== 'rejected') {
-    const rows = await deps.snapshots.read(job.snapshot, request.definition);
-    for (let start = 0, index = 0; start < rows.length; start += chunkRows, index++) refs.push(await deps.jobFiles.putChunk(id, index, rows.slice(start, start + chunkRows)));
+  let manifest = job.manifest;
+  let chunks = job.chunksTotal;
+  if (manifest === undefined) {
+    // A job validated before validation streamed its chunks (resumed across an upgrade): cut them from the snapshot.
+    const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
+    const refs = [];
+    if (job.validation !== 'rejected') {
+      const rows = await deps.snapshots.read(job.snapshot, request.definition);
+      for (let start = 0, index = 0; start < rows.length; start += chunkRows, index++) refs.push(await deps.jobFiles.putChunk(id, index, rows.slice(start, start + chunkRows)));
+    }
+    manifest = await deps.jobFiles.putManifest(id, refs);
+    chunks = refs.length;
   }
-  const manifest = await deps.jobFiles.putManifest(id, refs);
   let claim = job.claim;
   if (job.validation !== 'rejected' && claim === undefined) {
     claim = await deps.catalog.claimMaterialization(job.view, job.version, deps.clock.now().toISOString());
     if (claim === undefined) throw new InvalidStateError(`version ${job.version} of '${job.view}' is already materialized: the number was taken twice`);
   }
-  await advance(deps, id, { phase: 'materializing', manifest, chunksTotal: refs.length, materializingSince: deps.clock.now().toISOString(), ...(claim ? { claim } : {}) });
-  return { manifest, chunks: refs.length };
+  await advance(deps, id, { phase: 'materializing', manifest, chunksTotal: chunks, materializingSince: deps.clock.now().toISOString(), ...(claim ? { claim } : {}) });
+  return { manifest, chunks };
 }
 
 /** Step 3, once per chunk: write its rows online and count it, once. */

@@ -26,29 +26,62 @@ export interface RowCheckOptions {
  * @example checkRows(def, [{ user_id: 'u1', age: 31 }], { field: 'rows' })
  */
 export function checkRows(definition: ViewDefinition, raw: Iterable<Record<string, unknown>>, options: RowCheckOptions): FeatureRow[] {
-  const specs = new Map(definition.features.map((f) => [f.name, f]));
+  const checker = new RowChecker(definition, options.field, options.fromText ?? false);
   const seen = new Set<string>();
   const rows: FeatureRow[] = [];
   let index = 0;
   for (const record of raw) {
-    const at = `${options.field}[${index}]`;
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new ValidationError(at, 'must be an object');
-    const entity = entityKey(record[definition.entity], `${at}.${definition.entity}`);
-    if (seen.has(entity)) throw new ValidationError(`${at}.${definition.entity}`, `duplicate entity '${entity}'`);
+    const entity = checker.entity(record, index);
+    if (seen.has(entity)) throw checker.duplicate(entity, index);
     seen.add(entity);
-    const values: Record<string, FeatureValue> = {};
-    for (const [column, value] of Object.entries(record)) {
-      if (column === definition.entity) continue;
-      const spec = specs.get(column);
-      if (!spec) throw new ValidationError(`${at}.${column}`, `is not a feature of this view (declared: ${[...specs.keys()].join(', ')})`);
-      const checked = checkValue(spec, value, `${at}.${column}`, options.fromText ?? false);
-      if (checked !== null) values[column] = checked;
-    }
-    checkItemSize(entity, values, at);
-    rows.push({ entity, values });
+    rows.push(checker.values(record, entity, index));
     index++;
   }
   return rows;
+}
+
+/**
+ * {@link checkRows} one record at a time, in its order (entity key, uniqueness, values), for a
+ * caller that keeps the uniqueness check itself: a deploy job streaming a file of any size
+ * (core/job-validation.ts) checks each row with the same messages and fields, numbered from the
+ * file's first row.
+ */
+export class RowChecker {
+  private readonly specs: Map<string, FeatureSpec>;
+
+  constructor(
+    private readonly definition: ViewDefinition,
+    private readonly field: string,
+    private readonly fromText: boolean,
+  ) {
+    this.specs = new Map(definition.features.map((f) => [f.name, f]));
+  }
+
+  /** The record's entity key (throws when the record or its key is not valid). */
+  entity(record: Record<string, unknown>, index: number): string {
+    const at = `${this.field}[${index}]`;
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new ValidationError(at, 'must be an object');
+    return entityKey(record[this.definition.entity], `${at}.${this.definition.entity}`);
+  }
+
+  duplicate(entity: string, index: number): ValidationError {
+    return new ValidationError(`${this.field}[${index}].${this.definition.entity}`, `duplicate entity '${entity}'`);
+  }
+
+  /** The record's values, checked and normalized. */
+  values(record: Record<string, unknown>, entity: string, index: number): FeatureRow {
+    const at = `${this.field}[${index}]`;
+    const values: Record<string, FeatureValue> = {};
+    for (const [column, value] of Object.entries(record)) {
+      if (column === this.definition.entity) continue;
+      const spec = this.specs.get(column);
+      if (!spec) throw new ValidationError(`${at}.${column}`, `is not a feature of this view (declared: ${[...this.specs.keys()].join(', ')})`);
+      const checked = checkValue(spec, value, `${at}.${column}`, this.fromText);
+      if (checked !== null) values[column] = checked;
+    }
+    checkItemSize(entity, values, at);
+    return { entity, values };
+  }
 }
 
 /** The online item's size with the longest key any view and version could give it: the same verdict for every view. */

@@ -21,9 +21,11 @@ export const handler = httpRoute(
     // `activate: true` is an activation too: judged with the deploy, before anything is written
     // (and again, as a pointer change, when a job's version is recorded).
     if (body.activate) await authorization.requireActivationOnDeploy();
-    // A data file too large to deploy within one request becomes a job. Counting its rows reads
-    // the file but decodes nothing; `async: true` does not read it here at all.
-    const sourceRows = body.snapshotUri && body.async === undefined ? await deps.snapshots.countSourceRows?.(body.snapshotUri, params.view) : undefined;
+    // Data too large to deploy within one request becomes a job, inline or by file: over
+    // REWIND_SYNC_DEPLOY_MAX_ROWS a synchronous deploy would outlast the gateway's limit (29 s on
+    // AWS, 30 s locally) and leave the caller with a 503 while it goes on (docs/materialization.md).
+    // Counting a file's rows reads it but decodes nothing; `async` given either way decides alone.
+    const sourceRows = body.async !== undefined ? undefined : body.rows ? body.rows.length : await deps.snapshots.countSourceRows?.(body.snapshotUri!, params.view);
     if (takesJobPath(body, sourceRows, config.syncDeployMaxRows())) {
       const started = await startDeployJob(deps, caller, params.view, body);
       countForView(params.view, 'DeployJobStarted');

@@ -192,9 +192,10 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Only marks the job `cancelling`: the fail step deletes what it wrote.
   'cancel-job': { tables: { ...httpBase, jobs: 'write' }, bucket: {} },
   // The deploy job's steps (infra/constructs/deploy-jobs.ts), each with what its step does and no more.
-  // Validate: the data file and the baseline, then the snapshot and the validation report.
-  'jobs/validate': { tables: { ...notHttp, jobs: 'write' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [SNAPSHOTS_PREFIX] } },
-  // Plan: the snapshot into chunk files and their manifest, and the materialization claim.
+  // Validate (streaming, core/job-validation.ts): the data file and the baseline, then the snapshot,
+  // the validation report, and the chunk files and their manifest, written batch by batch.
+  'jobs/validate': { tables: { ...notHttp, jobs: 'write' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [SNAPSHOTS_PREFIX, JOBS_PREFIX] } },
+  // Plan: the materialization claim (and, for a job validated before validation streamed, the chunk files cut from its snapshot).
   'jobs/plan': { tables: { ...notHttp, pointers: 'none', versions: 'write', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [JOBS_PREFIX] } },
   // The chunk writer: online rows and its job's progress, nothing else.
   'jobs/materialize-chunk': { tables: { ...notHttp, versions: 'none', pointers: 'none', online: 'write', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },

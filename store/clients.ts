@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../contract/config';
 import { traced } from './tracer';
@@ -69,6 +70,7 @@ let cloudWatch: CloudWatch | undefined;
 let cloudFormation: CloudFormationClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
 let kms: KMSClient | undefined;
+let sfn: SFNClient | undefined;
 
 /** The container's DynamoDB client (the idempotency persistence layer takes a bare client). */
 export function dynamoDbClient(): DynamoDBClient {
@@ -105,4 +107,9 @@ export function eventBridgeClient(): EventBridgeClient {
 /** The container's KMS client: signs audit checkpoints and reads their public keys (store/kms-checkpoint-signer.ts). */
 export function kmsClient(): KMSClient {
   return (kms ??= traced(new KMSClient({})));
+}
+
+/** The container's Step Functions client: starts deploy-job executions (store/sfn-job-launcher.ts). */
+export function sfnClient(): SFNClient {
+  return (sfn ??= traced(new SFNClient({})));
 }

@@ -16,7 +16,17 @@ const PARQUET_TYPE: Record<FeatureType, BasicType> = { int: 'INT64', float: 'DOU
 
 /** One column per feature plus the entity key, typed from the definition (row groups and statistics: store/snapshot-index.ts). */
 export function encodeParquet(definition: ViewDefinition, rows: readonly FeatureRow[], layout: { rowGroupSize?: number; statisticsTruncateLength?: number } = {}): Uint8Array {
-  const columnData = [
+  return new Uint8Array(parquetWriteBuffer({ columnData: parquetColumns(definition, rows), kvMetadata: parquetKvMetadata(definition), ...layout }));
+}
+
+/** The snapshot's key-value metadata: which column is the entity. */
+export function parquetKvMetadata(definition: ViewDefinition): { key: string; value: string }[] {
+  return [{ key: 'rewind.entity', value: definition.entity }];
+}
+
+/** The snapshot's columns for `rows` (the entity key, then each feature, typed from the definition). */
+export function parquetColumns(definition: ViewDefinition, rows: readonly FeatureRow[]) {
+  return [
     { name: definition.entity, data: rows.map((r) => r.entity), type: 'STRING' as const, nullable: false },
     ...definition.features.map((f) => ({
       name: f.name,
@@ -27,7 +37,6 @@ export function encodeParquet(definition: ViewDefinition, rows: readonly Feature
       }),
     })),
   ];
-  return new Uint8Array(parquetWriteBuffer({ columnData, kvMetadata: [{ key: 'rewind.entity', value: definition.entity }], ...layout }));
 }
 
 export async function decodeParquetRecords(bytes: Uint8Array): Promise<Record<string, unknown>[]> {

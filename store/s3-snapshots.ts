@@ -9,11 +9,13 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { SnapshotIntegrityError, ValidationError } from '../core/errors';
 import type { ArtifactRef, FeatureValue, SnapshotRef, ViewDefinition } from '../core/model';
-import type { SnapshotStore, SourceRecords, TrainingSetTable } from '../core/ports';
+import type { SnapshotStore, SnapshotWriter, SourceRecords, SourceStream, TrainingSetTable } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
 import { errorName } from './aws-errors';
 import { countSourceRows, decodeSnapshot, decodeSource, encodeTable, formatOf } from './formats';
 import { decodeFooter, decodeRowGroup, encodeIndexedSnapshot, groupOf, rowGroupRange, type SnapshotFooter } from './snapshot-index';
+import { openS3Snapshot } from './snapshot-writer';
+import { streamS3Source } from './source-stream';
 
 const UPLOAD_TTL_SECONDS = 900;
 /** The bucket's layout: snapshots/<view>/v<N>/…, uploads/<uuid>/<file name>. */
@@ -64,7 +66,7 @@ export class S3SnapshotStore implements SnapshotStore {
   async write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef> {
     const { body, index } = encodeIndexedSnapshot(definition, rows, this.layout.rowGroupRows);
     const sha256 = createHash('sha256').update(body).digest('hex');
-    const key = `${SNAPSHOTS_DIR}/${view}/v${version}/${sha256}.parquet`;
+    const key = snapshotKey(view, version, sha256);
     await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -163,6 +165,16 @@ export class S3SnapshotStore implements SnapshotStore {
     return countSourceRows(formatOf(key, 'snapshotUri'), await this.getBytes(uri, 'snapshotUri'));
   }
 
+  async streamSource(uri: string, view: string, batchRows: number): Promise<SourceStream> {
+    const location = parseS3Uri(uri);
+    if (location.bucket === this.bucket) checkOwnBucketSource(location.key, view);
+    return streamS3Source(this.s3, location, formatOf(location.key, 'snapshotUri'), 'snapshotUri', batchRows, (error) => readError(error, uri, 'snapshotUri'));
+  }
+
+  openSnapshot(view: string, version: number, definition: ViewDefinition): Promise<SnapshotWriter> {
+    return openS3Snapshot(this.s3, this.bucket, (sha256) => snapshotKey(view, version, sha256), view, version, definition);
+  }
+
   async createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }> {
     const key = `${UPLOADS_DIR}/${randomUUID()}/${fileName}`;
     const uploadUrl = await getSignedUrl(this.s3, new PutObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: UPLOAD_TTL_SECONDS });
@@ -192,11 +204,20 @@ export class S3SnapshotStore implements SnapshotStore {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(range ? { Range: range } : {}) }));
       return await out.Body!.transformToByteArray();
     } catch (error) {
-      const name = errorName(error);
-      if (name === 'NoSuchKey' || name === 'NotFound') throw new ValidationError(field, `no object at ${uri}`, { cause: error });
-      if (name === 'NoSuchBucket') throw new ValidationError(field, `no bucket named in ${uri}`, { cause: error });
-      if (name === 'AccessDenied') throw new ValidationError(field, `Rewind may not read ${uri}`, { cause: error });
-      throw error;
+      throw readError(error, uri, field);
     }
   }
+}
+
+function snapshotKey(view: string, version: number, sha256: string): string {
+  return `${SNAPSHOTS_DIR}/${view}/v${version}/${sha256}.parquet`;
+}
+
+/** An S3 read error as the deploy's refusal naming `field`, or as it is (a fault, retried or a 5xx). */
+function readError(error: unknown, uri: string, field: string): unknown {
+  const name = errorName(error);
+  if (name === 'NoSuchKey' || name === 'NotFound') return new ValidationError(field, `no object at ${uri}`, { cause: error });
+  if (name === 'NoSuchBucket') return new ValidationError(field, `no bucket named in ${uri}`, { cause: error });
+  if (name === 'AccessDenied' || name === 'Forbidden') return new ValidationError(field, `Rewind may not read ${uri}`, { cause: error });
+  return error;
 }

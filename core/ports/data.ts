@@ -33,6 +33,22 @@ export interface SourceRecords {
   fromText: boolean;
 }
 
+/** A data file as a sequence of record batches (SnapshotStore.streamSource). */
+export interface SourceStream {
+  /** Values arrive as text (CSV) and are converted to the declared types. */
+  fromText: boolean;
+  batches(): AsyncIterable<Record<string, unknown>[]>;
+}
+
+/** A snapshot being written a batch at a time (SnapshotStore.openSnapshot). */
+export interface SnapshotWriter {
+  append(rows: readonly FeatureRow[]): Promise<void>;
+  /** Stores the snapshot; its reference, as SnapshotStore.write returns it. */
+  finish(): Promise<SnapshotRef>;
+  /** Drops what was written (a failed validation). */
+  abort(): Promise<void>;
+}
+
 export interface SnapshotStore {
   /** Encodes rows as Parquet and stores them under a content-addressed key. */
   write(view: string, version: number, definition: ViewDefinition, rows: readonly FeatureRow[]): Promise<SnapshotRef>;
@@ -58,6 +74,19 @@ export interface SnapshotStore {
    * undefined: unknown (the deploy runs synchronously, as before).
    */
   countSourceRows?(uri: string, view: string): Promise<number | undefined>;
+  /**
+   * A user's data file read a batch of records at a time (Parquet: row group by row group;
+   * JSON lines and CSV: streamed), with readSource's checks and errors, so a deploy job holds
+   * one batch, never the file. `batches()` may be iterated again (it reads the file again).
+   * Absent: the caller reads the file whole with readSource.
+   */
+  streamSource?(uri: string, view: string, batchRows: number): Promise<SourceStream>;
+  /**
+   * Writes a snapshot batch by batch (one Parquet row group each), kept out of memory until
+   * `finish` stores it under its content-addressed key, as `write` does. Absent: the caller
+   * collects the rows and calls write.
+   */
+  openSnapshot?(view: string, version: number, definition: ViewDefinition): Promise<SnapshotWriter>;
   /** A short-lived URL to PUT a data file to, and the s3:// URI it will have. */
   createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }>;
   /** Stores a JSON document next to a version's snapshot under a content-addressed key. */

@@ -5,7 +5,7 @@
  */
 import type { JobDeps } from '../../core/jobs';
 import { config } from '../../contract/config';
-import { documentClient, s3Client } from '../../store/clients';
+import { documentClient, s3Client, sfnClient } from '../../store/clients';
 import { DynamoJobStore } from '../../store/dynamo-jobs';
 import { inProcessJobLauncher } from '../../store/in-process-job-launcher';
 import { S3JobFiles } from '../../store/s3-job-files';
@@ -21,7 +21,7 @@ export function getJobDeps(): JobDeps {
   jobDeps ??= {
     jobs: new DynamoJobStore(documentClient(), tableNameFromEnv('jobs')),
     jobFiles: new S3JobFiles(s3Client(), config.snapshotBucket()),
-    launcher: stateMachine ? new SfnJobLauncher(stateMachine) : inProcessJobLauncher,
+    launcher: stateMachine ? new SfnJobLauncher(sfnClient(), stateMachine) : inProcessJobLauncher,
   };
   return { ...withArtifacts(getDeps()), ...jobDeps };
 }

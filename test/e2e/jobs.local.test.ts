@@ -123,6 +123,23 @@ describe('an async deploy', () => {
     expect(await onlineRows(view, 2)).toBe(400);
   });
 
+  it('of inline rows over REWIND_SYNC_DEPLOY_MAX_ROWS takes the job path too (no caller held past the gateway limit); a smaller body still answers 201', async () => {
+    const view = rewind.view('jobs_inline');
+    const small = await dev.post(`/views/${view}/versions`, deployBody(1, 150));
+    expect(small.status).toBe(201);
+    expect(small.body).toMatchObject({ version: 1, status: 'deployed', materialized: { rows: 150 } });
+
+    const large = await dev.post(`/views/${view}/versions`, deployBody(2, 151));
+    expect(large.status).toBe(202);
+    expect(large.body).toMatchObject({ view, version: 2, job: { status: 'queued' } });
+    expect((await ended(large.body.job.id)).body).toMatchObject({ status: 'succeeded', rows: { written: 151, total: 151 } });
+    expect(await onlineRows(view, 2)).toBe(151);
+
+    // `async: false` is the caller's explicit choice: it keeps the synchronous path at any size.
+    const forced = await dev.post(`/views/${view}/versions`, deployBody(3, 151, { async: false }));
+    expect(forced.status).toBe(201);
+  });
+
   it('of a bad file fails at validation with the 400 body a synchronous deploy gives, records no version and serves nothing', async () => {
     const view = rewind.view('jobs_bad');
     const bad = deployBody(1, 300, { async: true });
@@ -216,6 +233,16 @@ describe('the CLI', () => {
       expect((await commands.jobsShow(client, id)).data).toMatchObject({ id, status: 'succeeded', version: 2 });
       expect(((await commands.jobsList(client, view)).data as { jobs: { version: number }[] }).jobs.map((j) => j.version)).toEqual([2, 1]);
       await expect(commands.jobsCancel(client, id)).rejects.toMatchObject({ status: 409 });
+
+      // Ctrl-C while following (the signal main.ts aborts on SIGINT): following stops, the job goes on to its end.
+      const following = new AbortController();
+      const reads: string[] = [];
+      const interrupted = await commands.deploy(client, { viewFile, data, async: true, pollMs: 100, signal: following.signal, onJob: (job) => (reads.push(job.status), following.abort()) });
+      expect(interrupted.exitCode).toBe(130);
+      expect(reads).toHaveLength(1);
+      const left = (interrupted.data as { id: string; status: string }).id;
+      expect(interrupted.text).toContain(`rewind jobs cancel ${left}`);
+      expect((await ended(left)).body).toMatchObject({ status: 'succeeded', version: 3, rows: { written: 2_000 } });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
