@@ -56,6 +56,13 @@ export const ROUTES: readonly RouteSpec[] = [
     action: 'approve-policy',
     summary: 'Put a policy proposal in force as the next revision (an admin or approver with MFA other than its proposer; audited)',
   },
+  {
+    method: 'GET',
+    path: '/views/{view}/runbook',
+    handler: 'get-runbook',
+    action: 'read',
+    summary: "The view's runbook as a checklist with today's facts: known-good version, who may roll back and approve, models, sources, the commands (?format=md: Markdown)",
+  },
   { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
   { method: 'GET', path: '/views/{view}/as-of', handler: 'get-view-as-of', action: 'read', summary: 'Time travel: the pointer in force at ?at=<ISO 8601> and the version records it named' },
   {

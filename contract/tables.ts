@@ -120,7 +120,7 @@ export const TABLES: readonly TableSpec[] = [
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     ttlAttribute: 'expiresAt',
-    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius'],
+    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius', 'after-rollback'],
     purpose: 'bounded batches of sampled served values per (view, version), read by the drift monitor',
   },
   {
@@ -129,8 +129,8 @@ export const TABLES: readonly TableSpec[] = [
     // The layout Powertools' DynamoDBPersistenceLayer expects by default.
     partitionKey: { name: 'id', type: 'S' },
     ttlAttribute: 'expiration',
-    usedBy: ['alarm-rollback'],
-    purpose: 'Powertools idempotency records: one alarm transition rolls back once',
+    usedBy: ['alarm-rollback', 'after-rollback'],
+    purpose: 'Powertools idempotency records: one alarm transition rolls back once; one rollback is followed up (runbook, escalation) once',
   },
   {
     id: 'refusals',

@@ -142,7 +142,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Batch serving: the same reads (BatchGetItem is in `read`) and the same sample batches.
   'get-online-batch': { tables: { ...httpBase, online: 'read', samples: 'put' }, bucket: {} },
   'list-views': { tables: httpBase, bucket: {} },
-  'get-view': { tables: httpBase, bucket: {} },
+  // With the newest history entry: the verification after the latest rollback.
+  'get-view': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'list-versions': { tables: httpBase, bucket: {} },
   'get-version': { tables: httpBase, bucket: {} },
   'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
@@ -221,6 +222,17 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // As the drift-alarm custom resource's handler it also reads its own stack's status
   // (cloudformation:DescribeStacks, granted by infra/constructs/drift-alarm-lifecycle.ts).
   'sync-alarms': { tables: notHttp, bucket: {}, driftAlarms: 'manage' },
+  // GET /views/{view}/runbook: the pointer, the versions and the policy (in the versions table).
+  'get-runbook': { tables: httpBase, bucket: {} },
+  // On a rollback's event: reads the restored snapshot and its online rows (verify-restored),
+  // the history and measurements (escalation context, blast radius), the view's drift alarms
+  // (check-models); appends one audit entry and sets the entry's followUp (UpdateItem).
+  // Idempotency records: one follow-up per rollback.
+  'after-rollback': {
+    tables: { ...notHttp, history: 'read-record', audit: 'append', online: 'read', samples: 'read', idempotency: 'write' },
+    bucket: { read: [SNAPSHOTS_PREFIX] },
+    driftAlarms: 'read',
+  },
   // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
   'drift-monitor': {
     // read-append: it also writes the measurement record of each datapoint it publishes.

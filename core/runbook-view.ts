@@ -1,0 +1,75 @@
+/**
+ * The runbook a person reads (GET /views/{view}/runbook, `rewind runbook <view>`), with today's
+ * facts filled in, and the view's verification after its latest rollback (GET /views/{view}).
+ */
+import { currentPolicy } from './access-policy-store';
+import type { Deps } from './deps';
+import type { Pointer } from './model';
+import { rollbackTarget } from './pointer';
+import { getView } from './queries';
+import { checklist, runbookOf, type Checklist, type FollowUp } from './runbook';
+
+/** After the view's latest pointer change, when it was a rollback: what its runbook found (`pending` while it runs). */
+export interface Verification {
+  revision: number;
+  status: FollowUp['status'] | 'pending';
+  at: string;
+  awaitingAck?: boolean;
+}
+
+/**
+ * @example (await viewRunbook(deps, 'orders')).knownGood // 3
+ */
+export async function viewRunbook(deps: Pick<Deps, 'pointers' | 'catalog' | 'governance'>, view: string): Promise<Checklist & { verification?: Verification }> {
+  const { pointer } = await getView(deps, view);
+  const serving = pointer.stable;
+  const record = serving === null ? undefined : await deps.catalog.getVersion(view, serving);
+  const knownGood = knownGoodOf(pointer);
+  const previous = knownGood === null ? undefined : await deps.catalog.getVersion(view, knownGood);
+  const tier = record?.definition.tier ?? 'standard';
+  const policy = (await currentPolicy(deps.governance)).document.tiers[tier];
+  const rolesFor = (action: string) => Object.entries(policy.grants).filter(([, actions]) => (actions as string[]).includes(action)).map(([role]) => role);
+  const { runbook, declared } = runbookOf(record);
+  const models = [...new Set([...(record?.consumers ?? []), ...(previous?.consumers ?? [])])];
+  const sources = [...new Map([...(record?.sources ?? []), ...(previous?.sources ?? [])].map((s) => [s.uri, { uri: s.uri, ...(s.checksum ? { checksum: s.checksum } : {}) }])).values()];
+  const artifacts = [...new Map([...(record?.artifacts ?? []), ...(previous?.artifacts ?? [])].map((a) => [`${a.kind}:${a.name}`, { kind: a.kind, name: a.name }])).values()];
+  const verification = await latestVerification(deps, view);
+  return {
+    ...checklist(runbook, {
+      view,
+      serving,
+      knownGood,
+      mayRollBack: rolesFor('rollback'),
+      mayApprove: rolesFor('approve'),
+      approvalNeeded: (policy.approvals as string[]).includes('rollback'),
+      models,
+      sources,
+      artifacts,
+      declared,
+    }),
+    ...(verification ? { verification } : {}),
+  };
+}
+
+/** What a rollback now would restore, or null when nothing would be. */
+function knownGoodOf(pointer: Pointer): number | null {
+  try {
+    return rollbackTarget(pointer);
+  } catch {
+    return null;
+  }
+}
+
+/** One read: the newest history entry, when it is a rollback. */
+export async function latestVerification(deps: Pick<Deps, 'pointers'>, view: string): Promise<Verification | undefined> {
+  const [newest] = await deps.pointers.history(view, 1);
+  if (!newest || newest.action !== 'rollback') return undefined;
+  const f = newest.followUp;
+  return { revision: newest.revision, status: f?.status ?? 'pending', at: f?.finishedAt ?? newest.at, ...(f?.awaitingAck ? { awaitingAck: true } : {}) };
+}
+
+/** GET /views/{view}: the pointer, and the verification after its latest rollback when that is the latest change. */
+export async function viewWithVerification(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string): Promise<{ view: string; pointer: Pointer; verification?: Verification }> {
+  const [found, verification] = await Promise.all([getView(deps, view), latestVerification(deps, view)]);
+  return { ...found, ...(verification ? { verification } : {}) };
+}
