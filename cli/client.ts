@@ -3,6 +3,7 @@
  * from the zod contracts the server validates with; response types from the use cases that
  * produce them, imported as types only, so the client carries no server code.
  */
+import type { viewRunbook } from '../core/runbook-view';
 import type { z } from 'zod';
 import type { ApprovalState } from '../core/approvals';
 import type {
@@ -243,6 +244,10 @@ export class RewindClient {
 
   blastRadius(view: string, version: number): Promise<BlastRadius> {
     return this.request('GET', `/views/${seg(view)}/versions/${version}/blast-radius`);
+  }
+
+  runbook(view: string): Promise<Awaited<ReturnType<typeof viewRunbook>>> {
+    return this.request('GET', `/views/${seg(view)}/runbook`);
   }
 
   asOf(view: string, at: string): Promise<PointerAsOf> {

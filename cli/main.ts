@@ -263,6 +263,12 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .action(act(async (cmd, view: string, version: number) => commands.blastRadiusReport(await client(cmd), view, version)));
 
   program
+    .command('runbook')
+    .description("the view's runbook as a checklist: known-good version, who may roll back and approve, models, sources, the exact commands")
+    .argument('<view>')
+    .action(act(async (cmd, view: string) => commands.runbook(await client(cmd), view)));
+
+  program
     .command('as-of')
     .description('time travel: the pointer in force at an instant (ISO 8601), the change that set it and the versions it named')
     .argument('<view>')

@@ -31,7 +31,7 @@ export async function viewRunbook(deps: Pick<Deps, 'pointers' | 'catalog' | 'gov
   const rolesFor = (action: string) => Object.entries(policy.grants).filter(([, actions]) => (actions as string[]).includes(action)).map(([role]) => role);
   const { runbook, declared } = runbookOf(record);
   const models = [...new Set([...(record?.consumers ?? []), ...(previous?.consumers ?? [])])];
-  const sources = [...new Map([...(record?.sources ?? []), ...(previous?.sources ?? [])].map((s) => [s.uri, { uri: s.uri, ...(s.checksum ? { checksum: s.checksum } : {}) }])).values()];
+  const sources = [...new Map([...(record?.sources ?? []), ...(previous?.sources ?? [])].map((s) => [`${s.uri}#${s.checksum ?? ''}`, { uri: s.uri, ...(s.checksum ? { checksum: s.checksum } : {}) }])).values()];
   const artifacts = [...new Map([...(record?.artifacts ?? []), ...(previous?.artifacts ?? [])].map((a) => [`${a.kind}:${a.name}`, { kind: a.kind, name: a.name }])).values()];
   const verification = await latestVerification(deps, view);
   return {
