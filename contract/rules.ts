@@ -163,6 +163,9 @@ export const AFTER_ROLLBACK_RULE: RuleSpec = {
   bus: 'rewind',
 };
 
+/** The detail-type of a drill's result (functions/run-drill.ts, the scheduled drill). */
+export const DRILL_COMPLETED_DETAIL_TYPE = 'DrillCompleted';
+
 export const RULES: readonly RuleSpec[] = [ALARM_ROLLBACK_RULE, SYNC_ALARMS_RULE, AFTER_ROLLBACK_RULE];
 
 /**

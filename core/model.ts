@@ -197,7 +197,7 @@ export interface HistoryEntry {
    * entries written before artifact events went through the outbox).
    */
   artifacts?: PlannedArtifact[];
-  /** What the view's runbook found after this rollback (core/runbook-run.ts); written after the change, never by it. */
+  /** API only (GET history): what the view's runbook found after this rollback, from the followups table; never stored on the entry. */
   followUp?: FollowUp;
 }
 

@@ -5,7 +5,7 @@
  * round trips however slow a model alarm is to clear or a webhook is to answer, and a
  * committed rollback always gets its event, so it always gets its runbook too.
  *
- * Each step's outcome goes to the history entry's `followUp` and to one audit entry on the
+ * Each step's outcome goes to the rollback's follow-up (shown on its history entry as `followUp`) and to one audit entry on the
  * view's chain (actor `system:runbook`). The runbook is the one of the version restored (the
  * version that is served now and whose checks apply), else the default.
  */

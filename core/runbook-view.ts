@@ -5,6 +5,7 @@
 import { currentPolicy } from './access-policy-store';
 import type { Deps } from './deps';
 import type { Pointer } from './model';
+import type { FollowUpLog } from './ports/follow-ups';
 import { rollbackTarget } from './pointer';
 import { getView } from './queries';
 import { checklist, runbookOf, type Checklist, type FollowUp } from './runbook';
@@ -20,7 +21,7 @@ export interface Verification {
 /**
  * @example (await viewRunbook(deps, 'orders')).knownGood // 3
  */
-export async function viewRunbook(deps: Pick<Deps, 'pointers' | 'catalog' | 'governance'>, view: string): Promise<Checklist & { verification?: Verification }> {
+export async function viewRunbook(deps: Pick<Deps, 'pointers' | 'catalog' | 'governance'>, followUps: FollowUpLog, view: string): Promise<Checklist & { verification?: Verification }> {
   const { pointer } = await getView(deps, view);
   const serving = pointer.stable;
   const record = serving === null ? undefined : await deps.catalog.getVersion(view, serving);
@@ -33,7 +34,7 @@ export async function viewRunbook(deps: Pick<Deps, 'pointers' | 'catalog' | 'gov
   const models = [...new Set([...(record?.consumers ?? []), ...(previous?.consumers ?? [])])];
   const sources = [...new Map([...(record?.sources ?? []), ...(previous?.sources ?? [])].map((s) => [`${s.uri}#${s.checksum ?? ''}`, { uri: s.uri, ...(s.checksum ? { checksum: s.checksum } : {}) }])).values()];
   const artifacts = [...new Map([...(record?.artifacts ?? []), ...(previous?.artifacts ?? [])].map((a) => [`${a.kind}:${a.name}`, { kind: a.kind, name: a.name }])).values()];
-  const verification = await latestVerification(deps, view);
+  const verification = await latestVerification(deps, followUps, view);
   return {
     ...checklist(runbook, {
       view,
@@ -60,16 +61,24 @@ function knownGoodOf(pointer: Pointer): number | null {
   }
 }
 
-/** One read: the newest history entry, when it is a rollback. */
-export async function latestVerification(deps: Pick<Deps, 'pointers'>, view: string): Promise<Verification | undefined> {
+/** The newest history entry, when it is a rollback, and its follow-up. */
+export async function latestVerification(deps: Pick<Deps, 'pointers'>, followUps: FollowUpLog, view: string): Promise<Verification | undefined> {
   const [newest] = await deps.pointers.history(view, 1);
   if (!newest || newest.action !== 'rollback') return undefined;
-  const f = newest.followUp;
+  const f = (await followUps.followUps(view, newest.revision, newest.revision)).get(newest.revision);
   return { revision: newest.revision, status: f?.status ?? 'pending', at: f?.finishedAt ?? newest.at, ...(f?.awaitingAck ? { awaitingAck: true } : {}) };
 }
 
 /** GET /views/{view}: the pointer, and the verification after its latest rollback when that is the latest change. */
-export async function viewWithVerification(deps: Pick<Deps, 'pointers' | 'catalog'>, view: string): Promise<{ view: string; pointer: Pointer; verification?: Verification }> {
-  const [found, verification] = await Promise.all([getView(deps, view), latestVerification(deps, view)]);
+export async function viewWithVerification(deps: Pick<Deps, 'pointers' | 'catalog'>, followUps: FollowUpLog, view: string): Promise<{ view: string; pointer: Pointer; verification?: Verification }> {
+  const [found, verification] = await Promise.all([getView(deps, view), latestVerification(deps, followUps, view)]);
   return { ...found, ...(verification ? { verification } : {}) };
+}
+
+/** History entries with the follow-up of each rollback among them (GET /views/{view}/history). */
+export async function withFollowUps<E extends { revision: number; action: string }>(followUps: FollowUpLog, view: string, entries: E[]): Promise<(E & { followUp?: FollowUp })[]> {
+  const rollbacks = entries.filter((e) => e.action === 'rollback').map((e) => e.revision);
+  if (rollbacks.length === 0) return entries;
+  const found = await followUps.followUps(view, Math.min(...rollbacks), Math.max(...rollbacks));
+  return entries.map((e) => (found.has(e.revision) ? { ...e, followUp: found.get(e.revision)! } : e));
 }

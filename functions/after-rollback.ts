@@ -5,16 +5,16 @@
  *  1. escalates an automatic rollback at once: ONE notice with its context (core/escalation.ts);
  *  2. runs the view's runbook (core/runbook-run.ts) without a human;
  *  3. escalates a failed verification (one notice), and tells the runbook's `notify` steps;
- *  4. records every step's outcome and the notices sent on the history entry's `followUp` and in
- *     the view's audit chain.
+ *  4. records every step's outcome and the notices sent on the rollback's follow-up (the followups
+ *     table, shown on its history entry as `followUp`) and in the view's audit chain.
  *
  * Why here and not in the rollback: the rollback stays two round trips whatever a model alarm
  * or a webhook does, and nothing here can block or undo it; and because the outbox never loses
  * a committed change's event, no rollback goes without its runbook.
  *
  * Idempotent per rollback: Powertools idempotency keyed on the event's `eventId`
- * (`<view>#<revision>`: one per rollback, whatever redelivers or republishes it), and an entry
- * that already has a follow-up is left alone. So the same alarm twice (one rollback, core's
+ * (`<view>#<revision>`: one per rollback, whatever redelivers or republishes it), and a rollback
+ * that already has a follow-up is left alone (the follow-up is written once). So the same alarm twice (one rollback, core's
  * guard) and the same event twice both notify once.
  *
  * Environment: the shared tables and bucket (the verification reads the restored snapshot and
@@ -32,11 +32,11 @@ import { config } from '../contract/config';
 import { escalationContext, escalationNotice } from '../core/escalation';
 import { recordFollowUp, runSteps } from '../core/runbook-run';
 import { runbookOf, type FollowUp } from '../core/runbook';
-import { documentClient, dynamoDbClient } from '../store/clients';
-import { DynamoFollowUpLog } from '../store/dynamo-follow-ups';
+import { dynamoDbClient } from '../store/clients';
 import { getAlarmStatus } from './commons/alarm-status';
 import { getDeps } from './commons/deps';
 import { getEscalationNotifier } from './commons/escalation';
+import { getFollowUpLog } from './commons/follow-ups';
 import { getMeasurementLog } from './commons/measurements';
 import { logger, tracer } from './commons/powertools';
 
@@ -70,7 +70,9 @@ async function followUp(event: unknown): Promise<AfterRollbackResult> {
   const deps = getDeps();
   const entry = await deps.pointers.historyEntry(detail.view, detail.revision);
   if (!entry || entry.action !== 'rollback') return { ignored: `${detail.view} revision ${detail.revision} is not a rollback in the history` };
-  if (entry.followUp) return { ignored: `${detail.view} revision ${detail.revision} was followed up at ${entry.followUp.finishedAt}` };
+  const followUps = getFollowUpLog();
+  const earlier = (await followUps.followUps(entry.view, entry.revision, entry.revision)).get(entry.revision);
+  if (earlier) return { ignored: `${detail.view} revision ${detail.revision} was followed up at ${earlier.finishedAt}` };
   const notifier = getEscalationNotifier();
   const notified: string[] = [];
   const context = await escalationContext(deps, entry, getMeasurementLog());
@@ -78,7 +80,7 @@ async function followUp(event: unknown): Promise<AfterRollbackResult> {
     await notifier.notify(escalationNotice('auto-rollback', context));
     notified.push('auto-rollback');
   }
-  const ports = { deps, followUps: new DynamoFollowUpLog(documentClient(), config.tableName('history')), alarms: getAlarmStatus() };
+  const ports = { deps, followUps, alarms: getAlarmStatus() };
   const outcome = await runSteps(ports, entry);
   if (outcome.status === 'verification-failed') {
     const failed = outcome.steps.filter((s) => s.outcome === 'failed').map((s) => `${s.kind}: ${s.detail}`).join('; ');

@@ -2,6 +2,7 @@ import { checklistMarkdown, type Checklist } from '../core/runbook';
 import { ReportFormatQuerySchema, ViewParamsSchema } from '../core/requests';
 import { viewRunbook } from '../core/runbook-view';
 import { getDeps } from './commons/deps';
+import { getFollowUpLog } from './commons/follow-ups';
 import { httpRoute } from './http/route';
 
 export const handler = httpRoute(
@@ -12,5 +13,5 @@ export const handler = httpRoute(
     query: ReportFormatQuerySchema,
     render: (result, query) => (query.format === 'md' ? { contentType: 'text/markdown; charset=utf-8', body: checklistMarkdown(result as Checklist) } : undefined),
   },
-  ({ deps, params }) => viewRunbook(deps, params.view),
+  ({ deps, params }) => viewRunbook(deps, getFollowUpLog(), params.view),
 );

@@ -114,6 +114,8 @@ const httpBase: Record<TableId, TableAccess> = {
   idempotency: 'none',
   refusals: 'record',
   jobs: 'none',
+  followups: 'none',
+  drills: 'none',
 };
 
 /** A route whose use case audits what it changes (one hash-chained entry per change). */
@@ -143,10 +145,10 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'get-online-batch': { tables: { ...httpBase, online: 'read', samples: 'put' }, bucket: {} },
   'list-views': { tables: httpBase, bucket: {} },
   // With the newest history entry: the verification after the latest rollback.
-  'get-view': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  'get-view': { tables: { ...httpBase, history: 'read', followups: 'read' }, bucket: {} },
   'list-versions': { tables: httpBase, bucket: {} },
   'get-version': { tables: httpBase, bucket: {} },
-  'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  'get-history': { tables: { ...httpBase, history: 'read', followups: 'read' }, bucket: {} },
   'get-view-as-of': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'get-source-lineage': { tables: httpBase, bucket: {} },
   'get-view-lineage': { tables: httpBase, bucket: {} },
@@ -222,14 +224,18 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // As the drift-alarm custom resource's handler it also reads its own stack's status
   // (cloudformation:DescribeStacks, granted by infra/constructs/drift-alarm-lifecycle.ts).
   'sync-alarms': { tables: notHttp, bucket: {}, driftAlarms: 'manage' },
+  // Drill reports (POST /drills by the runner, audited; GET /drills, /drills/{id}).
+  'put-drill': { tables: { ...audits, drills: 'put' }, bucket: {} },
+  'list-drills': { tables: { ...httpBase, drills: 'read' }, bucket: {} },
+  'get-drill': { tables: { ...httpBase, drills: 'read' }, bucket: {} },
   // GET /views/{view}/runbook: the pointer, the versions and the policy (in the versions table).
-  'get-runbook': { tables: httpBase, bucket: {} },
+  'get-runbook': { tables: { ...httpBase, history: 'read', followups: 'read' }, bucket: {} },
   // On a rollback's event: reads the restored snapshot and its online rows (verify-restored),
   // the history and measurements (escalation context, blast radius), the view's drift alarms
   // (check-models); appends one audit entry and sets the entry's followUp (UpdateItem).
   // Idempotency records: one follow-up per rollback.
   'after-rollback': {
-    tables: { ...notHttp, history: 'read-record', audit: 'append', online: 'read', samples: 'read', idempotency: 'write' },
+    tables: { ...notHttp, history: 'read', audit: 'append', online: 'read', samples: 'read', idempotency: 'write', followups: 'append' },
     bucket: { read: [SNAPSHOTS_PREFIX] },
     driftAlarms: 'read',
   },

@@ -1,15 +1,14 @@
 /**
  * Who an escalation (core/escalation.ts) goes to from the functions: the function notifier
  * (its log line at ERROR and the `Page` metric, or the local runtime's console line), plus
- *  - REWIND_NOTIFY_URL when set: a webhook, retried with backoff, then logged (store/webhook-notifier.ts);
- *  - REWIND_EVENT_BUS when set (in AWS): a `RewindEscalation` event on Rewind's bus, which the
- *    stack routes to the ops topic (store/eventbridge-notifier.ts).
+ *  - REWIND_NOTIFY_URL when set: a webhook, retried with backoff, then logged (store/webhook-notifier.ts).
+ * In AWS the log line carries the whole context and the `Page` count reaches the ops topic
+ * through the stack's `pages` ops alarm (only the outbox publisher may put events on Rewind's
+ * bus, and the functions hold no SNS client).
  * Built once per container.
  */
-import { config, ENV, optionalString } from '../../contract/config';
+import { config } from '../../contract/config';
 import type { Notifier } from '../../core/notifier';
-import { eventBridgeClient } from '../../store/clients';
-import { EventBridgeNotifier } from '../../store/eventbridge-notifier';
 import { fanOut, WebhookNotifier } from '../../store/webhook-notifier';
 import { functionNotifier } from './notifier';
 import { logger } from './powertools';
@@ -21,9 +20,7 @@ export function getEscalationNotifier(): Notifier {
   if (notifier) return notifier;
   const url = config.notifyUrl();
   webhook = url ? new WebhookNotifier(url, { attempts: config.notifyAttempts(), log: (line) => logger.error(line) }) : undefined;
-  const bus = optionalString(ENV.eventBus);
-  const onBus = bus ? new EventBridgeNotifier(eventBridgeClient(), bus, (error, n) => logger.error('could not put the escalation on the bus', { error, notice: { kind: n.kind, view: n.view, key: n.key } })) : undefined;
-  notifier = fanOut(functionNotifier, ...(webhook ? [webhook] : []), ...(onBus ? [onBus] : []));
+  notifier = fanOut(functionNotifier, ...(webhook ? [webhook] : []));
   return notifier;
 }
 
