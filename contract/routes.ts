@@ -56,6 +56,9 @@ export const ROUTES: readonly RouteSpec[] = [
     action: 'approve-policy',
     summary: 'Put a policy proposal in force as the next revision (an admin or approver with MFA other than its proposer; audited)',
   },
+  { method: 'POST', path: '/drills', handler: 'put-drill', action: 'deploy', summary: 'Store a drill report (the drill runner posts it; audited as a drill; a failed drill escalates)' },
+  { method: 'GET', path: '/drills', handler: 'list-drills', action: 'read', summary: 'Drill reports, newest first: scenario, load, time to detect and to recover, requests served bad' },
+  { method: 'GET', path: '/drills/{id}', handler: 'get-drill', action: 'read', summary: 'One drill report (?format=md: Markdown; ?format=html: a self-contained page with the SVG timeline and latency)' },
   {
     method: 'GET',
     path: '/views/{view}/runbook',

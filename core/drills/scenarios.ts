@@ -80,7 +80,7 @@ export class OutsideDrillNamespaceError extends Error {
 export function assertInNamespace(id: string, method: string, path: string): void {
   const view = /^\/(?:views|online)\/([^/?]+)/.exec(path)?.[1];
   if (view !== undefined && inNamespace(id, decodeURIComponent(view))) return;
-  const harmless = method === 'GET' && /^\/(drills|views\/?$|audit)/.test(path);
+  const harmless = method === 'GET' && /^\/(drills|jobs|views\/?$|audit)/.test(path);
   const ownReport = /^\/drills(\/|$)/.test(path);
   if (view === undefined && (harmless || ownReport)) return;
   throw new OutsideDrillNamespaceError(id, `${method} ${path}`);
