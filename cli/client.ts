@@ -4,6 +4,7 @@
  * produce them, imported as types only, so the client carries no server code.
  */
 import type { viewRunbook } from '../core/runbook-view';
+import type { DrillReport } from '../core/drills/report';
 import type { z } from 'zod';
 import type { ApprovalState } from '../core/approvals';
 import type {
@@ -244,6 +245,14 @@ export class RewindClient {
 
   blastRadius(view: string, version: number): Promise<BlastRadius> {
     return this.request('GET', `/views/${seg(view)}/versions/${version}/blast-radius`);
+  }
+
+  drills(): Promise<{ drills: DrillReport[] }> {
+    return this.request('GET', '/drills');
+  }
+
+  drill(id: string): Promise<DrillReport> {
+    return this.request('GET', `/drills/${seg(id)}`);
   }
 
   runbook(view: string): Promise<Awaited<ReturnType<typeof viewRunbook>>> {

@@ -15,6 +15,7 @@ import * as commands from './commands';
 import { connect } from './connection';
 import { DEFAULT_INLINE_LIMIT_BYTES } from './deploy';
 import { UsageError } from './errors';
+import { addDrillCommands } from './drills/commands';
 import * as governance from './governance';
 import { loadPolicyFile, PolicyFileError } from './policy-file';
 import { terminalProgress, UploadError, type UploadProgress } from './upload';
@@ -261,6 +262,8 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .argument('<view>')
     .argument('<version>', 'version number', integer('version', 1))
     .action(act(async (cmd, view: string, version: number) => commands.blastRadiusReport(await client(cmd), view, version)));
+
+  addDrillCommands(program, io, act, globals, client);
 
   program
     .command('runbook')

@@ -58,7 +58,9 @@ export async function runDrill(target: DrillTarget, o: DrillRun): Promise<DrillR
     }
     return { status: res.status, body: parsed };
   };
-  const deadline = started + o.timeoutSeconds * 1000;
+  // Each phase (deploy, warm-up, detection, recovery, follow-up) gets the whole timeout: a slow deploy must not eat the detection's time.
+  let deadline = started + o.timeoutSeconds * 1000;
+  const phase = () => (deadline = Date.now() + o.timeoutSeconds * 1000);
   const until = async <T>(probe: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> => {
     for (;;) {
       const v = await probe();
@@ -101,6 +103,7 @@ export async function runDrill(target: DrillTarget, o: DrillRun): Promise<DrillR
     );
     if (v1.status !== 201 && v1.status !== 202) throw new DrillTimeout(`the known-good deploy was refused: ${v1.status} ${JSON.stringify(v1.body).slice(0, 300)}`);
     mark('activate', 'v1 known-good');
+    phase();
     const byId = new Map(good.map((r) => [r.id, r]));
     load = startLoad(o.rps, o.rows, async (entity) => {
       const t = now();
@@ -117,6 +120,7 @@ export async function runDrill(target: DrillTarget, o: DrillRun): Promise<DrillR
     await until(async () => samples.filter((s) => s.status === 200).length, (n) => n >= Math.min(o.rps, 20), 'the load warming up');
 
     // The fault.
+    phase();
     let badVersion: number | undefined;
     if (o.scenario === 'corrupt-snapshot') {
       if (!o.injector) throw new DrillTimeout('corrupt-snapshot changes snapshot bytes in the bucket, which no API call can do: run it with a fault injector (npm run bench, the tests), not against this target');
@@ -138,6 +142,7 @@ export async function runDrill(target: DrillTarget, o: DrillRun): Promise<DrillR
     } else {
       const v2 = await deploy({ ...fault.body, activate: !fault.refusedAtDeploy }, `fault: ${fault.what}`);
       mark('fault', fault.what);
+      phase();
       if (fault.refusedAtDeploy) {
         if (v2.status < 400) failures.push(`the faulty version was accepted at deploy (${v2.status}): nothing stopped it`);
         else mark('refused', `deploy refused ${v2.status}: ${v2.body?.error?.message ?? ''}`.slice(0, 300));
@@ -182,6 +187,7 @@ export async function runDrill(target: DrillTarget, o: DrillRun): Promise<DrillR
     }
     verification.version = expectedVersion;
     if (verification.exact !== verification.sampled) failures.push(`verification: ${verification.exact} of ${verification.sampled} entities served v${expectedVersion}'s exact values`);
+    phase();
     if (marks.some((m) => m.event === 'rollback') && !failures.length) {
       const followed = await until(async () => (await api('GET', `/views/${view}/history?limit=1`)).body?.history?.[0]?.followUp, (f) => f !== undefined, "the runbook's follow-up").catch(() => undefined);
       verification.runbook = followed?.status ?? 'not run within the drill';
@@ -233,7 +239,7 @@ function sameValues(served: Record<string, unknown> | undefined, row: DrillRow):
 }
 
 /**
- * R requests per second, spread over the entities, at most R×2 in flight (a slow server is
+ * R requests per second, spread over the entities, at most max(4, R) in flight (a slow server is
  * measured, not buried under a backlog). Bounded: it stops when told, and never runs unattended.
  */
 function startLoad(rps: number, rows: number, request: (entity: string) => Promise<void>): { stop(): Promise<void> } {
@@ -244,7 +250,7 @@ function startLoad(rps: number, rows: number, request: (entity: string) => Promi
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      if (inFlight.size < Math.max(4, rps * 2)) {
+      if (inFlight.size < Math.max(4, rps)) {
         const p = request(`e${(i++ * 7919) % rows}`).finally(() => inFlight.delete(p));
         inFlight.add(p);
       }

@@ -29,7 +29,11 @@ export const DrillOptionsSchema = z
     mode: z.enum(['auto', 'manual'], { error: 'must be auto or manual' }).default('auto'),
     /** How long to wait for detection and recovery before calling the drill failed. */
     timeoutSeconds: z.number().positive().max(3600).default(120),
-    /** Alarm periods of the drill's views (seconds); the runtime's override, when it has one, wins. */
+    /**
+     * The alarm period the drill expects (seconds): its views' policies carry it when CloudWatch
+     * allows it (10, 20, 30, minutes), else 10 s; a runtime's override (REWIND_ALARM_PERIOD_SECONDS=1) wins.
+     * It also sizes the monitor's minimum sample.
+     */
     periodSeconds: z.number().int().min(1).max(300).default(10),
   })
   .strict();
@@ -112,7 +116,9 @@ export function knownGoodRows(n: number): DrillRow[] {
 
 /** The monitor policy a drill's versions carry: alarms that fire on the fault within a few periods. */
 export function drillMonitor(o: Pick<DrillOptions, 'periodSeconds' | 'rps'>) {
-  return { periodSeconds: o.periodSeconds, evaluationPeriods: 2, datapointsToAlarm: 1, minSamples: Math.max(5, Math.min(30, Math.floor(o.rps * o.periodSeconds * 0.5))) };
+  // CloudWatch takes 10, 20, 30 s or minutes; shorter periods are a runtime's override (REWIND_ALARM_PERIOD_SECONDS), sized for here.
+  const periodSeconds = [10, 20, 30].includes(o.periodSeconds) || o.periodSeconds % 60 === 0 ? o.periodSeconds : 10;
+  return { periodSeconds, evaluationPeriods: 2, datapointsToAlarm: 1, minSamples: Math.max(5, Math.min(30, Math.floor(o.rps * o.periodSeconds * 0.5))) };
 }
 
 /** What the bad version is, per scenario: its rows, and what else its deploy says. */
