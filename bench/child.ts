@@ -9,6 +9,7 @@ import { benchBatchServing } from './batch';
 import { DEFAULT_DEPLOY_BENCH, benchDeploy } from './deploy';
 import { benchFalseRollbacks } from './false-rollbacks';
 import { benchDetection } from './detection';
+import { benchDrills } from './drills';
 import { benchRefusalFlood } from './refusal-flood';
 import { benchTimeToRecover } from './recovery';
 import { benchServingSample } from './serving-sample';
@@ -27,6 +28,7 @@ export const GROUPS = {
   stats: () => benchStats(),
   recovery: () => benchTimeToRecover(quick ? { trials: 2 } : {}),
   detection: () => benchDetection(quick ? { trials: 2 } : {}),
+  drills: () => benchDrills(quick ? { rows: 200, rps: 10, slow: false } : {}),
   sampling: () => benchServingSample(quick ? { ops: 50_000 } : {}),
   batch: () => benchBatchServing(),
   'refusal-flood': () => benchRefusalFlood(),

@@ -14,6 +14,7 @@ import type { Group } from './child';
 import type { benchCanaryServing } from './canary';
 import type { benchBatchServing } from './batch';
 import type { benchDetection } from './detection';
+import type { benchDrills } from './drills';
 import type { benchDeploy } from './deploy';
 import type { benchFalseRollbacks } from './false-rollbacks';
 import type { benchRefusalFlood } from './refusal-flood';
@@ -35,7 +36,7 @@ function runGroup<T>(group: Group): T {
 }
 
 /** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
-const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
+const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'drills', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
 
 /** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
 function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   const stats = maybe<Result<typeof benchStats>>('stats');
   const recovery = maybe<Result<typeof benchTimeToRecover>>('recovery');
   const detection = maybe<Result<typeof benchDetection>>('detection');
+  const drills = maybe<Result<typeof benchDrills>>('drills');
   const sampling = maybe<Result<typeof benchServingSample>>('sampling');
   const canary = maybe<Result<typeof benchCanaryServing>>('canary');
   const falseRollbacks = maybe<Result<typeof benchFalseRollbacks>>('false-rollbacks');
@@ -115,6 +117,10 @@ async function main(): Promise<void> {
       'Time to recover on the local runtime (activation of the bad version → automatic rollback committed → serving the good one)',
       recovery.map((r) => ({ name: r.name, trials: r.trialsMs.length, 'rollback median ms': r.medianRollbackMs, 'served median ms': r.medianMs, 'served max ms': r.maxMs, 'req/s': r.requestsPerSecond.join(' ') })),
     );
+  if (drills) {
+    printTable('Drills on the local runtime (cli/drills/runner.ts over HTTP): fault injected → detected, → the good version served everywhere', drills.map((d) => ({ settings: d.settings, scenario: d.scenario, rows: d.rows, 'req/s': d.rps, 'MTTD ms': d.mttdMs ?? '—', 'MTTR ms': d.mttrMs ?? '—', 'target s': d.targetS, 'served bad': d.servedBad, requests: d.requests, outcome: d.outcome })));
+    for (const d of drills.filter((x) => x.failures.length)) console.log(`  ${d.settings} ${d.scenario}: ${d.failures.join('; ')}`);
+  }
   if (detection) {
     printTable("Fast-detection budget on the local runtime: the demo's faulty v2 injected → automatic rollback (ms)", [
       { settings: detection.name, trials: detection.trialsMs.length, 'rollback median': detection.medianRollbackMs, 'rollback trials': detection.rollbackMs.join(' '), 'served median': detection.medianMs, 'served max': detection.maxMs, 'req/s': detection.requestsPerSecond.join(' ') },
@@ -158,7 +164,7 @@ async function main(): Promise<void> {
   }
   if (refusalFlood) printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
-  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood };
+  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, stats, recovery, detection, drills, sampling, canary, falseRollbacks, batch, refusalFlood };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = only ? 'only' : quick ? 'quick' : 'latest';
