@@ -57,16 +57,23 @@ async function onRuntime<T>(name: string, monitoring: { alarmPeriodSeconds: numb
   }
 }
 
-export async function benchDrills(options: { rows?: number; rps?: number; slow?: boolean } = {}): Promise<DrillBenchRow[]> {
+/**
+ * `periods: 1`: every scenario with 1 s periods; `periods: 10`: the drift drill with 10 s periods.
+ * One runtime per process (the handlers keep their clients for the life of a process, as in
+ * Lambda): bench/child.ts runs the two as groups `drills` and `drills-10s`.
+ */
+export async function benchDrills(options: { rows?: number; rps?: number; periods?: 1 | 10 } = {}): Promise<DrillBenchRow[]> {
   const rows: DrillBenchRow[] = [];
   const base = { rows: options.rows ?? 1000, rps: options.rps ?? 20 };
-  await onRuntime('drills1s', { alarmPeriodSeconds: 1, monitorIntervalMs: 300, monitorWindowSeconds: 3, sampleFlushMs: 200 }, async (target) => {
+  if (options.periods !== 10) {
+    await onRuntime('drills1s', { alarmPeriodSeconds: 1, monitorIntervalMs: 300, monitorWindowSeconds: 3, sampleFlushMs: 200 }, async (target) => {
     for (const scenario of SCENARIOS) {
       const report = await runDrill(target, { ...DrillOptionsSchema.parse({ ...base, scenario, periodSeconds: 1, targetMttrSeconds: 3, timeoutSeconds: 60 }), injector, onProgress: (l) => console.error(l) });
       rows.push(row('1 s periods', report));
     }
   });
-  if (options.slow !== false)
+  }
+  if (options.periods === 10)
     await onRuntime('drills10s', { alarmPeriodSeconds: 10, monitorIntervalMs: 10_000, monitorWindowSeconds: 30, sampleFlushMs: 5_000 }, async (target) => {
       const report = await runDrill(target, { ...DrillOptionsSchema.parse({ ...base, scenario: 'drift', periodSeconds: 10, targetMttrSeconds: 30, timeoutSeconds: 120 }), onProgress: (l) => console.error(l) });
       rows.push(row('10 s periods (fastDetection)', report));
@@ -77,7 +84,7 @@ export async function benchDrills(options: { rows?: number; rps?: number; slow?:
 if (/(^|[\\/])bench[\\/]drills(\.ts)?$/.test(process.argv[1] ?? '')) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  benchDrills().then(
+  benchDrills({ periods: process.argv.includes('--10s') ? 10 : 1 }).then(
     (r) => console.table(r.map(({ failures, ...rest }) => ({ ...rest, failures: failures.join('; ').slice(0, 80) }))),
     (error: unknown) => {
       console.error(error);

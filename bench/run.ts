@@ -36,7 +36,7 @@ function runGroup<T>(group: Group): T {
 }
 
 /** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
-const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'drills', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
+const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'stats', 'recovery', 'detection', 'drills', 'drills-10s', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood'];
 
 /** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
 function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
@@ -74,7 +74,9 @@ async function main(): Promise<void> {
   const stats = maybe<Result<typeof benchStats>>('stats');
   const recovery = maybe<Result<typeof benchTimeToRecover>>('recovery');
   const detection = maybe<Result<typeof benchDetection>>('detection');
-  const drills = maybe<Result<typeof benchDrills>>('drills');
+  const drills1s = maybe<Result<typeof benchDrills>>('drills');
+  const drills10s = maybe<Result<typeof benchDrills>>('drills-10s');
+  const drills = drills1s || drills10s ? [...(drills1s ?? []), ...(drills10s ?? [])] : undefined;
   const sampling = maybe<Result<typeof benchServingSample>>('sampling');
   const canary = maybe<Result<typeof benchCanaryServing>>('canary');
   const falseRollbacks = maybe<Result<typeof benchFalseRollbacks>>('false-rollbacks');
