@@ -10,6 +10,7 @@ import { DEFAULT_DEPLOY_BENCH, benchDeploy } from './deploy';
 import { benchFalseRollbacks } from './false-rollbacks';
 import { DEFAULT_JOBS_BENCH, QUICK_JOBS_BENCH, benchJobs } from './jobs';
 import { benchDetection } from './detection';
+import { benchDrills } from './drills';
 import { benchRefusalFlood } from './refusal-flood';
 import { benchTimeToRecover } from './recovery';
 import { benchServingSample } from './serving-sample';
@@ -30,6 +31,8 @@ export const GROUPS = {
   stats: () => benchStats(),
   recovery: () => benchTimeToRecover(quick ? { trials: 2 } : {}),
   detection: () => benchDetection(quick ? { trials: 2 } : {}),
+  drills: () => benchDrills(quick ? { rows: 200, rps: 10, periods: 1 } : { periods: 1 }),
+  'drills-10s': () => benchDrills(quick ? { rows: 200, rps: 10, periods: 10 } : { periods: 10 }),
   sampling: () => benchServingSample(quick ? { ops: 50_000 } : {}),
   batch: () => benchBatchServing(),
   'refusal-flood': () => benchRefusalFlood(),

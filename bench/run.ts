@@ -14,6 +14,7 @@ import type { Group } from './child';
 import type { benchCanaryServing } from './canary';
 import type { benchBatchServing } from './batch';
 import type { benchDetection } from './detection';
+import type { benchDrills } from './drills';
 import type { benchDeploy } from './deploy';
 import type { benchFalseRollbacks } from './false-rollbacks';
 import type { benchJobs } from './jobs';
@@ -37,7 +38,7 @@ function runGroup<T>(group: Group): T {
 }
 
 /** Every group, in the order a full run runs them (bench/child.ts GROUPS). */
-const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'jobs', 'stats', 'recovery', 'detection', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood', 'time-travel'];
+const GROUP_NAMES: readonly Group[] = ['spine', 'deploy', 'jobs', 'stats', 'recovery', 'detection', 'drills', 'drills-10s', 'sampling', 'canary', 'false-rollbacks', 'batch', 'refusal-flood', 'time-travel'];
 
 /** The groups `--only a,b` names (every group without it); an unknown name fails before anything runs. */
 function selectedGroups(argv: readonly string[]): Set<Group> | undefined {
@@ -100,6 +101,9 @@ async function main(): Promise<void> {
   const stats = maybe<Result<typeof benchStats>>('stats');
   const recovery = maybe<Result<typeof benchTimeToRecover>>('recovery');
   const detection = maybe<Result<typeof benchDetection>>('detection');
+  const drills1s = maybe<Result<typeof benchDrills>>('drills');
+  const drills10s = maybe<Result<typeof benchDrills>>('drills-10s');
+  const drills = drills1s || drills10s ? [...(drills1s ?? []), ...(drills10s ?? [])] : undefined;
   const sampling = maybe<Result<typeof benchServingSample>>('sampling');
   const canary = maybe<Result<typeof benchCanaryServing>>('canary');
   const falseRollbacks = maybe<Result<typeof benchFalseRollbacks>>('false-rollbacks');
@@ -148,6 +152,10 @@ async function main(): Promise<void> {
       'Time to recover on the local runtime (activation of the bad version → automatic rollback committed → serving the good one)',
       recovery.map((r) => ({ name: r.name, trials: r.trialsMs.length, 'rollback median ms': r.medianRollbackMs, 'served median ms': r.medianMs, 'served max ms': r.maxMs, 'req/s': r.requestsPerSecond.join(' ') })),
     );
+  if (drills) {
+    printTable('Drills on the local runtime (cli/drills/runner.ts over HTTP): fault injected → detected, → the good version served everywhere', drills.map((d) => ({ settings: d.settings, scenario: d.scenario, rows: d.rows, 'req/s': d.rps, 'MTTD ms': d.mttdMs ?? '—', 'MTTR ms': d.mttrMs ?? '—', 'target s': d.targetS, 'served bad': d.servedBad, requests: d.requests, outcome: d.outcome })));
+    for (const d of drills.filter((x) => x.failures.length)) console.log(`  ${d.settings} ${d.scenario}: ${d.failures.join('; ')}`);
+  }
   if (detection) {
     printTable("Fast-detection budget on the local runtime: the demo's faulty v2 injected → automatic rollback (ms)", [
       { settings: detection.name, trials: detection.trialsMs.length, 'rollback median': detection.medianRollbackMs, 'rollback trials': detection.rollbackMs.join(' '), 'served median': detection.medianMs, 'served max': detection.maxMs, 'req/s': detection.requestsPerSecond.join(' ') },
@@ -192,7 +200,7 @@ async function main(): Promise<void> {
   if (refusalFlood) printTable('Pointer changes while refused requests flood the same view (ms)', refusalFlood.map((r) => ({ load: r.name, changes: r.changes, median: r.medianMs, p95: r.p95Ms, max: r.maxMs, failed: r.failed })));
 
   if (timeTravel) printTimeTravel(timeTravel);
-  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, jobs, stats, recovery, detection, sampling, canary, falseRollbacks, batch, refusalFlood, timeTravel };
+  const results = { startedAt: started.toISOString(), node: process.version, quick, ...(only ? { only: [...only] } : {}), spine, deploy, jobs, stats, recovery, detection, drills, sampling, canary, falseRollbacks, batch, refusalFlood, timeTravel };
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = only ? 'only' : quick ? 'quick' : 'latest';

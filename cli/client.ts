@@ -3,6 +3,8 @@
  * from the zod contracts the server validates with; response types from the use cases that
  * produce them, imported as types only, so the client carries no server code.
  */
+import type { viewRunbook } from '../core/runbook-view';
+import type { DrillReport } from '../core/drills/report';
 import type { z } from 'zod';
 import type { ApprovalState } from '../core/approvals';
 import type {
@@ -248,6 +250,18 @@ export class RewindClient {
 
   blastRadius(view: string, version: number): Promise<BlastRadius> {
     return this.request('GET', `/views/${seg(view)}/versions/${version}/blast-radius`);
+  }
+
+  drills(): Promise<{ drills: DrillReport[] }> {
+    return this.request('GET', '/drills');
+  }
+
+  drill(id: string): Promise<DrillReport> {
+    return this.request('GET', `/drills/${seg(id)}`);
+  }
+
+  runbook(view: string): Promise<Awaited<ReturnType<typeof viewRunbook>>> {
+    return this.request('GET', `/views/${seg(view)}/runbook`);
   }
 
   asOf(view: string, at: string): Promise<PointerAsOf> {

@@ -3,6 +3,7 @@
  * then describe the answer twice, as data for `--json` and as text for a person. The demo
  * and the tests call these directly.
  */
+import { checklistMarkdown } from '../core/runbook';
 import { ROLES } from '../core/access-policy';
 import { blastRadiusMarkdown } from '../core/blast-radius';
 import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
@@ -304,6 +305,13 @@ export async function lineage(client: RewindClient, kind: 'source' | 'view' | 'm
 export async function blastRadiusReport(client: RewindClient, view: string, versionNumber: number): Promise<Output> {
   const report = await client.blastRadius(view, versionNumber);
   return { data: report, text: blastRadiusMarkdown(report).trimEnd() };
+}
+
+/** `rewind runbook <view>`: the view's runbook as a checklist, with today's facts and the commands to type. */
+export async function runbook(client: RewindClient, view: string): Promise<Output> {
+  const checklist = await client.runbook(view);
+  const verification = checklist.verification ? `\nlatest rollback (revision ${checklist.verification.revision}): ${checklist.verification.status}${checklist.verification.awaitingAck ? ', awaiting acknowledgement' : ''}` : '';
+  return { data: checklist, text: `${checklistMarkdown(checklist).trimEnd()}${verification}` };
 }
 
 /** `rewind as-of <view> <time>`: what the pointer was then, set by which change, naming which versions. */

@@ -16,6 +16,7 @@ import { connect } from './connection';
 import { DEFAULT_INLINE_LIMIT_BYTES } from './deploy';
 import { trainingSet } from './training-set';
 import { UsageError } from './errors';
+import { addDrillCommands } from './drills/commands';
 import * as governance from './governance';
 import { loadPolicyFile, PolicyFileError } from './policy-file';
 import { terminalJobProgress, type JobProgress } from './job-progress';
@@ -276,6 +277,14 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .argument('<view>')
     .argument('<version>', 'version number', integer('version', 1))
     .action(act(async (cmd, view: string, version: number) => commands.blastRadiusReport(await client(cmd), view, version)));
+
+  addDrillCommands(program, io, act, globals, client);
+
+  program
+    .command('runbook')
+    .description("the view's runbook as a checklist: known-good version, who may roll back and approve, models, sources, the exact commands")
+    .argument('<view>')
+    .action(act(async (cmd, view: string) => commands.runbook(await client(cmd), view)));
 
   program
     .command('as-of')

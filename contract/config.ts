@@ -69,6 +69,10 @@ export const ENV = {
   opsTopicArn: 'REWIND_OPS_TOPIC_ARN',
   /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
   modelAlarms: 'REWIND_MODEL_ALARMS',
+  /** Local runtime (or any runtime): a webhook every escalation is POSTed to, retried with backoff (docs/drills.md). */
+  notifyUrl: 'REWIND_NOTIFY_URL',
+  /** Attempts per escalation on REWIND_NOTIFY_URL before it is logged and given up (default 4). */
+  notifyAttempts: 'REWIND_NOTIFY_ATTEMPTS',
   /**
    * A deploy of more rows than this (a `snapshotUri` file or inline `rows`) is answered 202 with a job
    * (materialized in chunks, off the request) instead of 201; default 50,000 (docs/configuration.md).
@@ -195,6 +199,14 @@ export const config = {
   eventBusName: once('eventBusName', (env) => requireString(ENV.eventBus, env)),
   /** REWIND_OPS_TOPIC_ARN, when set: where sync-alarms' paging alarms notify. */
   opsTopicArn: once('opsTopicArn', (env) => optionalString(ENV.opsTopicArn, env)),
+  /** REWIND_NOTIFY_URL, when set: the escalation webhook (http or https). */
+  notifyUrl: once('notifyUrl', (env) => {
+    const url = optionalString(ENV.notifyUrl, env);
+    if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new ConfigError(ENV.notifyUrl, `${ENV.notifyUrl} must be an http(s) URL, got '${url.slice(0, 80)}'`);
+    return url;
+  }),
+  /** REWIND_NOTIFY_ATTEMPTS (default 4, at most 10). */
+  notifyAttempts: once('notifyAttempts', (env) => Math.min(10, optionalNumber(ENV.notifyAttempts, { range: 'positive', integer: true }, env) ?? 4)),
   /** REWIND_SNAPSHOT_BUCKET. */
   snapshotBucket: once('snapshotBucket', (env) => requireString(ENV.snapshotBucket, env)),
   /** REWIND_ALARM_PERIOD_SECONDS, when set: overrides the policies' alarm periods (seconds, > 0). */

@@ -63,6 +63,16 @@ export const ROUTES: readonly RouteSpec[] = [
     action: 'read',
     summary: "The drift monitor's per-feature figures over time (?since=, ?until=: ISO, default the last 3 h) for the versions served now, and each feature's status against its alarm thresholds",
   },
+  { method: 'POST', path: '/drills', handler: 'put-drill', action: 'deploy', summary: 'Store a drill report (the drill runner posts it; audited as a drill; a failed drill escalates)' },
+  { method: 'GET', path: '/drills', handler: 'list-drills', action: 'read', summary: 'Drill reports, newest first: scenario, load, time to detect and to recover, requests served bad' },
+  { method: 'GET', path: '/drills/{id}', handler: 'get-drill', action: 'read', summary: 'One drill report (?format=md: Markdown; ?format=html: a self-contained page with the SVG timeline and latency)' },
+  {
+    method: 'GET',
+    path: '/views/{view}/runbook',
+    handler: 'get-runbook',
+    action: 'read',
+    summary: "The view's runbook as a checklist with today's facts: known-good version, who may roll back and approve, models, sources, the commands (?format=md: Markdown)",
+  },
   { method: 'GET', path: '/views/{view}/history', handler: 'get-history', action: 'read', summary: 'Pointer changes, newest first' },
   { method: 'GET', path: '/views/{view}/as-of', handler: 'get-view-as-of', action: 'read', summary: 'Time travel: the pointer in force at ?at=<ISO 8601> and the version records it named' },
   {

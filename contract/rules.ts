@@ -150,7 +150,23 @@ export const SYNC_ALARMS_RULE: RuleSpec = {
   bus: 'rewind',
 };
 
-export const RULES: readonly RuleSpec[] = [ALARM_ROLLBACK_RULE, SYNC_ALARMS_RULE];
+/**
+ * A rollback committed (manual or automatic) → its runbook and escalation
+ * (functions/after-rollback.ts). On Rewind's bus, from the history outbox: the rollback itself
+ * never waits for, and can never be failed by, what follows it.
+ */
+export const AFTER_ROLLBACK_RULE: RuleSpec = {
+  id: 'after-rollback',
+  handler: 'after-rollback',
+  description: "A view was rolled back: run its runbook, record each step's outcome, escalate with context",
+  pattern: { source: [POINTER_EVENT_SOURCE], 'detail-type': [POINTER_DETAIL_TYPES.rollback] },
+  bus: 'rewind',
+};
+
+/** The detail-type of a drill's result (functions/run-drill.ts, the scheduled drill). */
+export const DRILL_COMPLETED_DETAIL_TYPE = 'DrillCompleted';
+
+export const RULES: readonly RuleSpec[] = [ALARM_ROLLBACK_RULE, SYNC_ALARMS_RULE, AFTER_ROLLBACK_RULE];
 
 /**
  * Whether `event` matches `pattern`, for the subset of EventBridge's syntax Rewind uses:

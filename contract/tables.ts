@@ -17,7 +17,7 @@ export interface GlobalIndex {
 
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name and of the environment variable. */
-  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals' | 'jobs';
+  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals' | 'jobs' | 'followups' | 'drills';
   /** Environment variable that carries the physical table name to every function. */
   envVar: string;
   partitionKey: KeyAttribute;
@@ -120,7 +120,7 @@ export const TABLES: readonly TableSpec[] = [
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     ttlAttribute: 'expiresAt',
-    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius'],
+    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius', 'after-rollback'],
     purpose: 'bounded batches of sampled served values per (view, version), read by the drift monitor',
   },
   {
@@ -129,8 +129,8 @@ export const TABLES: readonly TableSpec[] = [
     // The layout Powertools' DynamoDBPersistenceLayer expects by default.
     partitionKey: { name: 'id', type: 'S' },
     ttlAttribute: 'expiration',
-    usedBy: ['alarm-rollback'],
-    purpose: 'Powertools idempotency records: one alarm transition rolls back once',
+    usedBy: ['alarm-rollback', 'after-rollback'],
+    purpose: 'Powertools idempotency records: one alarm transition rolls back once; one rollback is followed up (runbook, escalation) once',
   },
   {
     id: 'refusals',
@@ -154,6 +154,27 @@ export const TABLES: readonly TableSpec[] = [
     globalIndexes: [{ indexName: JOBS_BY_VIEW_INDEX, partitionKey: { name: 'view', type: 'S' }, sortKey: { name: 'startedAt', type: 'S' } }],
     usedBy: ['deploy-version', 'get-job', 'list-jobs', 'cancel-job', ...JOB_STEP_HANDLERS],
     purpose: 'asynchronous deploy jobs (materialization in chunks): status, phase, progress, and one item per completed chunk',
+  },
+  {
+    id: 'followups',
+    envVar: 'REWIND_FOLLOWUPS_TABLE',
+    // (view, revision): what the runbook found after the rollback at that history revision,
+    // written once (attribute_not_exists) by after-rollback. Beside the history, not in it: history
+    // and audit entries are never updated (least privilege), and the outbox publishes history INSERTs only.
+    partitionKey: { name: 'view', type: 'S' },
+    sortKey: { name: 'revision', type: 'N' },
+    usedBy: ['after-rollback', 'get-history', 'get-view', 'get-runbook'],
+    purpose: "each rollback's follow-up: the runbook's step outcomes, the verification status and the notices sent",
+  },
+  {
+    id: 'drills',
+    envVar: 'REWIND_DRILLS_TABLE',
+    // pk `drill`, sk the drill id (`d<yyyymmddhhmmss>-<hex>`, so newest first is one Query); the
+    // report is a few kilobytes (its latency series is bucketed), far under an item's 400 KB.
+    partitionKey: { name: 'pk', type: 'S' },
+    sortKey: { name: 'id', type: 'S' },
+    usedBy: ['put-drill', 'list-drills', 'get-drill'],
+    purpose: 'drill reports: scenario, load, time to detect and to recover, requests served bad, verification, timeline',
   },
 ] as const;
 

@@ -147,6 +147,7 @@ const REQUEST_FIELD: Partial<Record<keyof VersionRecord, string>> = {
   consumerFeatures: 'consumers',
   changelog: 'changelog',
   artifacts: 'artifacts',
+  runbook: 'runbook',
   validation: 'validation',
 };
 
@@ -202,6 +203,7 @@ export function versionRecord(checked: Checked, request: DeployRequest, { view, 
     ...(Object.keys(consumerFeatures).length ? { consumerFeatures } : {}),
     ...(request.changelog !== undefined ? { changelog: request.changelog } : {}),
     ...(request.artifacts?.length ? { artifacts: request.artifacts } : {}),
+    ...(request.runbook ? { runbook: request.runbook } : {}),
     snapshot,
     outcome: report.status === 'rejected' ? 'rejected' : 'ready',
     validation,

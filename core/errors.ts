@@ -221,6 +221,13 @@ export class JobNotFoundError extends RewindError {
   }
 }
 
+export class DrillNotFoundError extends RewindError {
+  readonly code = 'DrillNotFound';
+  constructor(readonly id: string) {
+    super(`no drill report has the id ${id}`);
+  }
+}
+
 /** A job that has ended (succeeded, failed or cancelled) cannot be cancelled. */
 export class JobEndedError extends InvalidStateError {
   override readonly code = 'JobEnded';

@@ -1,4 +1,5 @@
 /** Rewind's domain types. Plain data: every one of them round-trips through JSON. */
+import type { FollowUp, Runbook } from './runbook';
 import type { ResolvedPolicy } from './validation/tolerances';
 import type { Finding, ValidationStatus } from './validation/findings';
 
@@ -115,6 +116,8 @@ export interface VersionRecord {
   validation?: VersionValidation;
   /** Caches, pre-joined tables and dashboards built from this version, refreshed on every pointer change (core/artifacts.ts). */
   artifacts?: DerivedArtifact[];
+  /** What follows a rollback onto or off this version (core/runbook.ts); absent: the default runbook. */
+  runbook?: Runbook;
   createdAt: string;
   createdBy: string;
 }
@@ -215,6 +218,8 @@ export interface HistoryEntry {
    * entries written before artifact events went through the outbox).
    */
   artifacts?: PlannedArtifact[];
+  /** API only (GET history): what the view's runbook found after this rollback, from the followups table; never stored on the entry. */
+  followUp?: FollowUp;
 }
 
 export type AuditOutcome = 'allowed' | 'denied';

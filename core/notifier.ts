@@ -6,7 +6,17 @@
  * what raised it: adapters swallow their own errors.
  */
 
-export type NoticeKind = 'monitor-failed' | 'no-rollback-target' | 'unmeasured-alarm' | 'drift-past-rollback-window' | 'stable-drift-during-trial';
+export type NoticeKind =
+  | 'monitor-failed'
+  | 'no-rollback-target'
+  | 'unmeasured-alarm'
+  | 'drift-past-rollback-window'
+  | 'stable-drift-during-trial'
+  // Escalations with context (core/escalation.ts) and the drills' (core/drills/):
+  | 'auto-rollback'
+  | 'verification-failed'
+  | 'runbook-completed'
+  | 'drill-failed';
 
 export interface Notice {
   kind: NoticeKind;
@@ -17,6 +27,10 @@ export interface Notice {
   /** The alarm that raised it, when one did. */
   alarmName?: string;
   detail?: Record<string, unknown>;
+  /** What makes two notices the same one (`<kind>#<view>#<revision>`): a webhook receiver deduplicates on it. */
+  key?: string;
+  /** An escalation's facts (core/escalation.ts EscalationContext): versions, alarm, models, sources, blast radius, links. */
+  context?: Record<string, unknown>;
 }
 
 export interface Notifier {

@@ -7,6 +7,7 @@ import { ValidationError } from './errors';
 import { APPROVABLE_ACTIONS, ARTIFACT_KINDS, ARTIFACT_TIERS, FEATURE_TYPES, RELEASE_STRATEGIES, TIERS, type ArtifactKind, type ArtifactTier } from './model';
 import { PolicyDocumentSchema } from './access-policy';
 import { ValidationPolicySchema } from './validation/tolerances';
+import { RunbookSchema } from './runbook';
 import { MAX_ENTITY_KEY_BYTES, firstNumberProblem, numberProblem, utf8Bytes } from './limits';
 import { matchesType } from './rows';
 
@@ -77,6 +78,8 @@ export const DeployRequestSchema = z
     reason: z.string().max(1000).optional(),
     validation: ValidationPolicySchema.optional(),
     artifacts: z.array(DerivedArtifactSchema).max(50).default([]),
+    /** The steps that run after every rollback of this view (core/runbook.ts); absent: the default runbook. */
+    runbook: RunbookSchema.optional(),
     /** Materialize as a job (202 and a job id, GET /jobs/{id}) whatever the size; a large snapshotUri file takes that path anyway. */
     async: z.boolean().optional(),
   })

@@ -118,6 +118,8 @@ const httpBase: Record<TableId, TableAccess> = {
   idempotency: 'none',
   refusals: 'record',
   jobs: 'none',
+  followups: 'none',
+  drills: 'none',
 };
 
 /** A route whose use case audits what it changes (one hash-chained entry per change). */
@@ -146,10 +148,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Batch serving: the same reads (BatchGetItem is in `read`) and the same sample batches.
   'get-online-batch': { tables: { ...httpBase, online: 'read', samples: 'put' }, bucket: {} },
   'list-views': { tables: httpBase, bucket: {} },
-  'get-view': { tables: httpBase, bucket: {} },
+  // With the newest history entry: the verification after the latest rollback.
+  'get-view': { tables: { ...httpBase, history: 'read', followups: 'read' }, bucket: {} },
   'list-versions': { tables: httpBase, bucket: {} },
   'get-version': { tables: httpBase, bucket: {} },
-  'get-history': { tables: { ...httpBase, history: 'read' }, bucket: {} },
+  'get-history': { tables: { ...httpBase, history: 'read', followups: 'read' }, bucket: {} },
   'get-view-as-of': { tables: { ...httpBase, history: 'read' }, bucket: {} },
   'get-source-lineage': { tables: httpBase, bucket: {} },
   'get-view-lineage': { tables: httpBase, bucket: {} },
@@ -232,6 +235,21 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // As the drift-alarm custom resource's handler it also reads its own stack's status
   // (cloudformation:DescribeStacks, granted by infra/constructs/drift-alarm-lifecycle.ts).
   'sync-alarms': { tables: notHttp, bucket: {}, driftAlarms: 'manage' },
+  // Drill reports (POST /drills by the runner, audited; GET /drills, /drills/{id}).
+  'put-drill': { tables: { ...audits, drills: 'put' }, bucket: {} },
+  'list-drills': { tables: { ...httpBase, drills: 'read' }, bucket: {} },
+  'get-drill': { tables: { ...httpBase, drills: 'read' }, bucket: {} },
+  // GET /views/{view}/runbook: the pointer, the versions and the policy (in the versions table).
+  'get-runbook': { tables: { ...httpBase, history: 'read', followups: 'read' }, bucket: {} },
+  // On a rollback's event: reads the restored snapshot and its online rows (verify-restored),
+  // the history and measurements (escalation context, blast radius), the view's drift alarms
+  // (check-models); appends one audit entry and sets the entry's followUp (UpdateItem).
+  // Idempotency records: one follow-up per rollback.
+  'after-rollback': {
+    tables: { ...notHttp, history: 'read', audit: 'append', online: 'read', samples: 'read', idempotency: 'write', followups: 'append' },
+    bucket: { read: [SNAPSHOTS_PREFIX] },
+    driftAlarms: 'read',
+  },
   // Scheduled: reads what is served and its samples, compares with the baseline's profiles.
   'drift-monitor': {
     // read-append: it also writes the measurement record of each datapoint it publishes.

@@ -6,7 +6,7 @@ import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { alarmNamePrefixes, METRIC, METRICS_NAMESPACE, MODEL_ALARMS_ENV } from '../contract/alarms';
 import { ENV } from '../contract/config';
 import { ROUTES } from '../contract/routes';
-import { ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
+import { AFTER_ROLLBACK_RULE, ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
 import { serviceNameForStack } from '../contract/service';
 import { TABLES } from '../contract/tables';
 import { detectionEnvironment, FAST_DETECTION, type RewindConfig } from './config';
@@ -65,6 +65,7 @@ export class RewindStack extends Stack {
   public readonly driftMonitoring: ScheduledRun;
   public readonly canaryPromotion: ScheduledRun;
   public readonly alarmSync: ReliableRule;
+  public readonly afterRollback: ReliableRule;
   public readonly driftAlarms: DriftAlarmLifecycle;
   public readonly checkpointKey: AuditCheckpointKey;
   public readonly auditCheckpoints: ScheduledRun;
@@ -189,6 +190,20 @@ export class RewindStack extends Stack {
         "A view's drift alarms could not be synced after all retries: its alarms may not match the version it serves. Invoke sync-alarms with {\"views\": [\"<view>\"]} once the cause is fixed.",
       ...(opsTopicArn ? { opsTopicArn } : {}),
     });
+
+    // A committed rollback → its runbook and one escalation with context (functions/after-rollback.ts).
+    // Retried like the alarm sync: the consumer is idempotent per rollback (Powertools, keyed on the event id).
+    const afterRollback = this.functions.get(AFTER_ROLLBACK_RULE.handler);
+    this.afterRollback = new ReliableRule(this, 'AfterRollback', {
+      rule: AFTER_ROLLBACK_RULE,
+      handler: afterRollback,
+      eventBus: this.pointerEvents.bus,
+      deadLetterDescription:
+        'A rollback could not be followed up (runbook, escalation) after all retries: nobody was told and its verification did not run. Read after-rollback\'s log, then redrive the event from this queue.',
+      ...(opsTopicArn ? { opsTopicArn } : {}),
+    });
+    // Its escalations page like every other notice (core/notifier.ts): a log line at ERROR with
+    // the whole context and the `Page` count the pages ops alarm watches, which notifies the ops topic.
 
     // Deploy syncs every view's drift alarms; destroy purges them (the rule goes first).
     this.driftAlarms = new DriftAlarmLifecycle(this, 'DriftAlarms', {

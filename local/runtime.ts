@@ -21,6 +21,8 @@ import { startDynamoDbLocal, startS3rver, type RunningEmulator } from './emulato
 import { createGateway, lambdaContext, type GatewayOptions } from './gateway';
 import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, type LocalMonitoring, type LocalMonitoringOptions } from './monitoring';
 import { HistoryOutboxRelay } from './outbox';
+import { LocalEventBus } from './event-bus';
+import { AFTER_ROLLBACK_RULE } from '../contract/rules';
 import { startLocalJobRunner, type LocalJobRunner } from './job-runner';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
 import { issuerVerifier, jwtSecret, secretVerifier, trustedIssuerFromEnv, type TrustedIssuer } from './tokens';
@@ -104,6 +106,11 @@ export interface LocalRewind {
   checkpoints: LocalCheckpoints;
   /** Deploy jobs (local/job-runner.ts): unfinished ones resumed at start. */
   jobs: LocalJobRunner;
+  /**
+   * The bus that carries rollback events to functions/after-rollback (runbook, escalation): the
+   * monitoring bus when monitoring runs, else one of its own. `drain()` waits for follow-ups.
+   */
+  followUps: LocalEventBus;
   stop(): Promise<void>;
 }
 
@@ -251,7 +258,12 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     // takes its starting point before the gateway listens, so no request commits a change
     // that falls before that point (and so would never be published).
     const { catalog, pointers } = createDeps();
-    const outbox = await new HistoryOutboxRelay({ catalog, pointers }, [releases.events, ...(monitoring ? [monitoring.bus] : [])], options.outboxPollMs ?? 200).start();
+    // Every rollback is followed by its runbook and escalation, monitoring or not (functions/after-rollback.ts).
+    (await import('../functions/commons/escalation')).resetEscalationNotifier();
+    const followUps = monitoring?.bus ?? new LocalEventBus();
+    followUps.addRule(AFTER_ROLLBACK_RULE);
+    if (!monitoring) services.push(() => followUps.drain());
+    const outbox = await new HistoryOutboxRelay({ catalog, pointers }, [releases.events, followUps], options.outboxPollMs ?? 200).start();
     services.push(() => outbox.stop());
     (await import('../functions/commons/event-publisher')).useEventPublisher(outbox); // POST /events/republish publishes through the relay's sinks
     const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
@@ -277,12 +289,14 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       outbox,
       checkpoints,
       jobs,
+      followUps,
       stop: async () => {
         await closeServer(server);
         await checkpoints.stop();
         await jobs.stop();
         if (!options.dataDir) rmSync(keyDir, { recursive: true, force: true });
         await outbox.stop();
+        await followUps.drain();
         await releases.stop();
         await monitoring?.stop();
         await stopEmulators();

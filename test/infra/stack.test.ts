@@ -261,8 +261,9 @@ describe('least privilege: each function can do exactly what infra/access.ts say
   it('only the functions whose use case audits a change can write the audit table (read-only routes cannot)', () => {
     const auditWriters = allHandlers().filter((h) => dynamoActions(h).audit.has('dynamodb:PutItem')).sort();
     expect(auditWriters).toEqual(
-      // jobs/finalize records the version (and its activation), jobs/fail the job's end and its purge.
-      ['activate', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/fail', 'jobs/finalize', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'republish-events', 'rollback'].sort(),
+      // jobs/finalize records the version (and its activation), jobs/fail the job's end and its purge;
+      // after-rollback the runbook's outcome, put-drill a drill's report (issue 13).
+      ['activate', 'after-rollback', 'put-drill', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/fail', 'jobs/finalize', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'republish-events', 'rollback'].sort(),
     );
     for (const reader of ['get-online', 'list-views', 'get-view', 'list-audit', 'verify-audit', 'get-policy']) expect([...dynamoActions(reader).audit].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });
