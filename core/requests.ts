@@ -63,7 +63,15 @@ export const ViewDefinitionSchema = z.object({
 export const DeployRequestSchema = z
   .object({
     definition: ViewDefinitionSchema,
-    transformation: z.object({ kind: z.string().min(1), ref: z.string().min(1), code: z.string().optional() }).optional(),
+    transformation: z
+      .object({
+        kind: z.string().min(1),
+        ref: z.string().min(1),
+        code: z.string().optional(),
+        /** Each feature's inputs, as (source URI, field): the deploy's OpenLineage `columnLineage` facet (docs/lineage.md). */
+        columnLineage: z.record(z.string(), z.array(z.object({ source: z.string().min(1), field: z.string().min(1) }).strict()).max(50)).optional(),
+      })
+      .optional(),
     sources: z.array(z.object({ uri: z.string().min(1), checksum: z.string().optional(), ingestedAt: z.string().optional() })).default([]),
     // A model name, or { name, features } for a model that reads only some features: preflight
     // then blocks only the changes that break what it reads.
@@ -98,6 +106,14 @@ export const DeployRequestSchema = z
         if (!declared.has(f)) ctx.addIssue({ code: 'custom', path: ['consumers', i, 'features', j], message: `'${f}' is not a feature of this view` });
       });
     });
+    const sourceUris = new Set(body.sources.map((s) => s.uri));
+    for (const [feature, inputs] of Object.entries(body.transformation?.columnLineage ?? {})) {
+      if (!declared.has(feature)) ctx.addIssue({ code: 'custom', path: ['transformation', 'columnLineage', feature], message: `'${feature}' is not a feature of this view` });
+      inputs.forEach((input, i) => {
+        if (!sourceUris.has(input.source))
+          ctx.addIssue({ code: 'custom', path: ['transformation', 'columnLineage', feature, i, 'source'], message: `'${input.source}' is not one of this version's sources` });
+      });
+    }
     for (const name of Object.keys(body.validation?.features ?? {}))
       if (!declared.has(name)) ctx.addIssue({ code: 'custom', path: ['validation', 'features', name], message: `'${name}' is not a feature of this view` });
     // Everything but the rows goes into the version record: its numbers must be ones DynamoDB
