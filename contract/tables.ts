@@ -23,7 +23,7 @@ export interface TableSpec {
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
   globalIndexes?: GlobalIndex[];
-  /** Streams are the outbox: a committed pointer change is never without its event. */
+  /** Streams are the outbox: a committed pointer change (or deploy) is never without its event. */
   stream?: 'NEW_IMAGE';
   /** Attribute holding an epoch-seconds expiry; DynamoDB's TTL deletes the item after it. */
   ttlAttribute?: string;
@@ -77,7 +77,9 @@ export const TABLES: readonly TableSpec[] = [
         sortKey: { name: 'view', type: 'S' },
       },
     ],
-    purpose: 'immutable version records, the per-view version counter, materialization state',
+    // Its stream is the deploys' outbox: a version record's INSERT is its OpenLineage run (contract/openlineage.ts).
+    stream: 'NEW_IMAGE',
+    purpose: 'immutable version records, the per-view version counter, materialization state; its stream carries the deploys\' OpenLineage events',
   },
   {
     id: 'pointers',
@@ -153,6 +155,8 @@ export const TABLES: readonly TableSpec[] = [
     sortKey: { name: 'sk', type: 'S' },
     globalIndexes: [{ indexName: JOBS_BY_VIEW_INDEX, partitionKey: { name: 'view', type: 'S' }, sortKey: { name: 'startedAt', type: 'S' } }],
     usedBy: ['deploy-version', 'get-job', 'list-jobs', 'cancel-job', ...JOB_STEP_HANDLERS],
+    // Its stream carries the OpenLineage FAIL/ABORT of a deploy job that ended without a version.
+    stream: 'NEW_IMAGE',
     purpose: 'asynchronous deploy jobs (materialization in chunks): status, phase, progress, and one item per completed chunk',
   },
 ] as const;

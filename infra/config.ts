@@ -81,6 +81,11 @@ export interface RewindConfig {
    * throttling, and throttled batches are retried anyway. @default 2
    */
   materializeConcurrency: number;
+  /**
+   * An OpenLineage HTTP endpoint (Marquez's base URL, or a full URL) the outbox publisher also
+   * POSTs every OpenLineage event to (REWIND_OPENLINEAGE_URL). @default none (the bus only)
+   */
+  openLineageUrl?: string;
 }
 
 export const CONTEXT_KEYS = {
@@ -104,6 +109,7 @@ export const CONTEXT_KEYS = {
   api5xxAlarmThreshold: 'rewind:api5xxAlarmThreshold',
   opsTopicArn: 'rewind:opsTopicArn',
   materializeConcurrency: 'rewind:materializeConcurrency',
+  openLineageUrl: 'rewind:openLineageUrl',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
 
 /** An issuer that cannot exist (RFC 6761 `.invalid`): no token validates against it. */
@@ -174,6 +180,9 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     throw new InvalidContextError(CONTEXT_KEYS.jwtIssuer, `must be an https:// URL${allowHttpIssuer ? ' or http://' : ''}, got '${issuer}'`);
   const opsTopicArn = text(CONTEXT_KEYS.opsTopicArn, raw(CONTEXT_KEYS.opsTopicArn));
   if (opsTopicArn !== undefined && !opsTopicArn.startsWith('arn:')) throw new InvalidContextError(CONTEXT_KEYS.opsTopicArn, `must be an SNS topic ARN, got '${opsTopicArn}'`);
+  const openLineageUrl = text(CONTEXT_KEYS.openLineageUrl, raw(CONTEXT_KEYS.openLineageUrl));
+  if (openLineageUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(openLineageUrl))
+    throw new InvalidContextError(CONTEXT_KEYS.openLineageUrl, `must be an http(s) URL, got '${openLineageUrl}'`);
   const num = (k: keyof typeof DEFAULTS & keyof typeof CONTEXT_KEYS, min: number) =>
     positiveNumber(CONTEXT_KEYS[k], raw(CONTEXT_KEYS[k]), DEFAULTS[k] as number, min);
   const config: RewindConfig = {
@@ -198,6 +207,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     api5xxAlarmThreshold: num('api5xxAlarmThreshold', 1),
     materializeConcurrency: num('materializeConcurrency', 1),
     ...(opsTopicArn !== undefined ? { opsTopicArn } : {}),
+    ...(openLineageUrl !== undefined ? { openLineageUrl } : {}),
   };
   checkDetection(config);
   return config;

@@ -45,7 +45,8 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
     private readonly ports: { catalog: Pick<VersionCatalog, 'listViews'> & Partial<Pick<VersionCatalog, 'listVersions'>>; pointers: Pick<PointerLog, 'history'>; jobs?: Pick<JobStore, 'listForView'> },
     private readonly sinks: readonly OutboxSink[],
     private readonly intervalMs = 200,
-    private readonly lineage: LineageRelayOptions = { namespace: 'rewind://local' },
+    /** Absent: pointer and artifact events only (what the relay did before lineage; the runtime always passes it). */
+    private readonly lineage?: LineageRelayOptions,
   ) {}
 
   /**
@@ -57,6 +58,7 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
     this.started = true;
     for (const view of await this.ports.catalog.listViews()) {
       this.seen.set(view, (await this.ports.pointers.history(view, 1))[0]?.revision ?? 0);
+      if (!this.lineage) continue;
       for (const record of (await this.ports.catalog.listVersions?.(view)) ?? []) this.seenVersions.add(`${view}#${record.version}`);
       for (const job of await this.endedJobs(view)) this.seenJobs.add(job.id);
     }
@@ -85,23 +87,29 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
     for (const view of await this.ports.catalog.listViews()) {
       // A view's deploys before its pointer changes: a deploy with `activate: true` commits its
       // record first, so its run ends before the dataset event says it is served.
-      for (const job of await this.endedJobs(view)) {
-        if (this.seenJobs.has(job.id)) continue;
-        this.seenJobs.add(job.id);
-        endedJobRunEvents(job, this.lineage.namespace).forEach((e) => this.relayLineage(e));
-      }
-      for (const record of (await this.ports.catalog.listVersions?.(view)) ?? []) {
-        const key = `${view}#${record.version}`;
-        if (this.seenVersions.has(key)) continue;
-        this.seenVersions.add(key);
-        deployRunEvents({ ...record, endedAt: new Date().toISOString() }, this.lineage.namespace).forEach((e) => this.relayLineage(e));
-      }
+      const lineage = this.lineage;
+      if (lineage) await this.deploys(view, lineage);
       const last = this.seen.get(view) ?? 0;
       for (const entry of await this.since(view, last)) {
         this.relay(entry);
-        this.relayLineage(servedDatasetEvent(entry, this.lineage.namespace));
+        if (lineage) this.relayLineage(servedDatasetEvent(entry, lineage.namespace), lineage);
         this.seen.set(view, entry.revision);
       }
+    }
+  }
+
+  /** The run events of the view's deploys that ended since the last pass: failed jobs, then version records. */
+  private async deploys(view: string, lineage: LineageRelayOptions): Promise<void> {
+    for (const job of await this.endedJobs(view)) {
+      if (this.seenJobs.has(job.id)) continue;
+      this.seenJobs.add(job.id);
+      endedJobRunEvents(job, lineage.namespace).forEach((e) => this.relayLineage(e, lineage));
+    }
+    for (const record of (await this.ports.catalog.listVersions?.(view)) ?? []) {
+      const key = `${view}#${record.version}`;
+      if (this.seenVersions.has(key)) continue;
+      this.seenVersions.add(key);
+      deployRunEvents({ ...record, endedAt: new Date().toISOString() }, lineage.namespace).forEach((e) => this.relayLineage(e, lineage));
     }
   }
 
@@ -109,9 +117,9 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
     return ((await this.ports.jobs?.listForView(view, JOBS_READ)) ?? []).filter((j) => j.status === 'failed' || j.status === 'cancelled');
   }
 
-  private relayLineage(event: OpenLineageEvent): void {
+  private relayLineage(event: OpenLineageEvent, lineage: LineageRelayOptions): void {
     this.toSinks(lineageBusEvent(event, 'rewind-local'), event.eventTime);
-    this.lineage.poster?.enqueue(event);
+    lineage.poster?.enqueue(event);
   }
 
   private toSinks(event: BusEvent, time: string): OutboxEvent {
