@@ -17,7 +17,7 @@ export interface GlobalIndex {
 
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name and of the environment variable. */
-  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals' | 'jobs';
+  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals' | 'jobs' | 'incidents';
   /** Environment variable that carries the physical table name to every function. */
   envVar: string;
   partitionKey: KeyAttribute;
@@ -122,7 +122,7 @@ export const TABLES: readonly TableSpec[] = [
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     ttlAttribute: 'expiresAt',
-    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius'],
+    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius', 'rollback', 'revert-source'],
     purpose: 'bounded batches of sampled served values per (view, version), read by the drift monitor',
   },
   {
@@ -158,6 +158,16 @@ export const TABLES: readonly TableSpec[] = [
     // Its stream carries the OpenLineage FAIL/ABORT of a deploy job that ended without a version.
     stream: 'NEW_IMAGE',
     purpose: 'asynchronous deploy jobs (materialization in chunks): status, phase, progress, and one item per completed chunk',
+  },
+  {
+    id: 'incidents',
+    envVar: 'REWIND_INCIDENTS_TABLE',
+    // (id): one item per incident, written before its first pointer change and again when it
+    // ends. A table of its own: an incident spans views (no view's partition fits it), outlives
+    // jobs (no TTL), and is read by id only (store/dynamo-incidents.ts).
+    partitionKey: { name: 'id', type: 'S' },
+    usedBy: ['revert-source', 'get-incident'],
+    purpose: 'incidents: the pointer changes made for one cause (a source revert), what was reverted, what was not and why',
   },
 ] as const;
 

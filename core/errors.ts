@@ -230,3 +230,11 @@ export class JobEndedError extends InvalidStateError {
 export class JobStoppedError extends InvalidStateError {
   override readonly code = 'JobStopped';
 }
+
+/** No incident has this id. */
+export class IncidentNotFoundError extends RewindError {
+  readonly code = 'IncidentNotFound';
+  constructor(readonly id: string) {
+    super(`no incident has the id ${id}`);
+  }
+}

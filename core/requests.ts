@@ -209,6 +209,25 @@ export const OnlineQuerySchema = z.object({ at: z.string().optional() });
 /** Lineage: a source as deploys name it (any non-empty URI), a model as consumers name it. */
 export const SourceLineageQuerySchema = z.object({ uri: z.string().min(1).max(2048) });
 export const ModelParamsSchema = z.object({ model: z.string().min(1).max(256) });
+/** POST /sources/revert: roll back every view served from a bad source (core/source-revert.ts). */
+export const SourceRevertRequestSchema = z
+  .object({
+    uri: z.string().min(1).max(2048).optional(),
+    checksum: z.string().min(1).max(256).optional(),
+    reason: z.string('say why the source is being reverted').min(1, 'say why the source is being reverted').max(900),
+    dryRun: z.boolean().default(false),
+    /** Roll back views whose tier needs an approval without one (an admin's break-glass, recorded). */
+    breakGlassReason: z.string().min(1).max(1000).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.uri === undefined && body.checksum === undefined) ctx.addIssue({ code: 'custom', path: ['uri'], message: 'name the source: its uri, or its checksum' });
+  });
+export type SourceRevertRequest = z.infer<typeof SourceRevertRequestSchema>;
+
+/** GET /incidents/{id}. */
+export const IncidentParamsSchema = z.object({ id: z.string().regex(/^inc-[0-9A-Za-z-]{1,64}$/, 'must be an incident id (inc-…)') });
+
 export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md']).default('json') });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
