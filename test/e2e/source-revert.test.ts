@@ -5,7 +5,7 @@
  * named with the kill switch offered; unrelated views are untouched; a dry run writes
  * nothing; and every rollback's answer carries the blast radius of the version it left.
  */
-import { run } from '../../cli/main';
+import { runCli } from '../support/cli';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
@@ -20,12 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => rewind.stop());
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => ((stderr += s), true) } as never, env: { REWIND_URL: rewind.url, REWIND_TOKEN: deployer.token } });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCli(rewind.url, deployer.token, argv);
 
 async function deploy(view: string, seed: number, sources: string[], extra: Record<string, unknown> = {}) {
   const reply = await deployer.post(`/views/${view}/versions`, deployBody(seed, 5, { sources: sources.map((uri) => ({ uri })), ...extra }));
