@@ -67,10 +67,9 @@ export function servedWindows(oldestFirst: readonly HistoryEntry[], version: num
 }
 
 export async function blastRadius(deps: Pick<Deps, 'pointers' | 'catalog'>, measurements: MeasurementLog | undefined, view: string, version: number, now: Date): Promise<BlastRadius> {
-  await getView(deps, view);
-  const record = await deps.catalog.getVersion(view, version);
+  // One round of reads, not three: every rollback's answer carries this report.
+  const [, record, newestFirst] = await Promise.all([getView(deps, view), deps.catalog.getVersion(view, version), deps.pointers.history(view, BLAST_RADIUS_HISTORY)]);
   if (!record) throw new VersionNotFoundError(view, version);
-  const newestFirst = await deps.pointers.history(view, BLAST_RADIUS_HISTORY);
   const oldestFirst = [...newestFirst].reverse();
   const windows = servedWindows(oldestFirst, version);
 

@@ -10,8 +10,12 @@ import { blastRadius, type BlastRadius } from '../../core/blast-radius';
 import type { Deps } from '../../core/deps';
 import { getMeasurementLog } from './measurements';
 
-/** The longest a rollback's answer waits for its blast radius (a history query and a few measurement reads; ~10 ms locally). */
-export const BLAST_RADIUS_BUDGET_MS = 750;
+/**
+ * The longest a rollback's answer waits for its blast radius: two rounds of reads (the view,
+ * the record and the history together, then the monitor's measurements), ~20–40 ms on
+ * DynamoDB Local. Beyond it the answer goes out without the report.
+ */
+export const BLAST_RADIUS_BUDGET_MS = 250;
 
 export interface AttachedBlastRadius {
   blastRadiusUrl?: string;
