@@ -226,7 +226,8 @@ export const SourceRevertRequestSchema = z
 export type SourceRevertRequest = z.infer<typeof SourceRevertRequestSchema>;
 
 /** GET /incidents/{id}. */
-export const IncidentParamsSchema = z.object({ id: z.string().regex(/^inc-[0-9A-Za-z-]{1,64}$/, 'must be an incident id (inc-…)') });
+// Any short name: path parameters are parsed before the caller is judged, and an unknown id is a 404, not a 400.
+export const IncidentParamsSchema = z.object({ id: z.string().min(1).max(128) });
 
 export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md']).default('json') });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
