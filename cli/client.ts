@@ -30,6 +30,7 @@ import type { PointerAsOf, ServedAsOf } from '../core/time-travel';
 import type { CreatedTrainingSet } from '../core/create-training-set';
 import type { TrainingSetRequestSchema } from '../core/requests';
 import type { BlastRadius } from '../core/blast-radius';
+import type { Incident } from '../core/ports/incidents';
 import type { modelLineage, sourceLineage, viewLineage } from '../core/lineage';
 
 /** The deploy body as sent: the schema's input, so defaults (tier, consumers…) may be left out. */
@@ -246,6 +247,14 @@ export class RewindClient {
 
   modelLineage(model: string): Promise<Awaited<ReturnType<typeof modelLineage>>> {
     return this.request('GET', `/lineage/models/${seg(model)}`);
+  }
+
+  revertSource(body: { uri?: string; checksum?: string; reason: string; dryRun?: boolean; breakGlassReason?: string }): Promise<Incident> {
+    return this.request('POST', '/sources/revert', body);
+  }
+
+  incident(id: string): Promise<Incident> {
+    return this.request('GET', `/incidents/${seg(id)}`);
   }
 
   blastRadius(view: string, version: number): Promise<BlastRadius> {

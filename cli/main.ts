@@ -18,6 +18,7 @@ import { trainingSet } from './training-set';
 import { UsageError } from './errors';
 import { addDrillCommands } from './drills/commands';
 import * as governance from './governance';
+import * as incidents from './incidents';
 import { loadPolicyFile, PolicyFileError } from './policy-file';
 import { terminalJobProgress, type JobProgress } from './job-progress';
 import { terminalProgress, UploadError, type UploadProgress } from './upload';
@@ -268,6 +269,33 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
       act(async (cmd, kind: string, name: string) => {
         if (kind !== 'source' && kind !== 'view' && kind !== 'model') throw new UsageError(`lineage: <kind> must be source, view or model, not '${kind}'`);
         return commands.lineage(await client(cmd), kind, name);
+      }),
+    );
+
+  program
+    .command('revert-source')
+    .description('roll back every view served from a bad source to its newest earlier version without it, as one incident (views with none: the kill switch is offered)')
+    .argument('[uri]', 'the source URI (or give --checksum)')
+    .requiredOption('--reason <text>', 'why (recorded in the incident and each rollback)')
+    .option('--checksum <checksum>', 'the source by checksum (with a uri: only that uri with that checksum)')
+    .option('--dry-run', 'print what would be reverted; change nothing')
+    .option('--break-glass <reason>', 'admins: roll back views whose tier needs an approval without one (recorded as break-glass)')
+    .action(
+      act(async (cmd, uri: string | undefined, opts: { reason: string; checksum?: string; dryRun?: boolean; breakGlass?: string }) => {
+        if (!uri && !opts.checksum) throw new UsageError('revert-source: give the source uri, or --checksum');
+        return incidents.revertSource(await client(cmd), uri, { reason: opts.reason, ...(opts.checksum ? { checksum: opts.checksum } : {}), dryRun: opts.dryRun === true, ...(opts.breakGlass ? { breakGlassReason: opts.breakGlass } : {}) });
+      }),
+    );
+
+  program
+    .command('incidents')
+    .description('incidents (several pointer changes made for one cause): show <id>')
+    .argument('<verb>', 'show')
+    .argument('<id>', 'the incident id (inc-…)')
+    .action(
+      act(async (cmd, verb: string, id: string) => {
+        if (verb !== 'show') throw new UsageError(`incidents: <verb> must be show, not '${verb}'`);
+        return incidents.showIncident(await client(cmd), id);
       }),
     );
 

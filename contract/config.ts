@@ -86,6 +86,11 @@ export const ENV = {
   jobChunkRows: 'REWIND_JOB_CHUNK_ROWS',
   /** Local runtime: chunks a deploy job materializes at once (the stack's `rewind:materializeConcurrency`); default 4. */
   jobConcurrency: 'REWIND_JOB_CONCURRENCY',
+  /**
+   * An OpenLineage HTTP endpoint (Marquez: its base URL, `/api/v1/lineage` is added; a URL with
+   * a path is used as is): the outbox POSTs every OpenLineage event there too (docs/lineage.md).
+   */
+  openLineageUrl: 'REWIND_OPENLINEAGE_URL',
   /** Powertools' own variables, set by the stack and the local runtime. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
@@ -117,6 +122,14 @@ export class MissingConfigError extends ConfigError {
 export function optionalString(name: string, env: Env = process.env): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** An http(s) URL in `name`, or undefined when unset; throws naming the variable when it is not one. */
+export function httpUrl(name: string, env: Env = process.env): string | undefined {
+  const value = optionalString(name, env);
+  if (value === undefined) return undefined;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new ConfigError(name, `${name} must be an http(s) URL, got ${JSON.stringify(value.slice(0, 80))}`);
+  return value;
 }
 
 export function requireString(name: string, env: Env = process.env): string {
@@ -267,6 +280,8 @@ export const config = {
   jobChunkRows: once('jobChunkRows', (env) => numberOr(ENV.jobChunkRows, { range: 'positive', integer: true }, 5_000, env)),
   /** REWIND_JOB_CONCURRENCY (default 4). */
   jobConcurrency: once('jobConcurrency', (env) => numberOr(ENV.jobConcurrency, { range: 'positive', integer: true }, 4, env)),
+  /** REWIND_OPENLINEAGE_URL, when set (an http(s) URL). */
+  openLineageUrl: once('openLineageUrl', (env) => httpUrl(ENV.openLineageUrl, env)),
   /** A table's physical name. */
   tableName: (id: TableSpec['id']): string => once(`table:${id}`, (env) => tableName(id, env))(),
 } as const;

@@ -14,8 +14,15 @@
  *
  * The input is typed by the fields read (structurally, core/model.ts `HistoryEntry` is one), so
  * this file imports nothing from core/.
+ *
+ * Beside them, on the same bus and from the same outbox, the OpenLineage events
+ * (contract/openlineage.ts): detail-type `OpenLineageRunEvent` (a deploy's START and
+ * COMPLETE/FAIL/ABORT, from the versions and jobs tables' streams) and `OpenLineageDatasetEvent`
+ * (what a view serves after each pointer change), `detail` being the OpenLineage event itself.
  */
 import { POINTER_EVENT_SOURCE, pointerDetailType } from './rules';
+
+export { OPENLINEAGE_DATASET_EVENT, OPENLINEAGE_RUN_EVENT, type OpenLineageDatasetEvent, type OpenLineageEvent, type OpenLineageRunEvent } from './openlineage';
 
 /** The detail-type of an artifact's event (core/artifacts.ts `ARTIFACT_EVENT` is the same string). */
 export const ARTIFACT_EVENT = 'FeatureArtifactRefreshed';

@@ -93,6 +93,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/lineage/sources', handler: 'get-source-lineage', action: 'read', summary: 'Lineage of a source (?uri=): every version that read it, which are served now, the models they feed' },
   { method: 'GET', path: '/lineage/views/{view}', handler: 'get-view-lineage', action: 'read', summary: "Lineage of a view: each version's upstream (sources, transformation) and downstream (models, artifacts)" },
   { method: 'GET', path: '/lineage/models/{model}', handler: 'get-model-lineage', action: 'read', summary: 'Lineage of a model: the views and versions it consumes, what of it is served now, and their sources' },
+  {
+    method: 'POST',
+    path: '/sources/revert',
+    handler: 'revert-source',
+    // Each view's rollback is judged on its own, at its tier, by the rollback use case.
+    action: 'rollback',
+    summary: 'Roll back every view served from a source (uri or checksum) to its newest earlier version without it, one incident (dryRun: plan only)',
+  },
+  { method: 'GET', path: '/incidents/{id}', handler: 'get-incident', action: 'read', summary: 'An incident (a source revert): what was reverted, what was not and why, with blast radii' },
   { method: 'POST', path: '/uploads', handler: 'create-upload', action: 'upload', summary: 'A presigned URL for uploading a large data file' },
   { method: 'GET', path: '/online/{view}/{entity}', handler: 'get-online', action: 'read', summary: 'Serve the feature values of one entity' },
   { method: 'GET', path: '/audit', handler: 'list-audit', action: 'read', summary: 'Audit entries, newest first, optionally for one view and/or one actor' },

@@ -17,13 +17,13 @@ export interface GlobalIndex {
 
 export interface TableSpec {
   /** Logical id, also the suffix of the physical name and of the environment variable. */
-  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals' | 'jobs' | 'followups' | 'drills';
+  id: 'versions' | 'pointers' | 'history' | 'audit' | 'online' | 'samples' | 'idempotency' | 'refusals' | 'jobs' | 'followups' | 'drills' | 'incidents';
   /** Environment variable that carries the physical table name to every function. */
   envVar: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
   globalIndexes?: GlobalIndex[];
-  /** Streams are the outbox: a committed pointer change is never without its event. */
+  /** Streams are the outbox: a committed pointer change (or deploy) is never without its event. */
   stream?: 'NEW_IMAGE';
   /** Attribute holding an epoch-seconds expiry; DynamoDB's TTL deletes the item after it. */
   ttlAttribute?: string;
@@ -77,7 +77,9 @@ export const TABLES: readonly TableSpec[] = [
         sortKey: { name: 'view', type: 'S' },
       },
     ],
-    purpose: 'immutable version records, the per-view version counter, materialization state',
+    // Its stream is the deploys' outbox: a version record's INSERT is its OpenLineage run (contract/openlineage.ts).
+    stream: 'NEW_IMAGE',
+    purpose: 'immutable version records, the per-view version counter, materialization state; its stream carries the deploys\' OpenLineage events',
   },
   {
     id: 'pointers',
@@ -120,7 +122,7 @@ export const TABLES: readonly TableSpec[] = [
     partitionKey: { name: 'pk', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     ttlAttribute: 'expiresAt',
-    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius', 'after-rollback'],
+    usedBy: ['get-online', 'get-online-batch', 'drift-monitor', 'alarm-rollback', 'promote-canaries', 'get-blast-radius', 'after-rollback', 'rollback', 'revert-source'],
     purpose: 'bounded batches of sampled served values per (view, version), read by the drift monitor',
   },
   {
@@ -153,6 +155,8 @@ export const TABLES: readonly TableSpec[] = [
     sortKey: { name: 'sk', type: 'S' },
     globalIndexes: [{ indexName: JOBS_BY_VIEW_INDEX, partitionKey: { name: 'view', type: 'S' }, sortKey: { name: 'startedAt', type: 'S' } }],
     usedBy: ['deploy-version', 'get-job', 'list-jobs', 'cancel-job', ...JOB_STEP_HANDLERS],
+    // Its stream carries the OpenLineage FAIL/ABORT of a deploy job that ended without a version.
+    stream: 'NEW_IMAGE',
     purpose: 'asynchronous deploy jobs (materialization in chunks): status, phase, progress, and one item per completed chunk',
   },
   {
@@ -175,6 +179,16 @@ export const TABLES: readonly TableSpec[] = [
     sortKey: { name: 'id', type: 'S' },
     usedBy: ['put-drill', 'list-drills', 'get-drill'],
     purpose: 'drill reports: scenario, load, time to detect and to recover, requests served bad, verification, timeline',
+  },
+  {
+    id: 'incidents',
+    envVar: 'REWIND_INCIDENTS_TABLE',
+    // (id): one item per incident, written before its first pointer change and again when it
+    // ends. A table of its own: an incident spans views (no view's partition fits it), outlives
+    // jobs (no TTL), and is read by id only (store/dynamo-incidents.ts).
+    partitionKey: { name: 'id', type: 'S' },
+    usedBy: ['revert-source', 'get-incident'],
+    purpose: 'incidents: the pointer changes made for one cause (a source revert), what was reverted, what was not and why',
   },
 ] as const;
 

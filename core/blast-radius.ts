@@ -67,23 +67,24 @@ export function servedWindows(oldestFirst: readonly HistoryEntry[], version: num
 }
 
 export async function blastRadius(deps: Pick<Deps, 'pointers' | 'catalog'>, measurements: MeasurementLog | undefined, view: string, version: number, now: Date): Promise<BlastRadius> {
-  await getView(deps, view);
-  const record = await deps.catalog.getVersion(view, version);
+  // One round of reads, not three: every rollback's answer carries this report.
+  const [, record, newestFirst] = await Promise.all([getView(deps, view), deps.catalog.getVersion(view, version), deps.pointers.history(view, BLAST_RADIUS_HISTORY)]);
   if (!record) throw new VersionNotFoundError(view, version);
-  const newestFirst = await deps.pointers.history(view, BLAST_RADIUS_HISTORY);
   const oldestFirst = [...newestFirst].reverse();
   const windows = servedWindows(oldestFirst, version);
 
   // The monitor measures each served version per window; its sample count is a lower bound
   // on requests served (the serving sampler keeps a bounded sample per window).
+  // One read over the span of every window (not one per window: a version served, rolled back
+  // and served again many times would cost a query each, and every rollback's answer carries
+  // this report), then only the measurements inside a window count.
   let sampled = 0;
-  if (measurements) {
-    for (const w of windows) {
-      const records = await measurements.between(view, version, w.from, w.to ?? now.toISOString());
-      const perWindow = new Map<string, number>();
-      for (const m of records) perWindow.set(m.from, Math.max(perWindow.get(m.from) ?? 0, m.samples));
-      sampled += [...perWindow.values()].reduce((a, b) => a + b, 0);
-    }
+  if (measurements && windows.length) {
+    const until = (w: ServedWindow) => w.to ?? now.toISOString();
+    const span = await measurements.between(view, version, windows[0]!.from, windows.map(until).sort().at(-1)!);
+    const perWindow = new Map<string, number>();
+    for (const m of span) if (windows.some((w) => m.from >= w.from && m.from < until(w))) perWindow.set(m.from, Math.max(perWindow.get(m.from) ?? 0, m.samples));
+    sampled = [...perWindow.values()].reduce((a, b) => a + b, 0);
   }
 
   const refreshedBy = new Map<string, { artifact: DerivedArtifact; revisions: number[] }>();

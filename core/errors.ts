@@ -248,3 +248,11 @@ export class TrainingSetNotFoundError extends RewindError {
     super(`view '${view}' has no training set ${id}`);
   }
 }
+
+/** No incident has this id. */
+export class IncidentNotFoundError extends RewindError {
+  readonly code = 'IncidentNotFound';
+  constructor(readonly id: string) {
+    super(`no incident has the id ${id}`);
+  }
+}

@@ -31,6 +31,8 @@ export interface Transformation {
   code?: string;
   /** sha256 of `code` when given, so two versions with the same logic are recognisable. */
   codeSha256?: string;
+  /** Each feature's inputs, as (source URI, field), when the transformation declares them (OpenLineage `columnLineage`). */
+  columnLineage?: Record<string, { source: string; field: string }[]>;
 }
 
 export interface DataSource {

@@ -64,7 +64,15 @@ export const ViewDefinitionSchema = z.object({
 export const DeployRequestSchema = z
   .object({
     definition: ViewDefinitionSchema,
-    transformation: z.object({ kind: z.string().min(1), ref: z.string().min(1), code: z.string().optional() }).optional(),
+    transformation: z
+      .object({
+        kind: z.string().min(1),
+        ref: z.string().min(1),
+        code: z.string().optional(),
+        /** Each feature's inputs, as (source URI, field): the deploy's OpenLineage `columnLineage` facet (docs/lineage.md). */
+        columnLineage: z.record(z.string(), z.array(z.object({ source: z.string().min(1), field: z.string().min(1) }).strict()).max(50)).optional(),
+      })
+      .optional(),
     sources: z.array(z.object({ uri: z.string().min(1), checksum: z.string().optional(), ingestedAt: z.string().optional() })).default([]),
     // A model name, or { name, features } for a model that reads only some features: preflight
     // then blocks only the changes that break what it reads.
@@ -101,6 +109,14 @@ export const DeployRequestSchema = z
         if (!declared.has(f)) ctx.addIssue({ code: 'custom', path: ['consumers', i, 'features', j], message: `'${f}' is not a feature of this view` });
       });
     });
+    const sourceUris = new Set(body.sources.map((s) => s.uri));
+    for (const [feature, inputs] of Object.entries(body.transformation?.columnLineage ?? {})) {
+      if (!declared.has(feature)) ctx.addIssue({ code: 'custom', path: ['transformation', 'columnLineage', feature], message: `'${feature}' is not a feature of this view` });
+      inputs.forEach((input, i) => {
+        if (!sourceUris.has(input.source))
+          ctx.addIssue({ code: 'custom', path: ['transformation', 'columnLineage', feature, i, 'source'], message: `'${input.source}' is not one of this version's sources` });
+      });
+    }
     for (const name of Object.keys(body.validation?.features ?? {}))
       if (!declared.has(name)) ctx.addIssue({ code: 'custom', path: ['validation', 'features', name], message: `'${name}' is not a feature of this view` });
     // Everything but the rows goes into the version record: its numbers must be ones DynamoDB
@@ -225,6 +241,26 @@ export const OnlineQuerySchema = z.object({ at: z.string().optional() });
 /** Lineage: a source as deploys name it (any non-empty URI), a model as consumers name it. */
 export const SourceLineageQuerySchema = z.object({ uri: z.string().min(1).max(2048) });
 export const ModelParamsSchema = z.object({ model: z.string().min(1).max(256) });
+/** POST /sources/revert: roll back every view served from a bad source (core/source-revert.ts). */
+export const SourceRevertRequestSchema = z
+  .object({
+    uri: z.string().min(1).max(2048).optional(),
+    checksum: z.string().min(1).max(256).optional(),
+    reason: z.string('say why the source is being reverted').min(1, 'say why the source is being reverted').max(900),
+    dryRun: z.boolean().default(false),
+    /** Roll back views whose tier needs an approval without one (an admin's break-glass, recorded). */
+    breakGlassReason: z.string().min(1).max(1000).optional(),
+  })
+  .strict()
+  .superRefine((body, ctx) => {
+    if (body.uri === undefined && body.checksum === undefined) ctx.addIssue({ code: 'custom', path: ['uri'], message: 'name the source: its uri, or its checksum' });
+  });
+export type SourceRevertRequest = z.infer<typeof SourceRevertRequestSchema>;
+
+/** GET /incidents/{id}. */
+// Any short name: path parameters are parsed before the caller is judged, and an unknown id is a 404, not a 400.
+export const IncidentParamsSchema = z.object({ id: z.string().min(1).max(128) });
+
 export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md']).default('json') });
 /** The drift charts' window (core/drift-report.ts): ISO instants, default the last 3 hours. */
 const driftInstant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' });

@@ -2,6 +2,7 @@ import { RollbackRequestSchema, ViewParamsSchema } from '../core/requests';
 import { rollbackView } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';
+import { rollbackBlastRadius } from './commons/blast-radius-after';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
@@ -19,6 +20,7 @@ export const handler = httpRoute(
     if (result.changed) {
       countForView(params.view, 'ManualRollback');
     }
-    return result;
+    // After the commit, bounded: the answer is the rollback's whatever the report does.
+    return { ...result, ...(await rollbackBlastRadius(deps, params.view, result)) };
   },
 );

@@ -120,6 +120,7 @@ const httpBase: Record<TableId, TableAccess> = {
   jobs: 'none',
   followups: 'none',
   drills: 'none',
+  incidents: 'none',
 };
 
 /** A route whose use case audits what it changes (one hash-chained entry per change). */
@@ -207,7 +208,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // Fail: the purge's start (pointer check, audit entry), the fenced deletes, the job's end.
   'jobs/fail': { tables: { ...notHttp, versions: 'write', online: 'write', audit: 'append', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
   activate: movesPointers,
-  rollback: movesPointers,
+  // Its answer carries the blast radius of the version it left: the monitor's measurements (samples table).
+  rollback: { ...movesPointers, tables: { ...movesPointers.tables, samples: 'read' } },
+  // A source revert: a rollback per view, the incident recorded (put, twice), blast radii attached.
+  'revert-source': { ...movesPointers, tables: { ...movesPointers.tables, samples: 'read', incidents: 'put' } },
+  'get-incident': { tables: { ...httpBase, incidents: 'read' }, bucket: {} },
   // Issue 5's pointer changes: each is one transaction like any other (pointer, history, audit).
   promote: movesPointers,
   'disable-feature': movesPointers,

@@ -93,6 +93,11 @@ export interface RewindConfig {
    * community edition, which has no CloudFront. @default true
    */
   console: boolean;
+  /**
+   * An OpenLineage HTTP endpoint (Marquez's base URL, or a full URL) the outbox publisher also
+   * POSTs every OpenLineage event to (REWIND_OPENLINEAGE_URL). @default none (the bus only)
+   */
+  openLineageUrl?: string;
 }
 
 export const CONTEXT_KEYS = {
@@ -119,6 +124,7 @@ export const CONTEXT_KEYS = {
   consoleClientId: 'rewind:consoleClientId',
   consoleScopes: 'rewind:consoleScopes',
   console: 'rewind:console',
+  openLineageUrl: 'rewind:openLineageUrl',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
 
 /** An issuer that cannot exist (RFC 6761 `.invalid`): no token validates against it. */
@@ -192,6 +198,9 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
   const opsTopicArn = text(CONTEXT_KEYS.opsTopicArn, raw(CONTEXT_KEYS.opsTopicArn));
   if (opsTopicArn !== undefined && !opsTopicArn.startsWith('arn:')) throw new InvalidContextError(CONTEXT_KEYS.opsTopicArn, `must be an SNS topic ARN, got '${opsTopicArn}'`);
   const consoleClientId = text(CONTEXT_KEYS.consoleClientId, raw(CONTEXT_KEYS.consoleClientId));
+  const openLineageUrl = text(CONTEXT_KEYS.openLineageUrl, raw(CONTEXT_KEYS.openLineageUrl));
+  if (openLineageUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(openLineageUrl))
+    throw new InvalidContextError(CONTEXT_KEYS.openLineageUrl, `must be an http(s) URL, got '${openLineageUrl}'`);
   const num = (k: keyof typeof DEFAULTS & keyof typeof CONTEXT_KEYS, min: number) =>
     positiveNumber(CONTEXT_KEYS[k], raw(CONTEXT_KEYS[k]), DEFAULTS[k] as number, min);
   const config: RewindConfig = {
@@ -219,6 +228,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     ...(consoleClientId !== undefined ? { consoleClientId } : {}),
     consoleScopes: text(CONTEXT_KEYS.consoleScopes, raw(CONTEXT_KEYS.consoleScopes)) ?? DEFAULTS.consoleScopes,
     console: bool(CONTEXT_KEYS.console, raw(CONTEXT_KEYS.console), DEFAULTS.console),
+    ...(openLineageUrl !== undefined ? { openLineageUrl } : {}),
   };
   checkDetection(config);
   return config;

@@ -173,6 +173,9 @@ export class RewindStack extends Stack {
     this.pointerEvents = new PointerEvents(this, 'PointerEvents', {
       serviceName: this.serviceName,
       historyTable: this.storage.tables.history,
+      versionsTable: this.storage.tables.versions,
+      jobsTable: this.storage.tables.jobs,
+      ...(config.openLineageUrl ? { openLineageUrl: config.openLineageUrl } : {}),
       logRetention,
       logRemovalPolicy,
       republishers: [this.functions.get(REPUBLISH_HANDLER)],

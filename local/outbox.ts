@@ -7,9 +7,11 @@
  * ship; polling a handful of views every few hundred milliseconds is the same guarantee (a
  * committed change is never without its events) at laptop scale.
  */
-import { historyEvents } from '../contract/events';
+import { historyEvents, type BusEvent } from '../contract/events';
+import { deployRunEvents, endedJobRunEvents, lineageBusEvent, servedDatasetEvent, type OpenLineageEvent } from '../contract/openlineage';
 import type { HistoryEntry } from '../core/model';
 import type { HistoryEventPublisher, PointerLog, VersionCatalog } from '../core/ports';
+import type { JobStore } from '../core/ports/jobs';
 
 /** An event as the relay hands it on: what the local bus's `publish` takes. */
 export interface OutboxEvent {
@@ -23,17 +25,28 @@ export interface OutboxSink {
   publish(event: OutboxEvent): unknown;
 }
 
+/** Where the relay's OpenLineage events go besides the sinks. */
+export interface LineageRelayOptions {
+  namespace: string;
+  poster?: { enqueue(event: OpenLineageEvent): void };
+}
+
 export class HistoryOutboxRelay implements HistoryEventPublisher {
   private readonly seen = new Map<string, number>();
+  /** Versions and ended jobs whose run events were published (or predate the start). */
+  private readonly seenVersions = new Set<string>();
+  private readonly seenJobs = new Set<string>();
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
   private started = false;
 
   /** @param ports the views (the version catalog) and their history (the pointer log). */
   constructor(
-    private readonly ports: { catalog: Pick<VersionCatalog, 'listViews'>; pointers: Pick<PointerLog, 'history'> },
+    private readonly ports: { catalog: Pick<VersionCatalog, 'listViews'> & Partial<Pick<VersionCatalog, 'listVersions'>>; pointers: Pick<PointerLog, 'history'>; jobs?: Pick<JobStore, 'listForView'> },
     private readonly sinks: readonly OutboxSink[],
     private readonly intervalMs = 200,
+    /** Absent: pointer and artifact events only (what the relay did before lineage; the runtime always passes it). */
+    private readonly lineage?: LineageRelayOptions,
   ) {}
 
   /**
@@ -43,7 +56,12 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
    */
   async start(): Promise<this> {
     this.started = true;
-    for (const view of await this.ports.catalog.listViews()) this.seen.set(view, (await this.ports.pointers.history(view, 1))[0]?.revision ?? 0);
+    for (const view of await this.ports.catalog.listViews()) {
+      this.seen.set(view, (await this.ports.pointers.history(view, 1))[0]?.revision ?? 0);
+      if (!this.lineage) continue;
+      for (const record of (await this.ports.catalog.listVersions?.(view)) ?? []) this.seenVersions.add(`${view}#${record.version}`);
+      for (const job of await this.endedJobs(view)) this.seenJobs.add(job.id);
+    }
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref?.();
     return this;
@@ -67,12 +85,47 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
 
   private async pass(): Promise<void> {
     for (const view of await this.ports.catalog.listViews()) {
+      // A view's deploys before its pointer changes: a deploy with `activate: true` commits its
+      // record first, so its run ends before the dataset event says it is served.
+      const lineage = this.lineage;
+      if (lineage) await this.deploys(view, lineage);
       const last = this.seen.get(view) ?? 0;
       for (const entry of await this.since(view, last)) {
         this.relay(entry);
+        if (lineage) this.relayLineage(servedDatasetEvent(entry, lineage.namespace), lineage);
         this.seen.set(view, entry.revision);
       }
     }
+  }
+
+  /** The run events of the view's deploys that ended since the last pass: failed jobs, then version records. */
+  private async deploys(view: string, lineage: LineageRelayOptions): Promise<void> {
+    for (const job of await this.endedJobs(view)) {
+      if (this.seenJobs.has(job.id)) continue;
+      this.seenJobs.add(job.id);
+      endedJobRunEvents(job, lineage.namespace).forEach((e) => this.relayLineage(e, lineage));
+    }
+    for (const record of (await this.ports.catalog.listVersions?.(view)) ?? []) {
+      const key = `${view}#${record.version}`;
+      if (this.seenVersions.has(key)) continue;
+      this.seenVersions.add(key);
+      deployRunEvents({ ...record, endedAt: new Date().toISOString() }, lineage.namespace).forEach((e) => this.relayLineage(e, lineage));
+    }
+  }
+
+  private async endedJobs(view: string) {
+    return ((await this.ports.jobs?.listForView(view, JOBS_READ)) ?? []).filter((j) => j.status === 'failed' || j.status === 'cancelled');
+  }
+
+  private relayLineage(event: OpenLineageEvent, lineage: LineageRelayOptions): void {
+    this.toSinks(lineageBusEvent(event, 'rewind-local'), event.eventTime);
+    lineage.poster?.enqueue(event);
+  }
+
+  private toSinks(event: BusEvent, time: string): OutboxEvent {
+    const published: OutboxEvent = { source: event.Source, 'detail-type': event.DetailType, time, detail: JSON.parse(event.Detail) as Record<string, unknown> };
+    for (const sink of this.sinks) sink.publish(published);
+    return published;
   }
 
   /**
@@ -86,11 +139,7 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
 
   /** One entry's events to every sink, in order; returns their `eventId`s. */
   private relay(entry: HistoryEntry): string[] {
-    return historyEvents(entry, 'rewind-local').map((event) => {
-      const published: OutboxEvent = { source: event.Source, 'detail-type': event.DetailType, time: entry.at, detail: JSON.parse(event.Detail) as Record<string, unknown> };
-      for (const sink of this.sinks) sink.publish(published);
-      return String(published.detail.eventId);
-    });
+    return historyEvents(entry, 'rewind-local').map((event) => String(this.toSinks(event, entry.at).detail.eventId));
   }
 
   /**
@@ -113,3 +162,5 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
 
 /** Entries read per view at first: one read covers a pass unless a view changed more often than this. */
 const FIRST_READ = 100;
+/** Deploy jobs read per view and pass: the newest ones (a job ends within minutes of its start). */
+const JOBS_READ = 20;

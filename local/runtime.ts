@@ -23,6 +23,9 @@ import { monitoringEnvironment, monitoringOptionsFromEnv, startLocalMonitoring, 
 import { HistoryOutboxRelay } from './outbox';
 import { LocalEventBus } from './event-bus';
 import { AFTER_ROLLBACK_RULE } from '../contract/rules';
+import { lineageNamespace } from '../contract/openlineage';
+import { DynamoJobStore } from '../store/dynamo-jobs';
+import { BackgroundLineagePoster, OpenLineageHttpPoster } from '../store/openlineage-http';
 import { startLocalJobRunner, type LocalJobRunner } from './job-runner';
 import { promoteIntervalFromEnv, startLocalReleases, type LocalReleases } from './releases';
 import { issuerVerifier, jwtSecret, secretVerifier, trustedIssuerFromEnv, type TrustedIssuer } from './tokens';
@@ -70,6 +73,10 @@ export interface LocalOptions {
   promoteIntervalMs?: number;
   /** How often the outbox relay polls the history table for events to publish (default 200 ms). */
   outboxPollMs?: number;
+  /** Where the outbox also POSTs its OpenLineage events (default REWIND_OPENLINEAGE_URL; unset: the bus only). */
+  openLineageUrl?: string;
+  /** Retries of one OpenLineage POST: its first backoff delay (default 200 ms; tests shorten it). */
+  openLineageRetryDelayMs?: number;
   /**
    * Take a signed audit checkpoint (functions/audit-checkpoint) this often, as the stack's
    * schedule does; 0: only on demand. Default REWIND_CHECKPOINT_INTERVAL_MS, else every minute
@@ -102,6 +109,8 @@ export interface LocalRewind {
    * artifacts') go to `releases.events` (artifact events) and, with monitoring, the bus.
    */
   outbox: HistoryOutboxRelay;
+  /** The OpenLineage endpoint's background poster, when one is configured (its totals: posted, dropped, attempts). */
+  lineagePoster?: BackgroundLineagePoster;
   /** Signed audit checkpoints: the key directory (REWIND_AUDIT_KEY_DIR), and one run now, as the schedule would. */
   checkpoints: LocalCheckpoints;
   /** Deploy jobs (local/job-runner.ts): unfinished ones resumed at start. */
@@ -263,7 +272,15 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     const followUps = monitoring?.bus ?? new LocalEventBus();
     followUps.addRule(AFTER_ROLLBACK_RULE);
     if (!monitoring) services.push(() => followUps.drain());
-    const outbox = await new HistoryOutboxRelay({ catalog, pointers }, [releases.events, followUps], options.outboxPollMs ?? 200).start();
+    const lineageUrl = options.openLineageUrl ?? config.openLineageUrl();
+    const lineagePoster = lineageUrl
+      ? new BackgroundLineagePoster(new OpenLineageHttpPoster(lineageUrl, { ...(options.openLineageRetryDelayMs !== undefined ? { baseDelayMs: options.openLineageRetryDelayMs } : {}), log: { warn: (m, extra) => console.warn(`local outbox: ${m}`, extra) } }))
+      : undefined;
+    const jobStore = new DynamoJobStore(createDocumentClient(), config.tableName('jobs'));
+    const outbox = await new HistoryOutboxRelay({ catalog, pointers, jobs: jobStore }, [releases.events, followUps], options.outboxPollMs ?? 200, {
+      namespace: lineageNamespace('local'),
+      ...(lineagePoster ? { poster: lineagePoster } : {}),
+    }).start();
     services.push(() => outbox.stop());
     (await import('../functions/commons/event-publisher')).useEventPublisher(outbox); // POST /events/republish publishes through the relay's sinks
     const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
@@ -287,6 +304,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
       ...(monitoring ? { monitoring } : {}),
       releases,
       outbox,
+      ...(lineagePoster ? { lineagePoster } : {}),
       checkpoints,
       jobs,
       followUps,
@@ -297,6 +315,7 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
         if (!options.dataDir) rmSync(keyDir, { recursive: true, force: true });
         await outbox.stop();
         await followUps.drain();
+        await lineagePoster?.close();
         await releases.stop();
         await monitoring?.stop();
         await stopEmulators();

@@ -13,9 +13,11 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { historyEvents, type BusEvent, type HistoryEventSource } from '../contract/events';
+import { deployRunEvents, endedJobRunEvents, isLineageBusEvent, lineageBusEvent, servedDatasetEvent, type DeployJobSource, type DeployRunSource } from '../contract/openlineage';
 import { EventsNotPublishedError } from '../core/errors';
 import type { HistoryEntry } from '../core/model';
 import type { HistoryEventPublisher } from '../core/ports';
+import type { OpenLineageHttpPoster } from './openlineage-http';
 
 /** PutEvents accepts at most 10 entries per call. */
 const MAX_ENTRIES_PER_PUT = 10;
@@ -56,6 +58,47 @@ export function historyEntryOf(record: DynamoDBRecord): HistoryEventSource {
 }
 
 /**
+ * The OpenLineage events' namespace and, with REWIND_OPENLINEAGE_URL, the HTTP endpoint they
+ * are POSTed to as well. Without it the publisher puts pointer and artifact events only (what
+ * it did before lineage existed; the stack's publisher always passes it).
+ */
+export interface LineageOutput {
+  namespace: () => string;
+  poster?: () => Pick<OpenLineageHttpPoster, 'postAll'> | undefined;
+}
+
+/**
+ * Every event a stream record stands for. The publisher reads three streams: the history
+ * table's (a pointer change: its events, then its artifacts', then the OpenLineage
+ * DatasetEvent of what is served now), the versions table's (a version record's INSERT: its
+ * deploy's OpenLineage START and COMPLETE/FAIL; the counter and materialization items are
+ * not events) and the jobs table's (a deploy job that ended failed or cancelled: START and
+ * FAIL/ABORT). History items have no `sk`; the other two tables' items all do.
+ */
+export function streamRecordEvents(record: DynamoDBRecord, eventBusName: string, namespace: string | undefined): BusEvent[] {
+  const image = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
+  if (image && 'sk' in image) {
+    if (namespace === undefined) return [];
+    const item = unmarshall(image) as Record<string, unknown>;
+    const sk = String(item.sk);
+    if (record.eventName === 'INSERT' && sk.startsWith('V#')) {
+      const written = record.dynamodb?.ApproximateCreationDateTime;
+      const source = item as unknown as DeployRunSource;
+      const endedAt = written && written * 1000 > Date.parse(source.createdAt) ? new Date(written * 1000).toISOString() : undefined;
+      return deployRunEvents({ ...source, ...(endedAt ? { endedAt } : {}) }, namespace).map((e) => lineageBusEvent(e, eventBusName));
+    }
+    if (record.eventName === 'MODIFY' && sk === 'JOB' && (item.status === 'failed' || item.status === 'cancelled'))
+      return endedJobRunEvents(item as unknown as DeployJobSource, namespace).map((e) => lineageBusEvent(e, eventBusName));
+    return [];
+  }
+  // Only inserts are pointer changes: history entries are written once and never updated.
+  if (record.eventName !== 'INSERT') return [];
+  const entry = historyEntryOf(record);
+  const events = historyEvents(entry, eventBusName);
+  return namespace === undefined ? events : [...events, lineageBusEvent(servedDatasetEvent(entry as HistoryEntry, namespace), eventBusName)];
+}
+
+/**
  * A stream handler that publishes through `client` to the bus named by `eventBusName()`.
  * Records are published in stream order, each as its events (the pointer change's, then its
  * artifacts'), ten events per PutEvents call. At the first event that cannot be published
@@ -68,15 +111,35 @@ export function historyEntryOf(record: DynamoDBRecord): HistoryEventSource {
  *
  * @example export const handler = middy().handler(createPublisher(eventBridgeClient(), config.eventBusName, logger));
  */
-export function createPublisher(client: EventsClient, eventBusName: () => string, log: PublisherLog = SILENT) {
+export function createPublisher(client: EventsClient, eventBusName: () => string, log: PublisherLog = SILENT, lineage?: LineageOutput) {
   return async (event: DynamoDBStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DynamoDBBatchResponse> => {
-    // Only inserts are pointer changes: history entries are written once and never updated.
-    const records = event.Records.filter((r) => r.eventName === 'INSERT');
+    const response = await publishBatch(event, context);
+    await postLineage(response.published, context);
+    return { batchItemFailures: response.batchItemFailures };
+  };
+
+  /**
+   * After the batch is on the bus, its OpenLineage events (those that landed) go to the HTTP
+   * endpoint, with retries inside what is left of the invocation; whatever happens there, the
+   * batch's outcome stays the bus's (a down lineage endpoint never holds pointer events back).
+   */
+  async function postLineage(published: BusEvent[], context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> {
+    const poster = lineage?.poster?.();
+    const events = published.filter(isLineageBusEvent);
+    if (!poster || events.length === 0) return;
+    const deadline = Date.now() + (context ? context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS : LINEAGE_POST_BUDGET_MS);
+    const result = await poster.postAll(events.map((e) => JSON.parse(e.Detail) as unknown), Math.min(deadline, Date.now() + LINEAGE_POST_BUDGET_MS));
+    if (result.dropped) log.warn('OpenLineage events not delivered to the endpoint', { ...result });
+  }
+
+  async function publishBatch(event: DynamoDBStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<DynamoDBBatchResponse & { published: BusEvent[] }> {
+    const records = event.Records.filter((r) => r.eventName === 'INSERT' || r.eventName === 'MODIFY');
     const pending: Pending[] = [];
+    const published: BusEvent[] = [];
     let malformed: DynamoDBRecord | undefined;
     for (const [index, record] of records.entries()) {
       try {
-        for (const entry of historyEvents(historyEntryOf(record), eventBusName())) pending.push({ record, entry });
+        for (const entry of streamRecordEvents(record, eventBusName(), lineage?.namespace())) pending.push({ record, entry });
       } catch (error) {
         log.error('cannot publish stream record', { error: error as Error, sequenceNumber: record.dynamodb?.SequenceNumber });
         // A malformed record never gets better. Reporting it as a partial failure would make
@@ -96,16 +159,20 @@ export function createPublisher(client: EventsClient, eventBusName: () => string
       if (context && context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS) {
         // Left for the next invocation, from the first record not fully published.
         log.warn('stopping before the deadline', { published: start, events: pending.length, sequenceNumber: chunk[0]!.record.dynamodb?.SequenceNumber });
-        return failureAt(chunk[0]!.record);
+        return { ...failureAt(chunk[0]!.record), published };
       }
       const failed = await publish(client, chunk, log);
-      if (failed) return failureAt(failed);
+      if (failed) return { ...failureAt(failed), published };
+      published.push(...chunk.map((p) => p.entry));
     }
-    if (malformed) return failureAt(malformed);
+    if (malformed) return { ...failureAt(malformed), published };
     log.debug('published pointer events', { records: records.length, events: pending.length });
-    return { batchItemFailures: [] };
-  };
+    return { batchItemFailures: [], published };
+  }
 }
+
+/** The longest the publisher spends posting one batch's lineage events (retries included). */
+export const LINEAGE_POST_BUDGET_MS = 5_000;
 
 /** One event to put, with the stream record it comes from (what a failure reports). */
 interface Pending {

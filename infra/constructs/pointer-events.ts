@@ -9,6 +9,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { ENV } from '../../contract/config';
 import { POINTER_EVENT_SOURCE } from '../../contract/rules';
 import { PUBLISHER_HANDLER } from '../handlers';
 import { opsAlarm } from './ops-alarm';
@@ -17,6 +18,11 @@ import { RewindFunction } from './rewind-function';
 export interface PointerEventsProps {
   /** The history table; its stream is the outbox. */
   historyTable: ITable;
+  /** The versions and jobs tables: their streams carry the deploys' OpenLineage runs (contract/openlineage.ts). */
+  versionsTable?: ITable;
+  jobsTable?: ITable;
+  /** REWIND_OPENLINEAGE_URL of the publisher, when lineage is also POSTed to an endpoint. */
+  openLineageUrl?: string;
   /** The stack's service (contract/service.ts), given to the publisher. */
   serviceName: string;
   logRetention: RetentionDays;
@@ -71,6 +77,7 @@ export class PointerEvents extends Construct {
       serviceName: props.serviceName,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
+      ...(props.openLineageUrl ? { environment: { [ENV.openLineageUrl]: props.openLineageUrl } } : {}),
     });
     this.publisher.bindEventBus(this.bus);
     const republishers = props.republishers ?? [];
@@ -104,20 +111,30 @@ export class PointerEvents extends Construct {
       reason: 'This queue is itself the on-failure destination of the stream mapping (a DLQ); cdk-nag only recognizes DLQs named in another queue\'s redrive policy.',
     });
 
-    this.publisher.addEventSource(
-      new DynamoEventSource(props.historyTable, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: props.retryAttempts ?? 3,
-        // A record older than this is given up to the failure queue rather than holding the shard.
-        maxRecordAge: Duration.hours(1),
-        parallelizationFactor: 1, // one batch per shard at a time: a view's events stay in order
-        onFailure: new SqsDlq(this.failureQueue),
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
-      }),
-    );
+    // One mapping per outbox stream, all alike: from the oldest record, a bad batch bisected,
+    // a failed record's position to the failure queue.
+    const stream = (table: ITable, filter: ReturnType<typeof FilterCriteria.filter>) =>
+      this.publisher.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: 100,
+          bisectBatchOnError: true,
+          reportBatchItemFailures: true,
+          retryAttempts: props.retryAttempts ?? 3,
+          // A record older than this is given up to the failure queue rather than holding the shard.
+          maxRecordAge: Duration.hours(1),
+          parallelizationFactor: 1, // one batch per shard at a time: a view's events stay in order
+          onFailure: new SqsDlq(this.failureQueue),
+          filters: [filter],
+        }),
+      );
+    stream(props.historyTable, FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') }));
+    // Deploys: only a version record's INSERT, and a deploy job's update to failed or
+    // cancelled, are events (store/eventbridge-outbox.ts streamRecordEvents); the filters keep
+    // the counter, materialization and chunk items from invoking the publisher at all.
+    if (props.versionsTable) stream(props.versionsTable, FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { Keys: { sk: { S: FilterRule.beginsWith('V#') } } } }));
+    if (props.jobsTable)
+      stream(props.jobsTable, FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { sk: { S: FilterRule.isEqual('JOB') }, status: { S: FilterRule.or('failed', 'cancelled') } } } }));
     Validations.of(this.publisher.functionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

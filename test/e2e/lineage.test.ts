@@ -2,7 +2,7 @@
  * Lineage through HTTP and the CLI (issue 12, item 4), against DynamoDB Local and s3rver:
  * sources → versions → views → models, from the version records and what is served now.
  */
-import { run } from '../../cli/main';
+import { runCli } from '../support/cli';
 import { deployBody } from '../support/fixtures';
 import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
@@ -15,12 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => rewind.stop());
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => ((stderr += s), true) } as never, env: { REWIND_URL: rewind.url, REWIND_TOKEN: deployer.token } });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCli(rewind.url, deployer.token, argv);
 
 it('answers who read a source, what is served from it now and which models it feeds; a view and a model the same way', async () => {
   const source = `s3://lake/${rewind.tag}/events`;

@@ -236,7 +236,8 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     // the feature switches are pointer changes too (one transaction each); promote-canaries
     // promotes a baked candidate on its schedule; a deploy job's finalize step activates once
     // the version is recorded when the deploy asked `activate: true`.
-    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/finalize', 'promote', 'promote-canaries', 'rollback'];
+    // revert-source rolls each view back through the same rollback use case.
+    const pointerPaths = ['activate', 'alarm-rollback', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/finalize', 'promote', 'promote-canaries', 'revert-source', 'rollback'];
     expect(writersOf('pointers')).toEqual(pointerPaths);
     expect(writersOf('history')).toEqual(pointerPaths);
   });
@@ -263,7 +264,7 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     expect(auditWriters).toEqual(
       // jobs/finalize records the version (and its activation), jobs/fail the job's end and its purge;
       // after-rollback the runbook's outcome, put-drill a drill's report (issue 13).
-      ['activate', 'after-rollback', 'put-drill', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/fail', 'jobs/finalize', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'republish-events', 'rollback'].sort(),
+      ['activate', 'after-rollback', 'put-drill', 'alarm-rollback', 'approve-policy-proposal', 'create-approval', 'create-audit-checkpoint', 'deploy-version', 'disable-feature', 'enable-feature', 'jobs/fail', 'jobs/finalize', 'promote', 'promote-canaries', 'purge-version', 'put-policy', 'republish-events', 'revert-source', 'rollback'].sort(),
     );
     for (const reader of ['get-online', 'list-views', 'get-view', 'list-audit', 'verify-audit', 'get-policy']) expect([...dynamoActions(reader).audit].filter((a) => WRITE_ACTIONS.includes(a))).toEqual([]);
   });
@@ -382,7 +383,8 @@ describe('alarm → rollback automation', () => {
 describe('the outbox: history stream → event bus', () => {
   it('reads the history stream from its start, isolates bad records and keeps failures', () => {
     const mappings = resourcesOfType(prod.json, 'AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(1);
+    // History (pointer changes), versions and jobs (the deploys' OpenLineage runs).
+    expect(mappings).toHaveLength(3);
     const mapping = mappings[0]![1].Properties!;
     expect(referencedIds(mapping.EventSourceArn)).toEqual([logicalId(prod.stack.storage.tables.history)]);
     expect(referencedIds(mapping.FunctionName)).toEqual([logicalId(prod.stack.pointerEvents.publisher)]);
@@ -394,6 +396,19 @@ describe('the outbox: history stream → event bus', () => {
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
     });
     expect(referencedIds(mapping.DestinationConfig.OnFailure.Destination)).toEqual([logicalId(prod.stack.pointerEvents.failureQueue)]);
+  });
+
+  it('reads the versions and jobs streams for the deploys\' OpenLineage runs, filtered to version records and ended jobs', () => {
+    const mappings = resourcesOfType(prod.json, 'AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties!);
+    const of = (table: Parameters<typeof logicalId>[0]): any => mappings.find((m) => referencedIds(m.EventSourceArn).includes(logicalId(table)))!;
+    const versions = of(prod.stack.storage.tables.versions);
+    const jobs = of(prod.stack.storage.tables.jobs);
+    for (const m of [versions, jobs]) {
+      expect(referencedIds(m.FunctionName)).toEqual([logicalId(prod.stack.pointerEvents.publisher)]);
+      expect(m).toMatchObject({ StartingPosition: 'TRIM_HORIZON', FunctionResponseTypes: ['ReportBatchItemFailures'], ParallelizationFactor: 1 });
+    }
+    expect(JSON.parse(versions.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { sk: { S: [{ prefix: 'V#' }] } } } });
+    expect(JSON.parse(jobs.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['MODIFY'], dynamodb: { NewImage: { sk: { S: ['JOB'] }, status: { S: ['failed', 'cancelled'] } } } });
   });
 
   it('publishes only to Rewind\'s bus, which archives every pointer event', () => {

@@ -61,7 +61,7 @@ export interface Caller {
   request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply<T>>;
 }
 
-type Options = Pick<LocalOptions, 'pointerCacheMs' | 'monitoring' | 'outboxPollMs'>;
+type Options = Pick<LocalOptions, 'pointerCacheMs' | 'monitoring' | 'outboxPollMs' | 'openLineageUrl' | 'openLineageRetryDelayMs'>;
 
 /** True when the suites are pointed at a deployed stack rather than a runtime of their own. */
 export const DEPLOYED = Boolean(process.env.REWIND_API_URL);
