@@ -121,8 +121,9 @@ async function main(): Promise<void> {
       `rollback (${spine.rollback.smallRows} rows) vs a bare TransactWriteItems of the same items on the same tables: ` +
         `${spine.rollback.smallMedianMs} ms vs ${spine.rollback.bareTransactionMedianMs} ms, ratio ${spine.rollback.overBareTransactionRatio} (target ≤ 1.5)`,
     );
+    console.log(`the same rollback answered without the blast-radius report inline (blastRadius: 'link'): ${spine.rollback.linkMedianMs} ms, ratio ${spine.rollback.linkOverBareTransactionRatio}`);
     console.log(
-      `the same rollback through its handler, no local HTTP gateway: ${spine.rollback.handlerMedianMs} ms, ratio ${spine.rollback.handlerOverBareTransactionRatio}; ` +
+      `the same rollback through its handler (blastRadius: 'link'), no local HTTP gateway: ${spine.rollback.handlerMedianMs} ms, ratio ${spine.rollback.handlerOverBareTransactionRatio}; ` +
         `floor of the shape (one consistent GetItem ${spine.rollback.bareReadMedianMs} ms + the bare transaction): ratio ${spine.rollback.shapeFloorRatio}`,
     );
     printTable('Rollback the plain way: re-write the previous version’s rows', [

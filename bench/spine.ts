@@ -61,11 +61,11 @@ async function deployLarge(rewind: LocalRewind, api: Api, view: string, rows: nu
   return api.call('POST', `/views/${view}/versions`, { definition, snapshotUri: `s3://${rewind.env.REWIND_SNAPSHOT_BUCKET}/${key}` });
 }
 
-async function rollbackLatencies(api: Api, view: string, runs: number): Promise<number[]> {
+async function rollbackLatencies(api: Api, view: string, runs: number, extra: Record<string, unknown> = {}): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     await api.call('POST', `/views/${view}/activate`, { version: 2, reason: 'bench: bad version goes live' });
-    const { ms } = await timed(() => api.call('POST', `/views/${view}/rollback`, { toVersion: 1, reason: 'bench' }));
+    const { ms } = await timed(() => api.call('POST', `/views/${view}/rollback`, { toVersion: 1, reason: 'bench', ...extra }));
     samples.push(ms);
   }
   return samples;
@@ -261,17 +261,20 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
         rawPath: `/views/${view}/rollback`,
         pathParameters: { view },
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ toVersion: 1, reason: 'bench' }),
+        body: JSON.stringify({ toVersion: 1, reason: 'bench', blastRadius: 'link' }),
         requestContext: { authorizer: { jwt: { claims: { sub: 'bench', roles: '[admin]' } } }, http: { method: 'POST', path: `/views/${view}/rollback` } },
         isBase64Encoded: false,
       }) as never;
     const handlerRollbackSamples: number[] = [];
+    // The answer without the blast-radius report inline (`blastRadius: 'link'`): the way back itself.
+    const linkSamples: number[] = [];
     // One consistent GetItem of the pointer: with the bare transaction, the floor of the shape
     // a rollback has (one round of reads issued together, then one TransactWriteItems).
     const bareReadSamples: number[] = [];
     for (let i = 0; i < options.rollbackRuns; i++) {
       smallSamples.push(...(await rollbackLatencies(api, 'small', 1)));
       largeSamples.push(...(await rollbackLatencies(api, 'large', 1)));
+      linkSamples.push(...(await rollbackLatencies(api, 'small', 1, { blastRadius: 'link' })));
       bareTransactionSamples.push(await bareTransaction.once());
       bareWritesSamples.push(await bareWrites.once());
       await api.call('POST', '/views/small/activate', { version: 2, reason: 'bench: bad version goes live' });
@@ -330,7 +333,10 @@ export async function benchSpine(options: SpineOptions = DEFAULT_SPINE, log: (li
       /** The four writes alone (no ConditionChecks): the floor earlier runs compared with. */
       bareWritesMedianMs: round(median(bareWritesSamples)),
       overBareWritesRatio: round(median(smallSamples) / median(bareWritesSamples), 3),
-      /** The rollback through its handler in process (no local HTTP gateway), same runs. */
+      /** The same rollback answered with the blast radius's URL only (`blastRadius: 'link'`), through HTTP. */
+      linkMedianMs: round(median(linkSamples)),
+      linkOverBareTransactionRatio: round(median(linkSamples) / median(bareTransactionSamples), 3),
+      /** The rollback through its handler in process (no local HTTP gateway, `blastRadius: 'link'`), same runs. */
       handlerMedianMs: round(median(handlerRollbackSamples)),
       handlerOverBareTransactionRatio: round(median(handlerRollbackSamples) / median(bareTransactionSamples), 3),
       /** One consistent GetItem + the bare transaction: the floor of one read round then one transaction. */

@@ -158,6 +158,12 @@ export const RollbackRequestSchema = z.object({
   expectedRevision: revision.optional(),
   /** Roll back a view whose tier needs an approval without one; only a role allowed to `break-glass` (an admin) may, and it is recorded. */
   breakGlassReason: z.string().min(1).max(1000).optional(),
+  /**
+   * What the answer carries about the version left: `inline` (default) the blast-radius report,
+   * computed after the commit within a bounded wait; `link` only its URL, for a caller (a script,
+   * a drill) that wants the answer as soon as the pointer has moved. The commit is the same.
+   */
+  blastRadius: z.enum(['inline', 'link']).optional(),
 });
 export type RollbackRequest = z.infer<typeof RollbackRequestSchema>;
 

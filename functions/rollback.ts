@@ -2,7 +2,7 @@ import { RollbackRequestSchema, ViewParamsSchema } from '../core/requests';
 import { rollbackView } from '../core/pointer-changes';
 import { countForView } from './commons/powertools';
 import { withArtifacts } from './commons/artifacts';
-import { rollbackBlastRadius } from './commons/blast-radius-after';
+import { blastRadiusUrl, rollbackBlastRadius } from './commons/blast-radius-after';
 import { getDeps } from './commons/deps';
 import { httpRoute } from './http/route';
 
@@ -21,6 +21,7 @@ export const handler = httpRoute(
       countForView(params.view, 'ManualRollback');
     }
     // After the commit, bounded: the answer is the rollback's whatever the report does.
+    if (body.blastRadius === 'link') return { ...result, ...(result.changed && result.fromVersion !== null ? { blastRadiusUrl: blastRadiusUrl(params.view, result.fromVersion) } : {}) };
     return { ...result, ...(await rollbackBlastRadius(deps, params.view, result)) };
   },
 );

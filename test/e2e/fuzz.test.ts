@@ -11,6 +11,7 @@
  * rejected request at a time, each with its own dump, so every rejected request is checked.
  */
 import fc from 'fast-check';
+import { settledDump } from '../support/settled';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -221,7 +222,7 @@ it(`${REQUESTS} generated requests across every route: 0 × 5xx, 0 writes from a
   let checked = 0;
   let accepted = 0;
   let dumps = 0;
-  const snapshot = () => (dumps++, dump());
+  const snapshot = () => (dumps++, settledDump(dump));
   const send = async (r: FuzzRequest, i: number) => {
     // One in ten as a plain viewer: the refusals of authorization are audited too, and write nothing else.
     const reply = await (i % 10 === 9 ? viewer : admin).request(r.method, r.path, r.body).catch((e: Error) => ({ status: 599, body: { error: { message: e.message } } }));

@@ -144,4 +144,11 @@ it('attaches the blast radius of the version left to a rollback answer, with the
   const again = await deployer.post(`/views/${view}/rollback`, { reason: 'drifted', toVersion: 1 });
   expect(again.body.changed).toBe(false);
   expect(again.body.blastRadius).toBeUndefined();
+  // `blastRadius: 'link'`: the same rollback, answered with the URL only.
+  await deployer.post(`/views/${view}/activate`, { version: 2, reason: 'again' });
+  const linked = await deployer.post(`/views/${view}/rollback`, { reason: 'drifted', toVersion: 1, blastRadius: 'link' });
+  expect(linked.status).toBe(200);
+  expect(linked.body).toMatchObject({ changed: true, fromVersion: 2, toVersion: 1, blastRadiusUrl: `/views/${view}/versions/2/blast-radius` });
+  expect(linked.body.blastRadius).toBeUndefined();
+  expect((await deployer.post(`/views/${view}/rollback`, { reason: 'drifted', blastRadius: 'both' })).body.error).toMatchObject({ field: 'body.blastRadius' });
 });

@@ -14,6 +14,7 @@
  * tag unique to this suite run, in BOTH modes, so a suite that forgets passes nowhere.
  */
 import { randomBytes } from 'node:crypto';
+import { settledDump } from './settled';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SNAPSHOT_BUCKET_ENV, TABLES, isAuditHeadPartition } from '../../contract/tables';
@@ -89,7 +90,7 @@ async function localRewind(name: string, tag: string, options: Options): Promise
     mode: 'local',
     local,
     // Each suite has tables of its own here, so everything in them is the suite's.
-    dump: () => dump(local.env, () => true),
+    dump: () => settledDump(() => dump(local.env, () => true)),
     stop: () => local.stop(),
   };
 }
@@ -105,7 +106,7 @@ async function deployedRewind(tag: string): Promise<TestRewind> {
   return {
     ...common(tag, process.env.REWIND_API_URL!.replace(/\/$/, ''), env, (sub, roles, mfa) => mintIssuerToken(key, { sub, roles, mfa })),
     mode: 'deployed',
-    dump: () => dump(env, (text) => text.includes(tag)),
+    dump: () => settledDump(() => dump(env, (text) => text.includes(tag))),
     // The stack outlives the suite; its views stay, tagged, like any other user's.
     stop: async () => undefined,
   };
