@@ -62,13 +62,19 @@ describe('a view from first deploy to rollback', () => {
     ]);
     expect(history.body.history[0]).toMatchObject({ reason: 'avg_basket drifted', before: { stable: 2 }, after: { stable: 1 } });
 
+    // The rollback's runbook follows it by itself (functions/after-rollback.ts), recorded as the
+    // rollback entry's follow-up and as one more audit entry, by system:runbook.
+    const followed = await eventually(() => deployer.get(`/views/${view}/history`), (r) => r.body.history[0].followUp !== undefined);
+    expect(followed.body.history[0].followUp).toMatchObject({ status: 'verified' });
     const audit = await admin.get(`/audit?view=${view}`);
-    expect(audit.body.entries.map((e: any) => e.action).reverse()).toEqual(['deploy', 'activate', 'deploy', 'activate', 'rollback']);
-    expect(audit.body.entries.every((e: any) => e.actor === deployer.sub && e.outcome === 'allowed')).toBe(true);
-    expect(history.body.history[0].auditId).toBe(audit.body.entries[0].id);
+    expect(audit.body.entries.map((e: any) => e.action).reverse()).toEqual(['deploy', 'activate', 'deploy', 'activate', 'rollback', 'runbook']);
+    const [runbook, ...changes] = audit.body.entries;
+    expect(runbook).toMatchObject({ actor: 'system:runbook', outcome: 'allowed' });
+    expect(changes.every((e: any) => e.actor === deployer.sub && e.outcome === 'allowed')).toBe(true);
+    expect(history.body.history[0].auditId).toBe(changes[0].id);
     // Nothing else was recorded, in any chain (reads are not audited): every stored entry that
-    // mentions this suite — locally, every entry there is — is one of these five.
-    expect((await rewind.dump()).tables.audit).toHaveLength(5);
+    // mentions this suite — locally, every entry there is — is one of these six.
+    expect((await rewind.dump()).tables.audit).toHaveLength(6);
 
     // The verdict covers every entry stored, not just this view's (a shared stack holds others).
     const { verify, stored } = await eventually(

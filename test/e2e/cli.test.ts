@@ -196,8 +196,9 @@ describe('rewind, from first deploy to rollback', () => {
   });
 
   it('lists and verifies the audit log', async () => {
-    const list = await rewindCli(['audit', 'list', '--view', view, '--json']);
-    expect(list.json().entries.map((e: any) => e.action).reverse()).toEqual(['deploy', 'activate', 'deploy', 'activate', 'rollback']);
+    // The rollback's runbook appends its own entry (system:runbook) a moment after the rollback.
+    const list = await eventually(() => rewindCli(['audit', 'list', '--view', view, '--json']), (l) => l.json().entries.length >= 6);
+    expect(list.json().entries.map((e: any) => e.action).reverse()).toEqual(['deploy', 'activate', 'deploy', 'activate', 'rollback', 'runbook']);
     const verify = await rewindCli(['audit', 'verify']);
     expect(verify).toMatchObject({ code: 0, stdout: expect.stringMatching(/^audit log ok: \d+ entries in \d+ chains? verified\n$/) });
   });

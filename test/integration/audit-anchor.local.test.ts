@@ -132,16 +132,17 @@ it('reports the chain whose newest entry was deleted as truncated, and keeps the
   const view = rewind.view('truncated');
   await deployer.post(`/views/${view}/versions`, deployBody(1, 5, { activate: true }));
   await deployer.post(`/views/${view}/versions`, deployBody(2, 5, { activate: true }));
-  expect((await deployer.post(`/views/${view}/rollback`, { reason: 'v2 is bad' })).status).toBe(200);
-  expect((await entriesOf(view)).map((e) => e.action)).toEqual(['deploy', 'activate', 'deploy', 'activate', 'rollback']);
+  // A kill switch, not a rollback: a rollback's runbook would append an entry of its own a moment later.
+  expect((await deployer.post(`/views/${view}/features/age/disable`, { reason: 'v2 is bad' })).status).toBe(200);
+  expect((await entriesOf(view)).map((e) => e.action)).toEqual(['deploy', 'activate', 'deploy', 'activate', 'disable']);
 
-  await deleteEntry(view, 5); // the rollback's entry, the one nothing later cites
+  await deleteEntry(view, 5); // the kill switch's entry, the one nothing later cites
 
   const verdict = await verify();
   expect(verdict.ok).toBe(false);
   expect(problemsOf(verdict, view)).toEqual([
     { chain: chainFor(view), reason: 'truncated', id: `view:${view}/5`, headSeq: 5, lastSeq: 4, detail: expect.stringMatching(/head names entry 5 but the last entry stored is 4/) },
-    // The rollback's history entry still cites it.
+    // The kill switch's history entry still cites it.
     { chain: chainFor(view), reason: 'history-unaudited', id: `view:${view}/5`, detail: expect.stringMatching(/revision 3 cites audit entry/) },
   ]);
   expect(verdict).toMatchObject({ firstBadEntry: { id: `view:${view}/5` } });
