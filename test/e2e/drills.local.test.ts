@@ -34,7 +34,7 @@ afterAll(async () => {
   await hook.close();
 });
 
-const options = (o: Partial<typeof DrillOptionsSchema._input>) => DrillOptionsSchema.parse({ rows: 200, rps: 15, targetMttrSeconds: 30, periodSeconds: 1, timeoutSeconds: 90, ...o });
+const options = (o: Partial<typeof DrillOptionsSchema._input>) => DrillOptionsSchema.parse({ rows: 200, rps: 15, targetMttrSeconds: 30, periodSeconds: 1, timeoutSeconds: 120, ...o });
 
 it('drift, auto: detected and rolled back on its own within the target, restored values exact, report stored, one escalation, nothing outside its namespace touched', async () => {
   const before = (await dev.get(`/views/${bystander}/history`)).body.history;
@@ -82,7 +82,7 @@ it('drift, auto: detected and rolled back on its own within the target, restored
 
   // The bystander view is exactly as it was.
   expect((await dev.get(`/views/${bystander}/history`)).body.history).toEqual(before);
-}, 90_000);
+}, 150_000);
 
 it('schema-break: refused at deploy, nothing served bad, the known-good version untouched', async () => {
   const report = await runDrill({ url: rewind.url, token: dev.token }, options({ scenario: 'schema-break', rps: 10 }));
@@ -96,4 +96,4 @@ it('a drill that misses its target fails, and the failure escalates', async () =
   expect(report.outcome).toBe('failed');
   expect(report.failures.join('\n')).toMatch(/time to recover .* is above the target 0.001 s/);
   await eventually(async () => hook.received.filter((n) => n.kind === 'drill-failed' && n.view === report.view), (n) => n.length === 1, 5_000);
-}, 90_000);
+}, 150_000);

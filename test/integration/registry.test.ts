@@ -8,7 +8,7 @@ import { createDocumentClient } from '../../store/clients';
 import { storeConfigFromEnv } from '../../store/config';
 import { createTablePorts } from '../../store/dynamo-ports';
 import { deployBody } from '../support/fixtures';
-import { startTestRewind, type TestRewind } from '../support/rewind';
+import { eventually, startTestRewind, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
 let view: string;
@@ -93,12 +93,17 @@ it('rolls back with one round of reads issued together and one TransactWriteItem
   expect(firstRound()).toEqual(['> GetCommand', '> QueryCommand', '> QueryCommand']);
   expect(sent().slice(3)).toEqual(['> TransactWriteCommand']);
 
+  // Each rollback's runbook appends to the view's audit chain a moment later: let it finish, so
+  // that its append never races the next change's and costs that change a retry.
+  const runbooksDone = () => eventually(() => dev.get(`/views/${rolled}/history`), (r) => r.body.history.every((h: any) => h.action !== 'rollback' || h.followUp));
+  await runbooksDone();
   // The next change is judged by the remembered revision, which its transaction checks.
   await activateVersion(deps, dev.sub, rolled, { version: 2 });
   events = [];
   await rollbackView(deps, dev.sub, rolled, { toVersion: 1, reason: 'counted again' });
   expect(firstRound()).toEqual(['> GetCommand', '> QueryCommand']);
   expect(sent().slice(2)).toEqual(['> TransactWriteCommand']);
+  await runbooksDone();
 
   // A revision stored since (by another container, say): the transaction is refused by its
   // policy check, writes nothing, and the change is judged again by the revision now in force.
@@ -113,6 +118,7 @@ it('rolls back with one round of reads issued together and one TransactWriteItem
   const history = await deps.pointers.history(rolled, 2);
   expect(history.map((h) => h.revision)).toEqual([before.revision + 1, before.revision]);
   // And now remembered: no policy read.
+  await runbooksDone();
   await activateVersion(deps, dev.sub, rolled, { version: 2 });
   events = [];
   await rollbackView(deps, dev.sub, rolled, { toVersion: 1, reason: 'remembered' });

@@ -14,7 +14,7 @@
  * tag unique to this suite run, in BOTH modes, so a suite that forgets passes nowhere.
  */
 import { randomBytes } from 'node:crypto';
-import { settledDump } from './settled';
+import { followUpsFirst, settledDump } from './settled';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SNAPSHOT_BUCKET_ENV, TABLES, isAuditHeadPartition } from '../../contract/tables';
@@ -132,7 +132,9 @@ async function dump(env: Record<string, string>, mine: (text: string) => boolean
   const s3 = createS3Client({ forcePathStyle: process.env.REWIND_S3_FORCE_PATH_STYLE === 'true' });
   try {
     const tables: Record<string, unknown[]> = {};
-    for (const t of TABLES) {
+    // Follow-ups first: a runbook writes its audit entry before its follow-up, so a follow-up
+    // seen here has its entry in the scans that come after (test/support/settled.ts).
+    for (const t of followUpsFirst(TABLES)) {
       const items: string[] = [];
       let ExclusiveStartKey: Record<string, any> | undefined;
       do {

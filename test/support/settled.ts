@@ -33,3 +33,8 @@ export async function settledDump<T extends { tables: Record<string, Items | und
     await new Promise((resolve) => setTimeout(resolve, 100)); // poll interval, not a wait for an outcome
   }
 }
+
+/** The tables in the order a settled dump scans them: the follow-ups before everything else. */
+export function followUpsFirst<T extends { id: string }>(tables: readonly T[]): T[] {
+  return [...tables.filter((t) => t.id === 'followups'), ...tables.filter((t) => t.id !== 'followups')];
+}
