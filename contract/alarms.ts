@@ -132,6 +132,11 @@ export function monitorAlarmPrefix(service: string = DEFAULT_SERVICE_NAME): stri
   return `ops-${service}-monitor-`;
 }
 
+/** Whether an alarm is a monitor heartbeat (of any service): it pages about the monitor, not about a model. */
+export function isHeartbeatAlarm(name: string): boolean {
+  return /^ops-.+-monitor-.+-v\d+-heartbeat$/.test(name);
+}
+
 /** @example heartbeatAlarmName('user_profile', 3) // 'ops-rewind-monitor-user_profile-v3-heartbeat' */
 export function heartbeatAlarmName(view: string, version: number, service: string = DEFAULT_SERVICE_NAME): string {
   return `${monitorAlarmPrefix(service)}${view}-v${version}-heartbeat`;

@@ -9,6 +9,7 @@
  * view's chain (actor `system:runbook`). The runbook is the one of the version restored (the
  * version that is served now and whose checks apply), else the default.
  */
+import { isHeartbeatAlarm } from '../contract/alarms';
 import type { AlarmStatus } from './bake';
 import type { Deps } from './deps';
 import type { HistoryEntry, VersionRecord } from './model';
@@ -143,7 +144,9 @@ async function checkModels(ports: RunbookPorts, entry: HistoryEntry, restored: V
   for (;;) {
     // The version rolled back keeps its own per-version drift alarms in ALARM until they are deleted: they say nothing of the restored one.
     const stale = entry.fromVersion === null ? undefined : new RegExp(`-v${entry.fromVersion}-[A-Za-z0-9_]+$`);
-    const firing = (await ports.alarms.alarmsSince(entry.view, now())).filter((name) => !stale?.test(name));
+    // Nor do the monitor's heartbeat alarms: they say the monitor is not measuring (a page of
+    // their own, docs/operations.md), not that a model is unwell.
+    const firing = (await ports.alarms.alarmsSince(entry.view, now())).filter((name) => !stale?.test(name) && !isHeartbeatAlarm(name));
     if (firing.length === 0) return { outcome: 'passed', detail: `no alarm about ${entry.view} is in ALARM (models: ${models.join(', ') || 'none declared'})` };
     if (now().getTime() >= deadline) return { outcome: 'failed', detail: `still in ALARM after ${deadlineSeconds} s: ${firing.join(', ')}` };
     await sleep(Math.min(MODEL_POLL_MS, Math.max(0, deadline - now().getTime())));
