@@ -49,9 +49,10 @@ describe('bundle budgets', () => {
     for (const r of reports.values()) expect({ handler: r.handler, cdk: r.inputs.filter((f) => /node_modules\/(aws-cdk-lib|constructs|cdk-nag)\//.test(f)) }).toEqual({ handler: r.handler, cdk: [] });
   });
 
-  it('tree-shakes: the outbox publisher carries none of the store but its EventBridge adapter and client, and no zod', () => {
+  it('tree-shakes: the outbox publisher carries none of the store but its EventBridge adapter and client, its OpenLineage poster, and no zod', () => {
     const inputs = report('publish-pointer-events').inputs;
-    expect(inputs.filter((f) => f.startsWith('store/')).sort()).toEqual(['store/clients.ts', 'store/eventbridge-outbox.ts', 'store/tracer.ts']);
+    // The publisher also POSTs OpenLineage events to REWIND_OPENLINEAGE_URL when set (plain fetch, no SDK client).
+    expect(inputs.filter((f) => f.startsWith('store/')).sort()).toEqual(['store/clients.ts', 'store/eventbridge-outbox.ts', 'store/openlineage-http.ts', 'store/tracer.ts']);
     // Only the client it uses: the others' getters are tree-shaken.
     expect(inputs.filter((f) => /node_modules\/@aws-sdk\/client-(s3|cloudwatch|cloudformation)\//.test(f))).toEqual([]);
     expect(inputs.some((f) => f.includes('node_modules/zod/'))).toBe(false);
