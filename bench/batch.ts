@@ -11,6 +11,7 @@ import type { Context } from 'aws-lambda';
 import { lambdaContext } from '../local/gateway';
 import { startLocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';
+import { servingDefinition } from './fixture';
 import { median, quantile, round, timed } from './measure';
 
 export interface BatchBenchOptions {
@@ -37,14 +38,7 @@ export interface BatchBenchResult {
   speedup: number;
 }
 
-const definition = {
-  entity: 'user_id',
-  features: [
-    { name: 'age', type: 'int', default: 0 },
-    { name: 'country', type: 'string', default: 'unknown' },
-    { name: 'avg_basket', type: 'float' },
-  ],
-};
+const definition = servingDefinition;
 
 const claims = { sub: 'bench', roles: '[viewer]' };
 

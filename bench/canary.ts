@@ -13,6 +13,7 @@ import { route } from '../core/canary';
 import { lambdaContext } from '../local/gateway';
 import { startLocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';
+import { servingDefinition } from './fixture';
 import { median, quantile, round, timed } from './measure';
 
 export interface CanaryBenchOptions {
@@ -42,14 +43,7 @@ export interface CanaryBenchResult {
   routeMedianUs: number;
 }
 
-const definition = {
-  entity: 'user_id',
-  features: [
-    { name: 'age', type: 'int', default: 0 },
-    { name: 'country', type: 'string', default: 'unknown' },
-    { name: 'avg_basket', type: 'float' },
-  ],
-};
+const definition = servingDefinition;
 
 export async function benchCanaryServing(options: CanaryBenchOptions = DEFAULT_CANARY_BENCH, log: (line: string) => void = console.log): Promise<CanaryBenchResult> {
   const rewind = await startLocalRewind({ port: 0, pointerCacheMs: 1000, monitoring: false });

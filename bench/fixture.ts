@@ -10,6 +10,19 @@ import { timed } from './measure';
 /** The view every suite deploys (test/support/fixtures.ts). */
 export const definition = userProfile;
 
+/**
+ * The serving groups' smaller view (bench/batch.ts, bench/canary.ts, bench/time-travel.ts):
+ * three features, so a served body is the same size from one group to the next.
+ */
+export const servingDefinition = {
+  entity: 'user_id',
+  features: [
+    { name: 'age', type: 'int', default: 0 },
+    { name: 'country', type: 'string', default: 'unknown' },
+    { name: 'avg_basket', type: 'float' },
+  ],
+} as const;
+
 /** Row `i` of a version; `seed` shifts every value, so two versions of one view differ. */
 export function row(i: number, seed = 0) {
   return { user_id: `u${i}`, age: 18 + ((i * 7 + seed) % 60), country: ['FR', 'DE', 'US', 'JP'][(i + seed) % 4], avg_basket: ((i * 13 + seed) % 2000) / 10, is_premium: (i + seed) % 3 === 0 };

@@ -19,6 +19,7 @@ import { startLocalRewind } from '../local/runtime';
 import { mintToken } from '../local/tokens';
 import { checkRows } from '../core/rows';
 import type { S3SnapshotStore } from '../store/s3-snapshots';
+import { servingDefinition } from './fixture';
 import { median, quantile, round, timed } from './measure';
 
 export interface TimeTravelBenchOptions {
@@ -36,16 +37,7 @@ export interface TimeTravelBenchOptions {
 export const DEFAULT_TIME_TRAVEL_BENCH: TimeTravelBenchOptions = { snapshotRows: 1_000_000, onlineRows: 10_000, lookups: 300, warmup: 20, changes: 50, trainingRows: 100_000 };
 export const QUICK_TIME_TRAVEL_BENCH: TimeTravelBenchOptions = { snapshotRows: 50_000, onlineRows: 2_000, lookups: 100, warmup: 10, changes: 50, trainingRows: 5_000 };
 
-const definition = {
-  entity: 'user_id',
-  features: [
-    { name: 'age', type: 'int', default: 0 },
-    { name: 'country', type: 'string', default: 'unknown' },
-    { name: 'avg_basket', type: 'float' },
-  ],
-  tier: 'standard',
-  owners: [],
-} as const;
+const definition = { ...servingDefinition, tier: 'standard', owners: [] } as const;
 const row = (i: number, seed: number) => ({ user_id: `u${i}`, age: 18 + ((i + seed) % 60), country: ['FR', 'DE', 'US'][(i + seed) % 3], avg_basket: ((i * 7 + seed) % 2000) / 10 });
 const VIEW = 'ttbench';
 

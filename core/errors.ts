@@ -203,6 +203,19 @@ export class PolicyProposalNotFoundError extends RewindError {
 }
 
 /** The event bus did not take an event being republished: those before it landed, it and those after did not (503: publishing again is safe). */
+/**
+ * A read that could not be answered within the staleness bound: every attempt's online value
+ * came back after the pointer it was read for had aged past the bound (the store was slow,
+ * its calls retried through faults), so a missing row may be a version purged meanwhile, not
+ * a missing entity (503: asking again is safe and cheap).
+ */
+export class ServedTooLateError extends RewindError {
+  readonly code = 'ServedTooLate';
+  constructor(view: string, attempts: number, stalenessMs: number) {
+    super(`'${view}': ${attempts} reads in a row came back more than ${stalenessMs} ms after their pointer was read; retry shortly`);
+  }
+}
+
 export class EventsNotPublishedError extends RewindError {
   readonly code = 'EventsNotPublished';
   constructor(

@@ -412,22 +412,28 @@ async function move(deps: Deps, round: Round, m: Move): Promise<PointerChangeRes
   }
 
   async function commit(rematerialized: Rematerialized | undefined, rebuilds: number): Promise<PointerChangeResult> {
+    // Stamped when the commit is sent, not when the change was decided: a purge measures the
+    // staleness bound from this instant (core/purge.ts), and a rebuild before the commit can
+    // take long; stamped earlier, a purge could start while servers still cache this pointer's
+    // predecessor. The same instant is what time travel answers "in force since".
+    const committedAt = deps.clock.now().toISOString();
+    const after = m.next({ actor, at: committedAt }, approved);
     const committed = await deps.pointers.commitPointerChange({
       served: servedAfter,
       ...(round.policyRevision !== undefined ? { policyRevision: round.policyRevision } : {}),
       before: current,
-      after: next,
+      after,
       history: {
         view: current.view,
         revision: next.revision,
         action: m.action,
         actor,
         reason: breakGlass ? `${m.reason ?? ''}${m.reason ? ' ' : ''}(break-glass: ${m.breakGlassReason})` : m.reason,
-        at,
+        at: committedAt,
         fromVersion,
         toVersion: m.record.version,
         before: current.revision === 0 ? null : current,
-        after: next,
+        after,
         ...(m.feature ? { feature: m.feature } : {}),
         ...governance,
         ...(artifactPlan.length ? { artifacts: artifactPlan } : {}),

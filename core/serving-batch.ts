@@ -29,23 +29,31 @@ export class BatchFeatureServer {
 
   /** @example await batch.serveMany('user_profile', ['u-1', 'u-2']) // { view, results: [{ entity: 'u-1', version: 3, … }, …] } */
   async serveMany(view: string, entities: readonly string[]): Promise<ServedBatch> {
-    const pointer = await this.server.activePointer(view);
-    const routes: Routing[] = entities.map((entity) => route(pointer, entity));
-    const keys: OnlineKey[] = routes.map((r, i) => ({ version: r.version, entity: entities[i]! }));
-    const shadows: OnlineKey[] = this.server.recorder ? routes.flatMap((r, i) => (r.shadow === undefined ? [] : [{ version: r.shadow, entity: entities[i]! }])) : [];
-    const versions = [...new Set(keys.map((k) => k.version))];
-    const [definitions, stored] = await Promise.all([
-      Promise.all(versions.map(async (v) => [v, await this.server.definition(view, v)] as const)).then((pairs) => new Map(pairs)),
-      this.online.getMany(view, keys),
-      shadows.length > 0 ? this.recordShadows(view, shadows) : undefined,
-    ]);
-    const results = keys.map((key, i) => {
-      const definition = definitions.get(key.version)!;
-      this.server.recorder?.record(view, key.version, definition, stored[i]);
-      const arm = routes[i]!.arm;
-      return servedBody(pointer, { ...key, ...(arm ? { arm } : {}) }, definition, stored[i]);
+    // The same bound as one entity's read: a row missing from an answer that came back after
+    // the pointer aged past the bound is read again (FeatureServer.readInTime).
+    return this.server.readInTime(view, async ({ pointer }) => {
+      const routes: Routing[] = entities.map((entity) => route(pointer, entity));
+      const keys: OnlineKey[] = routes.map((r, i) => ({ version: r.version, entity: entities[i]! }));
+      const shadows: OnlineKey[] = this.server.recorder ? routes.flatMap((r, i) => (r.shadow === undefined ? [] : [{ version: r.shadow, entity: entities[i]! }])) : [];
+      const versions = [...new Set(keys.map((k) => k.version))];
+      const [definitions, stored] = await Promise.all([
+        Promise.all(versions.map(async (v) => [v, await this.server.definition(view, v)] as const)).then((pairs) => new Map(pairs)),
+        this.online.getMany(view, keys),
+        shadows.length > 0 ? this.recordShadows(view, shadows) : undefined,
+      ]);
+      return {
+        missing: stored.some((s) => s === undefined),
+        answer: () => ({
+          view,
+          results: keys.map((key, i) => {
+            const definition = definitions.get(key.version)!;
+            this.server.recorder?.record(view, key.version, definition, stored[i]);
+            const arm = routes[i]!.arm;
+            return servedBody(pointer, { ...key, ...(arm ? { arm } : {}) }, definition, stored[i]);
+          }),
+        }),
+      };
     });
-    return { view, results };
   }
 
   private async recordShadows(view: string, keys: readonly OnlineKey[]): Promise<void> {

@@ -5,13 +5,19 @@
  */
 import { LRUCache } from 'lru-cache';
 import { route, type Arm } from './canary';
-import { NothingActiveError } from './errors';
+import { NothingActiveError, ServedTooLateError } from './errors';
 import type { FeatureValue, Pointer, ViewDefinition } from './model';
 import type { OnlineStore, PointerLog, VersionCatalog } from './ports';
 import { withDefaults } from './rows';
 import type { ServeRecorder } from './sampling';
 
 export const DEFAULT_POINTER_STALENESS_MS = 1000;
+
+/**
+ * Reads of one request whose online value may come back too late (see
+ * {@link FeatureServer.readInTime}) before it answers 503 instead.
+ */
+export const IN_TIME_ATTEMPTS = 3;
 
 export interface ServedFeatures {
   view: string;
@@ -26,12 +32,19 @@ export interface ServedFeatures {
   arm?: Arm;
 }
 
-type CachedPointer = { pointer: Pointer | null };
+type CachedPointer = { pointer: Pointer | null; sent: number };
+
+/** A pointer as the cache holds it, with when its read was sent (monotonic ms). */
+export interface PointerRead {
+  pointer: Pointer;
+  sent: number;
+}
 
 export class FeatureServer {
   private readonly pointers: LRUCache<string, CachedPointer>;
   private readonly definitions = new LRUCache<string, ViewDefinition>({ max: 1000 });
   private readonly catalog: Pick<VersionCatalog, 'getVersion'>;
+  private readonly clock: { now(): number };
 
   constructor(
     ports: { pointers: Pick<PointerLog, 'getPointer'>; catalog: Pick<VersionCatalog, 'getVersion'> },
@@ -43,6 +56,7 @@ export class FeatureServer {
     readonly recorder?: ServeRecorder,
   ) {
     this.catalog = ports.catalog;
+    this.clock = clock;
     // A missing pointer is cached too, so unknown views cannot hammer the table.
     this.pointers = new LRUCache<string, CachedPointer>({
       max: 10_000,
@@ -56,24 +70,49 @@ export class FeatureServer {
         const sent = clock.now();
         const pointer = (await ports.pointers.getPointer(view)) ?? null;
         options.ttl = Math.max(1, stalenessMs - (clock.now() - sent));
-        return { pointer };
+        return { pointer, sent };
       },
     });
   }
 
   /** @example await server.serve('user_profile', 'u-42') // { version: 3, features: { age: 31, ... } } */
   async serve(view: string, entity: string): Promise<ServedFeatures> {
-    const pointer = await this.activePointer(view);
-    // The pointer carries the split: choosing the arm is a hash, not a read (core/canary.ts).
-    const { version, arm, shadow } = route(pointer, entity);
-    const [definition, stored] = await Promise.all([
-      this.definition(view, version),
-      this.online.get(view, version, entity),
-      // A shadow is computed beside the answer, for the monitor only, and never fails it.
-      shadow !== undefined && this.recorder ? this.recordShadow(view, shadow, entity) : undefined,
-    ]);
-    this.recorder?.record(view, version, definition, stored);
-    return servedBody(pointer, { version, entity, ...(arm ? { arm } : {}) }, definition, stored);
+    return this.readInTime(view, async ({ pointer }) => {
+      // The pointer carries the split: choosing the arm is a hash, not a read (core/canary.ts).
+      const { version, arm, shadow } = route(pointer, entity);
+      const [definition, stored] = await Promise.all([
+        this.definition(view, version),
+        this.online.get(view, version, entity),
+        // A shadow is computed beside the answer, for the monitor only, and never fails it.
+        shadow !== undefined && this.recorder ? this.recordShadow(view, shadow, entity) : undefined,
+      ]);
+      return {
+        missing: stored === undefined,
+        answer: () => {
+          this.recorder?.record(view, version, definition, stored);
+          return servedBody(pointer, { version, entity, ...(arm ? { arm } : {}) }, definition, stored);
+        },
+      };
+    });
+  }
+
+  /**
+   * Runs `read` on the view's pointer and answers what it found, unless it found a row missing
+   * after the pointer had aged past the bound. A purge may delete a version's rows as soon as
+   * the bound has passed since it stopped being served (core/purge.ts), so a read whose value
+   * comes back later than that (a slow store, a call retried through faults) may have been
+   * made for a version purged meanwhile: its "not found" is not the entity's. Such a read is
+   * made again on a pointer read now; after {@link IN_TIME_ATTEMPTS} the caller gets a 503.
+   * A value found is always right (versions are immutable), whenever it came back. With a
+   * bound of 0 (no cache) nothing is read again: a purge then fences no read in flight at all.
+   */
+  async readInTime<T>(view: string, read: (pointer: PointerRead) => Promise<{ missing: boolean; answer: () => T }>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const pointerRead = await this.activePointerRead(view);
+      const { missing, answer } = await read(pointerRead);
+      if (!missing || this.stalenessMs === 0 || this.clock.now() - pointerRead.sent <= this.stalenessMs) return answer();
+      if (attempt >= IN_TIME_ATTEMPTS) throw new ServedTooLateError(view, attempt, this.stalenessMs);
+    }
   }
 
   /**
@@ -81,11 +120,16 @@ export class FeatureServer {
    * (core/serving-batch.ts) shares it, so both routes obey the same bound.
    */
   async activePointer(view: string): Promise<Pointer> {
-    const { pointer } = (await this.pointers.fetch(view))!;
+    return (await this.activePointerRead(view)).pointer;
+  }
+
+  /** {@link activePointer}, with when its read was sent. */
+  async activePointerRead(view: string): Promise<PointerRead> {
+    const { pointer, sent } = (await this.pointers.fetch(view))!;
     // Telling "no such view" from "never activated" would cost a read on every miss; both
     // mean there is nothing to serve.
     if (!pointer || pointer.stable === null) throw new NothingActiveError(view);
-    return pointer;
+    return { pointer, sent };
   }
 
   private async recordShadow(view: string, version: number, entity: string): Promise<void> {

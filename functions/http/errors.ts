@@ -6,6 +6,7 @@ import {
   BeforeFirstDeployError,
   DeployNotRecordedError,
   EventsNotPublishedError,
+  ServedTooLateError,
   ForbiddenError,
   InvalidStateError,
   JobNotFoundError,
@@ -57,6 +58,7 @@ const STATUS: [new (...args: never[]) => RewindError, number][] = [
   [SnapshotIntegrityError, 500],
   // The bus refused or was unreachable: nothing is lost (the history holds the entries), retry.
   [EventsNotPublishedError, 503],
+  [ServedTooLateError, 503],
 ];
 
 export function toErrorResponse(error: unknown, requestId?: string): ErrorResponse {
@@ -76,7 +78,7 @@ export function toErrorResponse(error: unknown, requestId?: string): ErrorRespon
           ...(status >= 500 ? { requestId } : {}),
         },
       },
-      ...(unavailable ? { headers: { 'retry-after': '1' } } : {}),
+      ...(unavailable || error instanceof ServedTooLateError ? { headers: { 'retry-after': '1' } } : {}),
       ...(error instanceof RecentlyServedError ? { headers: { 'retry-after': String(Math.max(1, Math.ceil((Date.parse(error.readableUntil) - Date.now()) / 1000))) } } : {}),
     };
   }

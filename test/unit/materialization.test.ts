@@ -90,6 +90,29 @@ describe('a version stops being read one pointer-cache bound after it stops bein
     expect(deps.catalog.stateOf('v', 1)).toBe('purged');
   });
 
+  it('counts the bound from when the change was committed, not when it was decided: a rebuild before the commit does not shorten it', async () => {
+    const clock = movingClock();
+    const deps = memoryDeps(clock.now);
+    await twoVersions(deps); // v2 stable, v1 materialized
+    clock.advance(5000);
+    await purgeOnline(deps, 'ops', 'v', 1, { servingCacheMs: 1000 });
+    // The way back to v1 rebuilds it from its snapshot, which takes 4 s here: v2 is served until the commit.
+    const read = deps.snapshots.read.bind(deps.snapshots);
+    deps.snapshots.read = async (...args: Parameters<typeof read>) => {
+      clock.advance(4000);
+      return read(...args);
+    };
+    const decidedAt = clock.now().toISOString();
+    await rollbackView(deps, 'dev', 'v', { toVersion: 1, reason: 'bad v2' });
+    const [entry] = await deps.pointers.history('v', 1);
+    expect({ decidedAt, at: entry!.at }).toEqual({ decidedAt: '2026-11-25T12:00:05.000Z', at: '2026-11-25T12:00:09.000Z' });
+    expect(deps.pointers.byView.get('v')!.updatedAt).toBe(entry!.at);
+    // 1.5 s after the decision's bound but inside the commit's: servers may still read v2.
+    clock.advance(500);
+    await expect(purgeOnline(deps, 'ops', 'v', 2, { servingCacheMs: 1000 })).rejects.toThrow(/stopped being served at 2026-11-25T12:00:09.000Z/);
+    expect(missing(deps, 'v', 2)).toEqual([]);
+  });
+
   it('looks past later changes that did not serve it: a kill switch after the rollback does not hide it', async () => {
     const clock = movingClock();
     const deps = memoryDeps(clock.now);
