@@ -25,7 +25,12 @@ function Progress({ job }: { job: JobView }) {
   const label = `${done}/${total} chunks, ${rows}${job.rowsPerSecond != null ? `, ${number(job.rowsPerSecond)} rows/s` : ''}`;
   return (
     <div class="progress" data-testid="job-progress">
-      {total > 0 ? <progress max={total} value={done} aria-label={`Job ${job.id.slice(0, 8)}: ${label}`} /> : <progress aria-label={`Job ${job.id.slice(0, 8)}: ${job.phase}, not yet cut into chunks`} />}{' '}
+      {total > 0 ? (
+        <progress max={total} value={done} aria-label={`Job ${job.id.slice(0, 8)}: ${label}`} />
+      ) : isRunning(job) ? (
+        // Not yet cut into chunks (validating): an indeterminate bar.
+        <progress aria-label={`Job ${job.id.slice(0, 8)}: ${job.phase}, not yet cut into chunks`} />
+      ) : null}{' '}
       <span>{label}</span>
     </div>
   );

@@ -16,6 +16,8 @@ const PER_VIEW = 10;
 const PARALLEL = 6;
 const RECENT = 50;
 
+const countViews = (n: number) => `${n} ${n === 1 ? 'view' : 'views'}`;
+
 interface AllJobs {
   jobs: JobView[];
   policy: PolicyDocument;
@@ -88,16 +90,16 @@ export function JobsPage({ session }: { session: Session }) {
               ))}
               <Section title="In progress" id="running">
                 {running.length ? (
-                  <JobsTable jobs={running} showView canCancel={canCancel} onChanged={loaded.reload} caption={`${running.length} jobs in progress across ${data.views} views`} />
+                  <JobsTable jobs={running} showView canCancel={canCancel} onChanged={loaded.reload} caption={`${running.length} ${running.length === 1 ? 'job' : 'jobs'} in progress across ${countViews(data.views)}`} />
                 ) : (
                   <p class="muted" data-testid="no-running">
-                    Nothing is running in {data.views} views.
+                    Nothing is running in {countViews(data.views)}.
                   </p>
                 )}
               </Section>
               <Section title="Recently ended" id="ended">
                 {ended.length ? (
-                  <JobsTable jobs={ended} showView canCancel={() => false} onChanged={loaded.reload} caption={`${ended.length} ended jobs, newest first`} />
+                  <JobsTable jobs={ended} showView canCancel={() => false} onChanged={loaded.reload} caption={`${ended.length} ended ${ended.length === 1 ? 'job' : 'jobs'}, newest first`} />
                 ) : (
                   <p class="muted">No job has ended yet.</p>
                 )}
