@@ -56,7 +56,7 @@ function ViewJobs({ view, data, session, onEnded }: { view: string; data: ViewDa
               caption={`${list.length} deploy jobs, newest first; ${running ? `${running} in progress (refreshing)` : 'none in progress'}`}
             />
           ) : (
-            <p class="muted">No deploy jobs: every version of this view was deployed synchronously.</p>
+            <p class="muted">No deploy jobs for this view (a synchronous deploy runs none).</p>
           );
         }}
       </Loading>
