@@ -1,6 +1,7 @@
 /**
- * The Rewind console: Views, a View, Audit. Hash routes (#/, #/views/<view>, #/audit), so the
- * static bundle needs no server-side routing in the local gateway or CloudFront.
+ * The Rewind console: Views, a View, Jobs, Lineage, Drills, Audit. Hash routes (#/,
+ * #/views/<view>, #/jobs, #/lineage[/views|sources|models/<name>], #/drills[/<id>], #/audit), so
+ * the static bundle needs no server-side routing in the local gateway or CloudFront.
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -8,6 +9,9 @@ import { configureApi, onSessionChange, currentSession, setSession, type Session
 import { completeOidcSignIn, loadConfig, type ConsoleConfig } from './auth';
 import { ErrorBox, asApiError } from './components/common';
 import { AuditPage } from './pages/audit';
+import { DrillPage, DrillsPage } from './pages/drills';
+import { JobsPage } from './pages/jobs';
+import { LineagePage, lineageRoute } from './pages/lineage';
 import { SignIn } from './pages/sign-in';
 import { ViewPage } from './pages/view';
 import { ViewsPage } from './pages/views';
@@ -53,14 +57,39 @@ function App() {
   if (!session) return <SignIn config={config} notice={notice} failure={failure} />;
 
   const viewMatch = /^#\/views\/([^/?]+)/.exec(hash);
-  const page = viewMatch ? <ViewPage view={decodeURIComponent(viewMatch[1]!)} session={session} /> : hash.startsWith('#/audit') ? <AuditPage /> : <ViewsPage />;
+  const drillMatch = /^#\/drills\/([^/?]+)/.exec(hash);
+  const lineage = lineageRoute(hash);
+  const section = viewMatch ? 'views' : lineage ? 'lineage' : /^#\/(jobs|drills|audit)/.exec(hash)?.[1] ?? 'views';
+  const page = viewMatch ? (
+    <ViewPage view={decodeURIComponent(viewMatch[1]!)} session={session} />
+  ) : lineage ? (
+    <LineagePage route={lineage} />
+  ) : drillMatch ? (
+    <DrillPage id={decodeURIComponent(drillMatch[1]!)} />
+  ) : section === 'drills' ? (
+    <DrillsPage />
+  ) : section === 'jobs' ? (
+    <JobsPage session={session} />
+  ) : section === 'audit' ? (
+    <AuditPage />
+  ) : (
+    <ViewsPage />
+  );
+  const nav = (href: string, name: string, label: string) => (
+    <a href={href} aria-current={section === name ? 'page' : undefined}>
+      {label}
+    </a>
+  );
   return (
     <>
       <header>
         <nav aria-label="Main">
           <span class="brand">Rewind</span>
-          <a href="#/" aria-current={!viewMatch && !hash.startsWith('#/audit') ? 'page' : undefined}>Views</a>
-          <a href="#/audit" aria-current={hash.startsWith('#/audit') ? 'page' : undefined}>Audit</a>
+          {nav('#/', 'views', 'Views')}
+          {nav('#/jobs', 'jobs', 'Jobs')}
+          {nav('#/lineage', 'lineage', 'Lineage')}
+          {nav('#/drills', 'drills', 'Drills')}
+          {nav('#/audit', 'audit', 'Audit')}
         </nav>
         <div class="who">
           Signed in as <strong data-testid="who">{session.sub}</strong> ({session.roles.join(', ') || 'no roles'}

@@ -28,6 +28,20 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   return { ...state, reload: useCallback(() => setTick((t) => t + 1), []) };
 }
 
+/**
+ * Reloads `loaded` every `ms` while `active` says something is still moving (a job running);
+ * stops by itself once nothing is, and when the page is left.
+ */
+export function usePoll<T>(loaded: Loaded<T>, active: (data: T) => boolean, ms = 1500): boolean {
+  const moving = loaded.data !== undefined && !loaded.error && active(loaded.data);
+  useEffect(() => {
+    if (!moving || loaded.loading) return;
+    const timer = setTimeout(loaded.reload, ms);
+    return () => clearTimeout(timer);
+  }, [moving, loaded.loading, loaded.data]);
+  return moving;
+}
+
 /** Anything thrown, as something the page can show: the API's message, never a stack. */
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
@@ -58,6 +72,11 @@ export function Loading<T>({ loaded, children }: { loaded: Loaded<T>; children: 
   if (loaded.error) return <ErrorBox error={loaded.error} />;
   if (loaded.data === undefined) return <p class="muted">Loading…</p>;
   return <>{children(loaded.data)}</>;
+}
+
+/** `1234` ms as "1.23 s"; null as "—" (not measured). */
+export function seconds(ms: number | null | undefined): string {
+  return ms == null ? '—' : `${(ms / 1000).toFixed(2)} s`;
 }
 
 export function when(iso: string | undefined): string {

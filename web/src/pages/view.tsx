@@ -1,31 +1,67 @@
 /** One view during an incident: what it serves, what changed when, is it drifting, what may I do. */
 import { api, path, type Session } from '../api';
 import { Actions } from '../components/actions';
-import { Loading, Section, useLoad, when } from '../components/common';
+import { Fragment } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
+import { Loading, Section, useLoad, usePoll, when } from '../components/common';
 import { DriftCharts } from '../components/drift-chart';
+import { JobsTable, isRunning, mayCancel } from '../components/jobs';
 import { Timeline } from '../components/timeline';
 import { VersionDiff, VersionsTable } from '../components/versions';
-import type { DriftReport, HistoryEntry, PolicyDocument, Pointer, VersionView } from '../types';
+import type { DriftReport, HistoryEntry, JobView, PolicyDocument, Pointer, VersionView } from '../types';
 
 export interface ViewData {
   pointer: Pointer;
   history: HistoryEntry[];
   versions: VersionView[];
   policy: { document: PolicyDocument };
-  jobs: { id: string; version: number; status: string; phase: string; chunks: { done: number; total: number }; startedAt: string; createdBy: string }[];
   models: string[];
 }
 
 async function loadView(view: string): Promise<ViewData> {
-  const [{ pointer }, { history }, { versions }, policy, jobs, lineage] = await Promise.all([
+  const [{ pointer }, { history }, { versions }, policy, lineage] = await Promise.all([
     api<{ pointer: Pointer }>(path`/views/${view}`),
     api<{ history: HistoryEntry[] }>(path`/views/${view}/history?limit=1000`),
     api<{ versions: VersionView[] }>(path`/views/${view}/versions`),
     api<{ document: PolicyDocument }>('/policy'),
-    api<{ jobs: ViewData['jobs'] }>(path`/views/${view}/jobs?limit=20`).catch(() => ({ jobs: [] })),
     api<{ models: string[] }>(path`/lineage/views/${view}`).catch(() => ({ models: [] })),
   ]);
-  return { pointer, history, versions, policy, jobs: jobs.jobs, models: lineage.models };
+  return { pointer, history, versions, policy, models: lineage.models };
+}
+
+/**
+ * The view's deploy jobs, newest first, refreshed every 1.5 s while one runs (and no longer once
+ * none does); when one ends, the rest of the page reloads, since a version may have appeared.
+ */
+function ViewJobs({ view, data, session, onEnded }: { view: string; data: ViewData; session: Session; onEnded: () => void }) {
+  const jobs = useLoad(() => api<{ jobs: JobView[] }>(path`/views/${view}/jobs?limit=20`), view);
+  const moving = usePoll(jobs, (d) => d.jobs.some(isRunning));
+  const wasMoving = useRef(false);
+  useEffect(() => {
+    if (wasMoving.current && !moving) onEnded();
+    wasMoving.current = moving;
+  }, [moving]);
+  const served = data.versions.find((v) => v.version === data.pointer.stable) ?? [...data.versions].sort((a, b) => b.version - a.version)[0];
+  const cancel = mayCancel(data.policy.document, session, served?.definition.tier);
+  return (
+    <Section title="Jobs" id="jobs">
+      <Loading loaded={jobs}>
+        {({ jobs: list }) => {
+          const running = list.filter(isRunning).length;
+          return list.length ? (
+            <JobsTable
+              jobs={list}
+              canCancel={() => cancel}
+              onChanged={jobs.reload}
+              caption={`${list.length} deploy jobs, newest first; ${running ? `${running} in progress (refreshing)` : 'none in progress'}`}
+            />
+          ) : (
+            <p class="muted">No deploy jobs for this view (a synchronous deploy runs none).</p>
+          );
+        }}
+      </Loading>
+    </Section>
+  );
 }
 
 export function ViewPage({ view, session }: { view: string; session: Session }) {
@@ -38,13 +74,12 @@ export function ViewPage({ view, session }: { view: string; session: Session }) 
   return (
     <>
       <p>
-        <a href="#/">← Views</a>
+        <a href="#/">← Views</a> · <a href={`#/lineage/views/${encodeURIComponent(view)}`}>Lineage of {view}</a>
       </p>
       <h1>{view}</h1>
       <Loading loaded={loaded}>
         {(data) => {
           const p = data.pointer;
-          const running = data.jobs.filter((j) => !['succeeded', 'failed', 'cancelled'].includes(j.status));
           return (
             <>
               <dl class="served" data-testid="served">
@@ -59,20 +94,19 @@ export function ViewPage({ view, session }: { view: string; session: Session }) 
                   revision {p.revision}, by {p.updatedBy} at {when(p.updatedAt)}
                 </dd>
                 <dt>Models consuming what is served</dt>
-                <dd>{data.models.length ? data.models.join(', ') : 'none declared'}</dd>
+                <dd>
+                  {data.models.length
+                    ? data.models.map((m, i) => (
+                        <Fragment key={m}>
+                          {i ? ', ' : ''}
+                          <a href={`#/lineage/models/${encodeURIComponent(m)}`}>{m}</a>
+                        </Fragment>
+                      ))
+                    : 'none declared'}
+                </dd>
               </dl>
               <Actions view={view} data={data} session={session} onDone={reload} />
-              {running.length ? (
-                <Section title="Jobs in progress" id="jobs">
-                  <ul>
-                    {running.map((j) => (
-                      <li key={j.id}>
-                        v{j.version}: {j.status} ({j.phase}), {j.chunks.done}/{j.chunks.total} chunks, started {when(j.startedAt)} by {j.createdBy}
-                      </li>
-                    ))}
-                  </ul>
-                </Section>
-              ) : null}
+              <ViewJobs view={view} data={data} session={session} onEnded={reload} />
               <Section title="Drift" id="drift">
                 <Loading loaded={drift}>{(report) => <DriftCharts report={report} />}</Loading>
               </Section>
