@@ -84,6 +84,14 @@ export interface PurgeResult {
   auditId: string;
 }
 
+/** A purge answered 202: it runs as a job of kind `purge`. */
+export interface PurgeJobStarted {
+  view: string;
+  version: number;
+  job: JobView;
+  auditId: string;
+}
+
 /** The error body every route answers with: `{ error: { code, message, field? } }`. */
 export interface ApiErrorBody {
   code: string;
@@ -312,8 +320,9 @@ export class RewindClient {
     return this.request('GET', '/audit/verify');
   }
 
-  purge(view: string, version: number): Promise<PurgeResult> {
-    return this.request('DELETE', `/views/${seg(view)}/versions/${version}/online`);
+  /** 200 with the rows deleted, or 202 with a job (`job` present) for a purge that runs as one (a large version, or `async`). */
+  purge(view: string, version: number, options: { async?: boolean } = {}): Promise<PurgeResult | PurgeJobStarted> {
+    return this.request('DELETE', `/views/${seg(view)}/versions/${version}/online${query({ async: options.async === undefined ? undefined : String(options.async) })}`);
   }
 
   createUpload(fileName: string): Promise<UploadTicket> {

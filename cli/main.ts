@@ -363,7 +363,7 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .option('--limit <n>', 'at most this many entries', integer('--limit', 1))
     .action(act(async (cmd, opts: { view?: string; actor?: string; limit?: number }) => commands.auditList(await client(cmd), opts)));
 
-  const jobs = program.command('jobs').description('deploy jobs: deploys too large for one request, materialized in chunks');
+  const jobs = program.command('jobs').description('jobs: deploys and purges too large for one request, run in chunks (kind deploy, purge, training-set)');
   jobs
     .command('list')
     .argument('<view>')
@@ -395,7 +395,29 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .argument('<view>')
     .argument('<version>', 'version number', integer('version', 1))
     .option('--wait', 'if it stopped being served less than the pointer-cache bound ago (409 RecentlyServed), wait until no cached pointer can name it, then purge')
-    .action(act(async (cmd, view: string, version: number, opts: { wait?: boolean }) => commands.purge(await client(cmd), view, version, opts)));
+    .option('--async', 'purge as a job (202), whatever the version\'s size (a version over REWIND_SYNC_DEPLOY_MAX_ROWS rows is one anyway)')
+    .option('--no-follow', 'when the purge runs as a job: print the job id instead of following it')
+    .action(
+      act(async (cmd, view: string, version: number, opts: { wait?: boolean; async?: boolean; follow: boolean }) => {
+        // A purge job is followed with the deploy's progress bar; Ctrl-C stops the following, never the job.
+        const following = new AbortController();
+        const interrupt = () => following.abort();
+        process.once('SIGINT', interrupt);
+        const jobProgress = io.jobProgress ?? terminalJobProgress(io.stderr as NodeJS.WriteStream);
+        try {
+          return await commands.purge(await client(cmd), view, version, {
+            ...(opts.wait ? { wait: true } : {}),
+            ...(opts.async ? { async: true } : {}),
+            noWait: !opts.follow,
+            onJob: (job) => jobProgress.update(job),
+            signal: following.signal,
+          });
+        } finally {
+          jobProgress.stop();
+          process.removeListener('SIGINT', interrupt);
+        }
+      }),
+    );
 
   program
     .command('token')

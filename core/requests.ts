@@ -271,6 +271,8 @@ export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md'])
 /** The drift charts' window (core/drift-report.ts): ISO instants, default the last 3 hours. */
 const driftInstant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' });
 export const DriftQuerySchema = z.object({ since: driftInstant.optional(), until: driftInstant.optional() });
+/** DELETE /views/{view}/versions/{version}/online: `?async=true` purges as a job (202) whatever the size, `?async=false` inside the request. */
+export const PurgeQuerySchema = z.object({ async: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')) });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
   view: identifier.optional(),

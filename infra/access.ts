@@ -182,8 +182,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'create-upload': { tables: httpBase, bucket: { write: [UPLOADS_PREFIX] } },
   // Plan, then apply: the same checks as a deploy (data file, baseline profiles), no writes.
   'plan-version': { tables: httpBase, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX] } },
-  // Deletes a version's rows, listed by its snapshot.
-  'purge-version': { tables: { ...audits, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
+  // Deletes a version's rows, listed by its snapshot; a large one becomes a purge job (core/jobs/purge.ts): the job record.
+  'purge-version': { tables: { ...audits, versions: 'write', online: 'write', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
     // A large deploy becomes a job (core/jobs.ts): the job record, and its request in jobs/.
     tables: { ...movesPointers.tables, jobs: 'write' },
@@ -201,8 +201,9 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'jobs/validate': { tables: { ...notHttp, jobs: 'write' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [SNAPSHOTS_PREFIX, JOBS_PREFIX] } },
   // Plan: the materialization claim (and, for a job validated before validation streamed, the chunk files cut from its snapshot).
   'jobs/plan': { tables: { ...notHttp, pointers: 'none', versions: 'write', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [JOBS_PREFIX] } },
-  // The chunk writer: online rows and its job's progress, nothing else.
-  'jobs/materialize-chunk': { tables: { ...notHttp, versions: 'none', pointers: 'none', online: 'write', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
+  // The chunk writer: online rows (written, or a purge job's deleted) and its job's progress, nothing else. It reads
+  // the versions table only for a purge's fence: each delete transaction checks (ConditionCheckItem) the version is still `purging`.
+  'jobs/materialize-chunk': { tables: { ...notHttp, versions: 'read', pointers: 'none', online: 'write', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
   // Finalize: `materialized`, the version record and its audit entry, then `activate: true` as a pointer change.
   'jobs/finalize': { ...movesPointers, tables: { ...movesPointers.tables, refusals: 'none', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX] } },
   // Fail: the purge's start (pointer check, audit entry), the fenced deletes, the job's end.
