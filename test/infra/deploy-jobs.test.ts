@@ -17,6 +17,13 @@ function definition(json: CfnTemplate): any {
 const { json } = synthesize();
 const asl = definition(json);
 
+/** Every IAM statement granted to the role of the function whose logical id starts with `prefix`. */
+function statementsOf(prefix: string): any[] {
+  return resourcesOfType(json, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties!.Roles).includes(prefix))
+    .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as any[]);
+}
+
 describe('the deploy-job state machine', () => {
   it('runs validate → plan → the materialize map → finalize, and catches every step into the fail step', () => {
     expect(asl.StartAt).toBe('Validate');
@@ -67,6 +74,32 @@ describe('the deploy-job state machine', () => {
     const policies = resourcesOfType(json, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties!.Roles).includes('FunctionsDeployVersion'));
     const statements = policies.flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as any[]);
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: machineId } }));
+  });
+
+  it('the purge function may start executions too (a large purge is a job of kind purge) and knows the ARN', () => {
+    const [[machineId]] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine') as [[string, any]];
+    const purge = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPurgeVersion'))![1];
+    expect(purge.Properties!.Environment.Variables.REWIND_JOB_STATE_MACHINE).toEqual({ Ref: machineId });
+    const statements = statementsOf('FunctionsPurgeVersion');
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: machineId } }));
+  });
+
+  it("the chunk writer may write and delete online rows (a purge job's chunks) and its job's progress, read the versions table for the purge's fence, and nothing more", () => {
+    const statements = statementsOf('FunctionsJobsMaterializeChunk');
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    const tablesWith = (action: string) =>
+      dynamo
+        .filter((st) => [st.Action].flat().includes(action))
+        .flatMap((st) => [st.Resource].flat())
+        .map((r) => JSON.stringify(r).match(/Storage([A-Z][a-z]+)/)?.[1])
+        .filter((t): t is string => t !== undefined);
+    // BatchWriteItem carries both a deploy's puts and a purge's deletes; the purge's transactions need DeleteItem.
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(new Set(tablesWith(action))).toEqual(new Set(['Online', 'Jobs']));
+    // Each purge delete transaction checks the version is still `purging`: a read, nothing written there.
+    expect(new Set(tablesWith('dynamodb:ConditionCheckItem'))).toEqual(new Set(['Online', 'Jobs', 'Versions']));
+    expect(new Set(dynamo.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r).match(/Storage([A-Z][a-z]+)/)?.[1]))).toEqual(new Set(['Online', 'Jobs', 'Versions']));
+    const s3 = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:')));
+    expect(s3.flatMap((st) => [st.Action].flat()).filter((a: string) => a !== 's3:GetObject' && a !== 's3:ListBucket')).toEqual([]);
   });
 
   it('pages on a failed execution', () => {
