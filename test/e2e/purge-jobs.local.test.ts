@@ -161,6 +161,24 @@ describe('a purge over REWIND_SYNC_DEPLOY_MAX_ROWS', () => {
   });
 });
 
+describe('the CLI', () => {
+  it('rewind purge of a large version follows the job to its end with progress lines and says how many rows it deleted', async () => {
+    const commands = await import('../../cli/commands');
+    const { RewindClient } = await import('../../cli/client');
+    const view = await servedThenLeft('purge_job_cli');
+    const client = new RewindClient({ url: rewind.url, token: dev.token });
+    const lines: string[] = [];
+    const out = await commands.purge(client, view, 1, { pollMs: 100, onProgress: (line) => lines.push(line) });
+    expect(out.exitCode).toBeUndefined();
+    expect(out.data).toMatchObject({ kind: 'purge', status: 'succeeded', rows: { deleted: ROWS } });
+    expect(out.text).toMatch(new RegExp(`purged the online values of ${view} v1: ${ROWS} rows deleted by job`));
+    expect(lines.at(-1)).toMatch(new RegExp(`succeeded \\(done\\): ${ROWS}/${ROWS} rows`));
+    expect(await onlineRows(view, 1)).toBe(0);
+    // jobs list shows its kind.
+    expect((await commands.jobsList(client, view)).text).toMatch(/purge\s+v1\s+succeeded/);
+  });
+});
+
 describe('a purge job stopped mid-way', () => {
   it('resumes from its last counted chunk when a runner starts again: counted chunks are not run again, a chunk run twice is a no-op, and it ends purged', async () => {
     const { startLocalJobRunner } = await import('../../local/job-runner');
