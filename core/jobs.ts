@@ -1,4 +1,8 @@
 /**
+ * Jobs: one pipeline of steps for every kind (`Job.kind`), each step dispatching on the kind:
+ * deploys (here), purges of large versions (core/jobs/purge.ts) and training sets larger than
+ * one request (core/jobs/training-set.ts).
+ *
  * Deploys of any size, as jobs: the same deploy as core/deploy.ts, cut into small idempotent
  * steps that Step Functions (infra/constructs/deploy-jobs.ts) or the local job runner
  * (local/job-runner.ts) call in order:
@@ -27,6 +31,7 @@ import { InvalidStateError, JobEndedError, JobStoppedError, RewindError } from '
 import type { ChunkRef, Job, JobError } from './ports/jobs';
 import { ACTIVE, advance, CHUNK_ROWS, ENDED, jobView, kindOf, loadJob, runnable, versionOf, type JobDeps, type JobStarted, type JobView } from './jobs/common';
 import { failPurge, finalizePurge, planPurge, purgeChunk, refusePurgeCancel, validatePurge } from './jobs/purge';
+import { answerChunk, endTrainingSet, finalizeTrainingSet, planTrainingSet, validateTrainingSet } from './jobs/training-set';
 import type { DeployRequest } from './requests';
 import { activateVersion } from './pointer-changes';
 import type { ValidationArtifact } from './validation/baseline';
@@ -105,6 +110,7 @@ export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, actor: st
 export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<void> {
   const job = await runnable(deps, id, 'validating');
   if (kindOf(job) === 'purge') return validatePurge(deps, job);
+  if (kindOf(job) === 'training-set') return validateTrainingSet(deps, job, chunkRows);
   const request = await deps.jobFiles.getRequest<DeployRequest>(job.request!);
   const validated = await validateStreaming(deps, { ...job, version: versionOf(job) }, request, chunkRows);
   const manifest = await deps.jobFiles.putManifest(id, validated.chunks);
@@ -127,6 +133,7 @@ export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_
 export async function planStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<{ manifest: string; chunks: number }> {
   const job = await runnable(deps, id, 'planning');
   if (kindOf(job) === 'purge') return planPurge(deps, job, chunkRows);
+  if (kindOf(job) === 'training-set') return planTrainingSet(deps, job);
   if (!job.snapshot) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
   let manifest = job.manifest;
   let chunks = job.chunksTotal;
@@ -156,6 +163,7 @@ export async function materializeChunkStep(deps: JobDeps, id: string, chunk: Chu
   if (job.status !== 'running') throw new JobStoppedError(`job ${id} is ${job.status}: chunk ${chunk.index} was not written`);
   let written: number;
   if (kindOf(job) === 'purge') written = await purgeChunk(deps, job, chunk);
+  else if (kindOf(job) === 'training-set') written = await answerChunk(deps, job, chunk);
   else {
     const rows = await deps.jobFiles.getChunk(chunk);
     await deps.jobs.startChunk(id, chunk.index, deps.clock.now().toISOString());
@@ -171,6 +179,7 @@ export async function materializeChunkStep(deps: JobDeps, id: string, chunk: Chu
 export async function finalizeStep(deps: JobDeps, id: string): Promise<JobView> {
   const kind = kindOf(await loadJob(deps, id));
   if (kind === 'purge') return finalizePurge(deps, id);
+  if (kind === 'training-set') return finalizeTrainingSet(deps, id);
   const job = await runnable(deps, id, 'finalizing');
   const version = versionOf(job);
   if (!job.snapshot || !job.artifact) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
@@ -231,6 +240,7 @@ export async function failStep(deps: JobDeps, id: string, error: JobError): Prom
   // A fail step resumed after a crash keeps the first error it was given.
   error = job.error ?? error;
   if (kindOf(job) === 'purge') return failPurge(deps, job, error);
+  if (kindOf(job) === 'training-set') return endTrainingSet(deps, job, error);
   await deps.jobs.update(id, { phase: 'cleaning', updatedAt: deps.clock.now().toISOString(), ...(cancelled ? {} : { error }) });
   const deleted = await cleanUp(deps, job);
   const at = deps.clock.now().toISOString();

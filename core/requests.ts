@@ -229,6 +229,8 @@ export const TrainingSetRequestSchema = z
     dataUri: z.string().regex(/^s3:\/\/[^/]+\/.+\.(csv|parquet)$/i, 'must look like s3://bucket/key.csv or s3://bucket/key.parquet').optional(),
     entityColumn: columnName.optional(),
     timestampColumn: columnName.default('at'),
+    /** `true`: built by a job (202), whatever the size; a file over REWIND_TRAINING_SET_MAX_ROWS rows is one anyway. */
+    async: z.boolean().optional(),
   })
   .strict()
   .superRefine((body, ctx) => {

@@ -116,6 +116,9 @@ export interface JobFiles {
   /** Writes the manifest (a JSON array of ChunkRef: what Step Functions' ItemReader reads); returns its s3:// URI. */
   putManifest(job: string, chunks: readonly ChunkRef[]): Promise<string>;
   getManifest(uri: string): Promise<ChunkRef[]>;
+  /** Writes what a chunk step made of its chunk (a training set's answered rows) as a JSON document; the same part written twice is the same object. */
+  putPart(job: string, index: number, part: unknown): Promise<string>;
+  getPart<T>(job: string, index: number): Promise<T>;
 }
 
 /** Starts a job's steps: a Step Functions execution named by the job id, or the local runner. */
