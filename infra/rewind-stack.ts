@@ -134,8 +134,8 @@ export class RewindStack extends Stack {
       logRetention,
       logRemovalPolicy,
     });
-    // The routes that start jobs: large deploys, large purges.
-    for (const name of ['deploy-version', 'purge-version'] as const) {
+    // The routes that start jobs: large deploys, purges and training sets.
+    for (const name of ['deploy-version', 'purge-version', 'create-training-set'] as const) {
       const starter = this.functions.get(name);
       starter.addEnvironment(ENV.jobStateMachine, this.deployJobs.stateMachine.stateMachineArn);
       this.deployJobs.stateMachine.grantStartExecution(starter);
