@@ -289,8 +289,8 @@ export class RewindClient {
     return this.request('GET', `/views/${seg(view)}/history${query({ limit })}`);
   }
 
-  /** POST /views/{view}/training-sets: inline rows or a dataUri (an upload). */
-  trainingSet(view: string, body: TrainingSetRequestBody): Promise<CreatedTrainingSet> {
+  /** POST /views/{view}/training-sets: inline rows or a dataUri (an upload). 201 with the set, or 202 with a job (`job` present) for a large file or `async: true`. */
+  trainingSet(view: string, body: TrainingSetRequestBody): Promise<CreatedTrainingSet | (JobStarted & { job: JobView })> {
     return this.request('POST', `/views/${seg(view)}/training-sets`, body);
   }
 

@@ -329,10 +329,30 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .option('--out <file>', 'download the Parquet result to this file')
     .option('--entity-column <name>', "the file's entity column (default: the view's entity key)")
     .option('--timestamp-column <name>', "the file's timestamp column (default: at)")
+    .option('--async', 'build it as a job (202), whatever its size; a file over REWIND_TRAINING_SET_MAX_ROWS rows is one anyway')
+    .option('--no-wait', 'when it runs as a job: print the job id instead of following it')
     .action(
-      act(async (cmd, view: string, opts: { data: string; out?: string; entityColumn?: string; timestampColumn?: string }) =>
-        trainingSet(await client(cmd), view, { ...opts, progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream) }),
-      ),
+      act(async (cmd, view: string, opts: { data: string; out?: string; entityColumn?: string; timestampColumn?: string; async?: boolean; wait: boolean }) => {
+        // A job is followed with the deploy's progress bar on stderr; Ctrl-C stops the following, never the job.
+        const following = new AbortController();
+        const interrupt = () => following.abort();
+        process.once('SIGINT', interrupt);
+        const jobProgress = io.jobProgress ?? terminalJobProgress(io.stderr as NodeJS.WriteStream);
+        const { wait, async: asJob, ...rest } = opts;
+        try {
+          return await trainingSet(await client(cmd), view, {
+            ...rest,
+            ...(asJob ? { async: true } : {}),
+            noWait: !wait,
+            onJob: (job) => jobProgress.update(job),
+            signal: following.signal,
+            progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream),
+          });
+        } finally {
+          jobProgress.stop();
+          process.removeListener('SIGINT', interrupt);
+        }
+      }),
     );
 
   program

@@ -8,7 +8,11 @@
  * Local: the synchronous limit is 20 rows and chunks are 7 rows, so 24 rows run as 4 chunks and
  * the same rows fit a synchronous set when sent inline.
  */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
+import { run } from '../../cli/main';
 import { ENV } from '../../contract/config';
 import { deployBody } from '../support/fixtures';
 import { eventually, startLocalTestRewind, type Caller, type TestRewind } from '../support/rewind';
@@ -124,6 +128,28 @@ describe('a training set over REWIND_TRAINING_SET_MAX_ROWS', () => {
     expect(started.status).toBe(202);
     const job = (await ended(started.body.job.id)).body;
     expect(job).toMatchObject({ kind: 'training-set', status: 'failed', errorStatus: 400, error: { error: { code: 'ValidationError', field: 'body.dataUri', message: sync.body.error.message } }, result: null });
+  });
+
+  it('rewind training-set follows the job with progress lines and prints what it prints for a synchronous set, --out included', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rewind-ts-jobs-'));
+    const csv = join(dir, `entities-${rewind.tag}.csv`);
+    await writeFile(csv, ['user_id,at', ...asked().map((a) => `${a.entity},${a.at}`)].join('\n'));
+    const out = join(dir, 'set.parquet');
+    let stdout = '';
+    let stderr = '';
+    const code = await run(['training-set', view, '--data', csv, '--out', out], {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => ((stderr += s), true) } as never,
+      env: { REWIND_URL: rewind.url, REWIND_TOKEN: dev.token },
+    });
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/job [0-9a-f-]{36} succeeded \(done\): 24\/24 rows/);
+    expect(stdout).toMatch(new RegExp(`${view}: training set [0-9a-f]{12}… · 24 rows from`));
+    expect(stdout).toContain(`written to ${out}`);
+    const bytes = await readFile(out);
+    const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })) as Record<string, unknown>[];
+    const sync = await dev.post(`/views/${view}/training-sets`, { rows: asked() });
+    expect(rows).toEqual(await download(sync.body.downloadUrl));
   });
 
   it('an unknown view is a 404 before any job', async () => {
