@@ -31,6 +31,8 @@ const serves = (pointer: Pointer | null | undefined, version: number) => pointer
  *
  * Resumable and idempotent: a purge killed half-way leaves `purging`, never `materialized`,
  * and a second DELETE runs it again from the start (deleting a row that is gone is a no-op).
+ * A version over the synchronous limit is purged by a job instead (core/jobs/purge.ts), with
+ * the same first step (beginCheckedPurge) and the same fenced deletes, a chunk at a time.
  */
 export async function purgeOnline(deps: Deps, actor: string, view: string, version: number, options: PurgeOptions): Promise<{ deleted: number; auditId: string }> {
   const { record, audit } = await beginCheckedPurge(deps, actor, view, version, options);

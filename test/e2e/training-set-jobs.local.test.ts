@@ -152,6 +152,28 @@ describe('a training set over REWIND_TRAINING_SET_MAX_ROWS', () => {
     expect(rows).toEqual(await download(sync.body.downloadUrl));
   });
 
+  it('for random inputs (entities with and without rows, instants before the view and between its changes, any order), the job-built set equals the synchronous one', async () => {
+    const first = Date.parse(moments[0]!) - 120_000;
+    const last = Date.parse(moments[1]!);
+    let seed = 12_345;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 3; round++) {
+      const count = 8 + Math.floor(random() * 30);
+      const rows = Array.from({ length: count }, () => ({
+        entity: random() < 0.15 ? `nobody${Math.floor(random() * 3)}` : `u${Math.floor(random() * 12)}`,
+        at: new Date(first + Math.floor(random() * (last - first))).toISOString(),
+      }));
+      const started = await dev.post(`/views/${view}/training-sets`, { rows, async: true });
+      expect(started.status).toBe(202);
+      const job = await jobSet(started.body.job.id);
+      expect(job.job.chunks.total).toBe(Math.ceil(count / 7));
+      const sync = await dev.post(`/views/${view}/training-sets`, { rows });
+      expect(sync.status).toBe(201);
+      expect(job.rows).toEqual(await download(sync.body.downloadUrl));
+      expect(job.set.summary).toEqual(sync.body.summary);
+    }
+  });
+
   it('an unknown view is a 404 before any job', async () => {
     const reply = await dev.post(`/views/${rewind.view('nothing_here')}/training-sets`, { rows: asked().slice(0, 2), async: true });
     expect(reply.status).toBe(404);
