@@ -494,7 +494,8 @@ export async function jobsList(client: RewindClient, view: string, limit?: numbe
 
 export async function jobsCancel(client: RewindClient, id: string): Promise<Output> {
   const job = await client.cancelJob(id);
-  return { data: job, text: `job ${id} is ${job.status}: its online rows are deleted and no version is recorded (rewind jobs show ${id})` };
+  const leaves = job.kind === 'training-set' ? 'no training set is stored' : 'its online rows are deleted and no version is recorded';
+  return { data: job, text: `job ${id} is ${job.status}: ${leaves} (rewind jobs show ${id})` };
 }
 
 /** How many times `purge --wait` waits out a RecentlyServed answer (each wait is at most one cache bound). */
