@@ -84,6 +84,14 @@ export interface PurgeResult {
   auditId: string;
 }
 
+/** A purge answered 202: it runs as a job of kind `purge`. */
+export interface PurgeJobStarted {
+  view: string;
+  version: number;
+  job: JobView;
+  auditId: string;
+}
+
 /** The error body every route answers with: `{ error: { code, message, field? } }`. */
 export interface ApiErrorBody {
   code: string;
@@ -281,8 +289,8 @@ export class RewindClient {
     return this.request('GET', `/views/${seg(view)}/history${query({ limit })}`);
   }
 
-  /** POST /views/{view}/training-sets: inline rows or a dataUri (an upload). */
-  trainingSet(view: string, body: TrainingSetRequestBody): Promise<CreatedTrainingSet> {
+  /** POST /views/{view}/training-sets: inline rows or a dataUri (an upload). 201 with the set, or 202 with a job (`job` present) for a large file or `async: true`. */
+  trainingSet(view: string, body: TrainingSetRequestBody): Promise<CreatedTrainingSet | (JobStarted & { job: JobView })> {
     return this.request('POST', `/views/${seg(view)}/training-sets`, body);
   }
 
@@ -312,8 +320,9 @@ export class RewindClient {
     return this.request('GET', '/audit/verify');
   }
 
-  purge(view: string, version: number): Promise<PurgeResult> {
-    return this.request('DELETE', `/views/${seg(view)}/versions/${version}/online`);
+  /** 200 with the rows deleted, or 202 with a job (`job` present) for a purge that runs as one (a large version, or `async`). */
+  purge(view: string, version: number, options: { async?: boolean } = {}): Promise<PurgeResult | PurgeJobStarted> {
+    return this.request('DELETE', `/views/${seg(view)}/versions/${version}/online${query({ async: options.async === undefined ? undefined : String(options.async) })}`);
   }
 
   createUpload(fileName: string): Promise<UploadTicket> {

@@ -7,7 +7,7 @@ import { checklistMarkdown } from '../core/runbook';
 import { ROLES } from '../core/access-policy';
 import { blastRadiusMarkdown } from '../core/blast-radius';
 import { DEFAULT_TOKEN_LIFETIME, jwtSecret, mintToken } from '../contract/local-tokens';
-import { RewindApiError, type ActivateRequest, type AuditEntry, type Candidate, type DeployResult, type HistoryEntry, type PointerChangeResult, type PurgeResult, type RewindClient, type ServedFeatures, type VersionView } from './client';
+import { RewindApiError, type ActivateRequest, type AuditEntry, type Candidate, type DeployResult, type HistoryEntry, type PointerChangeResult, type PurgeJobStarted, type PurgeResult, type RewindClient, type ServedFeatures, type VersionView } from './client';
 import type { JobView } from '../core/jobs';
 import { UsageError } from './errors';
 import { deployFromFiles, planFromFiles, type DeliveredAs, type DeployedFromFiles, type DeployFromFilesOptions, type PlannedFromFiles } from './deploy';
@@ -449,16 +449,28 @@ export function progressLine(job: JobView): string {
   return `job ${job.id} ${job.status} (${job.phase}): ${job.rows.written}${total === null ? '' : `/${total}`} rows, chunks ${job.chunks.done}/${job.chunks.total}${job.rowsPerSecond ? `, ${job.rowsPerSecond} rows/s` : ''}${job.status === 'running' ? eta : ''}`;
 }
 
+/** What a failed job of each kind leaves behind. */
+const FAILED_LEAVES: Record<JobView['kind'], string> = {
+  deploy: 'nothing was recorded',
+  purge: 'the version stays `purging` (never served); rewind purge runs it again',
+  'training-set': 'no training set was stored',
+};
+
+/** The view and, for a deploy or a purge, the version a job is about. */
+const jobSubject = (job: Pick<JobView, 'view' | 'version'>) => (job.version === null ? job.view : `${job.view} v${job.version}`);
+
 export function describeJob(job: JobView): string {
+  const kind = job.kind ?? 'deploy';
   const head =
     job.status === 'succeeded'
-      ? `job ${job.id}: ${job.view} v${job.version} ${job.result?.status ?? 'deployed'}${job.result?.activationError ? ` (activation refused: ${job.result.activationError.message})` : ''}`
+      ? `job ${job.id}: ${kind === 'deploy' ? '' : `${kind} of `}${jobSubject(job)} ${job.result?.status ?? 'deployed'}${job.result?.activationError ? ` (activation refused: ${job.result.activationError.message})` : ''}`
       : job.status === 'failed'
-        ? `job ${job.id} FAILED: ${job.error?.error.message ?? 'no message'}${job.error?.error.field ? ` (field ${job.error.error.field})` : ''}; nothing was recorded`
+        ? `job ${job.id} FAILED: ${job.error?.error.message ?? 'no message'}${job.error?.error.field ? ` (field ${job.error.error.field})` : ''}; ${FAILED_LEAVES[kind]}`
         : `job ${job.id} ${job.status}`;
   return keyValues([
     ['job', head],
-    ['view', `${job.view} v${job.version}`],
+    ['kind', kind],
+    ['view', jobSubject(job)],
     ['progress', progressLine(job)],
     ['started', job.startedAt],
     ['updated', job.updatedAt],
@@ -474,23 +486,26 @@ export async function jobsList(client: RewindClient, view: string, limit?: numbe
   const { jobs } = await client.listJobs(view, limit);
   return {
     data: { view, jobs },
-    text: jobs.length ? table(['job', 'version', 'status', 'phase', 'rows', 'rows/s', 'started'], jobs.map((j) => [j.id, `v${j.version}`, j.status, j.phase, `${j.rows.written}/${j.rows.total ?? '?'}`, j.rowsPerSecond ?? '', j.startedAt])) : `no deploy jobs for ${view}`,
+    text: jobs.length
+      ? table(['job', 'kind', 'version', 'status', 'phase', 'rows', 'rows/s', 'started'], jobs.map((j) => [j.id, j.kind ?? 'deploy', j.version === null ? '-' : `v${j.version}`, j.status, j.phase, `${j.rows.written}/${j.rows.total ?? '?'}`, j.rowsPerSecond ?? '', j.startedAt]))
+      : `no jobs for ${view}`,
   };
 }
 
 export async function jobsCancel(client: RewindClient, id: string): Promise<Output> {
   const job = await client.cancelJob(id);
-  return { data: job, text: `job ${id} is ${job.status}: its online rows are deleted and no version is recorded (rewind jobs show ${id})` };
+  const leaves = job.kind === 'training-set' ? 'no training set is stored' : 'its online rows are deleted and no version is recorded';
+  return { data: job, text: `job ${id} is ${job.status}: ${leaves} (rewind jobs show ${id})` };
 }
 
 /** How many times `purge --wait` waits out a RecentlyServed answer (each wait is at most one cache bound). */
 const PURGE_WAITS = 5;
 
-export async function purge(client: RewindClient, view: string, versionNumber: number, options: { wait?: boolean } = {}): Promise<Output> {
-  let result: PurgeResult;
+export async function purge(client: RewindClient, view: string, versionNumber: number, options: { wait?: boolean; async?: boolean } & FollowOptions = {}): Promise<Output> {
+  let result: PurgeResult | PurgeJobStarted;
   for (let waits = 0; ; waits++) {
     try {
-      result = await client.purge(view, versionNumber);
+      result = await client.purge(view, versionNumber, options.async !== undefined ? { async: options.async } : {});
       break;
     } catch (error) {
       // The server says until when a cached pointer may still name the version: wait that long.
@@ -498,6 +513,16 @@ export async function purge(client: RewindClient, view: string, versionNumber: n
       if (!options.wait || Number.isNaN(until) || waits >= PURGE_WAITS) throw error;
       await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 50));
     }
+  }
+  // 202: a large version is purged as a job, followed like a deploy's (Ctrl-C stops following, never the job).
+  if ('job' in result) {
+    const { job } = result;
+    if (options.noWait) return { data: result, text: `purging ${view} v${versionNumber} as job ${job.id} (follow it: rewind jobs show ${job.id}; audit ${result.auditId})` };
+    const ended = await followJob(client, job.id, options);
+    if (!JOB_ENDED.includes(ended.status))
+      return { data: ended, text: `stopped following job ${job.id} (${ended.status}, ${ended.rows.written} rows deleted): it goes on (a purge job cannot be cancelled). Follow it: rewind jobs show ${job.id}`, exitCode: 130 };
+    if (ended.status !== 'succeeded') return { data: ended, text: describeJob(ended), exitCode: 1 };
+    return { data: ended, text: `purged the online values of ${view} v${versionNumber}: ${ended.result?.deleted ?? ended.rows.written} rows deleted by job ${job.id} (snapshot kept; a rollback to it re-materializes; audit ${result.auditId})` };
   }
   return {
     data: result,

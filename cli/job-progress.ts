@@ -1,5 +1,6 @@
 /**
- * The second progress bar of `rewind deploy`: a deploy job followed until it ends (rows
+ * The second progress bar of `rewind deploy` (and the one of `rewind purge`, `rewind training-set`
+ * when they run as jobs): a job followed until it ends (rows
  * written of the file's rows, rows/s, ETA), on stderr so that `--json` on stdout stays clean.
  * On a terminal a bar redrawn at every read of the job; anywhere else (CI logs, pipes) one
  * progress line per read, as before.
@@ -20,7 +21,9 @@ export function terminalJobProgress(stream: NodeJS.WriteStream): JobProgress {
     update(job) {
       // The total is known once validation has counted the rows; until then the bar waits at 0.
       const total = Math.max(1, job.rows.total ?? 0);
-      const payload = { job: job.id.slice(0, 8), phase: `${job.status} (${job.phase})`, rate: job.rowsPerSecond ?? 0, eta: eta(job) };
+      // A purge's rows are rows deleted, a training set's rows answered: the kind says which.
+      const kind = job.kind && job.kind !== 'deploy' ? `${job.kind} ` : '';
+      const payload = { job: job.id.slice(0, 8), phase: `${kind}${job.status} (${job.phase})`, rate: job.rowsPerSecond ?? 0, eta: eta(job) };
       if (!bar) {
         bar = new SingleBar({ stream, format: 'job {job} {phase} |{bar}| {value}/{total} rows, {rate} rows/s, ETA {eta}', hideCursor: true, clearOnComplete: false, barsize: 30 }, Presets.shades_classic);
         bar.start(total, job.rows.written, payload);

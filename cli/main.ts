@@ -329,10 +329,30 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .option('--out <file>', 'download the Parquet result to this file')
     .option('--entity-column <name>', "the file's entity column (default: the view's entity key)")
     .option('--timestamp-column <name>', "the file's timestamp column (default: at)")
+    .option('--async', 'build it as a job (202), whatever its size; a file over REWIND_TRAINING_SET_MAX_ROWS rows is one anyway')
+    .option('--no-wait', 'when it runs as a job: print the job id instead of following it')
     .action(
-      act(async (cmd, view: string, opts: { data: string; out?: string; entityColumn?: string; timestampColumn?: string }) =>
-        trainingSet(await client(cmd), view, { ...opts, progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream) }),
-      ),
+      act(async (cmd, view: string, opts: { data: string; out?: string; entityColumn?: string; timestampColumn?: string; async?: boolean; wait: boolean }) => {
+        // A job is followed with the deploy's progress bar on stderr; Ctrl-C stops the following, never the job.
+        const following = new AbortController();
+        const interrupt = () => following.abort();
+        process.once('SIGINT', interrupt);
+        const jobProgress = io.jobProgress ?? terminalJobProgress(io.stderr as NodeJS.WriteStream);
+        const { wait, async: asJob, ...rest } = opts;
+        try {
+          return await trainingSet(await client(cmd), view, {
+            ...rest,
+            ...(asJob ? { async: true } : {}),
+            noWait: !wait,
+            onJob: (job) => jobProgress.update(job),
+            signal: following.signal,
+            progress: io.progress ?? terminalProgress(io.stderr as NodeJS.WriteStream),
+          });
+        } finally {
+          jobProgress.stop();
+          process.removeListener('SIGINT', interrupt);
+        }
+      }),
     );
 
   program
@@ -363,7 +383,7 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .option('--limit <n>', 'at most this many entries', integer('--limit', 1))
     .action(act(async (cmd, opts: { view?: string; actor?: string; limit?: number }) => commands.auditList(await client(cmd), opts)));
 
-  const jobs = program.command('jobs').description('deploy jobs: deploys too large for one request, materialized in chunks');
+  const jobs = program.command('jobs').description('jobs: deploys and purges too large for one request, run in chunks (kind deploy, purge, training-set)');
   jobs
     .command('list')
     .argument('<view>')
@@ -395,7 +415,29 @@ export function buildProgram(io: CliIO, emit: Emit): Command {
     .argument('<view>')
     .argument('<version>', 'version number', integer('version', 1))
     .option('--wait', 'if it stopped being served less than the pointer-cache bound ago (409 RecentlyServed), wait until no cached pointer can name it, then purge')
-    .action(act(async (cmd, view: string, version: number, opts: { wait?: boolean }) => commands.purge(await client(cmd), view, version, opts)));
+    .option('--async', 'purge as a job (202), whatever the version\'s size (a version over REWIND_SYNC_DEPLOY_MAX_ROWS rows is one anyway)')
+    .option('--no-follow', 'when the purge runs as a job: print the job id instead of following it')
+    .action(
+      act(async (cmd, view: string, version: number, opts: { wait?: boolean; async?: boolean; follow: boolean }) => {
+        // A purge job is followed with the deploy's progress bar; Ctrl-C stops the following, never the job.
+        const following = new AbortController();
+        const interrupt = () => following.abort();
+        process.once('SIGINT', interrupt);
+        const jobProgress = io.jobProgress ?? terminalJobProgress(io.stderr as NodeJS.WriteStream);
+        try {
+          return await commands.purge(await client(cmd), view, version, {
+            ...(opts.wait ? { wait: true } : {}),
+            ...(opts.async ? { async: true } : {}),
+            noWait: !opts.follow,
+            onJob: (job) => jobProgress.update(job),
+            signal: following.signal,
+          });
+        } finally {
+          jobProgress.stop();
+          process.removeListener('SIGINT', interrupt);
+        }
+      }),
+    );
 
   program
     .command('token')

@@ -154,7 +154,7 @@ export const TABLES: readonly TableSpec[] = [
     partitionKey: { name: 'job', type: 'S' },
     sortKey: { name: 'sk', type: 'S' },
     globalIndexes: [{ indexName: JOBS_BY_VIEW_INDEX, partitionKey: { name: 'view', type: 'S' }, sortKey: { name: 'startedAt', type: 'S' } }],
-    usedBy: ['deploy-version', 'get-job', 'list-jobs', 'cancel-job', ...JOB_STEP_HANDLERS],
+    usedBy: ['deploy-version', 'purge-version', 'create-training-set', 'get-job', 'list-jobs', 'cancel-job', ...JOB_STEP_HANDLERS],
     // Its stream carries the OpenLineage FAIL/ABORT of a deploy job that ended without a version.
     stream: 'NEW_IMAGE',
     purpose: 'asynchronous deploy jobs (materialization in chunks): status, phase, progress, and one item per completed chunk',

@@ -1,9 +1,9 @@
 /**
  * `POST /views/{view}/training-sets`: the request's rows (inline, or a CSV or Parquet file in
- * S3) checked, replayed (core/training-sets.ts), and stored as one Parquet file. Synchronous:
- * a set of up to REWIND_TRAINING_SET_MAX_ROWS rows is answered inside the request (201), and a
- * larger file is refused before anything is written (400 naming `body.dataUri`), so every
- * refusal writes nothing and the caller splits the file (docs/time-travel.md says why no job).
+ * S3) checked, replayed (core/training-sets.ts), and stored as one Parquet file. A set of up
+ * to REWIND_TRAINING_SET_MAX_ROWS rows is answered inside the request (201); a larger file, or
+ * `async: true`, is built by a job of kind `training-set` (core/jobs/training-set.ts: 202),
+ * which checks every row exactly as here and stores the file where this does.
  */
 import type { Deps } from './deps';
 import { ValidationError, ViewNotFoundError } from './errors';
@@ -53,22 +53,30 @@ async function rowsOfFile(deps: TrainingSetDeps, view: string, request: Training
   const { records } = await deps.snapshots.readSource(uri, view, 'body.dataUri');
   if (records.length > maxRows) throw tooMany(records.length, maxRows);
   if (records.length === 0) throw new ValidationError('body.dataUri', 'holds no rows');
+  const check = fileRowChecker(request, viewEntity, Object.keys(records[0]!), deps.clock.now().getTime());
+  return records.map((record, i) => check(record, i));
+}
+
+/**
+ * The check of one file row, the same for a synchronous set and a job's streamed one
+ * (core/jobs/training-set.ts): the columns named by the request must be the file's (checked
+ * once, on the first row's columns), then each row's entity and instant, with its row number.
+ */
+export function fileRowChecker(request: Pick<TrainingSetRequest, 'entityColumn' | 'timestampColumn'>, viewEntity: string, columns: readonly string[], now: number): (record: Record<string, unknown>, index: number) => EntityInstant {
   const entityColumn = request.entityColumn ?? viewEntity;
-  const columns = Object.keys(records[0]!);
   const named = (field: string, column: string) => {
     if (!columns.includes(column)) throw new ValidationError(field, `column '${column}' is not in the file (its columns: ${columns.join(', ')})`);
   };
   named('body.entityColumn', entityColumn);
   named('body.timestampColumn', request.timestampColumn);
-  const now = deps.clock.now().getTime();
-  return records.map((record, i) => {
+  return (record, i) => {
     const entity = record[entityColumn];
     const at = instantOf(record[request.timestampColumn]);
     if (entity === null || entity === undefined || String(entity) === '') throw new ValidationError('body.dataUri', `${rowLabel(i)}: column '${entityColumn}' is empty`);
     if (at === undefined) throw new ValidationError('body.dataUri', `${rowLabel(i)}: column '${request.timestampColumn}' (${String(record[request.timestampColumn])}) must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z`);
     if (Date.parse(at) > now) throw new ValidationError('body.dataUri', `${rowLabel(i)}: ${at} is in the future: the past only`);
     return { entity: typeof entity === 'bigint' ? entity.toString() : String(entity), at };
-  });
+  };
 }
 
 /** A file's instant: ISO 8601 text with a time zone, or a Parquet timestamp (decoded as a Date). */
@@ -79,5 +87,5 @@ function instantOf(value: unknown): string | undefined {
 }
 
 function tooMany(rows: number, maxRows: number): ValidationError {
-  return new ValidationError('body.dataUri', `holds ${rows} rows; a training set has at most ${maxRows} (REWIND_TRAINING_SET_MAX_ROWS): split the file`);
+  return new ValidationError('body.dataUri', `holds ${rows} rows; a synchronous training set has at most ${maxRows} (REWIND_TRAINING_SET_MAX_ROWS): send it with async: true (a job)`);
 }

@@ -24,6 +24,9 @@ import { preflight, type ValidationReport } from './validation/preflight';
 import { StreamingRowsProfile } from './validation/profiles';
 import { resolvePolicy } from './validation/tolerances';
 
+/** A deploy job: its version was reserved at its start. */
+type DeployJob = Job & { version: number };
+
 export interface StreamedValidation {
   report: ValidationReport;
   snapshot: SnapshotRef;
@@ -33,7 +36,7 @@ export interface StreamedValidation {
   chunks: ChunkRef[];
 }
 
-export async function validateStreaming(deps: Deps & { jobFiles: JobFiles }, job: Job, request: DeployRequest, chunkRows: number): Promise<StreamedValidation> {
+export async function validateStreaming(deps: Deps & { jobFiles: JobFiles }, job: DeployJob, request: DeployRequest, chunkRows: number): Promise<StreamedValidation> {
   const { definition } = request;
   const policy = resolvePolicy(request.validation);
   const consumers = consumerUses(request.consumers);
@@ -108,7 +111,7 @@ function inBatches(records: readonly Record<string, unknown>[], fromText: boolea
 }
 
 /** The store's streaming writer, or (an adapter without one) the rows collected and written whole. */
-async function openWriter(deps: Deps, job: Job, definition: DeployRequest['definition']): Promise<SnapshotWriter> {
+async function openWriter(deps: Deps, job: DeployJob, definition: DeployRequest['definition']): Promise<SnapshotWriter> {
   if (deps.snapshots.openSnapshot) return deps.snapshots.openSnapshot(job.view, job.version, definition);
   const rows: FeatureRow[] = [];
   return {

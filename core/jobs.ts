@@ -1,4 +1,8 @@
 /**
+ * Jobs: one pipeline of steps for every kind (`Job.kind`), each step dispatching on the kind:
+ * deploys (here), purges of large versions (core/jobs/purge.ts) and training sets larger than
+ * one request (core/jobs/training-set.ts).
+ *
  * Deploys of any size, as jobs: the same deploy as core/deploy.ts, cut into small idempotent
  * steps that Step Functions (infra/constructs/deploy-jobs.ts) or the local job runner
  * (local/job-runner.ts) call in order:
@@ -23,86 +27,21 @@ import type { Caller } from './authorization';
 import { actorName } from './authorization';
 import { consumerUses, versionRecord, type Checked } from './deploy';
 import { validateStreaming } from './job-validation';
-import type { Deps } from './deps';
-import { InvalidStateError, JobEndedError, JobNotFoundError, JobStoppedError, RewindError } from './errors';
-import type { ChunkRef, Job, JobError, JobFiles, JobLauncher, JobStatus, JobStore } from './ports/jobs';
+import { InvalidStateError, JobEndedError, JobStoppedError, RewindError } from './errors';
+import type { ChunkRef, Job, JobError } from './ports/jobs';
+import { ACTIVE, advance, CHUNK_ROWS, ENDED, jobView, kindOf, loadJob, runnable, versionOf, type JobDeps, type JobStarted, type JobView } from './jobs/common';
+import { failPurge, finalizePurge, planPurge, purgeChunk, refusePurgeCancel, validatePurge } from './jobs/purge';
+import { answerChunk, endTrainingSet, finalizeTrainingSet, planTrainingSet, validateTrainingSet } from './jobs/training-set';
 import type { DeployRequest } from './requests';
 import { activateVersion } from './pointer-changes';
 import type { ValidationArtifact } from './validation/baseline';
 import { resolvePolicy } from './validation/tolerances';
 
-export interface JobDeps extends Deps {
-  jobs: JobStore;
-  jobFiles: JobFiles;
-  launcher: JobLauncher;
-}
-
-/**
- * Rows per chunk by default (REWIND_JOB_CHUNK_ROWS): one Lambda invocation (200 BatchWriteItem
- * calls of 25) writes it in a few seconds even on a cold table, and a resumed job repeats at
- * most one chunk per worker.
- */
-export const CHUNK_ROWS = 5_000;
-
-const ENDED: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
-const ACTIVE: readonly JobStatus[] = ['queued', 'running'];
+export { CHUNK_ROWS, jobView, type JobDeps, type JobStarted, type JobView } from './jobs/common';
 
 /** Whether a deploy request takes the job path: asked for, or a data file over the synchronous limit. */
 export function takesJobPath(request: Pick<DeployRequest, 'async'>, sourceRows: number | undefined, maxSyncRows: number): boolean {
   return request.async === true || (sourceRows !== undefined && sourceRows > maxSyncRows);
-}
-
-/** A job as GET /jobs/{id} shows it: its progress and rows/s, nothing of its internals (claim, principal). */
-export interface JobView {
-  id: string;
-  kind: 'deploy';
-  view: string;
-  version: number;
-  status: JobStatus;
-  phase: Job['phase'];
-  chunks: { done: number; total: number };
-  rows: { written: number; total: number | null };
-  rowsPerSecond: number | null;
-  startedAt: string;
-  updatedAt: string;
-  endedAt: string | null;
-  activate: boolean;
-  createdBy: string;
-  error: { error: Omit<JobError, 'status'> } | null;
-  errorStatus: number | null;
-  result: Job['result'] | null;
-}
-
-export function jobView(job: Job): JobView {
-  const since = job.materializingSince ? Date.parse(job.materializingSince) : undefined;
-  const seconds = since === undefined ? 0 : (Date.parse(job.endedAt ?? job.updatedAt) - since) / 1000;
-  const { status: errorStatus, ...error } = job.error ?? { status: null };
-  return {
-    id: job.id,
-    kind: job.kind,
-    view: job.view,
-    version: job.version,
-    status: job.status,
-    phase: job.phase,
-    chunks: { done: job.chunksDone, total: job.chunksTotal },
-    rows: { written: job.rowsWritten, total: job.rowsTotal ?? null },
-    rowsPerSecond: seconds > 0 ? Math.round(job.rowsWritten / seconds) : null,
-    startedAt: job.startedAt,
-    updatedAt: job.updatedAt,
-    endedAt: job.endedAt ?? null,
-    activate: job.activate,
-    createdBy: job.createdBy,
-    // The same body a synchronous deploy of the same request would have been refused with.
-    error: job.error ? { error: error as Omit<JobError, 'status'> } : null,
-    errorStatus: job.error ? (errorStatus as number) : null,
-    result: job.result ?? null,
-  };
-}
-
-export interface JobStarted {
-  view: string;
-  version: number;
-  job: JobView;
 }
 
 /** Creates the job (202): the version number is taken now, the request kept in S3, the start audited. */
@@ -151,6 +90,7 @@ export async function listJobs(deps: Pick<JobDeps, 'jobs'>, view: string, limit:
 export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, actor: string, id: string): Promise<JobView> {
   const job = await loadJob(deps, id);
   if (ENDED.includes(job.status)) throw new JobEndedError(`job ${id} has ended (${job.status}); there is nothing to cancel`);
+  if (kindOf(job) === 'purge') refusePurgeCancel(job);
   const at = deps.clock.now().toISOString();
   if (job.status === 'cancelling') return jobView(job);
   if (!(await deps.jobs.update(id, { status: 'cancelling', cancelledBy: actor, updatedAt: at }, ACTIVE))) {
@@ -169,8 +109,10 @@ export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, actor: st
  */
 export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<void> {
   const job = await runnable(deps, id, 'validating');
-  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
-  const validated = await validateStreaming(deps, job, request, chunkRows);
+  if (kindOf(job) === 'purge') return validatePurge(deps, job);
+  if (kindOf(job) === 'training-set') return validateTrainingSet(deps, job, chunkRows);
+  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request!);
+  const validated = await validateStreaming(deps, { ...job, version: versionOf(job) }, request, chunkRows);
   const manifest = await deps.jobFiles.putManifest(id, validated.chunks);
   await advance(deps, id, {
     phase: 'planning',
@@ -190,12 +132,14 @@ export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_
  */
 export async function planStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<{ manifest: string; chunks: number }> {
   const job = await runnable(deps, id, 'planning');
+  if (kindOf(job) === 'purge') return planPurge(deps, job, chunkRows);
+  if (kindOf(job) === 'training-set') return planTrainingSet(deps, job);
   if (!job.snapshot) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
   let manifest = job.manifest;
   let chunks = job.chunksTotal;
   if (manifest === undefined) {
     // A job validated before validation streamed its chunks (resumed across an upgrade): cut them from the snapshot.
-    const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
+    const request = await deps.jobFiles.getRequest<DeployRequest>(job.request!);
     const refs = [];
     if (job.validation !== 'rejected') {
       const rows = await deps.snapshots.read(job.snapshot, request.definition);
@@ -206,20 +150,25 @@ export async function planStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS
   }
   let claim = job.claim;
   if (job.validation !== 'rejected' && claim === undefined) {
-    claim = await deps.catalog.claimMaterialization(job.view, job.version, deps.clock.now().toISOString());
+    claim = await deps.catalog.claimMaterialization(job.view, versionOf(job), deps.clock.now().toISOString());
     if (claim === undefined) throw new InvalidStateError(`version ${job.version} of '${job.view}' is already materialized: the number was taken twice`);
   }
   await advance(deps, id, { phase: 'materializing', manifest, chunksTotal: chunks, materializingSince: deps.clock.now().toISOString(), ...(claim ? { claim } : {}) });
   return { manifest, chunks };
 }
 
-/** Step 3, once per chunk: write its rows online and count it, once. */
+/** Step 3, once per chunk: write its rows online (a purge: delete them) and count it, once. */
 export async function materializeChunkStep(deps: JobDeps, id: string, chunk: ChunkRef): Promise<{ rows: number }> {
   const job = await loadJob(deps, id);
   if (job.status !== 'running') throw new JobStoppedError(`job ${id} is ${job.status}: chunk ${chunk.index} was not written`);
-  const rows = await deps.jobFiles.getChunk(chunk);
-  await deps.jobs.startChunk(id, chunk.index, deps.clock.now().toISOString());
-  const written = await deps.online.write(job.view, job.version, rows);
+  let written: number;
+  if (kindOf(job) === 'purge') written = await purgeChunk(deps, job, chunk);
+  else if (kindOf(job) === 'training-set') written = await answerChunk(deps, job, chunk);
+  else {
+    const rows = await deps.jobFiles.getChunk(chunk);
+    await deps.jobs.startChunk(id, chunk.index, deps.clock.now().toISOString());
+    written = await deps.online.write(job.view, versionOf(job), rows);
+  }
   // A chunk written after a cancel landed is not counted; the fail step deletes every chunk's rows.
   const counted = await deps.jobs.completeChunk(id, chunk.index, written, deps.clock.now().toISOString());
   if (counted === 'stopped') throw new JobStoppedError(`job ${id} stopped while chunk ${chunk.index} was being written`);
@@ -228,20 +177,24 @@ export async function materializeChunkStep(deps: JobDeps, id: string, chunk: Chu
 
 /** Step 4: `materialized`, the version record and its audit entry, then the activation if asked. */
 export async function finalizeStep(deps: JobDeps, id: string): Promise<JobView> {
+  const kind = kindOf(await loadJob(deps, id));
+  if (kind === 'purge') return finalizePurge(deps, id);
+  if (kind === 'training-set') return finalizeTrainingSet(deps, id);
   const job = await runnable(deps, id, 'finalizing');
+  const version = versionOf(job);
   if (!job.snapshot || !job.artifact) throw new InvalidStateError(`job ${id} has no snapshot: it was not validated`);
   const done = await deps.jobs.completedChunks(id);
   if (done.length < job.chunksTotal) throw new InvalidStateError(`job ${id} has ${done.length} of ${job.chunksTotal} chunks written: it cannot be finalized yet`);
-  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request);
+  const request = await deps.jobFiles.getRequest<DeployRequest>(job.request!);
   const rejected = job.validation === 'rejected';
   const { report } = await deps.snapshots.getDocument<ValidationArtifact>(job.artifact);
-  if (!rejected && !(await deps.catalog.markMaterialized(job.view, job.version, job.rowsWritten, deps.clock.now().toISOString(), job.claim!)))
-    throw new InvalidStateError(`version ${job.version} of '${job.view}' changed state while job ${id} was materializing it`);
+  if (!rejected && !(await deps.catalog.markMaterialized(job.view, version, job.rowsWritten, deps.clock.now().toISOString(), job.claim!)))
+    throw new InvalidStateError(`version ${version} of '${job.view}' changed state while job ${id} was materializing it`);
 
   const checked = { definition: request.definition, report, policy: resolvePolicy(request.validation), consumers: consumerUses(request.consumers) } as Checked;
-  const record = versionRecord(checked, request, { view: job.view, version: job.version, at: job.startedAt, actor: job.createdBy, snapshot: job.snapshot, artifact: job.artifact });
+  const record = versionRecord(checked, request, { view: job.view, version, at: job.startedAt, actor: job.createdBy, snapshot: job.snapshot, artifact: job.artifact });
   // A finalize that ran before (and died before ending the job) wrote the record already.
-  if (!(await deps.catalog.getVersion(job.view, job.version)))
+  if (!(await deps.catalog.getVersion(job.view, version)))
     await deps.catalog.putVersion(record, {
       actor: job.createdBy,
       action: 'deploy',
@@ -249,7 +202,7 @@ export async function finalizeStep(deps: JobDeps, id: string): Promise<JobView> 
       view: job.view,
       ...(rejected ? { reason: report.findings[0]?.message } : {}),
       detail: {
-        version: job.version,
+        version,
         job: id,
         snapshotSha256: job.snapshot.sha256,
         rows: job.snapshot.rows,
@@ -263,7 +216,7 @@ export async function finalizeStep(deps: JobDeps, id: string): Promise<JobView> 
   if (job.activate && !rejected) {
     // Judged now, as the deployer: the policy, approvals and MFA in force at this moment.
     try {
-      result = { status: 'active', activation: await activateVersion(deps, { principal: job.principal }, job.view, { version: job.version, reason: job.reason ?? 'deployed with activate: true' }) };
+      result = { status: 'active', activation: await activateVersion(deps, { principal: job.principal }, job.view, { version, reason: job.reason ?? 'deployed with activate: true' }) };
     } catch (error) {
       if (!(error instanceof RewindError)) throw error;
       result = { status: 'deployed', activationError: { status: 0, code: error.code, message: error.message } };
@@ -286,6 +239,8 @@ export async function failStep(deps: JobDeps, id: string, error: JobError): Prom
   const cancelled = job.status === 'cancelling';
   // A fail step resumed after a crash keeps the first error it was given.
   error = job.error ?? error;
+  if (kindOf(job) === 'purge') return failPurge(deps, job, error);
+  if (kindOf(job) === 'training-set') return endTrainingSet(deps, job, error);
   await deps.jobs.update(id, { phase: 'cleaning', updatedAt: deps.clock.now().toISOString(), ...(cancelled ? {} : { error }) });
   const deleted = await cleanUp(deps, job);
   const at = deps.clock.now().toISOString();
@@ -305,11 +260,12 @@ export async function failStep(deps: JobDeps, id: string, error: JobError): Prom
 async function cleanUp(deps: JobDeps, job: Job): Promise<number> {
   // Nothing was written online before the claim.
   if (job.claim === undefined || job.manifest === undefined) return 0;
-  if (await deps.catalog.getVersion(job.view, job.version)) return 0;
+  const version = versionOf(job);
+  if (await deps.catalog.getVersion(job.view, version)) return 0;
   const pointer = await deps.pointers.getPointer(job.view);
   await deps.pointers.beginPurge({
     view: job.view,
-    version: job.version,
+    version,
     revision: pointer?.revision ?? 0,
     at: deps.clock.now().toISOString(),
     audit: { actor: job.createdBy, action: 'purge', outcome: 'allowed', view: job.view, detail: { version: job.version, job: job.id, reason: 'deploy job ended without a version' } },
@@ -319,27 +275,8 @@ async function cleanUp(deps: JobDeps, job: Job): Promise<number> {
   const started = new Set(await deps.jobs.startedChunks(job.id));
   for (const chunk of (await deps.jobFiles.getManifest(job.manifest)).filter((c) => started.has(c.index))) {
     const rows = await deps.jobFiles.getChunk(chunk);
-    deleted += await deps.online.purge(job.view, job.version, rows.map((r) => r.entity));
+    deleted += await deps.online.purge(job.view, version, rows.map((r) => r.entity));
   }
-  await deps.catalog.markPurged(job.view, job.version, deps.clock.now().toISOString());
+  await deps.catalog.markPurged(job.view, version, deps.clock.now().toISOString());
   return deleted;
-}
-
-async function loadJob(deps: Pick<JobDeps, 'jobs'>, id: string): Promise<Job> {
-  const job = await deps.jobs.get(id);
-  if (!job) throw new JobNotFoundError(id);
-  return job;
-}
-
-/** The job, running, at `phase`: a stopped one throws JobStoppedError (the fail step cleans up). */
-async function runnable(deps: JobDeps, id: string, phase: Job['phase']): Promise<Job> {
-  const job = await loadJob(deps, id);
-  if (!ACTIVE.includes(job.status)) throw new JobStoppedError(`job ${id} is ${job.status}: its ${phase} step did nothing`);
-  const changes = { status: 'running' as const, phase, updatedAt: deps.clock.now().toISOString() };
-  if (!(await deps.jobs.update(id, changes, ACTIVE))) throw new JobStoppedError(`job ${id} stopped before its ${phase} step`);
-  return { ...job, ...changes };
-}
-
-async function advance(deps: JobDeps, id: string, changes: Partial<Job>): Promise<void> {
-  if (!(await deps.jobs.update(id, { ...changes, updatedAt: deps.clock.now().toISOString() }, ['running']))) throw new JobStoppedError(`job ${id} stopped during its ${changes.phase ?? 'current'} step`);
 }

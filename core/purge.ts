@@ -1,7 +1,7 @@
 import type { Deps } from './deps';
 import { InvalidStateError, RecentlyServedError, VersionNotFoundError } from './errors';
 import { PurgeInterruptedError } from './materialize';
-import type { HistoryEntry, Pointer } from './model';
+import type { AuditEntry, HistoryEntry, Pointer, VersionRecord } from './model';
 
 /** Pointer changes read back to find when a version stopped being served: more than this inside one cache bound is refused outright. */
 const HISTORY_LOOKBACK = 50;
@@ -31,26 +31,46 @@ const serves = (pointer: Pointer | null | undefined, version: number) => pointer
  *
  * Resumable and idempotent: a purge killed half-way leaves `purging`, never `materialized`,
  * and a second DELETE runs it again from the start (deleting a row that is gone is a no-op).
+ * A version over the synchronous limit is purged by a job instead (core/jobs/purge.ts), with
+ * the same first step (beginCheckedPurge) and the same fenced deletes, a chunk at a time.
  */
 export async function purgeOnline(deps: Deps, actor: string, view: string, version: number, options: PurgeOptions): Promise<{ deleted: number; auditId: string }> {
-  const record = await deps.catalog.getVersion(view, version);
-  if (!record) throw new VersionNotFoundError(view, version);
-  const recent = await deps.pointers.history(view, HISTORY_LOOKBACK);
-  const now = deps.clock.now();
-  assertNotRecentlyServed(view, version, recent, now, options.servingCacheMs);
-  const audit = await deps.pointers.beginPurge({
-    view,
-    version,
-    revision: recent[0]?.revision ?? 0,
-    at: now.toISOString(),
-    audit: { actor, action: 'purge', outcome: 'allowed', view, detail: { version, rows: record.snapshot.rows } },
-  });
+  const { record, audit } = await beginCheckedPurge(deps, actor, view, version, options);
   // Rows are keyed one partition per entity, so the snapshot (checked against its sha256)
   // is the list of what to delete.
   const rows = await deps.snapshots.read(record.snapshot, record.definition);
   const deleted = await deps.online.purge(view, version, rows.map((r) => r.entity));
   if (!(await deps.catalog.markPurged(view, version, deps.clock.now().toISOString()))) throw new PurgeInterruptedError(view, version);
   return { deleted, auditId: audit.id };
+}
+
+/**
+ * A purge's first step, shared by the synchronous purge above and a purge job's start
+ * (core/jobs/purge.ts): every check (the record exists, not served, not served inside the
+ * cache bound, the pointer's revision unchanged since the history was read) and → `purging`
+ * with its audit entry, in one transaction. A refused purge writes nothing.
+ */
+export async function beginCheckedPurge(
+  deps: Pick<Deps, 'catalog' | 'pointers' | 'clock'>,
+  actor: string,
+  view: string,
+  version: number,
+  options: PurgeOptions,
+  audit: { action?: string; detail?: Record<string, unknown> } = {},
+): Promise<{ record: VersionRecord; audit: AuditEntry }> {
+  const record = await deps.catalog.getVersion(view, version);
+  if (!record) throw new VersionNotFoundError(view, version);
+  const recent = await deps.pointers.history(view, HISTORY_LOOKBACK);
+  const now = deps.clock.now();
+  assertNotRecentlyServed(view, version, recent, now, options.servingCacheMs);
+  const entry = await deps.pointers.beginPurge({
+    view,
+    version,
+    revision: recent[0]?.revision ?? 0,
+    at: now.toISOString(),
+    audit: { actor, action: audit.action ?? 'purge', outcome: 'allowed', view, detail: { version, rows: record.snapshot.rows, ...audit.detail } },
+  });
+  return { record, audit: entry };
 }
 
 /** Throws when the pointer serves the version now, or served it at any moment inside the last cache bound. */

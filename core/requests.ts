@@ -229,6 +229,8 @@ export const TrainingSetRequestSchema = z
     dataUri: z.string().regex(/^s3:\/\/[^/]+\/.+\.(csv|parquet)$/i, 'must look like s3://bucket/key.csv or s3://bucket/key.parquet').optional(),
     entityColumn: columnName.optional(),
     timestampColumn: columnName.default('at'),
+    /** `true`: built by a job (202), whatever the size; a file over REWIND_TRAINING_SET_MAX_ROWS rows is one anyway. */
+    async: z.boolean().optional(),
   })
   .strict()
   .superRefine((body, ctx) => {
@@ -271,6 +273,8 @@ export const ReportFormatQuerySchema = z.object({ format: z.enum(['json', 'md'])
 /** The drift charts' window (core/drift-report.ts): ISO instants, default the last 3 hours. */
 const driftInstant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant with a time zone, e.g. 2026-11-30T02:14:00Z' });
 export const DriftQuerySchema = z.object({ since: driftInstant.optional(), until: driftInstant.optional() });
+/** DELETE /views/{view}/versions/{version}/online: `?async=true` purges as a job (202) whatever the size, `?async=false` inside the request. */
+export const PurgeQuerySchema = z.object({ async: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')) });
 export const LimitQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 export const AuditQuerySchema = LimitQuerySchema.extend({
   view: identifier.optional(),

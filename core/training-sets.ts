@@ -158,7 +158,20 @@ export function featureColumns(versions: readonly VersionRecord[]): { name: stri
 /** The Parquet table of a training set, and its summary. */
 export function trainingSetTable(view: string, served: { rows: ServedRow[]; versions: VersionRecord[] }, metadata: Record<string, string>): { table: TrainingSetTable; summary: TrainingSetSummary } {
   const features = featureColumns(served.versions);
-  const rows = served.rows.map((r) => [
+  const rows = served.rows.map((r) => trainingSetRow(features, r));
+  const summary = new SummaryBuilder();
+  served.rows.forEach((r) => summary.add(r));
+  return { table: { columns: trainingSetColumns(features), rows, metadata: { 'rewind.view': view, ...metadata } }, summary: summary.result() };
+}
+
+/** A set's columns: the fixed ones, then its features (featureColumns). */
+export function trainingSetColumns(features: ReturnType<typeof featureColumns>): TrainingSetTable['columns'] {
+  return [...ROW_COLUMNS, ...features.map(({ name, type }) => ({ name, type }))];
+}
+
+/** One served row as a row of the set's Parquet table (a job writes them a part at a time: core/jobs/training-set.ts). */
+export function trainingSetRow(features: ReturnType<typeof featureColumns>, r: ServedRow): FeatureValue[] {
+  return [
     r.entity,
     r.at,
     r.version,
@@ -171,43 +184,48 @@ export function trainingSetTable(view: string, served: { rows: ServedRow[]; vers
       if (value === undefined || value === null) return null;
       return type === 'string' && typeof value !== 'string' ? String(value) : value;
     }),
-  ]);
-  const columns = [...ROW_COLUMNS, ...features.map(({ name, type }) => ({ name, type }))];
-  return { table: { columns, rows, metadata: { 'rewind.view': view, ...metadata } }, summary: summarize(served.rows) };
+  ];
 }
 
-function summarize(rows: readonly ServedRow[]): TrainingSetSummary {
-  const by = new Map<string, { version: number; arm: Arm | null; rows: number }>();
-  const revisions = new Set<number>();
-  let notServed = 0;
-  let online = 0;
-  let snapshot = 0;
-  let from = Infinity;
-  let to = -Infinity;
-  for (const r of rows) {
+/** A set's summary, built a row at a time (memory: one entry per (version, arm) and per revision, not per row). */
+export class SummaryBuilder {
+  private readonly by = new Map<string, { version: number; arm: Arm | null; rows: number }>();
+  private readonly revisions = new Set<number>();
+  private rows = 0;
+  private notServed = 0;
+  private online = 0;
+  private snapshot = 0;
+  private from = Infinity;
+  private to = -Infinity;
+
+  add(r: ServedRow): void {
+    this.rows++;
     const t = Date.parse(r.at);
-    from = Math.min(from, t);
-    to = Math.max(to, t);
+    this.from = Math.min(this.from, t);
+    this.to = Math.max(this.to, t);
     if (r.version === null) {
-      notServed++;
-      continue;
+      this.notServed++;
+      return;
     }
     const key = `${r.version}#${r.arm}`;
-    const entry = by.get(key) ?? { version: r.version, arm: r.arm, rows: 0 };
+    const entry = this.by.get(key) ?? { version: r.version, arm: r.arm, rows: 0 };
     entry.rows++;
-    by.set(key, entry);
-    revisions.add(r.revision!);
-    if (r.servedFrom === 'online') online++;
-    else snapshot++;
+    this.by.set(key, entry);
+    this.revisions.add(r.revision!);
+    if (r.servedFrom === 'online') this.online++;
+    else this.snapshot++;
   }
-  return {
-    rows: rows.length,
-    from: new Date(from).toISOString(),
-    to: new Date(to).toISOString(),
-    servedBy: [...by.values()].sort((a, b) => a.version - b.version || String(a.arm).localeCompare(String(b.arm))),
-    notServed,
-    online,
-    snapshot,
-    revisions: [...revisions].sort((a, b) => a - b),
-  };
+
+  result(): TrainingSetSummary {
+    return {
+      rows: this.rows,
+      from: new Date(this.from).toISOString(),
+      to: new Date(this.to).toISOString(),
+      servedBy: [...this.by.values()].sort((a, b) => a.version - b.version || String(a.arm).localeCompare(String(b.arm))),
+      notServed: this.notServed,
+      online: this.online,
+      snapshot: this.snapshot,
+      revisions: [...this.revisions].sort((a, b) => a - b),
+    };
+  }
 }

@@ -28,6 +28,7 @@ export const REQUESTS: Record<string, { body?: z.ZodType; query?: z.ZodType }> =
   'list-audit': { query: contracts.AuditQuerySchema },
   'get-drift': { query: contracts.DriftQuerySchema },
   'get-online-batch': { body: contracts.OnlineBatchRequestSchema },
+  'purge-version': { query: contracts.PurgeQuerySchema },
 };
 
 const ERRORS = {

@@ -164,8 +164,12 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'get-blast-radius': { tables: { ...httpBase, history: 'read', samples: 'read' }, bucket: {} },
   // Values as served at a time: online rows while materialized, else the verified snapshot.
   'get-online-as-of': { tables: { ...httpBase, history: 'read', online: 'read' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
-  // The same reads for many rows, the caller's entity file (an upload), and the set it writes.
-  'create-training-set': { tables: { ...httpBase, history: 'read', online: 'read' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, TRAINING_SETS_PREFIX], write: [TRAINING_SETS_PREFIX] } },
+  // The same reads for many rows, the caller's entity file (an upload), and the set it writes;
+  // a large one becomes a training-set job (core/jobs/training-set.ts): the job record, and its request in jobs/.
+  'create-training-set': {
+    tables: { ...httpBase, history: 'read', online: 'read', jobs: 'write' },
+    bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, TRAINING_SETS_PREFIX], write: [TRAINING_SETS_PREFIX, JOBS_PREFIX] },
+  },
   // Signs a GET for a stored set (HeadObject, to answer 404 for none, is s3:GetObject too).
   'get-training-set': { tables: httpBase, bucket: { read: [TRAINING_SETS_PREFIX] } },
   'list-audit': { tables: { ...httpBase, audit: 'read', refusals: 'read-record' }, bucket: {} },
@@ -182,8 +186,8 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'create-upload': { tables: httpBase, bucket: { write: [UPLOADS_PREFIX] } },
   // Plan, then apply: the same checks as a deploy (data file, baseline profiles), no writes.
   'plan-version': { tables: httpBase, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX] } },
-  // Deletes a version's rows, listed by its snapshot.
-  'purge-version': { tables: { ...audits, versions: 'write', online: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
+  // Deletes a version's rows, listed by its snapshot; a large one becomes a purge job (core/jobs/purge.ts): the job record.
+  'purge-version': { tables: { ...audits, versions: 'write', online: 'write', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX] } },
   'deploy-version': {
     // A large deploy becomes a job (core/jobs.ts): the job record, and its request in jobs/.
     tables: { ...movesPointers.tables, jobs: 'write' },
@@ -201,10 +205,17 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   'jobs/validate': { tables: { ...notHttp, jobs: 'write' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [SNAPSHOTS_PREFIX, JOBS_PREFIX] } },
   // Plan: the materialization claim (and, for a job validated before validation streamed, the chunk files cut from its snapshot).
   'jobs/plan': { tables: { ...notHttp, pointers: 'none', versions: 'write', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [JOBS_PREFIX] } },
-  // The chunk writer: online rows and its job's progress, nothing else.
-  'jobs/materialize-chunk': { tables: { ...notHttp, versions: 'none', pointers: 'none', online: 'write', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
+  // The chunk writer: online rows (written, or a purge job's deleted) and its job's progress (counters, a training
+  // set's answered part under jobs/), nothing else. It reads the versions table for a purge's fence (each delete
+  // transaction checks, ConditionCheckItem, that the version is still `purging`), and a training set's chunk reads
+  // what a GET /online at each instant read: the pointer history, versions, online rows, snapshots.
+  'jobs/materialize-chunk': {
+    tables: { ...notHttp, versions: 'read', pointers: 'read', history: 'read', online: 'write', jobs: 'write' },
+    bucket: { read: [JOBS_PREFIX, SNAPSHOTS_PREFIX], write: [JOBS_PREFIX] },
+  },
   // Finalize: `materialized`, the version record and its audit entry, then `activate: true` as a pointer change.
-  'jobs/finalize': { ...movesPointers, tables: { ...movesPointers.tables, refusals: 'none', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX] } },
+  // A training set's finalize: its parts, and the set stored where a synchronous one is.
+  'jobs/finalize': { ...movesPointers, tables: { ...movesPointers.tables, refusals: 'none', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [TRAINING_SETS_PREFIX] } },
   // Fail: the purge's start (pointer check, audit entry), the fenced deletes, the job's end.
   'jobs/fail': { tables: { ...notHttp, versions: 'write', online: 'write', audit: 'append', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
   activate: movesPointers,

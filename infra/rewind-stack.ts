@@ -134,9 +134,12 @@ export class RewindStack extends Stack {
       logRetention,
       logRemovalPolicy,
     });
-    const deploy = this.functions.get('deploy-version');
-    deploy.addEnvironment(ENV.jobStateMachine, this.deployJobs.stateMachine.stateMachineArn);
-    this.deployJobs.stateMachine.grantStartExecution(deploy);
+    // The routes that start jobs: large deploys, purges and training sets.
+    for (const name of ['deploy-version', 'purge-version', 'create-training-set'] as const) {
+      const starter = this.functions.get(name);
+      starter.addEnvironment(ENV.jobStateMachine, this.deployJobs.stateMachine.stateMachineArn);
+      this.deployJobs.stateMachine.grantStartExecution(starter);
+    }
 
     // The web console: created before the API, whose CORS names the console's origin only.
     this.console = config.console

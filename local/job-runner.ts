@@ -1,5 +1,5 @@
 /**
- * The local runtime's deploy-job runner: what Step Functions does in AWS, as a loop. It calls
+ * The local runtime's job runner (deploys, purges, training sets): what Step Functions does in AWS, as a loop. It calls
  * the same step handlers (functions/jobs/*.ts) in the same order, the chunks of a job's
  * manifest with bounded concurrency (REWIND_JOB_CONCURRENCY, as `rewind:materializeConcurrency`
  * bounds the Distributed Map), and sends any failure or cancel to the fail step, as the state
@@ -59,9 +59,10 @@ export async function startLocalJobRunner(options: {
       let job = await phaseOf(id);
       if (!job || ENDED.has(job.status)) return;
       if (job.status !== 'cancelling' && job.phase !== 'cleaning') {
-        if (rewrite.has(id) && (job.phase === 'materializing' || job.phase === 'finalizing')) {
+        // A deploy's rows only: a purge resumed here finds its version `purged` by that rebuild, and each chunk has nothing left to delete.
+        if (rewrite.has(id) && (job.kind ?? 'deploy') === 'deploy' && (job.phase === 'materializing' || job.phase === 'finalizing')) {
           // The start's rebuild marked every version not served as purged: claim it again.
-          const claim = await deps.catalog.claimMaterialization(job.view, job.version, new Date().toISOString());
+          const claim = await deps.catalog.claimMaterialization(job.view, job.version!, new Date().toISOString());
           if (claim === undefined) throw new Error(`deploy job ${id}: version ${job.version} of '${job.view}' is materialized already`);
           await store.update(id, { claim, phase: 'materializing' });
           job = await phaseOf(id);

@@ -103,7 +103,7 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
     for (const job of await this.endedJobs(view)) {
       if (this.seenJobs.has(job.id)) continue;
       this.seenJobs.add(job.id);
-      endedJobRunEvents(job, lineage.namespace).forEach((e) => this.relayLineage(e, lineage));
+      endedJobRunEvents({ ...job, version: job.version! }, lineage.namespace).forEach((e) => this.relayLineage(e, lineage));
     }
     for (const record of (await this.ports.catalog.listVersions?.(view)) ?? []) {
       const key = `${view}#${record.version}`;
@@ -114,7 +114,7 @@ export class HistoryOutboxRelay implements HistoryEventPublisher {
   }
 
   private async endedJobs(view: string) {
-    return ((await this.ports.jobs?.listForView(view, JOBS_READ)) ?? []).filter((j) => j.status === 'failed' || j.status === 'cancelled');
+    return ((await this.ports.jobs?.listForView(view, JOBS_READ)) ?? []).filter((j) => (j.kind ?? 'deploy') === 'deploy' && j.version !== null && (j.status === 'failed' || j.status === 'cancelled'));
   }
 
   private relayLineage(event: OpenLineageEvent, lineage: LineageRelayOptions): void {

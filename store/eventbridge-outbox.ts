@@ -87,7 +87,8 @@ export function streamRecordEvents(record: DynamoDBRecord, eventBusName: string,
       const endedAt = written && written * 1000 > Date.parse(source.createdAt) ? new Date(written * 1000).toISOString() : undefined;
       return deployRunEvents({ ...source, ...(endedAt ? { endedAt } : {}) }, namespace).map((e) => lineageBusEvent(e, eventBusName));
     }
-    if (record.eventName === 'MODIFY' && sk === 'JOB' && (item.status === 'failed' || item.status === 'cancelled'))
+    // A deploy's run events only: a purge or a training set is no OpenLineage run of the view.
+    if (record.eventName === 'MODIFY' && sk === 'JOB' && (item.kind ?? 'deploy') === 'deploy' && (item.status === 'failed' || item.status === 'cancelled'))
       return endedJobRunEvents(item as unknown as DeployJobSource, namespace).map((e) => lineageBusEvent(e, eventBusName));
     return [];
   }

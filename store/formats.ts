@@ -63,15 +63,19 @@ export function valuesOfRecord(definition: ViewDefinition, record: Record<string
 
 /** A training set (core/training-sets.ts) as Parquet: its columns in order, nullable, typed. */
 export function encodeTable(table: TrainingSetTable): Uint8Array {
-  const columnData = table.columns.map((c, j) => ({
+  return new Uint8Array(parquetWriteBuffer({ columnData: tableColumnData(table.columns, table.rows), kvMetadata: Object.entries(table.metadata).map(([key, value]) => ({ key, value })) }));
+}
+
+/** A training set's rows as Parquet column data (a whole set, or one row group of a set written in parts). */
+export function tableColumnData(columns: TrainingSetTable['columns'], rows: readonly TrainingSetTable['rows'][number][]) {
+  return columns.map((c, j) => ({
     name: c.name,
     type: PARQUET_TYPE[c.type],
-    data: table.rows.map((row) => {
+    data: rows.map((row) => {
       const value = row[j] ?? null;
       return c.type === 'int' && value !== null ? BigInt(value as number) : value;
     }),
   }));
-  return new Uint8Array(parquetWriteBuffer({ columnData, kvMetadata: Object.entries(table.metadata).map(([key, value]) => ({ key, value })) }));
 }
 
 export type SourceFormat = 'parquet' | 'jsonl' | 'csv';

@@ -1,7 +1,8 @@
 /**
  * A deploy job's files in the snapshot bucket, under `jobs/<job id>/`: the request as sent
  * (`request.json`, content-checked like any document), one JSON file of rows per chunk
- * (`chunks/<index>.json`) and the manifest listing them (`manifest.json`: a JSON array, the
+ * (`chunks/<index>.json`), what a chunk step made of it when it makes something (`parts/<index>.json`:
+ * a training set's answered rows), and the manifest listing the chunks (`manifest.json`: a JSON array, the
  * shape Step Functions' Distributed Map reads with its S3 ItemReader). Every key is a function
  * of the job and the chunk index, so a step that runs twice writes the same objects.
  */
@@ -51,6 +52,14 @@ export class S3JobFiles implements JobFiles {
     return JSON.parse(Buffer.from(await this.get(uri)).toString('utf8')) as ChunkRef[];
   }
 
+  async putPart(job: string, index: number, part: unknown): Promise<string> {
+    return this.put(partKey(job, index), Buffer.from(JSON.stringify(part), 'utf8'));
+  }
+
+  async getPart<T>(job: string, index: number): Promise<T> {
+    return JSON.parse(Buffer.from(await this.get(`s3://${this.bucket}/${partKey(job, index)}`)).toString('utf8')) as T;
+  }
+
   private async put(key: string, body: Buffer): Promise<string> {
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }));
     return `s3://${this.bucket}/${key}`;
@@ -62,6 +71,8 @@ export class S3JobFiles implements JobFiles {
     return out.Body!.transformToByteArray();
   }
 }
+
+const partKey = (job: string, index: number) => `${JOBS_DIR}/${job}/parts/${String(index).padStart(8, '0')}.json`;
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

@@ -9,12 +9,12 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { SnapshotIntegrityError, ValidationError } from '../core/errors';
 import type { ArtifactRef, FeatureValue, SnapshotRef, ViewDefinition } from '../core/model';
-import type { SnapshotStore, SnapshotWriter, SourceRecords, SourceStream, TrainingSetTable } from '../core/ports';
+import type { SnapshotStore, SnapshotWriter, SourceRecords, SourceStream, TrainingSetTable, TrainingSetWriter } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
 import { errorName } from './aws-errors';
 import { countSourceRows, decodeSnapshot, decodeSource, encodeTable, formatOf } from './formats';
 import { decodeFooter, decodeRowGroup, encodeIndexedSnapshot, groupOf, rowGroupRange, type SnapshotFooter } from './snapshot-index';
-import { openS3Snapshot } from './snapshot-writer';
+import { openS3Snapshot, openS3TrainingSet } from './snapshot-writer';
 import { streamS3Source } from './source-stream';
 
 const UPLOAD_TTL_SECONDS = 900;
@@ -142,6 +142,10 @@ export class S3SnapshotStore implements SnapshotStore {
     const key = `${TRAINING_SETS_DIR}/${view}/${sha256}.parquet`;
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/vnd.apache.parquet', Metadata: { sha256, view } }));
     return { id: sha256, uri: `s3://${this.bucket}/${key}`, sha256, bytes: body.byteLength };
+  }
+
+  openTrainingSet(view: string, columns: TrainingSetTable['columns'], metadata: Record<string, string>): Promise<TrainingSetWriter> {
+    return openS3TrainingSet(this.s3, this.bucket, (sha256) => `${TRAINING_SETS_DIR}/${view}/${sha256}.parquet`, view, columns, metadata);
   }
 
   async trainingSetDownload(view: string, id: string): Promise<{ uri: string; bytes: number; downloadUrl: string; expiresInSeconds: number } | undefined> {

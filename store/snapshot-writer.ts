@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
-import type { SnapshotRef, ViewDefinition } from '../core/model';
-import type { SnapshotWriter } from '../core/ports';
+import type { ArtifactRef, SnapshotRef, ViewDefinition } from '../core/model';
+import type { SnapshotWriter, TrainingSetTable, TrainingSetWriter } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
-import { parquetColumns, parquetKvMetadata } from './formats';
+import { parquetColumns, parquetKvMetadata, tableColumnData } from './formats';
 
 /** A hyparquet Writer that drains its buffer to a file (and a hash) at every flush. */
 class FileDrainWriter extends ByteWriter {
@@ -79,5 +79,37 @@ export async function openS3Snapshot(s3: S3Client, bucket: string, keyOf: (sha25
       }
     },
     abort: cleanUp,
+  };
+}
+
+/**
+ * A training set written a part at a time (a training-set job's finalize): each part one row
+ * group, drained to a temporary file and hashed on the way, then stored under
+ * `keyOf(sha256)` by one streamed PutObject, as putTrainingSet stores a set built in memory.
+ */
+export async function openS3TrainingSet(s3: S3Client, bucket: string, keyOf: (sha256: string) => string, view: string, columns: TrainingSetTable['columns'], metadata: Record<string, string>): Promise<TrainingSetWriter> {
+  const dir = await mkdtemp(join(tmpdir(), 'rewind-training-set-'));
+  const path = join(dir, 'set.parquet');
+  const file = await open(path, 'w');
+  const writer = new FileDrainWriter(file);
+  const parquet = new ParquetWriter({ writer, schema: schemaFromColumnData({ columnData: tableColumnData(columns, []) }), kvMetadata: Object.entries(metadata).map(([key, value]) => ({ key, value })) });
+  return {
+    async append(rows) {
+      if (rows.length > 0) await parquet.write({ columnData: tableColumnData(columns, rows), rowGroupSize: rows.length });
+    },
+    async finish(): Promise<ArtifactRef & { id: string }> {
+      try {
+        await parquet.finish();
+        const bytes = writer.offset;
+        await file.close();
+        const sha256 = writer.hash.digest('hex');
+        const key = keyOf(sha256);
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: bytes, ContentType: 'application/vnd.apache.parquet', Metadata: { sha256, view } }));
+        return { id: sha256, uri: `s3://${bucket}/${key}`, sha256, bytes };
+      } finally {
+        await file.close().catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
   };
 }

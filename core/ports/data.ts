@@ -95,8 +95,20 @@ export interface SnapshotStore {
   getDocument<T>(ref: ArtifactRef): Promise<T>;
   /** Encodes a training set (core/training-sets.ts) as Parquet under `training-sets/<view>/<sha256>.parquet`; its id is the sha256. */
   putTrainingSet(view: string, table: TrainingSetTable): Promise<ArtifactRef & { id: string }>;
+  /**
+   * A training set written a batch of rows at a time (one Parquet row group each, kept out of
+   * memory), stored by `finish` where putTrainingSet stores one. Absent: the caller collects
+   * the rows and calls putTrainingSet.
+   */
+  openTrainingSet?(view: string, columns: TrainingSetTable['columns'], metadata: Record<string, string>): Promise<TrainingSetWriter>;
   /** A short-lived URL to GET a stored training set, or undefined when there is none with that id. */
   trainingSetDownload(view: string, id: string): Promise<{ uri: string; bytes: number; downloadUrl: string; expiresInSeconds: number } | undefined>;
+}
+
+/** A training set being written a batch at a time (SnapshotStore.openTrainingSet). */
+export interface TrainingSetWriter {
+  append(rows: readonly FeatureValue[][]): Promise<void>;
+  finish(): Promise<ArtifactRef & { id: string }>;
 }
 
 /** A training set's columns, in order, and its rows (one value per column; null where nothing was served). */

@@ -1,5 +1,5 @@
 /**
- * Deploy jobs (core/jobs.ts): the job records and their per-chunk progress (DynamoDB), the
+ * Jobs (core/jobs.ts): deploys, purges and training sets too large for one request. The job records and their per-chunk progress (DynamoDB), the
  * files a job works from (its request, its chunks and their manifest, in S3), and what starts
  * a job's steps (Step Functions in AWS, the local runtime's job runner on one machine).
  */
@@ -18,12 +18,23 @@ export interface JobError {
   field?: string;
 }
 
+/**
+ * What a job does; every kind runs through the same steps (validate → plan → chunk × N →
+ * finalize, fail), each step dispatching on the kind, so the state machine and the local
+ * runner stay one pipeline. A record without `kind` (none yet) is a deploy.
+ */
+export type JobKind = 'deploy' | 'purge' | 'training-set';
+
 export interface Job {
   id: string;
-  kind: 'deploy';
+  kind: JobKind;
   view: string;
-  /** Reserved when the job was created, before validation: the version it will record, or a gap. */
-  version: number;
+  /**
+   * A deploy: reserved when the job was created, before validation: the version it will
+   * record, or a gap. A purge: the version it purges. A training set: null (it reads every
+   * version the history served).
+   */
+  version: number | null;
   status: JobStatus;
   phase: JobPhase;
   chunksDone: number;
@@ -41,8 +52,8 @@ export interface Job {
   principal: Principal;
   activate: boolean;
   reason?: string;
-  /** The deploy request as sent (rows included), in S3: a job record stays a small item. */
-  request: ArtifactRef;
+  /** The request as sent (a deploy's rows included), in S3: a job record stays a small item. A purge has none (its start checked everything). */
+  request?: ArtifactRef;
   snapshot?: SnapshotRef;
   artifact?: ArtifactRef;
   validation?: ValidationReport['status'];
@@ -51,8 +62,11 @@ export interface Job {
   /** The materialization claim (VersionCatalog.claimMaterialization) the finalize step marks with. */
   claim?: string;
   error?: JobError;
-  /** What the deploy recorded, once succeeded: the version's status and the activation's outcome. */
-  result?: { status: string; activation?: unknown; activationError?: JobError };
+  /**
+   * What the job did, once succeeded: a deploy, the version's status and the activation's
+   * outcome; a purge, `purged` and the rows deleted; a training set, the stored set.
+   */
+  result?: { status: string; activation?: unknown; activationError?: JobError; deleted?: number; trainingSet?: unknown };
   cancelledBy?: string;
 }
 
@@ -102,6 +116,9 @@ export interface JobFiles {
   /** Writes the manifest (a JSON array of ChunkRef: what Step Functions' ItemReader reads); returns its s3:// URI. */
   putManifest(job: string, chunks: readonly ChunkRef[]): Promise<string>;
   getManifest(uri: string): Promise<ChunkRef[]>;
+  /** Writes what a chunk step made of its chunk (a training set's answered rows) as a JSON document; the same part written twice is the same object. */
+  putPart(job: string, index: number, part: unknown): Promise<string>;
+  getPart<T>(job: string, index: number): Promise<T>;
 }
 
 /** Starts a job's steps: a Step Functions execution named by the job id, or the local runner. */

@@ -17,6 +17,13 @@ function definition(json: CfnTemplate): any {
 const { json } = synthesize();
 const asl = definition(json);
 
+/** Every IAM statement granted to the role of the function whose logical id starts with `prefix`. */
+function statementsOf(prefix: string): any[] {
+  return resourcesOfType(json, 'AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties!.Roles).includes(prefix))
+    .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as any[]);
+}
+
 describe('the deploy-job state machine', () => {
   it('runs validate → plan → the materialize map → finalize, and catches every step into the fail step', () => {
     expect(asl.StartAt).toBe('Validate');
@@ -67,6 +74,39 @@ describe('the deploy-job state machine', () => {
     const policies = resourcesOfType(json, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties!.Roles).includes('FunctionsDeployVersion'));
     const statements = policies.flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as any[]);
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: machineId } }));
+  });
+
+  it('the training-set function starts executions too (a large set is a job of kind training-set)', () => {
+    const [[machineId]] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine') as [[string, any]];
+    expect(statementsOf('FunctionsCreateTrainingSet')).toContainEqual(expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: machineId } }));
+  });
+
+  it('the purge function may start executions too (a large purge is a job of kind purge) and knows the ARN', () => {
+    const [[machineId]] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine') as [[string, any]];
+    const purge = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPurgeVersion'))![1];
+    expect(purge.Properties!.Environment.Variables.REWIND_JOB_STATE_MACHINE).toEqual({ Ref: machineId });
+    const statements = statementsOf('FunctionsPurgeVersion');
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: machineId } }));
+  });
+
+  it("the chunk writer may write and delete online rows (a purge job's chunks) and its job's progress, read what its reads need (the purge's fence, a training set's replay), and write nothing more", () => {
+    const statements = statementsOf('FunctionsJobsMaterializeChunk');
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    const tablesWith = (action: string) =>
+      dynamo
+        .filter((st) => [st.Action].flat().includes(action))
+        .flatMap((st) => [st.Resource].flat())
+        .map((r) => JSON.stringify(r).match(/Storage([A-Z][a-z]+)/)?.[1])
+        .filter((t): t is string => t !== undefined);
+    // BatchWriteItem carries both a deploy's puts and a purge's deletes; the purge's transactions need DeleteItem.
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(new Set(tablesWith(action))).toEqual(new Set(['Online', 'Jobs']));
+    // Each purge delete transaction checks the version is still `purging`: a read, nothing written there.
+    expect(tablesWith('dynamodb:ConditionCheckItem')).toContain('Versions');
+    expect(new Set(dynamo.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r).match(/Storage([A-Z][a-z]+)/)?.[1]))).toEqual(new Set(['Online', 'Jobs', 'Versions', 'Pointers', 'History']));
+    // In the bucket it writes only under jobs/ (a training set's parts), and reads jobs/ and snapshots/.
+    const s3 = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:')));
+    const s3Writes = s3.filter((st) => [st.Action].flat().some((a: string) => !/^s3:(GetObject|ListBucket)$/.test(a)));
+    expect(s3Writes.flatMap((st) => [st.Resource].flat()).map((r) => JSON.stringify(r).match(/"\/([a-z-]+)\/\*"/)?.[1])).toEqual(['jobs']);
   });
 
   it('pages on a failed execution', () => {

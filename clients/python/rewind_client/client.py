@@ -114,6 +114,9 @@ class Client:
         entity_column: Optional[str] = None,
         timestamp_column: Optional[str] = None,
         out: Optional[Union[str, "os.PathLike[str]"]] = None,
+        as_job: bool = False,
+        poll_interval: float = 1.0,
+        job_timeout: float = 3600.0,
     ) -> TrainingSet:
         """
         An "as served" training set: for each (entity, instant) row, the features served then
@@ -121,6 +124,12 @@ class Client:
         (pairs or {"entity", "at"} dicts; at most 1,000) or `data_file` (a .csv or .parquet file,
         uploaded through POST /uploads; its columns named by `entity_column`, default the view's
         entity key, and `timestamp_column`, default `at`). `out` downloads the Parquet file there.
+
+        A file over the server's REWIND_TRAINING_SET_MAX_ROWS (or `as_job=True`) is built by a
+        job (202): it is followed to its end (GET /jobs/{id} every `poll_interval` seconds, for
+        at most `job_timeout`) and the stored set returned as for a synchronous one. A job that
+        fails raises `RewindError` with the body the synchronous request would have been
+        refused with (e.g. 400 `body.dataUri`, the row number in the message).
         """
         if (rows is None) == (data_file is None):
             raise ValueError("give rows or data_file, not both or neither")
@@ -137,11 +146,33 @@ class Client:
             body["entityColumn"] = entity_column
         if timestamp_column is not None:
             body["timestampColumn"] = timestamp_column
-        created = TrainingSet.from_json(self._request("POST", f"/views/{_seg(view)}/training-sets", body=body))
+        if as_job:
+            body["async"] = True
+        answer = self._request("POST", f"/views/{_seg(view)}/training-sets", body=body)
+        if "job" in answer:
+            answer = self._training_set_of_job(view, answer["job"]["id"], poll_interval, job_timeout)
+        created = TrainingSet.from_json(answer)
         if out is not None:
             with open(os.fspath(out), "wb") as f:
                 f.write(_transfer("GET", created.download_url, None, self.timeout))
         return created
+
+    def _training_set_of_job(self, view: str, job_id: str, poll_interval: float, job_timeout: float) -> Dict[str, Any]:
+        """Follows a training-set job to its end; the stored set in the shape of a synchronous answer."""
+        deadline = time.monotonic() + job_timeout
+        while True:
+            job = self._request("GET", f"/jobs/{_seg(job_id)}")
+            if job["status"] in ("succeeded", "failed", "cancelled"):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"training-set job {job_id} is still {job['status']} after {job_timeout} s; it goes on (GET /jobs/{job_id})")
+            time.sleep(poll_interval)  # a follower's poll interval
+        if job["status"] != "succeeded":
+            error = (job.get("error") or {}).get("error") or {"code": "JobCancelled", "message": f"training-set job {job_id} was cancelled"}
+            raise RewindError(job.get("errorStatus") or 409, error.get("code", "JobFailed"), error.get("message", ""), error.get("field"), job)
+        stored = job["result"]["trainingSet"]
+        download = self._request("GET", f"/views/{_seg(view)}/training-sets/{_seg(stored['id'])}")
+        return {"view": view, **stored, "downloadUrl": download["downloadUrl"], "expiresInSeconds": download["expiresInSeconds"], "job": job_id}
 
     # --- transport -----------------------------------------------------------------------
 

@@ -132,6 +132,12 @@ class AgainstLocalRewind(unittest.TestCase):
                 written = f.read()
             self.assertEqual((written[:4], written[-4:], len(written)), (b"PAR1", b"PAR1", from_file.bytes))
 
+        # As a job (202), followed to its end: the same set as the synchronous answer.
+        as_job = c.training_set("trainset", rows=[("u0003", at), {"entity": "nobody", "at": at}], as_job=True, poll_interval=0.1, job_timeout=60)
+        self.assertEqual(as_job.summary, inline.summary)
+        self.assertRegex(as_job.raw["job"], r"^[0-9a-f-]{36}$")
+        self.assertTrue(as_job.download_url)
+
         with self.assertRaises(RewindError) as future:
             c.training_set("trainset", rows=[("u0003", "2999-01-01T00:00:00Z")])
         self.assertEqual((future.exception.status, future.exception.field), (400, "body.rows[0].at"))
