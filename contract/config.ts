@@ -63,8 +63,9 @@ export const ENV = {
   /** Local runtime: how often an audit checkpoint is taken (0: only on demand). */
   checkpointIntervalMs: 'REWIND_CHECKPOINT_INTERVAL_MS',
   /**
-   * The ops topic (SNS ARN) the alarms sync-alarms creates at run time notify when they page
-   * (the heartbeat alarms): the stack's `rewind:opsTopicArn`, or the topic it created.
+   * The ops topic (SNS ARN): the alarms sync-alarms creates at run time notify it when they page
+   * (the heartbeat alarms), and the functions that notify publish their escalations to it
+   * (functions/commons/escalation.ts): the stack's `rewind:opsTopicArn`, or the topic it created.
    */
   opsTopicArn: 'REWIND_OPS_TOPIC_ARN',
   /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
@@ -224,7 +225,7 @@ export const config = {
   serviceName: once('serviceName', (env) => serviceNameFromEnv(env)),
   /** REWIND_EVENT_BUS: required by the outbox publisher. */
   eventBusName: once('eventBusName', (env) => requireString(ENV.eventBus, env)),
-  /** REWIND_OPS_TOPIC_ARN, when set: where sync-alarms' paging alarms notify. */
+  /** REWIND_OPS_TOPIC_ARN, when set: where sync-alarms' paging alarms notify and escalations are published. */
   opsTopicArn: once('opsTopicArn', (env) => optionalString(ENV.opsTopicArn, env)),
   /** REWIND_NOTIFY_URL, when set: the escalation webhook (http or https). */
   notifyUrl: once('notifyUrl', (env) => {

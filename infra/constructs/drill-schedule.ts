@@ -1,5 +1,5 @@
 import { Duration, Stack, Validations, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
-import { ComparisonOperator, Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, MathExpression, Metric, type Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -107,10 +107,16 @@ export class DrillSchedule extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       ...topic,
     });
+    // A failed drill reports DrillFailed=1; a drill that crashed or ran out of time reports nothing, but is a function error: both page.
     this.failedAlarm = opsAlarm(this, 'FailedAlarm', {
       name: 'drill-failed',
-      description: "The scheduled drill failed: not detected, not recovered, the verification or the runbook failed, or it could not run at all (no token: read the scheduled-drill function's log). GET /drills lists its report.",
-      metric: metric(METRIC.drillFailed, 'Maximum'),
+      description: "The scheduled drill failed: not detected, not recovered, the verification or the runbook failed, or it could not run at all or did not finish (no token, a timeout: read the scheduled-drill function's log). GET /drills lists its report.",
+      metric: new MathExpression({
+        expression: 'FILL(failed, 0) + FILL(errors, 0)',
+        usingMetrics: { failed: metric(METRIC.drillFailed, 'Maximum'), errors: this.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }) },
+        period: Duration.hours(1),
+        label: 'failed drills and drill function errors',
+      }),
       threshold: 1,
       ...topic,
     });

@@ -132,7 +132,14 @@ describe('scheduled drills (issue 13 item 3)', () => {
     const mttr = alarmNamed(drilled, 'drill-mttr');
     expect(mttr).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: METRIC.drillMttr, Statistic: 'Maximum', Threshold: 45, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [GIVEN_TOPIC] });
     expect(mttr.Dimensions).toEqual([{ Name: 'service', Value: drilled.stack.serviceName }]);
+    // A failed drill (DrillFailed = 1) or a drill that crashed or timed out (the function's Errors) pages.
     const failed = alarmNamed(drilled, 'drill-failed');
-    expect(failed).toMatchObject({ MetricName: METRIC.drillFailed, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [GIVEN_TOPIC] });
+    expect(failed).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmActions: [GIVEN_TOPIC] });
+    const queries = failed.Metrics as { Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: { Name: string; Value: unknown }[] } } }[];
+    expect(queries.find((q) => q.Expression)!.Expression).toBe('FILL(failed, 0) + FILL(errors, 0)');
+    const byId = Object.fromEntries(queries.filter((q) => q.MetricStat).map((q) => [q.Id, q.MetricStat!.Metric]));
+    expect(byId.failed).toMatchObject({ Namespace: METRICS_NAMESPACE, MetricName: METRIC.drillFailed, Dimensions: [{ Name: 'service', Value: drilled.stack.serviceName }] });
+    expect(byId.errors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors' });
+    expect(byId.errors!.Dimensions.map((d) => render(d.Value))).toEqual([`<${logicalId(drilled.stack.drillSchedule!.fn)}>`]);
   });
 });
