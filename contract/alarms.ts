@@ -45,6 +45,9 @@ export const METRIC = {
   monitorErrors: 'MonitorErrors',
   monitorSkipped: 'MonitorSkippedViews',
   monitorDuration: 'MonitorDuration',
+  /** The scheduled drill (functions/scheduled-drill.ts), per service: its measured time to recover (s), and 1 per failed drill. */
+  drillMttr: 'DrillMttrSeconds',
+  drillFailed: 'DrillFailed',
 } as const;
 
 /**

@@ -63,8 +63,9 @@ export const ENV = {
   /** Local runtime: how often an audit checkpoint is taken (0: only on demand). */
   checkpointIntervalMs: 'REWIND_CHECKPOINT_INTERVAL_MS',
   /**
-   * The ops topic (SNS ARN) the alarms sync-alarms creates at run time notify when they page
-   * (the heartbeat alarms): the stack's `rewind:opsTopicArn`, or the topic it created.
+   * The ops topic (SNS ARN): the alarms sync-alarms creates at run time notify it when they page
+   * (the heartbeat alarms), and the functions that notify publish their escalations to it
+   * (functions/commons/escalation.ts): the stack's `rewind:opsTopicArn`, or the topic it created.
    */
   opsTopicArn: 'REWIND_OPS_TOPIC_ARN',
   /** JSON list of model-alarm bindings (contract/alarms.ts MODEL_ALARMS_ENV parses it). */
@@ -91,6 +92,20 @@ export const ENV = {
    * a path is used as is): the outbox POSTs every OpenLineage event there too (docs/lineage.md).
    */
   openLineageUrl: 'REWIND_OPENLINEAGE_URL',
+  /** The scheduled drill (functions/scheduled-drill.ts): the API it drives, the stack's own (docs/drills.md). */
+  drillApiUrl: 'REWIND_DRILL_API_URL',
+  /** The scheduled drill's options as JSON (core/drills/scenarios.ts DrillOptionsSchema: scenario, rows, rps, targetMttrSeconds, …). */
+  drillOptions: 'REWIND_DRILL_OPTIONS',
+  /** The OIDC issuer the scheduled drill gets its token from (the API's: `rewind:jwtIssuer`). */
+  drillIssuer: 'REWIND_DRILL_ISSUER',
+  /** The scheduled drill's OAuth client at that issuer (client-credentials grant). */
+  drillClientId: 'REWIND_DRILL_CLIENT_ID',
+  /** The Secrets Manager secret (ARN) holding that client's secret. */
+  drillClientSecretArn: 'REWIND_DRILL_CLIENT_SECRET_ARN',
+  /** Scopes the scheduled drill asks the issuer for, space-separated (optional). */
+  drillScope: 'REWIND_DRILL_SCOPE',
+  /** Serving's staleness bound on the target (ms): the drill watches recovery past it (default 1000). */
+  drillStalenessMs: 'REWIND_DRILL_STALENESS_MS',
   /** Powertools' own variables, set by the stack and the local runtime. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
@@ -210,7 +225,7 @@ export const config = {
   serviceName: once('serviceName', (env) => serviceNameFromEnv(env)),
   /** REWIND_EVENT_BUS: required by the outbox publisher. */
   eventBusName: once('eventBusName', (env) => requireString(ENV.eventBus, env)),
-  /** REWIND_OPS_TOPIC_ARN, when set: where sync-alarms' paging alarms notify. */
+  /** REWIND_OPS_TOPIC_ARN, when set: where sync-alarms' paging alarms notify and escalations are published. */
   opsTopicArn: once('opsTopicArn', (env) => optionalString(ENV.opsTopicArn, env)),
   /** REWIND_NOTIFY_URL, when set: the escalation webhook (http or https). */
   notifyUrl: once('notifyUrl', (env) => {
@@ -283,6 +298,28 @@ export const config = {
   jobConcurrency: once('jobConcurrency', (env) => numberOr(ENV.jobConcurrency, { range: 'positive', integer: true }, 4, env)),
   /** REWIND_OPENLINEAGE_URL, when set (an http(s) URL). */
   openLineageUrl: once('openLineageUrl', (env) => httpUrl(ENV.openLineageUrl, env)),
+  /** REWIND_DRILL_API_URL (required by the scheduled drill). */
+  drillApiUrl: once('drillApiUrl', (env) => {
+    const url = httpUrl(ENV.drillApiUrl, env);
+    if (url === undefined) throw new MissingConfigError(ENV.drillApiUrl);
+    return url;
+  }),
+  /** REWIND_DRILL_OPTIONS, raw JSON (core/drills/scenarios.ts parseDrillOptions checks it). */
+  drillOptions: once('drillOptions', (env) => optionalString(ENV.drillOptions, env)),
+  /** REWIND_DRILL_ISSUER (required by the scheduled drill). */
+  drillIssuer: once('drillIssuer', (env) => {
+    const url = httpUrl(ENV.drillIssuer, env);
+    if (url === undefined) throw new MissingConfigError(ENV.drillIssuer);
+    return url;
+  }),
+  /** REWIND_DRILL_CLIENT_ID (required by the scheduled drill). */
+  drillClientId: once('drillClientId', (env) => requireString(ENV.drillClientId, env)),
+  /** REWIND_DRILL_CLIENT_SECRET_ARN (required by the scheduled drill). */
+  drillClientSecretArn: once('drillClientSecretArn', (env) => requireString(ENV.drillClientSecretArn, env)),
+  /** REWIND_DRILL_SCOPE, when set. */
+  drillScope: once('drillScope', (env) => optionalString(ENV.drillScope, env)),
+  /** REWIND_DRILL_STALENESS_MS (default 1000). */
+  drillStalenessMs: once('drillStalenessMs', (env) => numberOr(ENV.drillStalenessMs, { range: 'nonNegative' }, 1000, env)),
   /** A table's physical name. */
   tableName: (id: TableSpec['id']): string => once(`table:${id}`, (env) => tableName(id, env))(),
 } as const;

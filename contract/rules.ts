@@ -163,7 +163,10 @@ export const AFTER_ROLLBACK_RULE: RuleSpec = {
   bus: 'rewind',
 };
 
-/** The detail-type of a drill's result (functions/run-drill.ts, the scheduled drill). */
+/**
+ * The detail-type of a drill's result (core/drills/events.ts): published by the scheduled drill on
+ * AWS (functions/scheduled-drill.ts) and by the local runtime when POST /drills stores a report.
+ */
 export const DRILL_COMPLETED_DETAIL_TYPE = 'DrillCompleted';
 
 export const RULES: readonly RuleSpec[] = [ALARM_ROLLBACK_RULE, SYNC_ALARMS_RULE, AFTER_ROLLBACK_RULE];

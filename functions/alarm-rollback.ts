@@ -33,7 +33,7 @@ import { dynamoDbClient } from '../store/clients';
 import { withArtifacts } from './commons/artifacts';
 import { getDeps } from './commons/deps';
 import { getMeasurementLog } from './commons/measurements';
-import { functionNotifier } from './commons/notifier';
+import { getEscalationNotifier } from './commons/escalation';
 import { countForView, logger, metrics, SERVICE_NAME, tracer } from './commons/powertools';
 
 /** How long a transition is remembered: far longer than EventBridge's 24 h retry window. */
@@ -70,7 +70,7 @@ function idempotentRollback(): (event: unknown) => Promise<Outcome> {
       // An automatic rollback is a pointer change like any other: its derived artifacts are refreshed too.
       // The monitor's measurement records back a drift alarm before it is acted on; what is not acted on is paged.
       const measurements = getMeasurementLog();
-      return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME, { notifier: functionNotifier, ...(measurements ? { measurements } : {}) });
+      return autoRollback(withArtifacts(getDeps()), parsed.alarm, modelBindings, SERVICE_NAME, { notifier: getEscalationNotifier(), ...(measurements ? { measurements } : {}) });
     },
     {
       persistenceStore: new DynamoDBPersistenceLayer({ tableName: config.tableName('idempotency'), awsSdkV3Client: dynamoDbClient() }),

@@ -98,6 +98,27 @@ export interface RewindConfig {
    * POSTs every OpenLineage event to (REWIND_OPENLINEAGE_URL). @default none (the bus only)
    */
   openLineageUrl?: string;
+  /**
+   * Scheduled drills (issue 13 item 3, docs/drills.md): an EventBridge Scheduler expression
+   * (`rate(7 days)`, `cron(0 3 ? * MON *)`, UTC) on which functions/scheduled-drill.ts runs a
+   * drill against the stack's own API. Needs `rewind:drillClientId` and
+   * `rewind:drillClientSecretArn`. @default none (no schedule, no drill function)
+   */
+  drillSchedule?: string;
+  /** The scheduled drill's scenario (drift, nulls, schema-break, bad-source). @default 'nulls' */
+  drillScenario: string;
+  /** Its known-good rows. @default 1000 */
+  drillRows: number;
+  /** Its serving load, requests per second (at most `rewind:servingRateLimit`). @default 10 */
+  drillRps: number;
+  /** The time to recover it must meet: its ops alarm fires above it. @default 30 */
+  drillTargetMttrSeconds: number;
+  /** The drill's OAuth client at the issuer (client-credentials grant). */
+  drillClientId?: string;
+  /** The Secrets Manager secret (full ARN) holding that client's secret. */
+  drillClientSecretArn?: string;
+  /** Scopes the drill asks the issuer for (space-separated). @default none */
+  drillScope?: string;
 }
 
 export const CONTEXT_KEYS = {
@@ -125,6 +146,14 @@ export const CONTEXT_KEYS = {
   consoleScopes: 'rewind:consoleScopes',
   console: 'rewind:console',
   openLineageUrl: 'rewind:openLineageUrl',
+  drillSchedule: 'rewind:drillSchedule',
+  drillScenario: 'rewind:drillScenario',
+  drillRows: 'rewind:drillRows',
+  drillRps: 'rewind:drillRps',
+  drillTargetMttrSeconds: 'rewind:drillTargetMttrSeconds',
+  drillClientId: 'rewind:drillClientId',
+  drillClientSecretArn: 'rewind:drillClientSecretArn',
+  drillScope: 'rewind:drillScope',
 } as const satisfies Record<Exclude<keyof RewindConfig, 'jwtIsPlaceholder'>, string>;
 
 /** An issuer that cannot exist (RFC 6761 `.invalid`): no token validates against it. */
@@ -151,7 +180,28 @@ export const DEFAULTS: Omit<RewindConfig, 'jwtIssuer' | 'jwtAudience' | 'jwtIsPl
   materializeConcurrency: 2,
   consoleScopes: 'openid',
   console: true,
+  drillScenario: 'nulls',
+  drillRows: 1000,
+  drillRps: 10,
+  drillTargetMttrSeconds: 30,
 };
+
+/**
+ * What a scheduled drill may be, as core/drills/scenarios.ts bounds a drill (infra/ may not
+ * import core/; a test keeps the two equal). `corrupt-snapshot` is left out: it changes snapshot
+ * bytes in the bucket, which no API call can do, and the drill runs through the API only.
+ */
+export const SCHEDULED_DRILL = {
+  scenarios: ['drift', 'nulls', 'schema-break', 'bad-source'],
+  minRows: 50,
+  maxRows: 1_000_000,
+  maxRps: 1000,
+  maxTargetMttrSeconds: 3600,
+  /** Each phase of the drill (deploy, warm-up, detection, recovery, follow-up) may take this long: 5 × 150 s fits the function's 15 minutes. */
+  phaseTimeoutSeconds: 150,
+  /** Runs closer together than this would overlap (a drill takes minutes) and flood the drill namespace. */
+  minIntervalMinutes: 60,
+} as const;
 
 /** Fast detection's cadence: the monitor's rounds, the drift alarms' period, and how often serving flushes samples. */
 export const FAST_DETECTION = { roundSeconds: 10, alarmPeriodSeconds: 10, sampleFlushMs: 5_000 } as const;
@@ -203,7 +253,7 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     throw new InvalidContextError(CONTEXT_KEYS.openLineageUrl, `must be an http(s) URL, got '${openLineageUrl}'`);
   const num = (k: keyof typeof DEFAULTS & keyof typeof CONTEXT_KEYS, min: number) =>
     positiveNumber(CONTEXT_KEYS[k], raw(CONTEXT_KEYS[k]), DEFAULTS[k] as number, min);
-  const config: RewindConfig = {
+  const base: Omit<RewindConfig, DrillKey> = {
     jwtIssuer: issuer ?? PLACEHOLDER_ISSUER,
     jwtAudience: audience ?? [PLACEHOLDER_AUDIENCE],
     jwtIsPlaceholder: issuer === undefined,
@@ -230,8 +280,77 @@ export function configFromContext(node: Pick<Node, 'tryGetContext'>): RewindConf
     console: bool(CONTEXT_KEYS.console, raw(CONTEXT_KEYS.console), DEFAULTS.console),
     ...(openLineageUrl !== undefined ? { openLineageUrl } : {}),
   };
+  const config: RewindConfig = { ...base, ...drillConfig(raw, base) };
   checkDetection(config);
   return config;
+}
+
+type DrillKey = 'drillSchedule' | 'drillScenario' | 'drillRows' | 'drillRps' | 'drillTargetMttrSeconds' | 'drillClientId' | 'drillClientSecretArn' | 'drillScope';
+
+/** The scheduled drill's keys: checked only as far as they are set; the schedule needs the client and a real issuer. */
+function drillConfig(raw: (key: string) => unknown, config: Omit<RewindConfig, DrillKey>): Pick<RewindConfig, DrillKey> {
+  const K = CONTEXT_KEYS;
+  const schedule = text(K.drillSchedule, raw(K.drillSchedule));
+  if (schedule !== undefined) checkScheduleExpression(K.drillSchedule, schedule);
+  const scenario = text(K.drillScenario, raw(K.drillScenario)) ?? DEFAULTS.drillScenario;
+  if (!(SCHEDULED_DRILL.scenarios as readonly string[]).includes(scenario))
+    throw new InvalidContextError(K.drillScenario, `must be one of ${SCHEDULED_DRILL.scenarios.join(', ')} (corrupt-snapshot needs the bucket, which a drill through the API cannot touch), got '${scenario}'`);
+  const rows = positiveNumber(K.drillRows, raw(K.drillRows), DEFAULTS.drillRows, SCHEDULED_DRILL.minRows);
+  if (!Number.isInteger(rows) || rows > SCHEDULED_DRILL.maxRows) throw new InvalidContextError(K.drillRows, `must be a whole number from ${SCHEDULED_DRILL.minRows} to ${SCHEDULED_DRILL.maxRows}, got ${JSON.stringify(raw(K.drillRows))}`);
+  const rps = positiveNumber(K.drillRps, raw(K.drillRps), DEFAULTS.drillRps, 1);
+  const maxRps = Math.min(SCHEDULED_DRILL.maxRps, config.servingRateLimit);
+  if (rps > maxRps) throw new InvalidContextError(K.drillRps, `must be at most ${maxRps} (the drill's load must stay under ${K.servingRateLimit} and the runner's ${SCHEDULED_DRILL.maxRps}), got ${rps}`);
+  const target = positiveNumber(K.drillTargetMttrSeconds, raw(K.drillTargetMttrSeconds), DEFAULTS.drillTargetMttrSeconds, Number.MIN_VALUE);
+  if (target > SCHEDULED_DRILL.maxTargetMttrSeconds) throw new InvalidContextError(K.drillTargetMttrSeconds, `must be at most ${SCHEDULED_DRILL.maxTargetMttrSeconds} seconds, got ${target}`);
+  const clientId = text(K.drillClientId, raw(K.drillClientId));
+  const secretArn = text(K.drillClientSecretArn, raw(K.drillClientSecretArn));
+  if (secretArn !== undefined && !/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/.test(secretArn))
+    throw new InvalidContextError(K.drillClientSecretArn, `must be a Secrets Manager secret's full ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), got '${secretArn}'`);
+  const scope = text(K.drillScope, raw(K.drillScope));
+  if (schedule !== undefined) {
+    if (clientId === undefined) throw new InvalidContextError(K.drillClientId, `is required with ${K.drillSchedule}: the drill calls the stack's API with a token of its issuer, got by this OAuth client (client credentials; docs/drills.md)`);
+    if (secretArn === undefined) throw new InvalidContextError(K.drillClientSecretArn, `is required with ${K.drillSchedule}: the Secrets Manager secret holding ${K.drillClientId}'s client secret (docs/drills.md)`);
+    if (config.jwtIsPlaceholder) throw new InvalidContextError(K.jwtIssuer, `is required with ${K.drillSchedule}: the drill gets its token from the issuer the API trusts`);
+  }
+  return {
+    ...(schedule !== undefined ? { drillSchedule: schedule } : {}),
+    drillScenario: scenario,
+    drillRows: rows,
+    drillRps: rps,
+    drillTargetMttrSeconds: target,
+    ...(clientId !== undefined ? { drillClientId: clientId } : {}),
+    ...(secretArn !== undefined ? { drillClientSecretArn: secretArn } : {}),
+    ...(scope !== undefined ? { drillScope: scope } : {}),
+  };
+}
+
+/**
+ * An EventBridge Scheduler recurring expression: `rate(<n> minute|minutes|hour|hours|day|days)`
+ * (at least {@link SCHEDULED_DRILL.minIntervalMinutes} minutes apart) or `cron(<6 fields>)`.
+ *
+ * @example checkScheduleExpression('rewind:drillSchedule', 'rate(7 days)') // ok
+ * @example checkScheduleExpression('rewind:drillSchedule', 'weekly') // throws InvalidContextError naming the key
+ */
+export function checkScheduleExpression(key: string, expression: string): void {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const n = Number(rate[1]);
+    const unit = rate[2]!;
+    if (n < 1 || (n === 1) !== !unit.endsWith('s')) throw new InvalidContextError(key, `is not a valid rate: '${expression}' (write rate(1 day), rate(7 days))`);
+    const minutes = n * (unit.startsWith('minute') ? 1 : unit.startsWith('hour') ? 60 : 1440);
+    if (minutes < SCHEDULED_DRILL.minIntervalMinutes) throw new InvalidContextError(key, `must be at least ${SCHEDULED_DRILL.minIntervalMinutes} minutes apart (a drill takes minutes), got '${expression}'`);
+    return;
+  }
+  const cron = /^cron\(([^()]+)\)$/.exec(expression);
+  if (cron) {
+    const fields = cron[1]!.trim().split(/\s+/);
+    if (fields.length !== 6 || !fields.every((f) => /^[\w*?,/#L-]+$/.test(f)))
+      throw new InvalidContextError(key, `is not a valid cron expression: '${expression}' (six fields: minutes hours day-of-month month day-of-week year, e.g. cron(0 3 ? * MON *))`);
+    if (fields[0]!.includes('*') || fields[0]!.includes('/') || fields[0]!.includes(','))
+      throw new InvalidContextError(key, `must start at most once an hour (a fixed minute), got '${expression}'`);
+    return;
+  }
+  throw new InvalidContextError(key, `must be an EventBridge Scheduler expression, rate(…) or cron(…) (e.g. rate(7 days), cron(0 3 ? * MON *)), got '${expression}'`);
 }
 
 /**

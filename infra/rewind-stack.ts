@@ -3,17 +3,19 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { alarmNamePrefixes, METRIC, METRICS_NAMESPACE, MODEL_ALARMS_ENV } from '../contract/alarms';
 import { ENV } from '../contract/config';
 import { ROUTES } from '../contract/routes';
 import { AFTER_ROLLBACK_RULE, ALARM_ROLLBACK_RULE, alarmRollbackPattern, SYNC_ALARMS_RULE } from '../contract/rules';
 import { serviceNameForStack } from '../contract/service';
 import { TABLES } from '../contract/tables';
-import { detectionEnvironment, FAST_DETECTION, type RewindConfig } from './config';
+import { DEFAULT_MONITOR_ALARM, detectionEnvironment, FAST_DETECTION, SCHEDULED_DRILL, type RewindConfig } from './config';
 import { RewindApi } from './constructs/api';
 import { RewindConsole } from './constructs/console';
 import { AuditCheckpointKey } from './constructs/audit-checkpoints';
 import { DeployJobs } from './constructs/deploy-jobs';
+import { DrillSchedule } from './constructs/drill-schedule';
 import { DriftAlarmLifecycle } from './constructs/drift-alarm-lifecycle';
 import { monitorOpsAlarms, ScheduledRun } from './constructs/scheduled-run';
 import { RewindFunctions } from './constructs/functions';
@@ -22,7 +24,7 @@ import { opsAlarm } from './constructs/ops-alarm';
 import { PointerEvents } from './constructs/pointer-events';
 import { ReliableRule, RollbackAutomation } from './constructs/rollback-automation';
 import { pascal, RewindStorage } from './constructs/storage';
-import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, PROMOTE_CANARIES_HANDLER, REPUBLISH_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
+import { AUDIT_CHECKPOINT_HANDLER, DRIFT_MONITOR_HANDLER, NOTIFYING_HANDLERS, PROMOTE_CANARIES_HANDLER, REPUBLISH_HANDLER, SERVING_HANDLER, SERVING_HANDLERS, STORE_HANDLERS } from './handlers';
 
 export { SERVING_HANDLER };
 
@@ -74,6 +76,8 @@ export class RewindStack extends Stack {
   public readonly console?: RewindConsole;
   /** The ops topic this stack created (production posture without `rewind:opsTopicArn`). */
   public readonly opsTopic?: Topic;
+  /** The scheduled drill (`rewind:drillSchedule`); absent without it. */
+  public readonly drillSchedule?: DrillSchedule;
 
   constructor(scope: Construct, id: string, props: RewindStackProps) {
     super(scope, id, { description: 'Rewind: serverless control plane for ML feature deployments', ...props });
@@ -125,6 +129,16 @@ export class RewindStack extends Stack {
       checkpointKey: { key: this.checkpointKey.key, retired: config.retiredCheckpointKeyArns },
     });
 
+    // Escalations go to the ops topic itself (store/sns-notifier.ts): the functions that notify
+    // are told it and may publish to it, to that topic only; no other function may.
+    if (opsTopicArn) {
+      for (const handler of NOTIFYING_HANDLERS) {
+        const fn = this.functions.get(handler);
+        fn.addEnvironment(ENV.opsTopicArn, opsTopicArn);
+        fn.functionRole.addToPrincipalPolicy(new PolicyStatement({ sid: 'PublishToTheOpsTopic', actions: ['sns:Publish'], resources: [opsTopicArn] }));
+      }
+    }
+
     // Deploys too large for one request run as jobs on Step Functions (core/jobs.ts).
     const step = (name: string) => this.functions.get(`jobs/${name}`);
     this.deployJobs = new DeployJobs(this, 'DeployJobs', {
@@ -167,6 +181,38 @@ export class RewindStack extends Stack {
       new CfnOutput(this, 'ConsoleUrl', { value: this.console.url, description: "The web console (docs/console.md); register it as the console's OIDC redirect URI" });
     }
 
+    // Scheduled drills against this stack's own API (functions/scheduled-drill.ts); configFromContext
+    // refused a schedule without its client, its secret or a real issuer.
+    if (config.drillSchedule) {
+      this.drillSchedule = new DrillSchedule(this, 'DrillSchedule', {
+        serviceName: this.serviceName,
+        expression: config.drillSchedule,
+        apiUrl: this.api.url,
+        issuer: config.jwtIssuer,
+        clientId: config.drillClientId!,
+        clientSecretArn: config.drillClientSecretArn!,
+        ...(config.drillScope ? { scope: config.drillScope } : {}),
+        drill: {
+          scenario: config.drillScenario,
+          rows: config.drillRows,
+          rps: config.drillRps,
+          targetMttrSeconds: config.drillTargetMttrSeconds,
+          periodSeconds: config.fastDetection ? FAST_DETECTION.alarmPeriodSeconds : DEFAULT_MONITOR_ALARM.periodSeconds,
+          timeoutSeconds: SCHEDULED_DRILL.phaseTimeoutSeconds,
+        },
+        stalenessMs: config.pointerCacheMs,
+        logRetention,
+        logRemovalPolicy,
+        ...(opsTopicArn ? { topicArn: opsTopicArn } : {}),
+      });
+      if (!config.jwtAudience.includes(config.drillClientId!)) {
+        Annotations.of(this).addWarningV2(
+          'rewind:drillAudience',
+          `${config.drillClientId} is not in rewind:jwtAudience: the API accepts the drill's token only if the issuer puts one of ${config.jwtAudience.join(', ')} in its aud (Cognito puts the client id in client_id: add it to rewind:jwtAudience). docs/drills.md`,
+        );
+      }
+    }
+
     this.rollbackAutomation = new RollbackAutomation(this, 'RollbackAutomation', {
       rule,
       handler: this.functions.get(rule.handler),
@@ -181,7 +227,8 @@ export class RewindStack extends Stack {
       ...(config.openLineageUrl ? { openLineageUrl: config.openLineageUrl } : {}),
       logRetention,
       logRemovalPolicy,
-      republishers: [this.functions.get(REPUBLISH_HANDLER)],
+      // The scheduled drill publishes DrillCompleted on the bus too (the bus policy names every publisher).
+      republishers: [this.functions.get(REPUBLISH_HANDLER), ...(this.drillSchedule ? [this.drillSchedule.fn] : [])],
       ...(opsTopicArn ? { opsTopicArn } : {}),
     });
     // The pointer-change paths announce derived artifacts on the same bus.
@@ -208,8 +255,9 @@ export class RewindStack extends Stack {
         'A rollback could not be followed up (runbook, escalation) after all retries: nobody was told and its verification did not run. Read after-rollback\'s log, then redrive the event from this queue.',
       ...(opsTopicArn ? { opsTopicArn } : {}),
     });
-    // Its escalations page like every other notice (core/notifier.ts): a log line at ERROR with
-    // the whole context and the `Page` count the pages ops alarm watches, which notifies the ops topic.
+    // Its escalations go to the ops topic with their context (functions/commons/escalation.ts); without
+    // a topic (or if it did not take one) they page like every other notice: a log line at ERROR
+    // and the `Page` count the pages ops alarm watches.
 
     // Deploy syncs every view's drift alarms; destroy purges them (the rule goes first).
     this.driftAlarms = new DriftAlarmLifecycle(this, 'DriftAlarms', {

@@ -283,6 +283,8 @@ export async function startLocalRewind(options: LocalOptions = {}): Promise<Loca
     }).start();
     services.push(() => outbox.stop());
     (await import('../functions/commons/event-publisher')).useEventPublisher(outbox); // POST /events/republish publishes through the relay's sinks
+    // POST /drills publishes DrillCompleted on the local bus, as the scheduled drill does on AWS's (core/drills/events.ts).
+    (await import('../functions/commons/drills')).useDrillEvents((event) => void followUps.publish({ ...event, detail: { ...event.detail } }));
     const checkpoints = await startLocalCheckpoints(keyDir, options.checkpointIntervalMs ?? config.checkpointIntervalMs() ?? (options.dataDir ? PERSISTENT_CHECKPOINT_INTERVAL_MS : 0));
     services.push(() => checkpoints.stop());
     // With the online table in memory, a job resumed from an earlier process lost the rows its

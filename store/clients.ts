@@ -17,7 +17,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { config } from '../contract/config';
 import { traced } from './tracer';
@@ -71,6 +73,8 @@ let cloudFormation: CloudFormationClient | undefined;
 let eventBridge: EventBridgeClient | undefined;
 let kms: KMSClient | undefined;
 let sfn: SFNClient | undefined;
+let sns: SNSClient | undefined;
+let secretsManager: SecretsManagerClient | undefined;
 
 /** The container's DynamoDB client (the idempotency persistence layer takes a bare client). */
 export function dynamoDbClient(): DynamoDBClient {
@@ -112,4 +116,14 @@ export function kmsClient(): KMSClient {
 /** The container's Step Functions client: starts deploy-job executions (store/sfn-job-launcher.ts). */
 export function sfnClient(): SFNClient {
   return (sfn ??= traced(new SFNClient({})));
+}
+
+/** The container's SNS client: escalations to the ops topic (store/sns-notifier.ts); the SDK's standard retries (3 attempts). */
+export function snsClient(): SNSClient {
+  return (sns ??= traced(new SNSClient({})));
+}
+
+/** The container's Secrets Manager client, handed to Powertools' SecretsProvider (the scheduled drill's client secret). */
+export function secretsManagerClient(): SecretsManagerClient {
+  return (secretsManager ??= traced(new SecretsManagerClient({})));
 }

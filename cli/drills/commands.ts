@@ -1,6 +1,6 @@
 /**
  * `rewind drill run|list|show|matrix`: drills against any Rewind (the local runtime by
- * default; a stack with --url and --token), through cli/drills/runner.ts.
+ * default; a stack with --url and --token), through core/drills/runner.ts (re-exported by cli/drills/runner.ts).
  */
 import { type Command, Option } from 'commander';
 import { drillMarkdown, type DrillReport } from '../../core/drills/report';

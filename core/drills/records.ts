@@ -1,6 +1,6 @@
 /**
  * Drill reports as the API stores and serves them (POST /drills, GET /drills, GET /drills/{id}).
- * The runner (cli/drills/runner.ts) posts what it measured; the report is checked here and
+ * The runner (core/drills/runner.ts) posts what it measured; the report is checked here and
  * stored once, audited on the drill view's chain as a drill, and a failed drill escalates.
  */
 import * as z from 'zod';

@@ -1,7 +1,7 @@
 /**
  * Drills: a rehearsed faulty deployment in its own namespace, with measured time to recover
  * (DESIGN "drill"). This file is pure: the options and their bounds, the namespace, the
- * known-good data and each scenario's fault. The runner (cli/drills/runner.ts) talks HTTP.
+ * known-good data and each scenario's fault. The runner (core/drills/runner.ts) talks HTTP.
  *
  * The namespace: every view a drill touches is `drill-<id>-<scenario>`, and the runner refuses to
  * address any other (see {@link assertInNamespace}); every change it makes carries the reason

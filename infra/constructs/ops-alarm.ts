@@ -21,9 +21,11 @@ export interface OpsAlarmProps {
   evaluationPeriods?: number;
   /** An existing SNS topic to notify (context `rewind:opsTopicArn`). */
   topicArn?: string;
+  /** @default GREATER_THAN_OR_EQUAL_TO_THRESHOLD */
+  comparisonOperator?: ComparisonOperator;
 }
 
-/** An alarm on "at or above threshold", missing data being fine (nothing happened). */
+/** An alarm on "at or above threshold" (or the operator given), missing data being fine (nothing happened). */
 export function opsAlarm(scope: Construct, id: string, props: OpsAlarmProps): Alarm {
   const alarm = new Alarm(scope, id, {
     alarmName: `${OPS_ALARM_PREFIX}${Stack.of(scope).stackName}-${props.name}`,
@@ -31,7 +33,7 @@ export function opsAlarm(scope: Construct, id: string, props: OpsAlarmProps): Al
     metric: props.metric,
     threshold: props.threshold,
     evaluationPeriods: props.evaluationPeriods ?? 1,
-    comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    comparisonOperator: props.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: TreatMissingData.NOT_BREACHING,
   });
   if (props.topicArn) {
