@@ -9,7 +9,7 @@
  * Local: the job runner runs in this process. Chunks are the default 5,000 rows, so a
  * 5,200-row file crosses a batch boundary (a duplicate found across batches).
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../store/clients';
@@ -17,6 +17,7 @@ import { storeConfigFromEnv } from '../../store/config';
 import { encodeParquet } from '../../store/formats';
 import { parseS3Uri } from '../../store/s3-snapshots';
 import { rows, userProfile } from '../support/fixtures';
+import { countOnlineRows } from '../support/online-rows';
 import { eventually, startLocalTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
@@ -54,12 +55,8 @@ async function upload(fileName: string, body: string | Uint8Array): Promise<stri
   return ticket.snapshotUri as string;
 }
 
-async function onlineRows(view: string, version: number): Promise<number> {
-  const page = await db.send(
-    new ScanCommand({ TableName: rewind.env.REWIND_ONLINE_TABLE, Select: 'COUNT', FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': { S: `${view}#${version}#` } }, ConsistentRead: true }),
-  );
-  return page.Count ?? 0;
-}
+/** Online rows stored under (view, version), counted in the table itself. */
+const onlineRows = (view: string, version: number) => countOnlineRows(db, rewind.env.REWIND_ONLINE_TABLE!, view, version);
 
 async function document(uri: string): Promise<any> {
   const { bucket, key } = parseS3Uri(uri);

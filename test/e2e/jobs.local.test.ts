@@ -7,8 +7,9 @@
  * Local: the synchronous limit and the runner's concurrency are set for this suite's runtime
  * (a 150-row file is "large", and one chunk runs at a time, so a cancel lands mid-job).
  */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { deployBody, rows, userProfile } from '../support/fixtures';
+import { countOnlineRows } from '../support/online-rows';
 import { eventually, startLocalTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
@@ -33,25 +34,7 @@ const ENDED = ['succeeded', 'failed', 'cancelled'];
 const ended = (id: string) => eventually(() => dev.get(`/jobs/${id}`), (r) => ENDED.includes(r.body?.status), 60_000);
 
 /** Online rows stored under (view, version), counted in the table itself. */
-async function onlineRows(view: string, version: number): Promise<number> {
-  let count = 0;
-  let ExclusiveStartKey: Record<string, any> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
-        TableName: rewind.env.REWIND_ONLINE_TABLE,
-        Select: 'COUNT',
-        FilterExpression: 'begins_with(pk, :p)',
-        ExpressionAttributeValues: { ':p': { S: `${view}#${version}#` } },
-        ExclusiveStartKey,
-        ConsistentRead: true,
-      }),
-    );
-    count += page.Count ?? 0;
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return count;
-}
+const onlineRows = (view: string, version: number) => countOnlineRows(db, rewind.env.REWIND_ONLINE_TABLE!, view, version);
 
 /** A JSON-lines file of `count` rows put where POST /uploads says. */
 async function upload(count: number): Promise<string> {

@@ -10,6 +10,7 @@
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { deployBody } from '../support/fixtures';
+import { countOnlineRows } from '../support/online-rows';
 import { eventually, pastPointerCache, startLocalTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 let rewind: TestRewind;
@@ -52,25 +53,7 @@ async function jobItems(job: string, prefix: string): Promise<{ index: number; a
 }
 
 /** Online rows stored under (view, version), counted in the table itself. */
-async function onlineRows(view: string, version: number): Promise<number> {
-  let count = 0;
-  let ExclusiveStartKey: Record<string, any> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
-        TableName: rewind.env.REWIND_ONLINE_TABLE,
-        Select: 'COUNT',
-        FilterExpression: 'begins_with(pk, :p)',
-        ExpressionAttributeValues: { ':p': { S: `${view}#${version}#` } },
-        ExclusiveStartKey,
-        ConsistentRead: true,
-      }),
-    );
-    count += page.Count ?? 0;
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return count;
-}
+const onlineRows = (view: string, version: number) => countOnlineRows(db, rewind.env.REWIND_ONLINE_TABLE!, view, version);
 
 /** v1 of ROWS rows and v2 of 20, both deployed synchronously; v1 served, then v2, and the cache bound waited out: v1 may be purged. */
 async function servedThenLeft(base: string): Promise<string> {
