@@ -22,7 +22,7 @@
 import * as z from 'zod';
 import { driftAlarmPrefix, METRIC, METRICS_NAMESPACE, viewDriftAlarmPrefix } from '../contract/alarms';
 import type { Deps } from './deps';
-import { NoRollbackTargetError, RevisionConflictError } from './errors';
+import { NoRollbackTargetError, RevisionConflictError, RewindError } from './errors';
 import { backingMeasurement, measuredMetric, type MeasurementLog } from './measurements';
 import type { HistoryEntry } from './model';
 import { SILENT_NOTIFIER, type Notice, type Notifier } from './notifier';
@@ -274,7 +274,7 @@ export async function autoRollback(deps: Deps, alarm: AlarmFired, bindings: read
     if (pointer?.stable == null) continue;
     const record = await deps.catalog.getVersion(candidate, pointer.stable);
     if (!record?.consumers.includes(binding.model)) continue;
-    outcomes.push(await rollBackIfStillBad(deps, alarm, candidate, binding.bakeWindowMinutes));
+    outcomes.push(await rollBackIfStillBad(deps, alarm, candidate, options.notifier ?? SILENT_NOTIFIER, binding.bakeWindowMinutes));
   }
   return {
     ...base,
@@ -306,8 +306,8 @@ export async function servingEntry(deps: Pick<Deps, 'pointers'>, view: string, v
  * the alarm; past the version's rollback window, drift pages instead of rolling back.
  */
 async function driftRollback(deps: Deps, alarm: AlarmFired, view: string, version: number | undefined, options: AutoRollbackOptions): Promise<ViewOutcome> {
-  if (version === undefined) return rollBackIfStillBad(deps, alarm, view);
   const notifier = options.notifier ?? SILENT_NOTIFIER;
+  if (version === undefined) return rollBackIfStillBad(deps, alarm, view, notifier);
   const page = async (kind: Notice['kind'], why: string): Promise<ViewOutcome> => {
     await notifier.notify({ kind, view, version, alarmName: alarm.alarmName, summary: why }).catch(() => undefined);
     return { view, action: 'none', why };
@@ -338,7 +338,7 @@ async function driftRollback(deps: Deps, alarm: AlarmFired, view: string, versio
     return page('stable-drift-during-trial', `stable v${version} of ${view} drifted while v${pointer.candidate.version} is on trial: the candidate is not to blame and is left alone; decide by hand`);
 
   try {
-    return await rollBackAsAlarm(deps, alarm, view, pointer.revision);
+    return await rollBackAsAlarm(deps, alarm, view, pointer.revision, notifier);
   } catch (error) {
     if (error instanceof NoRollbackTargetError) return page('no-rollback-target', `${view} v${version} drifted and there is nothing to roll back to (${error.message}): a person must act`);
     throw error;
@@ -350,7 +350,7 @@ async function driftRollback(deps: Deps, alarm: AlarmFired, view: string, versio
  * checks were made on. Someone who moved the pointer meanwhile acted: we do not overrule them.
  * Throws NoRollbackTargetError, which each caller answers in its own way.
  */
-async function rollBackAsAlarm(deps: Deps, alarm: AlarmFired, view: string, expectedRevision: number): Promise<ViewOutcome> {
+async function rollBackAsAlarm(deps: Deps, alarm: AlarmFired, view: string, expectedRevision: number, notifier: Notifier): Promise<ViewOutcome> {
   try {
     const result: PointerChangeResult = await rollbackView(deps, alarmActor(alarm.alarmName), view, {
       reason: `${alarm.alarmName}: ${alarm.reason}`.slice(0, 1000),
@@ -360,7 +360,13 @@ async function rollBackAsAlarm(deps: Deps, alarm: AlarmFired, view: string, expe
     return { view, action: 'rolled-back', fromVersion: result.fromVersion, toVersion: result.toVersion, ...(result.auditId ? { auditId: result.auditId } : {}) };
   } catch (error) {
     if (error instanceof RevisionConflictError) return { view, action: 'none', why: `the pointer moved while rolling back (${error.message})` };
-    throw error;
+    if (error instanceof NoRollbackTargetError || !(error instanceof RewindError)) throw error;
+    // Refused for a reason a retry will not change (the target's snapshot is corrupt, a purge
+    // kept winning, …): the bad version is still served, so a person is told now, instead of
+    // the event failing its retries in silence. A store that was unavailable throws (retried).
+    const why = `${view} was not rolled back automatically by ${alarm.alarmName}: ${error.message}; the alarmed version is still served: a person must act`;
+    await notifier.notify({ kind: 'rollback-failed', view, alarmName: alarm.alarmName, summary: why, detail: { code: error.code } }).catch(() => undefined);
+    return { view, action: 'none', why };
   }
 }
 
@@ -378,7 +384,7 @@ async function backedByMeasurement(log: MeasurementLog, alarm: AlarmFired, view:
   return backingMeasurement(records, { statistic, threshold: alarm.threshold, metric }) !== undefined;
 }
 
-async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, bakeWindowMinutes?: number): Promise<ViewOutcome> {
+async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, notifier: Notifier, bakeWindowMinutes?: number): Promise<ViewOutcome> {
   if (!(await deps.catalog.viewExists(view))) return { view, action: 'none', why: 'no such view' };
   const pointer = await deps.pointers.getPointer(view);
   if (pointer?.stable == null) return { view, action: 'none', why: 'the view serves nothing' };
@@ -394,7 +400,7 @@ async function rollBackIfStillBad(deps: Deps, alarm: AlarmFired, view: string, b
     return { view, action: 'none', why: `v${pointer.stable} was activated at ${last?.at ?? 'an unknown time'}, before the ${bakeWindowMinutes}-minute bake window` };
 
   try {
-    return await rollBackAsAlarm(deps, alarm, view, pointer.revision);
+    return await rollBackAsAlarm(deps, alarm, view, pointer.revision, notifier);
   } catch (error) {
     if (error instanceof NoRollbackTargetError) return { view, action: 'none', why: error.message };
     throw error;

@@ -12,6 +12,8 @@ export type NoticeKind =
   | 'unmeasured-alarm'
   | 'drift-past-rollback-window'
   | 'stable-drift-during-trial'
+  /** An alarm's rollback was refused for a reason a retry will not change (e.g. a corrupt snapshot). */
+  | 'rollback-failed'
   // Escalations with context (core/escalation.ts) and the drills' (core/drills/):
   | 'auto-rollback'
   | 'verification-failed'

@@ -31,6 +31,7 @@ const KIND_TITLES: Partial<Record<Notice['kind'], string>> = {
   'verification-failed': 'verification failed',
   'drill-failed': 'drill failed',
   'runbook-completed': 'runbook completed',
+  'rollback-failed': 'automatic rollback FAILED',
 };
 
 export interface SnsMessage {

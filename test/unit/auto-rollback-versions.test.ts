@@ -7,6 +7,8 @@
 import { driftAlarmName, vsStableAlarmName } from '../../contract/alarms';
 import { autoRollback, parseAlarmEvent, type AlarmFired } from '../../core/auto-rollback';
 import { deployVersion } from '../../core/deploy';
+import { SnapshotIntegrityError } from '../../core/errors';
+import { purgeOnline } from '../../core/purge';
 import type { Measurement, MeasurementLog } from '../../core/measurements';
 import { RecordingNotifier } from '../../core/notifier';
 import { activateVersion, setFeatureDisabled } from '../../core/pointer-changes';
@@ -174,4 +176,26 @@ it('an alarm about a version no longer served changes nothing', async () => {
   const deps = await canary();
   const result = await autoRollback(deps, fired('v', 1), [], 'rewind');
   expect(result.outcomes[0]).toMatchObject({ action: 'none', why: expect.stringMatching(/no longer served/) });
+});
+
+it('a rollback refused for good (the restored version\'s snapshot is corrupt) pages rollback-failed instead of failing its retries in silence', async () => {
+  now = new Date('2026-11-25T12:00:00Z');
+  const deps = memoryDeps(() => now);
+  await deployVersion(deps, 'dev', 'v', request(1, { activate: true }));
+  now = new Date('2026-11-25T12:01:00Z');
+  await deployVersion(deps, 'dev', 'v', request(2, { activate: true }));
+  now = new Date('2026-11-25T12:02:00Z');
+  await purgeOnline(deps, 'ops', 'v', 1, { servingCacheMs: 1000 });
+  // The way back must rebuild v1 from its snapshot, whose bytes no longer match their sha256.
+  deps.snapshots.read = async (ref) => {
+    throw new SnapshotIntegrityError(ref.uri, ref.sha256, 'f'.repeat(64));
+  };
+  const log = new MemoryMeasurements();
+  await log.record([measured('v', 2, 0.8)]);
+  const notifier = new RecordingNotifier();
+  const before = await deps.pointers.getPointer('v');
+  const result = await autoRollback(deps, fired('v', 2), [], 'rewind', { measurements: log, notifier });
+  expect(result.outcomes).toEqual([expect.objectContaining({ action: 'none', why: expect.stringMatching(/was not rolled back automatically .*is corrupt.*a person must act/) })]);
+  expect(notifier.notices.map((n) => [n.kind, n.view, n.detail?.code])).toEqual([['rollback-failed', 'v', 'SnapshotIntegrity']]);
+  expect(await deps.pointers.getPointer('v')).toEqual(before);
 });
