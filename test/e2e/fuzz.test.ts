@@ -21,7 +21,7 @@ import { SNAPSHOT_BUCKET_ENV, TABLES, isAuditHeadPartition } from '../../contrac
 import { createS3Client } from '../../store/clients';
 import { REQUESTS as SCHEMAS } from '../../docs/openapi';
 import { deployBody } from '../support/fixtures';
-import { startTestRewind, type Caller, type TestRewind } from '../support/rewind';
+import { eventually, startTestRewind, type Caller, type TestRewind } from '../support/rewind';
 
 const openapi = JSON.parse(readFileSync(join(__dirname, '../../docs/openapi.json'), 'utf8')) as { paths: Record<string, Record<string, Schema>> };
 const REQUESTS = Number(process.env.REWIND_FUZZ_REQUESTS ?? 2_000);
@@ -232,6 +232,11 @@ it(`${REQUESTS} generated requests across every route: 0 × 5xx, 0 writes from a
     byRoute.set(r.route, (byRoute.get(r.route) ?? 0) + 1);
     if (reply.status >= 500) failures.push(`${reply.status} ${r.method} ${r.path.slice(0, 120)} ${JSON.stringify(r.body)?.slice(0, 300)} → ${JSON.stringify(reply.body).slice(0, 200)}`);
     if (reply.status < 400) accepted++;
+    // An accepted request that started a job (a purge or a deploy over the synchronous limit,
+    // `?async=true`) goes on writing after its answer: wait for its end, so that what it writes
+    // is never blamed on the next, rejected, request.
+    const job = reply.status === 202 ? (reply.body as { job?: { id?: string } } | undefined)?.job?.id : undefined;
+    if (job) await eventually(() => admin.get(`/jobs/${job}`), (j) => ['succeeded', 'failed', 'cancelled'].includes(j.body?.status), 60_000);
     return reply.status;
   };
   // Requests that cannot write (reads, and bodies their schema refuses) share one dump per
