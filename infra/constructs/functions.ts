@@ -1,6 +1,6 @@
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Size, type RemovalPolicy } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -15,6 +15,8 @@ export interface FunctionProfile {
   memorySize?: number;
   /** @default Duration.seconds(10) */
   timeout?: Duration;
+  /** Lambda's /tmp. @default 512 MiB */
+  ephemeralStorageSize?: Size;
 }
 
 /**
@@ -61,12 +63,15 @@ export const PROFILES: Readonly<Record<string, FunctionProfile>> = {
   'create-audit-checkpoint': { memorySize: 1024, timeout: Duration.seconds(29) },
   // Up to 200 history entries, their events ten per PutEvents call.
   'republish-events': { timeout: Duration.seconds(29) },
-  // Deploy-job steps, behind Step Functions, not API Gateway: validate and plan hold the
-  // whole file's rows (3 GB: two vCPUs), a chunk is 5,000 rows.
-  'jobs/validate': { memorySize: 3008, timeout: Duration.minutes(15) },
+  // Deploy-job steps, behind Step Functions, not API Gateway. Validate streams the file (3 GB:
+  // two vCPUs) and writes the snapshot to /tmp before storing it: 10 GiB of /tmp, Lambda's
+  // most, holds a snapshot of hundreds of millions of rows (the default 512 MiB would end a
+  // job of a few tens of millions). A chunk is 5,000 rows. Finalize assembles a training set
+  // job's parts into one Parquet file, also through /tmp, in up to 15 minutes.
+  'jobs/validate': { memorySize: 3008, timeout: Duration.minutes(15), ephemeralStorageSize: Size.gibibytes(10) },
   'jobs/plan': { memorySize: 3008, timeout: Duration.minutes(15) },
   'jobs/materialize-chunk': { memorySize: 1024, timeout: Duration.minutes(2) },
-  'jobs/finalize': { memorySize: 1024, timeout: Duration.minutes(2) },
+  'jobs/finalize': { memorySize: 1024, timeout: Duration.minutes(15), ephemeralStorageSize: Size.gibibytes(10) },
   // Deletes every started chunk's rows.
   'jobs/fail': { memorySize: 1024, timeout: Duration.minutes(15) },
   // A few CloudWatch calls per view; `{ all: true }`, and the deploy's custom resource, walk

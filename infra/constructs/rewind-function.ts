@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations, type CfnElement, type Size } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -24,6 +24,8 @@ export interface RewindFunctionProps {
   memorySize?: number;
   /** @default Duration.seconds(10) */
   timeout?: Duration;
+  /** Lambda's /tmp. @default 512 MiB */
+  ephemeralStorageSize?: Size;
   /** How long the function's log group keeps logs. */
   logRetention: RetentionDays;
   /** @default RemovalPolicy.RETAIN: logs of a production stack outlive it */
@@ -77,6 +79,7 @@ export class RewindFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
       tracing: Tracing.ACTIVE,
       role,
       logGroup,

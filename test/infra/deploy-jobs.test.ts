@@ -81,6 +81,13 @@ describe('the deploy-job state machine', () => {
     expect(statementsOf('FunctionsCreateTrainingSet')).toContainEqual(expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: machineId } }));
   });
 
+  it('gives validate and finalize 10 GiB of /tmp (the snapshot or the training set is written there before it is stored) and finalize 15 minutes', () => {
+    const fn = (prefix: string) => resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith(prefix) && !id.includes('Logs') && !id.includes('Role'))![1].Properties as any;
+    expect(fn('FunctionsJobsValidate').EphemeralStorage).toEqual({ Size: 10240 });
+    expect(fn('FunctionsJobsFinalize')).toMatchObject({ EphemeralStorage: { Size: 10240 }, Timeout: 900 });
+    expect(fn('FunctionsJobsMaterializeChunk').EphemeralStorage).toBeUndefined();
+  });
+
   it('the purge function may start executions too (a large purge is a job of kind purge) and knows the ARN', () => {
     const [[machineId]] = resourcesOfType(json, 'AWS::StepFunctions::StateMachine') as [[string, any]];
     const purge = resourcesOfType(json, 'AWS::Lambda::Function').find(([id]) => id.startsWith('FunctionsPurgeVersion'))![1];

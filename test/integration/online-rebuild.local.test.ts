@@ -28,9 +28,17 @@ beforeAll(() => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 it('serves exactly what it served before a restart, nothing partial while rebuilding, and re-materializes a version that was not served', async () => {
-  const port = await freePort();
-  const env = { PORT: String(port), REWIND_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'SILENT' };
-  const first = await start(env);
+  // A port found free can be taken before npm start binds it (another process on this
+  // machine): then it says so in one line, and the start is tried again on another.
+  let env = { PORT: '', REWIND_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  let first: Awaited<ReturnType<typeof start>> | undefined;
+  for (let attempt = 1; !first; attempt++) {
+    env = { ...env, PORT: String(await freePort()) };
+    first = await start(env).catch((error: Error) => {
+      if (attempt >= 3 || !/is taken by another process/.test(error.message)) throw error;
+      return undefined;
+    });
+  }
   expect(first.output()).toMatch(/online: +in memory \(DynamoDB Local http:\/\/127\.0\.0\.1:\d+\)/);
   const api = caller(first.url, first.sub, first.token);
   // v1 served once and then replaced (not served at the restart); v2 stable, v3 a 50 % canary.
@@ -54,7 +62,7 @@ it('serves exactly what it served before a restart, nothing partial while rebuil
   let i = 0;
   while (!up) {
     const entity = SAMPLE[i++ % SAMPLE.length]!;
-    const reply = await fetch(`http://127.0.0.1:${port}/online/kept/${entity}`, { headers: { authorization: `Bearer ${first.token}` } }).catch(() => undefined);
+    const reply = await fetch(`http://127.0.0.1:${env.PORT}/online/kept/${entity}`, { headers: { authorization: `Bearer ${first.token}` } }).catch(() => undefined);
     if (!reply) continue; // not listening yet
     const body = (await reply.json()) as unknown;
     if (reply.status === 503) {
