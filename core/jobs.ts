@@ -29,7 +29,7 @@ import { consumerUses, versionRecord, type Checked } from './deploy';
 import { validateStreaming } from './job-validation';
 import { InvalidStateError, JobEndedError, JobStoppedError, RewindError } from './errors';
 import type { ChunkRef, Job, JobError } from './ports/jobs';
-import { ACTIVE, advance, CHUNK_ROWS, ENDED, jobView, kindOf, loadJob, runnable, versionOf, type JobDeps, type JobStarted, type JobView } from './jobs/common';
+import { ACTIVE, advance, CHUNK_ROWS, ENDED, jobView, kindOf, loadJob, queuedJob, runnable, versionOf, type JobDeps, type JobStarted, type JobView } from './jobs/common';
 import { failPurge, finalizePurge, planPurge, purgeChunk, refusePurgeCancel, validatePurge } from './jobs/purge';
 import { answerChunk, endTrainingSet, finalizeTrainingSet, planTrainingSet, validateTrainingSet } from './jobs/training-set';
 import type { DeployRequest } from './requests';
@@ -51,24 +51,17 @@ export async function startDeployJob(deps: JobDeps, caller: Caller, view: string
   const version = await deps.catalog.nextVersionNumber(view, at);
   const id = randomUUID();
   const requestRef = await deps.jobFiles.putRequest(id, request);
-  const job: Job = {
+  const job = queuedJob(at, {
     id,
     kind: 'deploy',
     view,
     version,
-    status: 'queued',
-    phase: 'validating',
-    chunksDone: 0,
-    chunksTotal: 0,
-    rowsWritten: 0,
-    startedAt: at,
-    updatedAt: at,
     createdBy: actor,
     principal: caller.principal,
     activate: request.activate,
     ...(request.reason !== undefined ? { reason: request.reason } : {}),
     request: requestRef,
-  };
+  });
   await deps.jobs.create(job);
   await deps.audit.appendAudit({ actor, action: 'deploy-job-start', outcome: 'allowed', view, detail: { job: id, version, activate: request.activate } });
   await deps.launcher.launch(job);

@@ -85,6 +85,14 @@ export interface JobStarted {
   job: JobView;
 }
 
+/**
+ * A new job as every kind starts it: queued at validation, nothing counted, started and
+ * updated now; `fields` says what it is and who asked.
+ */
+export function queuedJob(at: string, fields: Pick<Job, 'id' | 'kind' | 'view' | 'version' | 'createdBy' | 'principal'> & Partial<Job>): Job {
+  return { status: 'queued', phase: 'validating', chunksDone: 0, chunksTotal: 0, rowsWritten: 0, startedAt: at, updatedAt: at, activate: false, ...fields };
+}
+
 export async function loadJob(deps: Pick<JobDeps, 'jobs'>, id: string): Promise<Job> {
   const job = await deps.jobs.get(id);
   if (!job) throw new JobNotFoundError(id);

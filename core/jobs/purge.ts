@@ -31,7 +31,7 @@ import { InvalidStateError } from '../errors';
 import { PurgeInterruptedError } from '../materialize';
 import type { ChunkRef, Job, JobError } from '../ports/jobs';
 import { beginCheckedPurge, purgeOnline, type PurgeOptions } from '../purge';
-import { advance, jobView, runnable, versionOf, type JobDeps, type JobStarted, type JobView } from './common';
+import { advance, jobView, queuedJob, runnable, versionOf, type JobDeps, type JobStarted, type JobView } from './common';
 
 export interface PurgeLimits extends PurgeOptions {
   /** Over this many rows (the version's snapshot), a purge runs as a job: REWIND_SYNC_DEPLOY_MAX_ROWS. */
@@ -59,24 +59,7 @@ export async function startPurgeJob(deps: JobDeps, caller: Caller, view: string,
   const id = randomUUID();
   const { record, audit } = await beginCheckedPurge(deps, actor, view, version, options, { action: 'purge-job-start', detail: { job: id } });
   const at = deps.clock.now().toISOString();
-  const job: Job = {
-    id,
-    kind: 'purge',
-    view,
-    version,
-    status: 'queued',
-    phase: 'validating',
-    chunksDone: 0,
-    chunksTotal: 0,
-    rowsWritten: 0,
-    rowsTotal: record.snapshot.rows,
-    startedAt: at,
-    updatedAt: at,
-    createdBy: actor,
-    principal: caller.principal,
-    activate: false,
-    snapshot: record.snapshot,
-  };
+  const job = queuedJob(at, { id, kind: 'purge', view, version, rowsTotal: record.snapshot.rows, createdBy: actor, principal: caller.principal, snapshot: record.snapshot });
   // Killed between the two writes, the version stays `purging` with no job: a later DELETE resumes it.
   await deps.jobs.create(job);
   await deps.launcher.launch(job);

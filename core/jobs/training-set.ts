@@ -34,7 +34,7 @@ import type { FeatureValue } from '../model';
 import type { ChunkRef, Job, JobError } from '../ports/jobs';
 import type { TrainingSetRequest } from '../requests';
 import { featureColumns, servedRows, SummaryBuilder, trainingSetColumns, trainingSetRow, type EntityInstant, type ServedRow } from '../training-sets';
-import { advance, jobView, runnable, type JobDeps, type JobStarted, type JobView } from './common';
+import { advance, jobView, queuedJob, runnable, type JobDeps, type JobStarted, type JobView } from './common';
 
 /** What a chunk step stores: the chunk's rows as served, and the versions that served them. */
 interface Part {
@@ -59,24 +59,16 @@ export async function startTrainingSetJob(deps: JobDeps, caller: Caller, view: s
   const at = deps.clock.now().toISOString();
   const id = randomUUID();
   const requestRef = await deps.jobFiles.putRequest(id, request);
-  const job: Job = {
+  const job = queuedJob(at, {
     id,
     kind: 'training-set',
     view,
     version: null,
-    status: 'queued',
-    phase: 'validating',
-    chunksDone: 0,
-    chunksTotal: 0,
-    rowsWritten: 0,
     ...(request.rows ? { rowsTotal: request.rows.length } : {}),
-    startedAt: at,
-    updatedAt: at,
     createdBy: actorName(caller),
     principal: caller.principal,
-    activate: false,
     request: requestRef,
-  };
+  });
   await deps.jobs.create(job);
   await deps.launcher.launch(job);
   return { view, version: null, job: jobView(job) };
