@@ -37,16 +37,38 @@ export interface SourceRecords {
 export interface SourceStream {
   /** Values arrive as text (CSV) and are converted to the declared types. */
   fromText: boolean;
-  batches(): AsyncIterable<Record<string, unknown>[]>;
+  /**
+   * The records from the `from`-th on (0, the default: the first), a batch at a time. Batches
+   * start at multiples of the stream's batch size within a Parquet row group (the file's
+   * first record for text), so a stream resumed at a batch boundary yields the same batches
+   * an uninterrupted one would have from there: what lets a deploy job's validation stop and
+   * resume (core/job-validation.ts).
+   */
+  batches(from?: number): AsyncIterable<Record<string, unknown>[]>;
 }
+
+/**
+ * Where a suspended snapshot writer stopped (SnapshotWriter.suspend): plain JSON, kept by the
+ * caller (a deploy job's validation checkpoint) and handed back to SnapshotStore.openSnapshot
+ * to go on writing the same file. Opaque outside the store that made it.
+ */
+export type SnapshotWriterState = { readonly store: string } & Record<string, unknown>;
 
 /** A snapshot being written a batch at a time (SnapshotStore.openSnapshot). */
 export interface SnapshotWriter {
   append(rows: readonly FeatureRow[]): Promise<void>;
   /** Stores the snapshot; its reference, as SnapshotStore.write returns it. */
   finish(): Promise<SnapshotRef>;
-  /** Drops what was written (a failed validation). */
+  /** Drops what was written (a failed validation), a suspended writer's stored parts included. */
   abort(): Promise<void>;
+  /**
+   * Stops writing for now: every row appended so far is stored (not in this process's memory
+   * or disk), nothing is finished, and the state returned reopens the writer where it stopped
+   * (openSnapshot's `resume`), in this process or another. The snapshot finished after any
+   * number of suspensions is the same file, byte for byte, as one written without any.
+   * Absent: the writer cannot be suspended (its caller validates in one go).
+   */
+  suspend?(): Promise<SnapshotWriterState>;
 }
 
 export interface SnapshotStore {
@@ -84,9 +106,10 @@ export interface SnapshotStore {
   /**
    * Writes a snapshot batch by batch (one Parquet row group each), kept out of memory until
    * `finish` stores it under its content-addressed key, as `write` does. Absent: the caller
-   * collects the rows and calls write.
+   * collects the rows and calls write. `resume`: a suspended writer's state (SnapshotWriter.suspend),
+   * to go on writing that file.
    */
-  openSnapshot?(view: string, version: number, definition: ViewDefinition): Promise<SnapshotWriter>;
+  openSnapshot?(view: string, version: number, definition: ViewDefinition, resume?: SnapshotWriterState): Promise<SnapshotWriter>;
   /** A short-lived URL to PUT a data file to, and the s3:// URI it will have. */
   createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }>;
   /** Stores a JSON document next to a version's snapshot under a content-addressed key. */

@@ -7,7 +7,7 @@ export type { VersionCatalog } from './catalog';
 export type { PointerLog, PointerChange, CommittedChange, PurgeStart } from './pointer-log';
 export type { AuditLog, AuditFilter, AuditChain, ChainEnd } from './audit-log';
 export type { Governance, AppliedProposal } from './governance';
-export type { OnlineKey, OnlineStore, SnapshotStore, SnapshotWriter, SourceRecords, SourceStream, TrainingSetTable, TrainingSetWriter, Clock } from './data';
+export type { OnlineKey, OnlineStore, SnapshotStore, SnapshotWriter, SnapshotWriterState, SourceRecords, SourceStream, TrainingSetTable, TrainingSetWriter, Clock } from './data';
 export { systemClock } from './data';
 export type { HistoryEventPublisher } from './event-publisher';
 export type { DriftSeriesSource, DriftSeriesQuery, DriftSeries, DriftPoint } from './drift-series';
