@@ -8,6 +8,8 @@
  *  - resume cost: the runtime killed with SIGKILL half-way through a job and started again on
  *    the same emulators (which, like DynamoDB and S3 in AWS, outlive it): the time from the
  *    restart to the job's end against an uninterrupted run of the same job;
+ *  - validation in segments: the resume job again, its validation stopped and resumed ten times
+ *    (as a file too large for one Lambda invocation is), against the uninterrupted run;
  *  - the streaming profile + preflight of `profileValues` numeric values: time and peak memory.
  */
 import { spawn } from 'node:child_process';
@@ -40,7 +42,7 @@ export interface JobsBenchOptions {
 export const DEFAULT_JOBS_BENCH: JobsBenchOptions = { rows: 1_000_000, smallRows: 100_000, ceilingRows: 100_000, resumeRows: 200_000, profileValues: 10_000_000 };
 export const QUICK_JOBS_BENCH: JobsBenchOptions = { rows: 30_000, smallRows: 10_000, ceilingRows: 10_000, resumeRows: 20_000, profileValues: 300_000 };
 
-type Part = 'ceiling' | 'deploy' | 'resume-whole' | 'resume-kill' | 'resume-finish' | 'profile';
+type Part = 'ceiling' | 'deploy' | 'resume-whole' | 'resume-kill' | 'resume-finish' | 'segmented' | 'profile';
 interface PartArgs {
   rows?: number;
   file?: string;
@@ -48,9 +50,13 @@ interface PartArgs {
   s3?: string;
   prefix?: string;
   values?: number;
+  /** REWIND_JOB_VALIDATE_SEGMENT_ROWS of the runtime (the `segmented` part). */
+  segmentRows?: number;
 }
 
 const SECRET = 'bench-jobs-secret';
+/** Segments of the `segmented` part: a JSON-lines file is read again up to each one's start. */
+const SEGMENTS = 10;
 
 /**
  * One part in a child process. Asynchronous, not spawnSync: the resume parts use the s3rver
@@ -123,9 +129,11 @@ async function part(which: Part, args: PartArgs): Promise<unknown> {
       await rewind.stop();
     }
   }
+  // A validation in segments, checkpointing between them, as a file too large for one Lambda invocation is validated.
+  if (which === 'segmented') process.env.REWIND_JOB_VALIDATE_SEGMENT_ROWS = String(args.segmentRows);
   const rewind = await startLocalRewind(sharedEmulators(args));
   const call = await api(rewind);
-  if (which === 'resume-whole') {
+  if (which === 'resume-whole' || which === 'segmented') {
     const { ms } = await timed(async () => followJob(call, await startJob(rewind, 'whole', args.file!)));
     await rewind.stop();
     return { ms: Math.round(ms) };
@@ -198,6 +206,7 @@ export async function benchJobs(options: JobsBenchOptions = DEFAULT_JOBS_BENCH, 
     log(`resume: ${options.resumeRows} rows, uninterrupted, then killed half-way and restarted…`);
     const [dynamo, s3] = await Promise.all([startDynamoDbLocal(), startS3rver({ buckets: [] })]);
     let resume;
+    let segments;
     try {
       const file = join(dir, 'resume.jsonl');
       await writeRows(file, options.resumeRows);
@@ -206,6 +215,9 @@ export async function benchJobs(options: JobsBenchOptions = DEFAULT_JOBS_BENCH, 
       const killed = await runPart<{ id: string; chunks: { done: number; total: number } }>('resume-kill', { ...shared, prefix: 'bench-resume' }, dir);
       const finished = await finishAfterRestart({ ...shared, prefix: 'bench-resume', id: killed.id });
       resume = { rows: options.resumeRows, uninterruptedMs: whole.ms, killedAtChunks: `${killed.chunks.done}/${killed.chunks.total}`, restartToFinishMs: finished.ms, ratio: round(finished.ms / whole.ms, 2) };
+      log(`the same job validated in ${SEGMENTS} segments (checkpoint and resume between each)…`);
+      const segmented = await runPart<{ ms: number }>('segmented', { ...shared, prefix: 'bench-segmented', segmentRows: Math.ceil(options.resumeRows / SEGMENTS) }, dir);
+      segments = { segments: SEGMENTS, rows: options.resumeRows, wholeMs: whole.ms, segmentedMs: segmented.ms, ratio: round(segmented.ms / whole.ms, 2) };
     } finally {
       await Promise.all([dynamo.stop(), s3.stop()]);
     }
@@ -226,6 +238,8 @@ export async function benchJobs(options: JobsBenchOptions = DEFAULT_JOBS_BENCH, 
       /** Peak RSS at `rows` over peak RSS at `smallRows` (expect ≤ 1.5, and ≤ 512 MB). */
       rssRatio: round(large.peakRssMb / small.peakRssMb, 2),
       resume,
+      /** The resume job again, its validation in SEGMENTS segments: the whole job's time over the uninterrupted one's. */
+      segments,
       profile,
     };
   } finally {

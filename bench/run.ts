@@ -83,6 +83,7 @@ function printJobs(jobs: Result<typeof benchJobs>): void {
   console.log(
     `job materialization ÷ ceiling ${jobs.materializeOverCeiling} (expect ≥ 0.85), whole deploy ÷ ceiling ${jobs.wholeOverCeiling}; peak RSS ratio ${jobs.rssRatio} (expect ≤ 1.5, ≤ 512 MB); ` +
       `resume of ${jobs.resume.rows} rows killed at ${jobs.resume.killedAtChunks} chunks: restart → done ${jobs.resume.restartToFinishMs} ms vs uninterrupted ${jobs.resume.uninterruptedMs} ms (ratio ${jobs.resume.ratio}, expect ≤ 0.7); ` +
+      `the same job validated in ${jobs.segments.segments} segments: ${jobs.segments.segmentedMs} ms vs ${jobs.segments.wholeMs} ms (ratio ${jobs.segments.ratio}); ` +
       `streaming profile + preflight of ${jobs.profile.values} values: ${jobs.profile.ms} ms, peak RSS ${jobs.profile.peakRssMb} MB`,
   );
 }

@@ -446,7 +446,8 @@ export async function followJob(client: RewindClient, id: string, options: Follo
 export function progressLine(job: JobView): string {
   const total = job.rows.total;
   const eta = job.rowsPerSecond && total ? ` ETA ${ms(((total - job.rows.written) / job.rowsPerSecond) * 1000)}` : '';
-  return `job ${job.id} ${job.status} (${job.phase}): ${job.rows.written}${total === null ? '' : `/${total}`} rows, chunks ${job.chunks.done}/${job.chunks.total}${job.rowsPerSecond ? `, ${job.rowsPerSecond} rows/s` : ''}${job.status === 'running' ? eta : ''}`;
+  const read = job.phase === 'validating' && job.rows.validated ? `, ${job.rows.validated} rows read` : '';
+  return `job ${job.id} ${job.status} (${job.phase}${read}): ${job.rows.written}${total === null ? '' : `/${total}`} rows, chunks ${job.chunks.done}/${job.chunks.total}${job.rowsPerSecond ? `, ${job.rowsPerSecond} rows/s` : ''}${job.status === 'running' ? eta : ''}`;
 }
 
 /** What a failed job of each kind leaves behind. */

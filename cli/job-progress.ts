@@ -23,7 +23,9 @@ export function terminalJobProgress(stream: NodeJS.WriteStream): JobProgress {
       const total = Math.max(1, job.rows.total ?? 0);
       // A purge's rows are rows deleted, a training set's rows answered: the kind says which.
       const kind = job.kind && job.kind !== 'deploy' ? `${job.kind} ` : '';
-      const payload = { job: job.id.slice(0, 8), phase: `${kind}${job.status} (${job.phase})`, rate: job.rowsPerSecond ?? 0, eta: eta(job) };
+      // A long validation (in segments) counts the rows it has read: shown until the total is known.
+      const read = job.phase === 'validating' && job.rows.validated ? `, ${job.rows.validated} rows read` : '';
+      const payload = { job: job.id.slice(0, 8), phase: `${kind}${job.status} (${job.phase}${read})`, rate: job.rowsPerSecond ?? 0, eta: eta(job) };
       if (!bar) {
         bar = new SingleBar({ stream, format: 'job {job} {phase} |{bar}| {value}/{total} rows, {rate} rows/s, ETA {eta}', hideCursor: true, clearOnComplete: false, barsize: 30 }, Presets.shades_classic);
         bar.start(total, job.rows.written, payload);

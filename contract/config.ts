@@ -85,6 +85,14 @@ export const ENV = {
   jobStateMachine: 'REWIND_JOB_STATE_MACHINE',
   /** Rows per chunk of a deploy job (one Lambda invocation of the materialize step); default 5,000. */
   jobChunkRows: 'REWIND_JOB_CHUNK_ROWS',
+  /**
+   * A deploy job's validation stops and checkpoints after this many seconds of one invocation
+   * (or sooner, 3 minutes before the invocation's own end), and the next invocation resumes it:
+   * a file of any size validates in 15-minute Lambda invocations. Default 600.
+   */
+  jobValidateSegmentSeconds: 'REWIND_JOB_VALIDATE_SEGMENT_SECONDS',
+  /** A deploy job's validation also stops after this many rows of one invocation (tests; unset: no row bound). */
+  jobValidateSegmentRows: 'REWIND_JOB_VALIDATE_SEGMENT_ROWS',
   /** Local runtime: chunks a deploy job materializes at once (the stack's `rewind:materializeConcurrency`); default 4. */
   jobConcurrency: 'REWIND_JOB_CONCURRENCY',
   /**
@@ -294,6 +302,10 @@ export const config = {
   jobStateMachine: once('jobStateMachine', (env) => optionalString(ENV.jobStateMachine, env)),
   /** REWIND_JOB_CHUNK_ROWS (default 5,000). */
   jobChunkRows: once('jobChunkRows', (env) => numberOr(ENV.jobChunkRows, { range: 'positive', integer: true }, 5_000, env)),
+  /** REWIND_JOB_VALIDATE_SEGMENT_SECONDS (default 600). */
+  jobValidateSegmentSeconds: once('jobValidateSegmentSeconds', (env) => numberOr(ENV.jobValidateSegmentSeconds, { range: 'positive' }, 600, env)),
+  /** REWIND_JOB_VALIDATE_SEGMENT_ROWS, when set. */
+  jobValidateSegmentRows: once('jobValidateSegmentRows', (env) => optionalNumber(ENV.jobValidateSegmentRows, { range: 'positive', integer: true }, env)),
   /** REWIND_JOB_CONCURRENCY (default 4). */
   jobConcurrency: once('jobConcurrency', (env) => numberOr(ENV.jobConcurrency, { range: 'positive', integer: true }, 4, env)),
   /** REWIND_OPENLINEAGE_URL, when set (an http(s) URL). */

@@ -26,7 +26,7 @@ import { randomUUID } from 'node:crypto';
 import type { Caller } from './authorization';
 import { actorName } from './authorization';
 import { consumerUses, versionRecord, type Checked } from './deploy';
-import { validateStreaming } from './job-validation';
+import { abandonValidation, UNBOUNDED, validateStreaming, type SegmentBudget } from './job-validation';
 import { InvalidStateError, JobEndedError, JobStoppedError, RewindError } from './errors';
 import type { ChunkRef, Job, JobError } from './ports/jobs';
 import { ACTIVE, advance, CHUNK_ROWS, ENDED, jobView, kindOf, loadJob, queuedJob, runnable, versionOf, type JobDeps, type JobStarted, type JobView } from './jobs/common';
@@ -100,12 +100,17 @@ export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, actor: st
  * preflight and write the validation report and the chunk manifest. Run twice, it rewrites
  * the same objects (chunk keys are the job and the index; the snapshot is content-addressed).
  */
-export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS): Promise<void> {
+export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS, budget: SegmentBudget = UNBOUNDED): Promise<{ validated: boolean }> {
   const job = await runnable(deps, id, 'validating');
-  if (kindOf(job) === 'purge') return validatePurge(deps, job);
-  if (kindOf(job) === 'training-set') return validateTrainingSet(deps, job, chunkRows);
+  if (kindOf(job) === 'purge') return validatePurge(deps, job).then(() => ({ validated: true }));
+  if (kindOf(job) === 'training-set') return validateTrainingSet(deps, job, chunkRows).then(() => ({ validated: true }));
   const request = await deps.jobFiles.getRequest<DeployRequest>(job.request!);
-  const validated = await validateStreaming(deps, { ...job, version: versionOf(job) }, request, chunkRows);
+  const validated = await validateStreaming(deps, { ...job, version: versionOf(job) }, request, chunkRows, budget);
+  if (!validated.done) {
+    // The next segment goes on from here (the state machine's loop, the local runner).
+    await advance(deps, id, { rowsValidated: validated.rows });
+    return { validated: false };
+  }
   const manifest = await deps.jobFiles.putManifest(id, validated.chunks);
   await advance(deps, id, {
     phase: 'planning',
@@ -115,7 +120,9 @@ export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_
     rowsTotal: validated.rows,
     manifest,
     chunksTotal: validated.chunks.length,
+    rowsValidated: validated.rows,
   });
+  return { validated: true };
 }
 
 /**
@@ -235,6 +242,8 @@ export async function failStep(deps: JobDeps, id: string, error: JobError): Prom
   if (kindOf(job) === 'purge') return failPurge(deps, job, error);
   if (kindOf(job) === 'training-set') return endTrainingSet(deps, job, error);
   await deps.jobs.update(id, { phase: 'cleaning', updatedAt: deps.clock.now().toISOString(), ...(cancelled ? {} : { error }) });
+  // A validation stopped between two segments has a snapshot upload in progress: abort it.
+  if (job.phase === 'validating' && job.request) await abandonValidation(deps, { ...job, version: versionOf(job) }, (await deps.jobFiles.getRequest<DeployRequest>(job.request)).definition);
   const deleted = await cleanUp(deps, job);
   const at = deps.clock.now().toISOString();
   const end: Partial<Job> = { status: cancelled ? 'cancelled' : 'failed', phase: 'done', updatedAt: at, endedAt: at, ...(cancelled ? {} : { error }) };

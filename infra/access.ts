@@ -75,9 +75,20 @@ export const KMS_ACTIONS: Record<CheckpointKeyAccess, readonly string[]> = {
 export interface BucketAccess {
   /** Key prefixes the function may read (GetObject, and ListBucket so a missing key is a 404, not a 403). */
   read?: readonly string[];
-  /** Key prefixes the function may write (PutObject, which also signs upload URLs). */
+  /** Key prefixes the function may write (PutObject, which also signs upload URLs, and a multipart upload's parts). */
   write?: readonly string[];
+  /**
+   * Key patterns the function may delete (DeleteObject): only what a validation in segments
+   * leaves on its way (its checkpoints under jobs/, a suspended snapshot's side files
+   * `*.suspend-<n>`), never a snapshot.
+   */
+  discard?: readonly string[];
+  /** Key prefixes under which the function may abort multipart uploads (a suspended snapshot of a job that failed). */
+  abortUploads?: readonly string[];
 }
+
+/** A suspended snapshot writer's side files (store/snapshot-writer.ts): the one kind of snapshots/ key a job step deletes. */
+export const SNAPSHOT_SIDE_FILES = `${SNAPSHOTS_PREFIX}*.suspend-`;
 
 /**
  * CloudWatch access to the stack's own drift alarms (`<service>-drift-*`, contract/alarms.ts;
@@ -202,7 +213,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // The deploy job's steps (infra/constructs/deploy-jobs.ts), each with what its step does and no more.
   // Validate (streaming, core/job-validation.ts): the data file and the baseline, then the snapshot,
   // the validation report, and the chunk files and their manifest, written batch by batch.
-  'jobs/validate': { tables: { ...notHttp, jobs: 'write' }, bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [SNAPSHOTS_PREFIX, JOBS_PREFIX] } },
+  // In segments (a file too large for one invocation), it also deletes its own checkpoints and side files, and aborts its upload on a bad row.
+  'jobs/validate': {
+    tables: { ...notHttp, jobs: 'write' },
+    bucket: { read: [UPLOADS_PREFIX, SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [SNAPSHOTS_PREFIX, JOBS_PREFIX], discard: [JOBS_PREFIX, SNAPSHOT_SIDE_FILES], abortUploads: [SNAPSHOTS_PREFIX] },
+  },
   // Plan: the materialization claim (and, for a job validated before validation streamed, the chunk files cut from its snapshot).
   'jobs/plan': { tables: { ...notHttp, pointers: 'none', versions: 'write', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [JOBS_PREFIX] } },
   // The chunk writer: online rows (written, or a purge job's deleted) and its job's progress (counters, a training
@@ -217,7 +232,11 @@ export const FUNCTION_ACCESS: Readonly<Record<string, FunctionAccess>> = {
   // A training set's finalize: its parts, and the set stored where a synchronous one is.
   'jobs/finalize': { ...movesPointers, tables: { ...movesPointers.tables, refusals: 'none', jobs: 'write' }, bucket: { read: [SNAPSHOTS_PREFIX, JOBS_PREFIX], write: [TRAINING_SETS_PREFIX] } },
   // Fail: the purge's start (pointer check, audit entry), the fenced deletes, the job's end.
-  'jobs/fail': { tables: { ...notHttp, versions: 'write', online: 'write', audit: 'append', jobs: 'write' }, bucket: { read: [JOBS_PREFIX] } },
+  // It also aborts the snapshot upload of a validation stopped between two segments (reading the writer's side file, deleting it).
+  'jobs/fail': {
+    tables: { ...notHttp, versions: 'write', online: 'write', audit: 'append', jobs: 'write' },
+    bucket: { read: [JOBS_PREFIX, SNAPSHOTS_PREFIX], discard: [SNAPSHOT_SIDE_FILES], abortUploads: [SNAPSHOTS_PREFIX] },
+  },
   activate: movesPointers,
   // Its answer carries the blast radius of the version it left: the monitor's measurements (samples table).
   rollback: { ...movesPointers, tables: { ...movesPointers.tables, samples: 'read' } },

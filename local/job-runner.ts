@@ -67,7 +67,12 @@ export async function startLocalJobRunner(options: {
           await store.update(id, { claim, phase: 'materializing' });
           job = await phaseOf(id);
         }
-        if (job.phase === 'validating') await call(steps.validate, 'validate', { job: id });
+        // A validation in segments: the state machine's loop back to Validate, here a loop.
+        while (job.phase === 'validating' && !stopping) {
+          await call(steps.validate, 'validate', { job: id });
+          job = await phaseOf(id);
+        }
+        if (stopping) return;
         if ((job = await phaseOf(id)).phase === 'planning') await call(steps.plan, 'plan', { job: id });
         if ((job = await phaseOf(id)).phase === 'materializing') await materialize(job);
         if (stopping) return;

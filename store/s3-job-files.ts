@@ -3,15 +3,17 @@
  * (`request.json`, content-checked like any document), one JSON file of rows per chunk
  * (`chunks/<index>.json`), what a chunk step made of it when it makes something (`parts/<index>.json`:
  * a training set's answered rows), and the manifest listing the chunks (`manifest.json`: a JSON array, the
- * shape Step Functions' Distributed Map reads with its S3 ItemReader). Every key is a function
+ * shape Step Functions' Distributed Map reads with its S3 ItemReader), and a validation's
+ * checkpoint when it runs in segments (`checkpoint/<name>`). Every key is a function
  * of the job and the chunk index, so a step that runs twice writes the same objects.
  */
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SnapshotIntegrityError } from '../core/errors';
 import type { ArtifactRef } from '../core/model';
 import type { ChunkRef, JobFiles } from '../core/ports/jobs';
 import type { FeatureRow } from '../core/rows';
+import { errorName } from './aws-errors';
 import { parseS3Uri } from './s3-snapshots';
 
 export const JOBS_DIR = 'jobs';
@@ -60,8 +62,25 @@ export class S3JobFiles implements JobFiles {
     return JSON.parse(Buffer.from(await this.get(`s3://${this.bucket}/${partKey(job, index)}`)).toString('utf8')) as T;
   }
 
-  private async put(key: string, body: Buffer): Promise<string> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  async putCheckpoint(job: string, name: string, body: Uint8Array): Promise<void> {
+    await this.put(checkpointKey(job, name), body, 'application/octet-stream');
+  }
+
+  async getCheckpoint(job: string, name: string): Promise<Uint8Array | undefined> {
+    try {
+      return await this.get(`s3://${this.bucket}/${checkpointKey(job, name)}`);
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') return undefined;
+      throw error;
+    }
+  }
+
+  async deleteCheckpoint(job: string, name: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: checkpointKey(job, name) }));
+  }
+
+  private async put(key: string, body: Uint8Array, contentType = 'application/json'): Promise<string> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
     return `s3://${this.bucket}/${key}`;
   }
 
@@ -72,6 +91,7 @@ export class S3JobFiles implements JobFiles {
   }
 }
 
+const checkpointKey = (job: string, name: string) => `${JOBS_DIR}/${job}/checkpoint/${name}`;
 const partKey = (job: string, index: number) => `${JOBS_DIR}/${job}/parts/${String(index).padStart(8, '0')}.json`;
 
 function sha256(bytes: Uint8Array): string {

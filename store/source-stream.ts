@@ -19,11 +19,12 @@ import type { SourceFormat } from './formats';
 type Batches = AsyncGenerator<Record<string, unknown>[]>;
 
 export function streamS3Source(s3: S3Client, location: { bucket: string; key: string }, format: SourceFormat, field: string, batchRows: number, mapError: (error: unknown) => unknown): SourceStream {
-  const batches = format === 'parquet' ? () => parquetBatches(s3, location, field, batchRows, mapError) : () => textBatches(s3, location, format, field, batchRows, mapError);
+  const batches = (from = 0) => (format === 'parquet' ? parquetBatches(s3, location, field, batchRows, mapError, from) : textBatches(s3, location, format, field, batchRows, mapError, from));
   return { fromText: format === 'csv', batches };
 }
 
-async function* parquetBatches(s3: S3Client, { bucket, key }: { bucket: string; key: string }, field: string, batchRows: number, mapError: (error: unknown) => unknown): Batches {
+/** A resumed stream (`from` > 0) skips the row groups before `from` by their row counts, unread. */
+async function* parquetBatches(s3: S3Client, { bucket, key }: { bucket: string; key: string }, field: string, batchRows: number, mapError: (error: unknown) => unknown, from: number): Batches {
   let byteLength: number;
   try {
     byteLength = (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength ?? 0;
@@ -48,18 +49,30 @@ async function* parquetBatches(s3: S3Client, { bucket, key }: { bucket: string; 
   let rowStart = 0;
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows);
+    if (rowEnd <= from) {
+      rowStart = rowEnd;
+      continue;
+    }
     let records: Record<string, unknown>[];
     try {
       records = (await parquetReadObjects({ file, metadata, rowStart, rowEnd })) as Record<string, unknown>[];
     } catch (cause) {
       throw new ValidationError(field, 'is not a readable Parquet file', { cause });
     }
-    for (let i = 0; i < records.length; i += batchRows) yield records.slice(i, i + batchRows);
+    // Batches are cut from the group's first row, so a resumed stream's are an uninterrupted one's.
+    const first = Math.max(0, from - rowStart);
+    for (let i = first - (first % batchRows); i < records.length; i += batchRows) yield records.slice(Math.max(i, first), i + batchRows);
     rowStart = rowEnd;
   }
 }
 
-async function* textBatches(s3: S3Client, { bucket, key }: { bucket: string; key: string }, format: 'jsonl' | 'csv', field: string, batchRows: number, mapError: (error: unknown) => unknown): Batches {
+/**
+ * A resumed stream (`from` > 0) reads the file from its start and drops the first `from`
+ * records: a JSON line is counted without being parsed, a CSV record parsed but not kept, so a
+ * resumed segment pays one read of what came before (a byte offset would need the parser's
+ * position in the stream, which readline does not give), and line numbers in errors stay the file's.
+ */
+async function* textBatches(s3: S3Client, { bucket, key }: { bucket: string; key: string }, format: 'jsonl' | 'csv', field: string, batchRows: number, mapError: (error: unknown) => unknown, from: number): Batches {
   let body: Readable;
   try {
     body = (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body as Readable;
@@ -67,8 +80,13 @@ async function* textBatches(s3: S3Client, { bucket, key }: { bucket: string; key
     throw mapError(error);
   }
   let batch: Record<string, unknown>[] = [];
+  let skip = from;
   try {
-    for await (const record of format === 'jsonl' ? jsonLines(body, field) : csvRecords(body, field)) {
+    for await (const record of format === 'jsonl' ? jsonLines(body, field, from) : csvRecords(body, field)) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
       batch.push(record);
       if (batch.length === batchRows) {
         yield batch;
@@ -81,11 +99,17 @@ async function* textBatches(s3: S3Client, { bucket, key }: { bucket: string; key
   }
 }
 
-async function* jsonLines(body: Readable, field: string): AsyncGenerator<Record<string, unknown>> {
+/** The file's records; the first `unparsed` non-empty lines are yielded as placeholders, unparsed (a resumed stream drops them). */
+async function* jsonLines(body: Readable, field: string, unparsed = 0): AsyncGenerator<Record<string, unknown>> {
   let lineNo = 0;
   for await (const line of createInterface({ input: body, crlfDelay: Infinity })) {
     lineNo++;
     if (line.trim() === '') continue;
+    if (unparsed > 0) {
+      unparsed--;
+      yield SKIPPED;
+      continue;
+    }
     try {
       yield JSON.parse(line) as Record<string, unknown>;
     } catch (cause) {
@@ -94,6 +118,8 @@ async function* jsonLines(body: Readable, field: string): AsyncGenerator<Record<
     }
   }
 }
+
+const SKIPPED: Record<string, unknown> = Object.freeze({});
 
 async function* csvRecords(body: Readable, field: string): AsyncGenerator<Record<string, unknown>> {
   const parser = body.pipe(parseCsv({ columns: true, skip_empty_lines: true, trim: true }));

@@ -39,8 +39,10 @@ export interface JobView {
   /**
    * `written`: rows done so far (a deploy's rows written online, a purge's rows deleted, a
    * training set's rows answered); `deleted` on a purge as well, the same count by its name.
+   * `validated` (a deploy): rows of the file read and checked so far, counted at the end of
+   * each validation segment (one Lambda invocation each), so a long validation shows progress.
    */
-  rows: { written: number; total: number | null; deleted?: number };
+  rows: { written: number; total: number | null; deleted?: number; validated?: number };
   rowsPerSecond: number | null;
   startedAt: string;
   updatedAt: string;
@@ -65,7 +67,7 @@ export function jobView(job: Job): JobView {
     status: job.status,
     phase: job.phase,
     chunks: { done: job.chunksDone, total: job.chunksTotal },
-    rows: { written: job.rowsWritten, total: job.rowsTotal ?? null, ...(kind === 'purge' ? { deleted: job.rowsWritten } : {}) },
+    rows: { written: job.rowsWritten, total: job.rowsTotal ?? null, ...(kind === 'purge' ? { deleted: job.rowsWritten } : {}), ...(job.rowsValidated !== undefined ? { validated: job.rowsValidated } : {}) },
     rowsPerSecond: seconds > 0 ? Math.round(job.rowsWritten / seconds) : null,
     startedAt: job.startedAt,
     updatedAt: job.updatedAt,

@@ -42,6 +42,8 @@ export interface Job {
   rowsWritten: number;
   /** Rows of the file, once validated. */
   rowsTotal?: number;
+  /** Rows validated so far: a validation in segments (one Lambda invocation each) counts them at each segment's end. */
+  rowsValidated?: number;
   startedAt: string;
   updatedAt: string;
   /** When the first chunk could start: rows/s is measured from here. */
@@ -119,6 +121,13 @@ export interface JobFiles {
   /** Writes what a chunk step made of its chunk (a training set's answered rows) as a JSON document; the same part written twice is the same object. */
   putPart(job: string, index: number, part: unknown): Promise<string>;
   getPart<T>(job: string, index: number): Promise<T>;
+  /**
+   * A step's checkpoint file (a validation stopped at a segment's end, core/job-validation.ts):
+   * `name`'s bytes, replaced whole by the next put; getCheckpoint is undefined when none was saved.
+   */
+  putCheckpoint(job: string, name: string, body: Uint8Array): Promise<void>;
+  getCheckpoint(job: string, name: string): Promise<Uint8Array | undefined>;
+  deleteCheckpoint(job: string, name: string): Promise<void>;
 }
 
 /** Starts a job's steps: a Step Functions execution named by the job id, or the local runner. */

@@ -23,12 +23,12 @@ export function jobErrorOf(error: unknown): JobError {
   return { status, code: body.error.code, message: body.error.message, ...(body.error.field ? { field: body.error.field } : {}) };
 }
 
-export function jobStep<E, R>(name: string, step: (deps: JobDeps, event: E) => Promise<R>) {
+export function jobStep<E, R>(name: string, step: (deps: JobDeps, event: E, context: Context) => Promise<R>) {
   return middy<E, R, Error, Context>()
     .use(injectLambdaContext(logger))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       try {
-        return await step(getJobDeps(), event);
+        return await step(getJobDeps(), event, context);
       } catch (error) {
         if (!(error instanceof RewindError)) throw error;
         logger.info('job step refused', { step: name, code: error.code, message: error.message });

@@ -3,6 +3,8 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
+  Choice,
+  Condition,
   DefinitionBody,
   DistributedMap,
   Fail,
@@ -45,7 +47,8 @@ export interface DeployJobsProps {
 }
 
 /**
- * The deploy-job state machine (core/jobs.ts): validate → plan → a Distributed Map over the
+ * The deploy-job state machine (core/jobs.ts): validate (looping while a large file is
+ * validated in segments, one invocation each) → plan → a Distributed Map over the
  * chunk manifest in S3 (one Lambda invocation per chunk, MaxConcurrency from context,
  * tolerated failure 0) → finalize; any step's failure goes to the fail step, which deletes
  * what was written and ends the job. The deploy function starts one execution per job, named
@@ -93,7 +96,13 @@ export class DeployJobs extends Construct {
     for (const state of [validate, plan, finalize] as TaskStateBase[]) state.addCatch(failStep, { errors: ['States.ALL'], resultPath: '$.error' });
     materialize.addCatch(failStep, { errors: ['States.ALL'], resultPath: '$.error' });
     // Plan's output replaces the state (job, chunks, manifest); the map's is discarded.
-    const definition: IChainable = validate.next(plan).next(materialize).next(finalize).next(new Succeed(this, 'JobSucceeded'));
+    // A file too large for one invocation is validated in segments, each a Validate of its own
+    // that checkpoints and answers `validated: false` (core/job-validation.ts): loop until it is read.
+    const validated = new Choice(this, 'Validated?')
+      .when(Condition.booleanEquals('$.validated', false), validate)
+      .otherwise(plan);
+    const definition: IChainable = validate.next(validated);
+    plan.next(materialize).next(finalize).next(new Succeed(this, 'JobSucceeded'));
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(definition),

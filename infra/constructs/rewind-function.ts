@@ -156,9 +156,17 @@ export class RewindFunction extends NodejsFunction {
         new PolicyStatement({ actions: ['s3:PutObject'], resources: write.map((prefix) => bucket.arnForObjects(`${prefix}*`)) }),
       );
     }
+    const discard = access.discard ?? [];
+    if (discard.length > 0) {
+      this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:DeleteObject'], resources: discard.map((pattern) => bucket.arnForObjects(`${pattern}*`)) }));
+    }
+    const abortUploads = access.abortUploads ?? [];
+    if (abortUploads.length > 0) {
+      this.functionRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: abortUploads.map((prefix) => bucket.arnForObjects(`${prefix}*`)) }));
+    }
     // cdk-nag names the finding after the bucket's logical id (a bucket of this stack).
     const bucketResource = bucket.node.defaultChild as CfnElement | undefined;
-    for (const prefix of bucketResource ? new Set([...read, ...write]) : []) {
+    for (const prefix of bucketResource ? new Set([...read, ...write, ...discard, ...abortUploads]) : []) {
       Validations.of(this.functionRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucketResource!)}.Arn>/${prefix}*]`,
         reason: `Snapshot and upload keys are generated (content hash, random id) under '${prefix}': the prefix is the narrowest resource that names them.`,

@@ -5,9 +5,14 @@
  * behind (no version record, no online rows).
  *
  * Local: the synchronous limit and the runner's concurrency are set for this suite's runtime
- * (a 150-row file is "large", and one chunk runs at a time, so a cancel lands mid-job).
+ * (a 150-row file is "large", and one chunk runs at a time, so a cancel lands mid-job), and
+ * validation stops and checkpoints after every 5,000 rows, so a 12,000-row job validates in
+ * three segments (one Lambda invocation each on AWS) through the runner's loop.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../store/clients';
+import { storeConfigFromEnv } from '../../store/config';
 import { deployBody, rows, userProfile } from '../support/fixtures';
 import { countOnlineRows } from '../support/online-rows';
 import { eventually, startLocalTestRewind, type Caller, type TestRewind } from '../support/rewind';
@@ -19,6 +24,7 @@ let db: DynamoDBClient;
 beforeAll(async () => {
   process.env.REWIND_SYNC_DEPLOY_MAX_ROWS = '150';
   process.env.REWIND_JOB_CONCURRENCY = '1';
+  process.env.REWIND_JOB_VALIDATE_SEGMENT_ROWS = '5000';
   rewind = await startLocalTestRewind('jobs');
   dev = await rewind.as('dev', ['deployer']);
   db = new DynamoDBClient({});
@@ -28,6 +34,7 @@ afterAll(async () => {
   await rewind.stop();
   delete process.env.REWIND_SYNC_DEPLOY_MAX_ROWS;
   delete process.env.REWIND_JOB_CONCURRENCY;
+  delete process.env.REWIND_JOB_VALIDATE_SEGMENT_ROWS;
 });
 
 const ENDED = ['succeeded', 'failed', 'cancelled'];
@@ -35,6 +42,19 @@ const ended = (id: string) => eventually(() => dev.get(`/jobs/${id}`), (r) => EN
 
 /** Online rows stored under (view, version), counted in the table itself. */
 const onlineRows = (view: string, version: number) => countOnlineRows(db, rewind.env.REWIND_ONLINE_TABLE!, view, version);
+
+/** An object of the bucket as text, undefined when there is none. */
+async function jobObject(key: string): Promise<string | undefined> {
+  const s3 = createS3Client({ forcePathStyle: storeConfigFromEnv().s3ForcePathStyle });
+  try {
+    return await (await s3.send(new GetObjectCommand({ Bucket: rewind.bucket, Key: key }))).Body!.transformToString();
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchKey') return undefined;
+    throw error;
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** A JSON-lines file of `count` rows put where POST /uploads says. */
 async function upload(count: number): Promise<string> {
@@ -55,8 +75,13 @@ describe('an async deploy', () => {
     expect(started.body).toMatchObject({ view, version: 1, job: { id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued', view, version: 1 } });
 
     const job = await ended(started.body.job.id);
-    expect(job.body).toMatchObject({ status: 'succeeded', phase: 'done', chunks: { done: 3, total: 3 }, rows: { written: 12_000, total: 12_000 }, error: null, result: { status: 'deployed' } });
+    expect(job.body).toMatchObject({ status: 'succeeded', phase: 'done', chunks: { done: 3, total: 3 }, rows: { written: 12_000, total: 12_000, validated: 12_000 }, error: null, result: { status: 'deployed' } });
     expect(job.body.rowsPerSecond).toBeGreaterThan(0);
+    // Validated in three segments: the last checkpoint is the finished one, naming segment 2's fingerprints (segment 1's were deleted).
+    const checkpoint = (name: string) => jobObject(`jobs/${started.body.job.id}/checkpoint/${name}`);
+    expect(JSON.parse((await checkpoint('validation.json'))!)).toMatchObject({ done: true, rows: 12_000 });
+    expect(await checkpoint('fingerprints-2.bin')).toBeDefined();
+    expect(await checkpoint('fingerprints-1.bin')).toBeUndefined();
 
     const version = await dev.get(`/views/${view}/versions/1`);
     expect(version.body).toMatchObject({ version: 1, outcome: 'ready', snapshot: { rows: 12_000 } });

@@ -1,6 +1,6 @@
 /**
  * The deploy-job state machine (infra/constructs/deploy-jobs.ts) as synthesized: its ASL
- * shape (validate → plan → Distributed Map over the S3 manifest → finalize, every step caught
+ * shape (validate, looping over segments → plan → Distributed Map over the S3 manifest → finalize, every step caught
  * into the fail step), the map's ItemReader, concurrency from `rewind:materializeConcurrency`
  * and tolerated failure 0, retries with backoff on throttling, logs and X-Ray, the deploy
  * function's right to start it, and the ops alarm on failed executions.
@@ -25,9 +25,10 @@ function statementsOf(prefix: string): any[] {
 }
 
 describe('the deploy-job state machine', () => {
-  it('runs validate → plan → the materialize map → finalize, and catches every step into the fail step', () => {
+  it('runs validate (again while a segment answers validated: false) → plan → the materialize map → finalize, and catches every step into the fail step', () => {
     expect(asl.StartAt).toBe('Validate');
-    expect(asl.States.Validate.Next).toBe('Plan');
+    expect(asl.States.Validate.Next).toBe('Validated?');
+    expect(asl.States['Validated?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.validated', BooleanEquals: false, Next: 'Validate' }], Default: 'Plan' });
     expect(asl.States.Plan.Next).toBe('Materialize');
     expect(asl.States.Materialize.Next).toBe('Finalize');
     expect(asl.States.Finalize.Next).toBe('JobSucceeded');

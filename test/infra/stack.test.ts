@@ -10,7 +10,7 @@ import { ALARM_ROLLBACK_RULE, EVENT_BUS_ENV, matchesEventPattern, POINTER_DETAIL
 import { SNAPSHOT_BUCKET_ENV, TABLES, type TableSpec } from '../../contract/tables';
 import { driftAlarmName, driftAlarmPrefix, MODEL_ALARMS_ENV, monitorAlarmPrefix } from '../../contract/alarms';
 import { DEFAULT_SERVICE_NAME, SERVICE_NAME_ENV } from '../../contract/service';
-import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, FUNCTION_ACCESS, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
+import { CLOUDWATCH_ACTIONS, DYNAMODB_ACTIONS, FUNCTION_ACCESS, JOBS_PREFIX, SNAPSHOTS_PREFIX, UPLOADS_PREFIX, type TableId } from '../../infra/access';
 import { DRIFT_ALARMS_RESOURCE_TYPE } from '../../infra/constructs/drift-alarm-lifecycle';
 import type { RewindFunction } from '../../infra/constructs/rewind-function';
 import { OPS_ALARM_PREFIX } from '../../infra/constructs/ops-alarm';
@@ -275,8 +275,14 @@ describe('least privilege: each function can do exactly what infra/access.ts say
     const writers = allHandlers().filter((h) => s3Statements(h).some((s) => s.actions.includes('s3:PutObject') && s.resources.includes(`${bucket}/${SNAPSHOTS_PREFIX}*`)));
     expect(writers).toEqual(['deploy-version', 'jobs/validate']);
     for (const handler of allHandlers()) {
-      for (const s of s3Statements(handler)) expect(s.actions.every((a) => ['s3:GetObject', 's3:PutObject', 's3:ListBucket'].includes(a))).toBe(true);
+      for (const s of s3Statements(handler)) expect(s.actions.every((a) => ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:DeleteObject', 's3:AbortMultipartUpload'].includes(a))).toBe(true);
     }
+    // Deletes: only a validation in segments' leftovers (its checkpoints under jobs/, a suspended snapshot's side files), never a snapshot.
+    const deleters = allHandlers().filter((h) => s3Statements(h).some((s) => s.actions.includes('s3:DeleteObject')));
+    expect(deleters.sort()).toEqual(['jobs/fail', 'jobs/validate']);
+    expect(s3Statements('jobs/validate').find((s) => s.actions.includes('s3:DeleteObject'))!.resources).toEqual([`${bucket}/${JOBS_PREFIX}*`, `${bucket}/${SNAPSHOTS_PREFIX}*.suspend-*`]);
+    expect(s3Statements('jobs/fail').find((s) => s.actions.includes('s3:DeleteObject'))!.resources).toEqual([`${bucket}/${SNAPSHOTS_PREFIX}*.suspend-*`]);
+    for (const handler of ['jobs/fail', 'jobs/validate']) expect(s3Statements(handler).find((s) => s.actions.includes('s3:AbortMultipartUpload'))!.resources).toEqual([`${bucket}/${SNAPSHOTS_PREFIX}*`]);
   });
 
   it('names tables and the bucket only through environment variables that reference the resources', () => {
