@@ -7,9 +7,21 @@
 import type { FeatureType, FeatureValue, ViewDefinition } from '../model';
 import type { FeatureRow } from '../rows';
 import { profileFeature, type FeatureProfile, type ProfileOptions } from '../stats/profile';
-import { StreamingNumericProfile, streamingProfile, type StreamingProfile, type StreamingProfileOptions } from '../stats/streaming-profile';
+import {
+  StreamingNumericProfile,
+  streamingProfile,
+  streamingProfileFromState,
+  type StreamingProfile,
+  type StreamingProfileOptions,
+  type StreamingProfileState,
+} from '../stats/streaming-profile';
 
 export type Profiles = Record<string, FeatureProfile>;
+
+/** Everything a {@link StreamingRowsProfile} remembers, as plain JSON: each declared feature's state, in the definition's order. */
+export interface StreamingRowsState {
+  features: { name: string; type: FeatureType; state: StreamingProfileState }[];
+}
 
 /**
  * Profile every feature of `definition` over `rows` (values keyed by feature name; a missing
@@ -67,10 +79,41 @@ export function profileCounts(profile: FeatureProfile): { count: number; nulls: 
  * gets profileRows' profiles exactly).
  */
 export class StreamingRowsProfile {
-  private readonly features: { name: string; profile: StreamingProfile }[];
+  private features: { name: string; type: FeatureType; profile: StreamingProfile }[];
 
   constructor(definition: Pick<ViewDefinition, 'features'>, options?: StreamingProfileOptions) {
-    this.features = definition.features.map((f) => ({ name: f.name, profile: streamingProfile(f.type, options) }));
+    this.features = definition.features.map((f) => ({ name: f.name, type: f.type, profile: streamingProfile(f.type, options) }));
+  }
+
+  /**
+   * The whole memory as plain JSON, for a validation that checkpoints between invocations;
+   * {@link StreamingRowsProfile.fromState} goes on from it as if never interrupted.
+   */
+  state(): StreamingRowsState {
+    return { features: this.features.map(({ name, type, profile }) => ({ name, type, state: profile.state() })) };
+  }
+
+  /**
+   * The profile that saved `state`. Its features must be `definition`'s, by name and type in
+   * the same order, and `options` the ones it was built with (compactor size, category cap):
+   * otherwise an Error says which feature differs, rather than a profile of something else.
+   */
+  static fromState(definition: Pick<ViewDefinition, 'features'>, state: StreamingRowsState, options: StreamingProfileOptions = {}): StreamingRowsProfile {
+    const saved = state?.features;
+    if (!Array.isArray(saved)) throw new Error('streaming rows profile state: no features');
+    const describe = (fs: readonly { name: string; type: string }[]) => fs.map((f) => `${f.name}:${f.type}`).join(', ');
+    if (saved.length !== definition.features.length || definition.features.some((f, i) => saved[i]?.name !== f.name || saved[i]?.type !== f.type)) {
+      throw new Error(`streaming rows profile state: saved for features [${describe(saved)}], the definition declares [${describe(definition.features)}]`);
+    }
+    const restored = new StreamingRowsProfile({ features: [] }, options);
+    restored.features = definition.features.map((f, i) => {
+      try {
+        return { name: f.name, type: f.type, profile: streamingProfileFromState(f.type, options, saved[i]!.state) };
+      } catch (error) {
+        throw new Error(`streaming rows profile state, feature ${f.name}: ${(error as Error).message}`, { cause: error });
+      }
+    });
+    return restored;
   }
 
   add(rows: readonly Pick<FeatureRow, 'values'>[]): void {
