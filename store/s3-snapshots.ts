@@ -9,7 +9,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { LRUCache } from 'lru-cache';
 import { SnapshotIntegrityError, ValidationError } from '../core/errors';
 import type { ArtifactRef, FeatureValue, SnapshotRef, ViewDefinition } from '../core/model';
-import type { SnapshotStore, SnapshotWriter, SourceRecords, SourceStream, TrainingSetTable, TrainingSetWriter } from '../core/ports';
+import type { SnapshotStore, SnapshotWriter, SnapshotWriterState, SourceRecords, SourceStream, TrainingSetTable, TrainingSetWriter } from '../core/ports';
 import type { FeatureRow } from '../core/rows';
 import { errorName } from './aws-errors';
 import { countSourceRows, decodeSnapshot, decodeSource, encodeTable, formatOf } from './formats';
@@ -175,8 +175,8 @@ export class S3SnapshotStore implements SnapshotStore {
     return streamS3Source(this.s3, location, formatOf(location.key, 'snapshotUri'), 'snapshotUri', batchRows, (error) => readError(error, uri, 'snapshotUri'));
   }
 
-  openSnapshot(view: string, version: number, definition: ViewDefinition): Promise<SnapshotWriter> {
-    return openS3Snapshot(this.s3, this.bucket, (sha256) => snapshotKey(view, version, sha256), view, version, definition);
+  openSnapshot(view: string, version: number, definition: ViewDefinition, resume?: SnapshotWriterState): Promise<SnapshotWriter> {
+    return openS3Snapshot(this.s3, this.bucket, (name) => snapshotKey(view, version, name), view, version, definition, resume);
   }
 
   async createUpload(fileName: string): Promise<{ uploadUrl: string; snapshotUri: string; expiresInSeconds: number }> {
