@@ -27,7 +27,7 @@ import type { DeployRequest } from './requests';
 import { RowChecker, type FeatureRow } from './rows';
 import { VALIDATION_ARTIFACT, type ValidationArtifact } from './validation/baseline';
 import { preflight, type ValidationReport } from './validation/preflight';
-import { StreamingRowsProfile, type StreamingRowsProfileState } from './validation/profiles';
+import { StreamingRowsProfile, type StreamingRowsState } from './validation/profiles';
 import { resolvePolicy } from './validation/tolerances';
 
 /** A deploy job: its version was reserved at its start. */
@@ -69,7 +69,7 @@ interface ValidationCheckpoint {
   segment: number;
   rows: number;
   chunks: ChunkRef[];
-  profile: StreamingRowsProfileState;
+  profile: StreamingRowsState;
   snapshot: SnapshotWriterState;
   fingerprints: string;
 }
