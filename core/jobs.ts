@@ -7,8 +7,11 @@
  * steps that Step Functions (infra/constructs/deploy-jobs.ts) or the local job runner
  * (local/job-runner.ts) call in order:
  *
- *   start ──▶ validate ──▶ plan ──▶ materialize chunk × N ──▶ finalize
- *                 └──────────┴──────────────┴────────────────────┴──▶ fail (clean up)
+ *   start ──▶ validate ⟲ ──▶ plan ──▶ materialize chunk × N ──▶ finalize
+ *                 └────────────┴──────────────┴────────────────────┴──▶ fail (clean up)
+ *
+ * (⟲: a file too large for one invocation is validated in segments, each a call of its own
+ * that checkpoints and answers `validated: false`, core/job-validation.ts.)
  *
  * The invariants are the synchronous deploy's: the version number is taken when the job is
  * created (before validation); nothing is written before the request and its rows are checked;
@@ -97,7 +100,9 @@ export async function cancelJob(deps: Pick<JobDeps, 'jobs' | 'clock'>, actor: st
 /**
  * Step 1: read the rows a batch at a time, check and profile them, write each batch as the
  * snapshot's next row group and as the job's next chunk (core/job-validation.ts), then run
- * preflight and write the validation report and the chunk manifest. Run twice, it rewrites
+ * preflight and write the validation report and the chunk manifest. With `budget` spent before
+ * the file's end, it checkpoints, counts the rows read (`rowsValidated`) and answers
+ * `validated: false`: the caller calls again, and the next segment resumes there. Run twice, it rewrites
  * the same objects (chunk keys are the job and the index; the snapshot is content-addressed).
  */
 export async function validateStep(deps: JobDeps, id: string, chunkRows = CHUNK_ROWS, budget: SegmentBudget = UNBOUNDED): Promise<{ validated: boolean }> {

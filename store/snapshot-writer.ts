@@ -48,7 +48,7 @@ import type { FeatureRow } from '../core/rows';
 import { errorName } from './aws-errors';
 import { parquetColumns, parquetKvMetadata, tableColumnData } from './formats';
 
-/** A multipart upload's part size unless told otherwise: 10,000 parts make 640 GiB. */
+/** A multipart upload's part size unless told otherwise: 10,000 parts make 625 GiB. */
 export const DEFAULT_PART_BYTES = 64 * 1024 * 1024;
 /** S3's smallest part (every part but the last). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
