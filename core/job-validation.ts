@@ -20,6 +20,7 @@
 import { checkRecordSize, consumerUses, LARGEST_ARTIFACT, LARGEST_SNAPSHOT, loadBaseline, versionRecord, type Checked } from './deploy';
 import type { Deps } from './deps';
 import { EntityFingerprints } from './entity-fingerprints';
+import { RewindError } from './errors';
 import type { ArtifactRef, SnapshotRef } from './model';
 import type { SnapshotWriter, SnapshotWriterState, SourceStream } from './ports';
 import type { ChunkRef, Job, JobFiles } from './ports/jobs';
@@ -129,7 +130,10 @@ export async function validateStreaming(deps: Deps & { jobFiles: JobFiles }, job
     if (resumed) await deps.jobFiles.putCheckpoint(job.id, CHECKPOINT, Buffer.from(JSON.stringify(done), 'utf8'));
     return done;
   } catch (error) {
-    await snapshot.abort();
+    // A refusal (a bad row, a stopped job) ends the validation: drop the snapshot. A fault (S3
+    // throttled, a timeout) in a resumed segment is retried from the checkpoint, which names
+    // the upload and side file an abort would delete; a first segment's retry starts over.
+    if (!resumed || error instanceof RewindError) await snapshot.abort();
     throw error;
   }
 }
