@@ -22,14 +22,15 @@ const number = (n: number) => n.toLocaleString('en');
 function Progress({ job }: { job: JobView }) {
   const { done, total } = job.chunks;
   const rows = job.rows.total == null ? `${number(job.rows.written)} rows` : `${number(job.rows.written)} of ${number(job.rows.total)} rows`;
-  const label = `${done}/${total} chunks, ${rows}${job.rowsPerSecond != null ? `, ${number(job.rowsPerSecond)} rows/s` : ''}`;
+  const read = job.phase === 'validating' && job.rows.validated ? `, ${number(job.rows.validated)} rows read` : '';
+  const label = `${done}/${total} chunks, ${rows}${read}${job.rowsPerSecond != null ? `, ${number(job.rowsPerSecond)} rows/s` : ''}`;
   return (
     <div class="progress" data-testid="job-progress">
       {total > 0 ? (
         <progress max={total} value={done} aria-label={`Job ${job.id.slice(0, 8)}: ${label}`} />
       ) : isRunning(job) ? (
-        // Not yet cut into chunks (validating): an indeterminate bar.
-        <progress aria-label={`Job ${job.id.slice(0, 8)}: ${job.phase}, not yet cut into chunks`} />
+        // Not yet cut into chunks (validating): an indeterminate bar, and the rows read so far when validation runs in segments.
+        <progress aria-label={`Job ${job.id.slice(0, 8)}: ${job.phase}, not yet cut into chunks${job.rows.validated ? `, ${number(job.rows.validated)} rows read` : ''}`} />
       ) : null}{' '}
       <span>{label}</span>
     </div>
