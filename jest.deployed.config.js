@@ -13,8 +13,10 @@ module.exports = {
   displayName: 'deployed',
   testMatch: [...integration.testMatch, '<rootDir>/test/deployed/**/*.test.ts'],
   // test/faults/ kills and restarts processes of its own or puts a proxy in front of this
-  // machine's emulator: it proves nothing about a deployed stack (npm test runs it).
-  testPathIgnorePatterns: ['/node_modules/', '\\.local\\.test\\.ts$', '/test/faults/'],
+  // machine's emulator: it proves nothing about a deployed stack (npm test runs it). The
+  // snapshot writer's suite is the S3 adapter against s3rver in a bucket of its own, not a
+  // deployed stack's (~50 s).
+  testPathIgnorePatterns: ['/node_modules/', '\\.local\\.test\\.ts$', '/test/faults/', '/test/integration/snapshot-writer\\.test\\.ts$'],
   // The stack's tables and its policy are shared: one suite at a time.
   maxWorkers: 1,
   testTimeout: 120_000,

@@ -11,8 +11,8 @@ import { eventually } from '../support/rewind';
 import { kill9 } from '../support/runtime-process';
 import { startCrashableRewind, type CrashableRewind } from './crash-harness';
 
-// 60 segments of 100 rows: validation lasts seconds, long enough to be killed in.
-const ROWS = 6_000;
+// 40 segments of 100 rows: validation lasts seconds, long enough to be killed in.
+const ROWS = 4_000;
 const SEGMENT_ROWS = 100;
 jest.setTimeout(300_000);
 
