@@ -88,12 +88,12 @@ export async function validateStreaming(deps: Deps & { jobFiles: JobFiles }, job
   const { definition } = request;
   const policy = resolvePolicy(request.validation);
   const consumers = consumerUses(request.consumers);
+  const resumed = await loadCheckpoint(deps.jobFiles, job.id);
+  // A last segment that finished the snapshot and died before its caller recorded it: nothing to read again.
+  if (resumed && 'done' in resumed) return resumed;
   const baseline = await loadBaseline(deps, job.view, policy);
   const { field, source } = await openSource(deps, job.view, request, chunkRows);
   const checker = new RowChecker(definition, field, source.fromText);
-  const resumed = await loadCheckpoint(deps.jobFiles, job.id);
-  // A last segment that finished the snapshot and died before its caller recorded it.
-  if (resumed && 'done' in resumed) return resumed;
   const seen = resumed ? EntityFingerprints.fromBytes(await requiredCheckpoint(deps.jobFiles, job.id, resumed.fingerprints)) : new EntityFingerprints();
   const profile = resumed ? StreamingRowsProfile.fromState(definition, resumed.profile) : new StreamingRowsProfile(definition);
   const snapshot = await openWriter(deps, job, definition, resumed?.snapshot);
